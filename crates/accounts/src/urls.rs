@@ -1,0 +1,7 @@
+//! The `accounts` app's named routes.
+
+use web::Urls;
+
+pub fn urls() -> Urls {
+    Urls::new("accounts")
+}

@@ -1,0 +1,7 @@
+//! The `catalog` app's named routes.
+
+use web::Urls;
+
+pub fn urls() -> Urls {
+    Urls::new("catalog")
+}

@@ -1,0 +1,16 @@
+//! The installed apps (Django's `INSTALLED_APPS`), in dependency order: an app comes after
+//! the apps it uses. Migrations, management commands and cleanup follow this list.
+
+use std::sync::Arc;
+
+use web::App;
+
+pub fn installed_apps() -> Vec<Arc<dyn App>> {
+    vec![
+        Arc::new(web::health::Health),
+        Arc::new(web::sessions::Sessions),
+        Arc::new(accounts::Accounts),
+        Arc::new(catalog::Catalog),
+        Arc::new(payments::Payments),
+    ]
+}

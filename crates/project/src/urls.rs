@@ -1,0 +1,12 @@
+//! The central URL registry (the project's `urls.py`). `include(prefix, app::urls())`
+//! mounts an app's pages under `prefix` and its JSON API under `/api` + `prefix`.
+
+use web::UrlRegistry;
+
+pub fn urlpatterns() -> UrlRegistry {
+    UrlRegistry::new()
+        .include("", web::health::urls())
+        .include("/accounts", accounts::urls())
+        .include("/catalog", catalog::urls())
+        .include("", payments::urls())
+}

@@ -1,0 +1,203 @@
+//! The `project` binary, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs `project args…` in `dir` with only the given `APP_*` variables.
+fn project_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_project"));
+    command.args(args).current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("APP_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("the project binary runs")
+}
+
+fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
+    project_in(&workspace(), args, env)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const PRODUCTION: &[(&str, &str)] = &[
+    ("APP_ENV", "production"),
+    (
+        "APP__SECRET_KEY",
+        "kq3T0x9V2mY7pL4sN8rB1cF6hJ5dG0wZ3eA7uQ2iK9oP",
+    ),
+    (
+        "APP__DATABASE__URL",
+        "postgres://store@db.internal:5432/store",
+    ),
+    ("APP__SERVER__ALLOWED_HOSTS", "shop.example.com"),
+];
+
+#[test]
+fn routes_lists_method_path_name_and_app_without_a_database() {
+    let out = project(
+        &["routes"],
+        &[("APP__DATABASE__URL", "postgres://nobody@127.0.0.1:1/none")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["METHOD", "PATH", "NAME", "APP"]);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    assert!(
+        rows.contains(&vec!["GET", "/healthz", "health:healthz", "health"]),
+        "{text}"
+    );
+    assert!(
+        rows.contains(&vec!["GET", "/readyz", "health:readyz", "health"]),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_passes_in_development() {
+    let out = project(&["check"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no issues"));
+}
+
+#[test]
+fn check_deploy_fails_on_development_settings() {
+    let out = project(&["check", "--deploy"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("secret_key is the development default"),
+        "{err}"
+    );
+    assert!(err.contains("debug is on"), "{err}");
+    assert!(err.contains("SQLite"), "{err}");
+}
+
+#[test]
+fn check_deploy_fails_on_a_short_secret_key() {
+    let mut env = PRODUCTION.to_vec();
+    env[1] = ("APP__SECRET_KEY", "too-short");
+    let out = project(&["check", "--deploy"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("shorter than 32"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_deploy_passes_with_a_production_configuration() {
+    let out = project(&["check", "--deploy"], PRODUCTION);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("deployment checks included"));
+}
+
+#[test]
+fn production_refuses_to_start_without_a_secret_key() {
+    let out = project(&["check"], &[("APP_ENV", "production")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("APP__SECRET_KEY"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_malformed_setting_stops_the_binary_naming_the_key() {
+    let out = project(&["check"], &[("APP__SERVER__PORT", "eighty")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("server.port") && err.contains("APP__SERVER__PORT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_setting_or_environment_is_an_error() {
+    let out = project(&["check"], &[("APP__SERVER__PROT", "1")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("server.prot"), "{}", stderr(&out));
+    let out = project(&["check"], &[("APP__SHOPP__X", "1")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("shopp"), "{}", stderr(&out));
+    let out = project(&["check"], &[("APP_ENV", "staging")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("staging"), "{}", stderr(&out));
+}
+
+#[test]
+fn wrong_usage_exits_2_and_help_exits_0() {
+    assert_eq!(project(&["frobnicate"], &[]).status.code(), Some(2));
+    assert_eq!(
+        project(&["migrate", "--down", "zero"], &[]).status.code(),
+        Some(2)
+    );
+    let help = project(&["--help"], &[]);
+    assert!(help.status.success());
+    for command in [
+        "serve",
+        "migrate",
+        "showmigrations",
+        "routes",
+        "check",
+        "cleanup",
+    ] {
+        assert!(
+            stdout(&help).contains(command),
+            "{command} missing from --help"
+        );
+    }
+    let sub = project(&["migrate", "--help"], &[]);
+    assert!(sub.status.success() && stdout(&sub).contains("--down"));
+}
+
+#[test]
+fn migrate_showmigrations_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite3").display()
+    );
+    let env = [("APP__DATABASE__URL", url.as_str())];
+    let out = project(&["migrate"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Applying m20261125_000001_create_sessions"),
+        "{}",
+        stdout(&out)
+    );
+    let again = project(&["migrate"], &env);
+    assert!(stdout(&again).contains("No migrations to apply"));
+    let shown = stdout(&project(&["showmigrations"], &env));
+    assert!(
+        shown.contains("sessions\n [X] m20261125_000001_create_sessions"),
+        "{shown}"
+    );
+    let down = project(&["migrate", "--down", "1"], &env);
+    assert!(down.status.success(), "{}", stderr(&down));
+    assert!(stdout(&down).contains("Unapplying"));
+    let shown = stdout(&project(&["showmigrations"], &env));
+    assert!(
+        shown.contains("[ ] m20261125_000001_create_sessions"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_binary_runs_with_no_folders_beside_it() {
+    // Settings, templates and static files embedded: `check` finds every template.
+    let dir = tempfile::tempdir().unwrap();
+    let out = project_in(dir.path(), &["check"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -1,0 +1,3 @@
+//! The composed store: the `project` command line and the apps working together.
+
+mod cli;

@@ -1,0 +1,113 @@
+//! The app contract, Django's `AppConfig`: what an app contributes to a project.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::request::Parts;
+
+use crate::Error;
+use crate::settings::{Settings, SettingsError};
+use crate::state::{AppState, Services};
+use crate::urls::Urls;
+
+/// An installable app. Only [`App::label`] is required; everything else has a default.
+///
+/// ```
+/// use web::{App, urls::{Urls, get}};
+/// struct Blog;
+/// impl App for Blog {
+///     fn label(&self) -> &'static str { "blog" }
+///     fn urls(&self) -> Urls { Urls::new("blog").route("/", "index", get(|| async { "posts" })) }
+/// }
+/// assert_eq!(Blog.migration_group(), Some("blog"));
+/// ```
+#[async_trait]
+pub trait App: Send + Sync + 'static {
+    /// Unique label: the namespace of its route names, its settings section, its
+    /// migration group and its template folder.
+    fn label(&self) -> &'static str;
+
+    /// Labels of the apps this one builds on; they must come earlier in the installed
+    /// apps, and their migrations run first.
+    fn dependencies(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The app's URL module; the project mounts it with `include` in its `urls.rs`.
+    fn urls(&self) -> Urls {
+        Urls::new(self.label())
+    }
+
+    /// Name of the app's migration group in the `migration` crate, if it has tables.
+    fn migration_group(&self) -> Option<&'static str> {
+        Some(self.label())
+    }
+
+    /// The app's folder under `templates/`, if it has templates.
+    fn template_dir(&self) -> Option<&'static str> {
+        Some(self.label())
+    }
+
+    /// Reads the app's settings section and registers its services (settings structs,
+    /// gateways, backends) for handlers to extract with [`crate::Dep`].
+    fn configure(
+        &self,
+        _settings: &Settings,
+        _services: &mut Services,
+    ) -> Result<(), SettingsError> {
+        Ok(())
+    }
+
+    /// Adds the app's template filters and functions.
+    fn configure_templates(&self, _env: &mut minijinja::Environment<'static>) {}
+
+    /// Values every page template receives (Django's context processors).
+    fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {
+        Vec::new()
+    }
+
+    /// Management commands the app adds to the `project` CLI.
+    fn commands(&self) -> Vec<Box<dyn Command>> {
+        Vec::new()
+    }
+
+    /// The app's part of `project check`: problems with its settings (with `deploy`,
+    /// also what is unsafe in production, like a default secret).
+    fn check(&self, _settings: &Settings, _deploy: bool) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Runs once when `serve` starts, after migrations (Django's `AppConfig.ready`).
+    async fn ready(&self, _state: &AppState) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// The app's part of `project cleanup`: deletes expired rows; returns what it removed
+    /// as (description, count) pairs.
+    async fn cleanup(&self, _state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Adds values to the context of every page rendered through [`crate::Page`].
+#[async_trait]
+pub trait ContextProcessor: Send + Sync + 'static {
+    async fn context(
+        &self,
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Vec<(&'static str, minijinja::Value)>, Error>;
+}
+
+/// A management command an app contributes (like a Django `management/commands/*.py`).
+///
+/// The command's arguments are a clap `Command`; derive them with `clap::Parser` and
+/// return `Args::command().name("seed")`.
+#[async_trait]
+pub trait Command: Send + Sync {
+    /// The clap definition: name, about, arguments.
+    fn definition(&self) -> clap::Command;
+
+    /// Runs the command; an error exits with status 1 and its message on stderr.
+    async fn run(&self, state: &AppState, args: &clap::ArgMatches) -> anyhow::Result<()>;
+}

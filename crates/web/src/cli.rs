@@ -1,0 +1,374 @@
+//! The `project` command line (Django's `manage.py`): the framework's commands plus those
+//! the installed apps contribute. Exit status 0 on success, 1 on failure (with a message
+//! on stderr saying what to do), 2 on wrong usage.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Arg, ArgAction, ArgMatches, Command as ClapCommand, value_parser};
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTraitSelf;
+
+use crate::app::Command;
+use crate::project::Project;
+use crate::settings::{LogFormat, Settings};
+use crate::state::AppState;
+
+fn cli(project: &Project) -> ClapCommand {
+    let mut cli = ClapCommand::new("project")
+        .about("Runs and manages the store: server, migrations, checks and the apps' commands.")
+        .long_about(
+            "Runs and manages the store.\n\nSettings come from config/default.toml, config/<APP_ENV>.toml \
+             and APP__SECTION__KEY environment variables. With no command, `serve` runs.",
+        )
+        .subcommand(
+            ClapCommand::new("serve")
+                .about("Run the HTTP server (applies pending migrations first when database.auto_migrate is on)")
+                .arg(Arg::new("host").long("host").help("Address to bind (overrides server.host)"))
+                .arg(Arg::new("port").long("port").value_parser(value_parser!(u16)).help("Port to bind (overrides server.port)")),
+        )
+        .subcommand(
+            ClapCommand::new("migrate")
+                .about("Apply pending migrations, or roll back the last N with --down N")
+                .arg(Arg::new("down").long("down").value_name("N").value_parser(value_parser!(u32).range(1..)).help("Roll back the last N applied migrations")),
+        )
+        .subcommand(ClapCommand::new("showmigrations").about("List every migration, per app, and whether it is applied"))
+        .subcommand(ClapCommand::new("routes").about("List every URL pattern: method, path, name and app (needs no database)"))
+        .subcommand(
+            ClapCommand::new("check")
+                .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
+                .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
+        )
+        .subcommand(ClapCommand::new("cleanup").about("Delete expired sessions, tokens, throttle records and idempotency records"));
+    for app in &project.apps {
+        for command in app.commands() {
+            cli = cli.subcommand(command.definition());
+        }
+    }
+    cli
+}
+
+/// Parses the command line and runs the command. Call from `main`.
+pub fn main(project: Project) -> ExitCode {
+    run(project, std::env::args_os().collect())
+}
+
+/// Like [`main`] with explicit arguments (the first is the program name).
+pub fn run(project: Project, args: Vec<std::ffi::OsString>) -> ExitCode {
+    let matches = match cli(&project).try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(&project, &matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()> {
+    let settings = project.load_settings()?;
+    init_logging(&settings);
+    project.check_apps().map_err(anyhow::Error::msg)?;
+    match matches.subcommand() {
+        None => serve(project, settings, None, None).await,
+        Some(("serve", args)) => {
+            serve(
+                project,
+                settings,
+                args.get_one::<String>("host").cloned(),
+                args.get_one::<u16>("port").copied(),
+            )
+            .await
+        }
+        Some(("migrate", args)) => {
+            migrate(project, &settings, args.get_one::<u32>("down").copied()).await
+        }
+        Some(("showmigrations", _)) => showmigrations(project, &settings).await,
+        Some(("routes", _)) => routes(project),
+        Some(("check", args)) => check(project, &settings, args.get_flag("deploy")),
+        Some(("cleanup", _)) => cleanup(project, settings).await,
+        Some((name, args)) => {
+            let command = project
+                .apps
+                .iter()
+                .flat_map(|a| a.commands())
+                .find(|c| c.definition().get_name() == name)
+                .with_context(|| format!("unknown command `{name}`"))?;
+            run_app_command(project, settings, command, args).await
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match settings.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Compact => builder.compact().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    crate::db::connect(&settings.database).await.with_context(|| {
+        "cannot connect to the database; check database.url (APP__DATABASE__URL) and that the server is running"
+    })
+}
+
+/// Applies pending migrations, printing each one.
+async fn apply_pending(
+    project: &Project,
+    db: &DatabaseConnection,
+    verbose: bool,
+) -> anyhow::Result<usize> {
+    let migrator = project.migrator()?;
+    let pending = migrator.pending(db).await?;
+    for name in &pending {
+        if verbose {
+            println!("  Applying {name}...");
+        }
+        migrator
+            .up(db, Some(1))
+            .await
+            .with_context(|| format!("migration {name} failed"))?;
+    }
+    Ok(pending.len())
+}
+
+/// Connects and applies pending migrations when `database.auto_migrate` is on.
+async fn connect_ready(
+    project: &Project,
+    settings: &Settings,
+) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(settings).await?;
+    let migrator = project.migrator()?;
+    if settings.database.auto_migrate {
+        let n = apply_pending(project, &db, false).await?;
+        if n > 0 {
+            tracing::info!(count = n, "applied pending migrations");
+        }
+    } else {
+        let pending = migrator.pending(&db).await?;
+        if !pending.is_empty() {
+            tracing::warn!(
+                count = pending.len(),
+                "there are unapplied migrations; run `project migrate`"
+            );
+        }
+    }
+    Ok(db)
+}
+
+async fn serve(
+    project: &Project,
+    mut settings: Settings,
+    host: Option<String>,
+    port: Option<u16>,
+) -> anyhow::Result<()> {
+    if let Some(host) = host {
+        settings.server.host = host;
+    }
+    if let Some(port) = port {
+        settings.server.port = port;
+    }
+    let settings = Arc::new(settings);
+    let problems = project.check(&settings, false);
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "the project has problems (see `project check`):\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    let db = connect_ready(project, &settings).await?;
+    let (state, routes) = project.state(settings.clone(), db)?;
+    for app in &project.apps {
+        app.ready(&state)
+            .await
+            .with_context(|| format!("app `{}` failed to start", app.label()))?;
+    }
+    let router = project.router(state, routes);
+    let address = settings.bind_address();
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {address}; is another server running? (server.host/server.port)"
+            )
+        })?;
+    tracing::info!(environment = %settings.environment, "listening on http://{}", listener.local_addr()?);
+    crate::server::serve(
+        listener,
+        router,
+        crate::server::shutdown_signal(),
+        Duration::from_secs(settings.server.shutdown_timeout_seconds),
+    )
+    .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+async fn migrate(project: &Project, settings: &Settings, down: Option<u32>) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    let migrator = project.migrator()?;
+    match down {
+        Some(n) => {
+            let mut applied: Vec<String> = migrator
+                .get_applied_migrations(&db)
+                .await?
+                .iter()
+                .map(|m| m.name().to_string())
+                .collect();
+            if applied.is_empty() {
+                println!("No migrations are applied; nothing to roll back.");
+                return Ok(());
+            }
+            applied.reverse();
+            for name in applied.iter().take(n as usize) {
+                println!("  Unapplying {name}...");
+                migrator
+                    .down(&db, Some(1))
+                    .await
+                    .with_context(|| format!("rolling back {name} failed"))?;
+            }
+            println!(
+                "Rolled back {} migration(s).",
+                applied.len().min(n as usize)
+            );
+        }
+        None => {
+            let n = apply_pending(project, &db, true).await?;
+            if n == 0 {
+                println!("No migrations to apply.");
+            } else {
+                println!("Applied {n} migration(s).");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn showmigrations(project: &Project, settings: &Settings) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    for (app, rows) in project.migrator()?.status(&db).await? {
+        println!("{app}");
+        if rows.is_empty() {
+            println!(" (no migrations)");
+        }
+        for (name, applied) in rows {
+            println!(" [{}] {name}", if applied { "X" } else { " " });
+        }
+    }
+    Ok(())
+}
+
+fn routes(project: &Project) -> anyhow::Result<()> {
+    let urls = project.resolve_urls()?;
+    let rows: Vec<[String; 4]> = urls
+        .routes
+        .iter()
+        .map(|r| {
+            let methods = r
+                .methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            [methods, r.path.clone(), r.name.clone(), r.app.to_string()]
+        })
+        .collect();
+    let header = ["METHOD", "PATH", "NAME", "APP"].map(String::from);
+    let mut widths = [0usize; 4];
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        println!(
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    }
+    Ok(())
+}
+
+fn check(project: &Project, settings: &Settings, deploy: bool) -> anyhow::Result<()> {
+    let problems = project.check(settings, deploy);
+    if problems.is_empty() {
+        println!(
+            "System check identified no issues ({} environment{}).",
+            settings.environment,
+            if deploy {
+                ", deployment checks included"
+            } else {
+                ""
+            }
+        );
+        Ok(())
+    } else {
+        for p in &problems {
+            eprintln!("  - {p}");
+        }
+        anyhow::bail!("system check identified {} issue(s)", problems.len())
+    }
+}
+
+async fn state_for_commands(project: &Project, settings: Settings) -> anyhow::Result<AppState> {
+    let db = connect_ready(project, &settings).await?;
+    Ok(project.state(Arc::new(settings), db)?.0)
+}
+
+async fn cleanup(project: &Project, settings: Settings) -> anyhow::Result<()> {
+    let state = state_for_commands(project, settings).await?;
+    for app in &project.apps {
+        for (what, count) in app
+            .cleanup(&state)
+            .await
+            .with_context(|| format!("cleanup of app `{}` failed", app.label()))?
+        {
+            println!("{}: deleted {count} {what}", app.label());
+        }
+    }
+    Ok(())
+}
+
+async fn run_app_command(
+    project: &Project,
+    settings: Settings,
+    command: Box<dyn Command>,
+    args: &ArgMatches,
+) -> anyhow::Result<()> {
+    let state = state_for_commands(project, settings).await?;
+    command.run(&state, args).await
+}

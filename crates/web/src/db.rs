@@ -1,0 +1,292 @@
+//! Database connections for SQLite, MySQL/MariaDB and PostgreSQL, chosen by the URL alone,
+//! and the small helpers every app needs to write portable, race-safe queries.
+//!
+//! What differs between the three backends (and why these helpers exist) is recorded in
+//! `shared/notes/databases.md`: SQLite takes one writer at a time, so a transaction that
+//! reads before it writes must begin `IMMEDIATE` ([`begin_write`]); unique-key races surface
+//! as [`is_unique_violation`]; `LIKE` needs explicit escaping ([`like_contains`]).
+
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::sqlx;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
+    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use time::OffsetDateTime;
+
+use crate::settings::DatabaseSettings;
+use crate::state::AppState;
+
+/// The database behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+    Postgres,
+}
+
+impl Backend {
+    /// Recognises `sqlite:`, `mysql://` and `postgres://` (or `postgresql://`) URLs.
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "mysql" => Ok(Backend::MySql),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mariadb" => {
+                Err("use a mysql:// URL for MariaDB (e.g. mysql://user:pass@host:3306/db)".into())
+            }
+            _ => Err(format!(
+                "unsupported database URL scheme `{scheme}`; use sqlite://path?mode=rwc, mysql://… or postgres://…"
+            )),
+        }
+    }
+
+    /// A pool size that suits the backend when the setting is 0.
+    fn default_pool_size(self, url: &str) -> u32 {
+        match self {
+            // An in-memory SQLite database exists once per connection: one connection only.
+            Backend::Sqlite if is_sqlite_memory(url) => 1,
+            // WAL lets readers run beside the single writer.
+            Backend::Sqlite => 8,
+            Backend::MySql | Backend::Postgres => 10,
+        }
+    }
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Opens a pool for `settings.url`. SQLite files run in WAL mode with foreign keys on and
+/// a busy timeout, so concurrent writers wait instead of failing.
+pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let url = settings.url.expose();
+    let backend = Backend::from_url(url).map_err(DbErr::Custom)?;
+    let pool_size = match settings.pool_size {
+        0 => backend.default_pool_size(url),
+        _ if backend == Backend::Sqlite && is_sqlite_memory(url) => 1,
+        n => n,
+    };
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(pool_size)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_seconds))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
+        .sqlx_logging(settings.log_statements)
+        .sqlx_logging_level(tracing::log::LevelFilter::Debug);
+    if backend == Backend::Sqlite {
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    }
+    sea_orm::Database::connect(options).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then writes fails with
+/// "database is locked" under concurrency. Elsewhere it is a plain `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A unique index refused the row (on all three backends).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A foreign key refused the change (e.g. deleting a product that an order line references).
+pub fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}
+
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The database-specific error code: SQLSTATE on MySQL/PostgreSQL, the extended result
+/// code on SQLite.
+pub fn error_code(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
+        _ => None,
+    }
+}
+
+/// A transient conflict worth retrying the whole transaction for: deadlock or
+/// serialization failure (MySQL/PostgreSQL), "database is locked/busy" (SQLite).
+pub fn is_retryable(err: &DbErr) -> bool {
+    matches!(
+        error_code(err).as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
+    )
+}
+
+/// The database could not be reached (connection refused or lost, pool exhausted or closed).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(_) => true,
+        _ => matches!(
+            sqlx_error(err),
+            Some(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        ),
+    }
+}
+
+/// Runs `SELECT 1`; used by `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// The current time in UTC, truncated to microseconds: every backend stores exactly that
+/// precision, so a value reads back equal to what was written.
+pub fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '!'` pattern.
+pub fn escape_like(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 4);
+    for c in term.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `LOWER(column) LIKE '%term%' ESCAPE '!'`: a case-insensitive substring match in which
+/// `%` and `_` in `term` match literally, on all three backends.
+pub fn like_contains(column: impl Into<SimpleExpr>, term: &str) -> SimpleExpr {
+    let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+    Expr::expr(Func::lower(column.into())).like(LikeExpr::new(pattern).escape('!'))
+}
+
+/// Serde helpers for RFC 3339 UTC timestamps with microseconds and a `Z`, as the contract
+/// wants (`2026-11-25T12:00:00.123456Z`).
+pub mod timestamp {
+    use serde::Serializer;
+    use time::OffsetDateTime;
+    use time::format_description::FormatItem;
+    use time::macros::format_description;
+
+    const FORMAT: &[FormatItem<'static>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+    /// Formats `t` (converted to UTC).
+    pub fn format(t: &OffsetDateTime) -> String {
+        t.to_offset(time::UtcOffset::UTC)
+            .format(FORMAT)
+            .unwrap_or_default()
+    }
+
+    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    /// For `Option<OffsetDateTime>` fields.
+    pub mod option {
+        use super::*;
+        pub fn serialize<S: Serializer>(
+            t: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&format(t)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
+/// The database pool, as an extractor: `async fn list(Db(db): Db) -> …`.
+#[derive(Clone)]
+pub struct Db(pub DatabaseConnection);
+
+impl std::ops::Deref for Db {
+    type Target = DatabaseConnection;
+    fn deref(&self) -> &DatabaseConnection {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Db {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Db(state.db().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(
+            Backend::from_url("sqlite://db.sqlite3?mode=rwc"),
+            Ok(Backend::Sqlite)
+        );
+        assert_eq!(Backend::from_url("sqlite::memory:"), Ok(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("mysql://root@localhost/test"),
+            Ok(Backend::MySql)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://p@localhost/test"),
+            Ok(Backend::Postgres)
+        );
+        assert!(
+            Backend::from_url("mariadb://root@localhost/test")
+                .unwrap_err()
+                .contains("mysql://")
+        );
+        assert!(Backend::from_url("oracle://x").is_err());
+    }
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like("50%_off!"), "50!%!_off!!");
+    }
+
+    #[test]
+    fn timestamps_end_in_z_with_microseconds() {
+        let t = time::macros::datetime!(2026-11-25 12:00:00.123456789 +02:00);
+        assert_eq!(timestamp::format(&t), "2026-11-25T10:00:00.123456Z");
+        assert_eq!(now().nanosecond() % 1000, 0);
+    }
+}

@@ -1,0 +1,416 @@
+//! One error type for every handler.
+//!
+//! A handler returns `Result<T, web::Error>`. The error does not render itself: it rides in
+//! the response's extensions, and [`render_errors`] (a middleware near the top of the stack)
+//! turns it into the contract's JSON body under `/api/` and into an HTML error page
+//! elsewhere. The same middleware gives bare error responses produced by the stack itself
+//! (unknown route, wrong method, body too large, timeout, panic) the same shape.
+//!
+//! ```
+//! use web::Error;
+//! fn find(id: i64) -> Result<&'static str, Error> {
+//!     if id == 1 { Ok("one") } else { Err(Error::not_found("No product with that id.")) }
+//! }
+//! assert_eq!(find(2).unwrap_err().status(), http::StatusCode::NOT_FOUND);
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// Validation messages per field, as in the contract's `error.fields`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// An error a handler returns; rendered as JSON or HTML by [`render_errors`].
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<ErrorInner>,
+}
+
+struct ErrorInner {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    message: Cow<'static, str>,
+    fields: Option<FieldErrors>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The underlying cause of a 5xx, logged and never shown to the client.
+    source: Option<String>,
+}
+
+impl Error {
+    /// An error with any status and code.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error {
+            inner: Arc::new(ErrorInner {
+                status,
+                code: code.into(),
+                message: message.into(),
+                fields: None,
+                headers: Vec::new(),
+                source: None,
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut ErrorInner)) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => f(inner),
+            None => {
+                let old = &self.inner;
+                let mut inner = ErrorInner {
+                    status: old.status,
+                    code: old.code.clone(),
+                    message: old.message.clone(),
+                    fields: old.fields.clone(),
+                    headers: old.headers.clone(),
+                    source: old.source.clone(),
+                };
+                f(&mut inner);
+                self.inner = Arc::new(inner);
+            }
+        }
+        self
+    }
+
+    /// Adds a response header (e.g. `Retry-After`).
+    pub fn with_header(self, name: HeaderName, value: HeaderValue) -> Self {
+        self.edit(|e| e.headers.push((name, value)))
+    }
+
+    /// Attaches per-field messages.
+    pub fn with_fields(self, fields: FieldErrors) -> Self {
+        self.edit(|e| e.fields = Some(fields))
+    }
+
+    /// 400 `bad_request`.
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    /// 400 `invalid_json`.
+    pub fn invalid_json(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_json", message)
+    }
+    /// 401 `unauthenticated`.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication credentials were not provided or are invalid.",
+        )
+    }
+    /// 403 `forbidden`.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "You do not have permission to perform this action.",
+        )
+    }
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    /// 409 with a conflict code such as `sku_taken`.
+    pub fn conflict(
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+    /// 422 `validation_error` with per-field messages.
+    pub fn validation(fields: FieldErrors) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "The request is invalid.",
+        )
+        .with_fields(fields)
+    }
+    /// 422 `validation_error` for a single field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(BTreeMap::from([(field.into(), vec![message.into()])]))
+    }
+    /// 429 `throttled` with `Retry-After` in seconds.
+    pub fn throttled(retry_after_seconds: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            "Too many failed attempts; try again later.",
+        )
+        .with_header(
+            header::RETRY_AFTER,
+            HeaderValue::from(retry_after_seconds.max(1)),
+        )
+    }
+    /// 503 `service_unavailable`.
+    pub fn service_unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            message,
+        )
+    }
+    /// 500 `internal_error`; the cause is logged, never sent to the client.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal server error.",
+        )
+        .edit(|e| e.source = Some(cause.to_string()))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.inner.status
+    }
+    pub fn code(&self) -> &str {
+        &self.inner.code
+    }
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        self.inner.fields.as_ref()
+    }
+
+    /// The contract's JSON body: `{"error": {"code", "message", "fields"?}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: Inner<'a>,
+        }
+        #[derive(Serialize)]
+        struct Inner<'a> {
+            code: &'a str,
+            message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            fields: Option<&'a FieldErrors>,
+        }
+        serde_json::to_value(Body {
+            error: Inner {
+                code: &self.inner.code,
+                message: &self.inner.message,
+                fields: self.inner.fields.as_ref(),
+            },
+        })
+        .unwrap_or_default()
+    }
+
+    /// Renders the error as the contract's JSON response.
+    pub fn json_response(&self) -> Response {
+        let body = serde_json::to_vec(&self.to_json()).unwrap_or_default();
+        let mut response = (
+            self.status(),
+            [(header::CONTENT_TYPE, crate::extract::JSON_CONTENT_TYPE)],
+            body,
+        )
+            .into_response();
+        self.apply_headers(response.headers_mut());
+        response
+    }
+
+    fn apply_headers(&self, headers: &mut HeaderMap) {
+        for (name, value) in &self.inner.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("status", &self.inner.status)
+            .field("code", &self.inner.code)
+            .field("message", &self.inner.message)
+            .field("fields", &self.inner.fields)
+            .field("source", &self.inner.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.inner.status.as_u16(),
+            self.inner.code,
+            self.inner.message
+        )?;
+        if let Some(source) = &self.inner.source {
+            write!(f, " ({source})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            Error::service_unavailable("The database is unavailable; try again shortly.")
+        } else {
+            Error::internal(err)
+        }
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(err: anyhow::Error) -> Self {
+        match err.downcast::<Error>() {
+            Ok(e) => e,
+            Err(err) => match err.downcast::<sea_orm::DbErr>() {
+                Ok(db) => db.into(),
+                Err(err) => Error::internal(format!("{err:#}")),
+            },
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for Error {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        Error::internal(format!("session store: {err}"))
+    }
+}
+
+impl From<minijinja::Error> for Error {
+    fn from(err: minijinja::Error) -> Self {
+        Error::internal(format!("template: {err:#}"))
+    }
+}
+
+impl From<crate::urls::ReverseError> for Error {
+    fn from(err: crate::urls::ReverseError) -> Self {
+        Error::internal(err)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self.status();
+        self.apply_headers(response.headers_mut());
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Whether a path is served as JSON: the API and the probes.
+pub fn is_json_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/api" || path == "/healthz" || path == "/readyz"
+}
+
+/// Renders [`Error`]s and bare error statuses as JSON (API) or HTML pages (everything else).
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let json = is_json_path(request.uri().path());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+
+    let error = match response.extensions_mut().remove::<Error>() {
+        Some(error) => error,
+        None => match bare_error(&response) {
+            Some(error) => error,
+            None => return response,
+        },
+    };
+    if error.status().is_server_error() {
+        tracing::error!(%method, %path, error = %error, "request failed");
+    }
+    let mut rendered = if json {
+        error.json_response()
+    } else {
+        crate::templates::error_page(&state, &error)
+    };
+    // Keep headers the stack already set (Allow on 405, cookies, request id).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+/// An error status produced by the stack itself (router fallback, limits, timeout, panic).
+fn bare_error(response: &Response) -> Option<Error> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    // A response a handler rendered on purpose (JSON or HTML) is left alone; plain-text
+    // rejections from axum or tower-http are given the contract's shape.
+    let rendered = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if rendered {
+        return None;
+    }
+    Some(match status {
+        StatusCode::NOT_FOUND => Error::not_found("Not found."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Error::new(status, "method_not_allowed", "Method not allowed.")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => unsupported_media_type(),
+        StatusCode::REQUEST_TIMEOUT
+        | StatusCode::SERVICE_UNAVAILABLE
+        | StatusCode::GATEWAY_TIMEOUT => {
+            Error::service_unavailable("The request took too long to complete.")
+        }
+        StatusCode::UNAUTHORIZED => Error::unauthenticated(),
+        StatusCode::FORBIDDEN => Error::forbidden(),
+        StatusCode::INTERNAL_SERVER_ERROR => Error::internal("unhandled server error"),
+        s if s.is_server_error() => Error::new(s, "internal_error", "Internal server error."),
+        s => Error::new(s, "bad_request", "Bad request."),
+    })
+}
+
+/// 413 `payload_too_large`.
+pub fn payload_too_large() -> Error {
+    Error::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large.",
+    )
+}
+
+/// 415 `unsupported_media_type`.
+pub fn unsupported_media_type() -> Error {
+    Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Expected a body with Content-Type: application/json.",
+    )
+}
+
+/// Turns a panic in a handler into a 500 (logged) instead of a dropped connection.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    Error::internal(format!("handler panicked: {detail}")).into_response()
+}

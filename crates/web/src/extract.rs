@@ -1,0 +1,376 @@
+//! Extractors whose rejections follow the contract: a body that is not JSON is 400
+//! `invalid_json`, another content type 415, a body over the limit 413, valid JSON of the
+//! wrong shape 422 `validation_error` naming the field, a path id that does not parse 404.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderMap, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::error::{FieldErrors, payload_too_large, unsupported_media_type};
+
+/// The content type of every JSON response.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// A JSON request body, or a JSON response (`application/json; charset=utf-8`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            payload_too_large()
+        } else {
+            Error::bad_request("The request body could not be read.")
+        }
+    })
+}
+
+/// Parses a JSON object into `T`: invalid JSON is 400, anything but an object or a value
+/// of the wrong type is 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::invalid_json(format!("The request body is not valid JSON ({e}).")))?;
+    if !value.is_object() {
+        return Err(Error::field("non_field_errors", "Expected a JSON object."));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.inner().to_string();
+        Error::validation(field_error(&path, &message))
+    })
+}
+
+/// Turns a serde error at `path` into `{field: [message]}`.
+fn field_error(path: &str, message: &str) -> FieldErrors {
+    let (field, text) = if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        let field = if path == "." || path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        (field, "This field is required.".to_string())
+    } else {
+        let field = if path == "." || path.is_empty() {
+            "non_field_errors".to_string()
+        } else {
+            path.to_string()
+        };
+        (field, capitalise(message))
+    };
+    BTreeMap::from([(field, vec![text])])
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Error;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        if !is_json_content_type(req.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => ([(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body).into_response(),
+            Err(err) => Error::internal(format!("serializing a response: {err}")).into_response(),
+        }
+    }
+}
+
+/// A URL-encoded form body (HTML forms).
+#[derive(Debug, Clone)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = Error;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(Error::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Expected a form (application/x-www-form-urlencoded).",
+            ));
+        }
+        let bytes = body_bytes(req, state).await?;
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        serde_path_to_error::deserialize(de)
+            .map(Form)
+            .map_err(|err| {
+                Error::validation(field_error(
+                    &err.path().to_string(),
+                    &err.inner().to_string(),
+                ))
+            })
+    }
+}
+
+/// Path parameters; a value that does not parse (`/orders/abc`) is 404, not 400 or 500.
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|_| Error::not_found("Not found."))
+    }
+}
+
+/// A positive integer id from the path: `/api/orders/{id}`. Zero, negatives and
+/// non-numbers are 404.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Id(id)),
+            _ => Err(Error::not_found("Not found.")),
+        }
+    }
+}
+
+/// Query parameters; a value of the wrong type is 422 naming the parameter.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|err| {
+                Error::validation(field_error(
+                    &err.path().to_string(),
+                    &err.inner().to_string(),
+                ))
+            })
+    }
+}
+
+/// `?page=1&per_page=20`: page ≥ 1, per_page 1..=100 (default 20); anything else is 422.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pagination {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Pagination {
+    pub const DEFAULT_PER_PAGE: u64 = 20;
+    pub const MAX_PER_PAGE: u64 = 100;
+
+    /// Rows to skip.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.per_page
+    }
+
+    /// Parses the two parameters strictly (the JSON API).
+    pub fn from_query(query: Option<&str>) -> Result<Pagination, Error> {
+        let mut fields = FieldErrors::new();
+        let mut page = 1;
+        let mut per_page = Self::DEFAULT_PER_PAGE;
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match key.as_ref() {
+                "page" => match value.trim().parse::<u64>() {
+                    // Bounded so that the offset always fits a signed 64-bit SQL OFFSET.
+                    Ok(n) if (1..=1_000_000_000_000).contains(&n) => page = n,
+                    _ => {
+                        fields.insert(
+                            "page".into(),
+                            vec!["Must be an integer greater than or equal to 1.".into()],
+                        );
+                    }
+                },
+                "per_page" => match value.trim().parse::<u64>() {
+                    Ok(n) if (1..=Self::MAX_PER_PAGE).contains(&n) => per_page = n,
+                    _ => {
+                        fields.insert(
+                            "per_page".into(),
+                            vec![format!(
+                                "Must be an integer from 1 to {}.",
+                                Self::MAX_PER_PAGE
+                            )],
+                        );
+                    }
+                },
+                _ => {}
+            }
+        }
+        if fields.is_empty() {
+            Ok(Pagination { page, per_page })
+        } else {
+            Err(Error::validation(fields))
+        }
+    }
+
+    /// Parses `page` leniently (HTML pages, like Django's `Paginator.get_page`): anything
+    /// invalid is page 1.
+    pub fn lenient(query: Option<&str>, per_page: u64) -> Pagination {
+        let page = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+            .filter(|n| (1..=1_000_000_000_000).contains(n))
+            .unwrap_or(1);
+        Pagination { page, per_page }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Pagination {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        Pagination::from_query(parts.uri.query())
+    }
+}
+
+/// A page of a list, as the contract returns it:
+/// `{"items": [...], "page": 1, "per_page": 20, "total": 57}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+impl<T> PageOf<T> {
+    pub fn new(items: Vec<T>, pagination: Pagination, total: u64) -> Self {
+        PageOf {
+            items,
+            page: pagination.page,
+            per_page: pagination.per_page,
+            total,
+        }
+    }
+
+    /// The number of the last page (at least 1).
+    pub fn last_page(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        age: i64,
+    }
+
+    #[test]
+    fn json_errors_follow_the_contract() {
+        assert_eq!(
+            parse_json::<Body>(b"{").unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        let not_object = parse_json::<Body>(b"[]").unwrap_err();
+        assert_eq!(not_object.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let missing = parse_json::<Body>(br#"{"age": 1}"#).unwrap_err();
+        assert_eq!(
+            missing.fields().unwrap()["email"],
+            ["This field is required."]
+        );
+        let wrong = parse_json::<Body>(br#"{"email": "a", "age": "x"}"#).unwrap_err();
+        assert!(wrong.fields().unwrap().contains_key("age"));
+    }
+
+    #[test]
+    fn pagination_bounds() {
+        assert_eq!(
+            Pagination::from_query(None).unwrap(),
+            Pagination {
+                page: 1,
+                per_page: 20
+            }
+        );
+        assert_eq!(
+            Pagination::from_query(Some("page=3&per_page=100"))
+                .unwrap()
+                .offset(),
+            200
+        );
+        for bad in [
+            "per_page=0",
+            "per_page=101",
+            "page=0",
+            "page=-1",
+            "page=x",
+            "per_page=1.5",
+        ] {
+            assert_eq!(
+                Pagination::from_query(Some(bad)).unwrap_err().status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{bad}"
+            );
+        }
+        assert_eq!(Pagination::lenient(Some("page=abc"), 20).page, 1);
+        assert_eq!(
+            PageOf::<u8>::new(
+                vec![],
+                Pagination {
+                    page: 1,
+                    per_page: 20
+                },
+                41
+            )
+            .last_page(),
+            3
+        );
+    }
+}

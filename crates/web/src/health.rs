@@ -1,0 +1,68 @@
+//! `/healthz` and `/readyz`, as the framework's `health` app.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+
+use crate::app::App;
+use crate::db::Db;
+use crate::extract::JSON_CONTENT_TYPE;
+use crate::urls::{Urls, get};
+
+/// The probes app: install it and `include("", web::health::urls())`.
+pub struct Health;
+
+#[async_trait]
+impl App for Health {
+    fn label(&self) -> &'static str {
+        "health"
+    }
+    fn urls(&self) -> Urls {
+        urls()
+    }
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// `health:healthz` and `health:readyz`.
+pub fn urls() -> Urls {
+    Urls::new("health")
+        .route("/healthz", "healthz", get(healthz))
+        .route("/readyz", "readyz", get(readyz))
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body).into_response()
+}
+
+/// 200 while the process is up.
+async fn healthz() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+/// 200 when the database answers `SELECT 1` within two seconds, else 503.
+async fn readyz(Db(db): Db) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&db)).await {
+        Ok(Ok(())) => json(StatusCode::OK, r#"{"status":"ok","database":"ok"}"#),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness check: database unavailable");
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"status":"unavailable","database":"unavailable"}"#,
+            )
+        }
+        Err(_) => {
+            tracing::warn!("readiness check: database did not answer within 2 s");
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"status":"unavailable","database":"unavailable"}"#,
+            )
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `web`: the framework every app of the store stands on, in the spirit of Django.
+//!
+//! - [`App`]: what an app contributes (label, URL module, migration group, templates,
+//!   settings, management commands, startup hook, cleanup).
+//! - [`urls`]: named routes, the central [`UrlRegistry`] with `include`, and [`Reverser`].
+//! - [`settings`]: layered settings (files, then `APP__…` environment variables).
+//! - [`db`]: connections to SQLite, MySQL/MariaDB and PostgreSQL, and portable helpers.
+//! - [`Error`]: one error type, rendered as the contract's JSON under `/api/` and as HTML
+//!   pages elsewhere.
+//! - [`templates`]: minijinja with `url()`, `static()`, CSRF and flash messages ([`Page`]).
+//! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
+//! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
+
+pub mod app;
+pub mod cli;
+pub mod csrf;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod messages;
+pub mod middleware;
+pub mod migrate;
+pub mod project;
+pub mod server;
+pub mod sessions;
+pub mod settings;
+pub mod state;
+pub mod static_files;
+pub mod templates;
+#[cfg(feature = "testing")]
+pub mod test;
+pub mod urls;
+
+pub use app::{App, Command, ContextProcessor};
+pub use db::Db;
+pub use error::{Error, FieldErrors};
+pub use extract::{Form, Id, Json, PageOf, Pagination, Path, Query};
+pub use messages::Messages;
+pub use middleware::ClientIp;
+pub use minijinja::context;
+pub use project::{Embedded, Project};
+pub use settings::Settings;
+pub use state::{AppState, Dep, Services, SettingsRef};
+pub use templates::Page;
+pub use urls::{Reverser, UrlRegistry, Urls};

@@ -1,0 +1,366 @@
+//! A project: the installed apps, the URL registry and the migrations, composed into a
+//! running server. `crates/project` fills one in; tests build smaller ones.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::app::App;
+use crate::migrate::{InstalledMigrator, MigrationLookup};
+use crate::settings::{Settings, SettingsError, SettingsSource};
+use crate::state::{AppState, Services};
+use crate::templates::{EmbeddedLookup, TemplateConfig, Templates};
+use crate::urls::{ResolvedUrls, UrlRegistry};
+
+/// Files compiled into the binary, so a release runs with no folders beside it.
+#[derive(Clone, Copy)]
+pub struct Embedded {
+    pub templates: Option<EmbeddedLookup>,
+    pub template_names: fn() -> Vec<String>,
+    pub static_files: Option<EmbeddedLookup>,
+    /// `("default.toml", text)`, `("production.toml", text)`, …
+    pub config_files: &'static [(&'static str, &'static str)],
+}
+
+impl Embedded {
+    /// Nothing embedded (tests read the folders).
+    pub const fn none() -> Self {
+        Embedded {
+            templates: None,
+            template_names: Vec::new,
+            static_files: None,
+            config_files: &[],
+        }
+    }
+
+    /// Every embedded template's (name, source).
+    pub fn template_sources(&self) -> Vec<(String, String)> {
+        let Some(lookup) = self.templates else {
+            return Vec::new();
+        };
+        (self.template_names)()
+            .into_iter()
+            .filter_map(|n| {
+                lookup(&n)
+                    .map(|b: Cow<'static, [u8]>| (n, String::from_utf8_lossy(&b).into_owned()))
+            })
+            .collect()
+    }
+}
+
+/// The composition of a project.
+pub struct Project {
+    /// Installed apps, in dependency order (Django's `INSTALLED_APPS`).
+    pub apps: Vec<Arc<dyn App>>,
+    /// The central URL registry (the project's `urls.rs`).
+    pub urls: fn() -> UrlRegistry,
+    /// Migration groups by name (the `migration` crate).
+    pub migrations: MigrationLookup,
+    pub embedded: Embedded,
+}
+
+impl Project {
+    pub fn labels(&self) -> Vec<&'static str> {
+        self.apps.iter().map(|a| a.label()).collect()
+    }
+
+    /// Labels are unique and every app's dependencies are installed before it.
+    pub fn check_apps(&self) -> Result<(), String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for app in &self.apps {
+            let label = app.label();
+            if seen.contains(&label) {
+                return Err(format!("app `{label}` is installed twice"));
+            }
+            for dep in app.dependencies() {
+                if !seen.contains(dep) {
+                    let reason = if self.labels().contains(dep) {
+                        "must come before it"
+                    } else {
+                        "is not installed"
+                    };
+                    return Err(format!(
+                        "app `{label}` depends on `{dep}`, which {reason} in the installed apps"
+                    ));
+                }
+            }
+            seen.push(label);
+        }
+        Ok(())
+    }
+
+    /// Settings from `./config` (or `APP_CONFIG_DIR`, or the embedded copies) and the
+    /// environment, with every section claimed by the framework or an installed app.
+    pub fn load_settings(&self) -> Result<Settings, SettingsError> {
+        self.load_settings_from(&SettingsSource::new("config", self.embedded.config_files))
+    }
+
+    pub fn load_settings_from(&self, source: &SettingsSource) -> Result<Settings, SettingsError> {
+        let settings = Settings::load(source)?;
+        if let Some(section) = settings.unknown_sections(&self.labels()).first() {
+            return Err(SettingsError::new(
+                *section,
+                "is not a framework section nor the label of an installed app (check the spelling)",
+            ));
+        }
+        Ok(settings)
+    }
+
+    /// Runs every app's `configure`: typed app settings and services.
+    pub fn configure(&self, settings: &Settings) -> Result<Services, SettingsError> {
+        let mut services = Services::default();
+        for app in &self.apps {
+            app.configure(settings, &mut services)?;
+        }
+        Ok(services)
+    }
+
+    /// Builds the URL registry and checks it against the installed apps.
+    pub fn resolve_urls(&self) -> anyhow::Result<ResolvedUrls> {
+        let registry = (self.urls)();
+        let labels = self.labels();
+        let included = registry.namespaces();
+        for ns in &included {
+            if !labels.contains(ns) {
+                anyhow::bail!(
+                    "urls.rs includes the URL module of `{ns}`, which is not an installed app; add it to the installed apps"
+                );
+            }
+        }
+        let resolved = registry.build()?;
+        for app in &self.apps {
+            let has_routes = !app.urls().is_empty();
+            if has_routes && !included.contains(&app.label()) {
+                anyhow::bail!(
+                    "app `{}` has routes but urls.rs does not include them; add `.include(\"/…\", {}::urls())`",
+                    app.label(),
+                    app.label()
+                );
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// The migrator of the installed apps.
+    pub fn migrator(&self) -> anyhow::Result<InstalledMigrator> {
+        let groups = self
+            .apps
+            .iter()
+            .filter_map(|a| a.migration_group())
+            .collect();
+        InstalledMigrator::new(groups, self.migrations).map_err(anyhow::Error::msg)
+    }
+
+    /// The template environment for `settings`.
+    pub fn templates(&self, settings: &Settings, urls: &ResolvedUrls) -> Templates {
+        Templates::new(TemplateConfig {
+            dir: settings.templates_dir().map(Into::into),
+            reload: settings.templates.reload,
+            embedded: self.embedded.templates,
+            reverser: urls.reverser.clone(),
+            static_url: settings.static_files.url.clone(),
+            apps: self.apps.clone(),
+        })
+    }
+
+    /// Everything `project check` verifies that needs no database: apps, settings
+    /// sections, URLs, template URL names, and each app's own checks.
+    pub fn check(&self, settings: &Settings, deploy: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.check_apps() {
+            problems.push(e);
+        }
+        if let Err(e) = self.configure(settings) {
+            problems.push(e.to_string());
+        }
+        if let Err(e) = self.migrator() {
+            problems.push(e.to_string());
+        }
+        match self.resolve_urls() {
+            Ok(urls) => {
+                let sources = crate::templates::template_sources(
+                    settings.templates_dir(),
+                    &self.embedded.template_sources(),
+                );
+                problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
+                if let Some(dir) = settings.templates_dir() {
+                    for app in &self.apps {
+                        if let Some(folder) = app.template_dir()
+                            && !dir.join(folder).is_dir()
+                        {
+                            problems.push(format!(
+                                "app `{}` has no template folder {}",
+                                app.label(),
+                                dir.join(folder).display()
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("{e:#}")),
+        }
+        if deploy {
+            problems.extend(deploy_problems(settings));
+        }
+        for app in &self.apps {
+            problems.extend(app.check(settings, deploy));
+        }
+        problems
+    }
+
+    /// Builds the state and the routes over an open database.
+    pub fn state(
+        &self,
+        settings: Arc<Settings>,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<(AppState, Router<AppState>)> {
+        self.check_apps().map_err(anyhow::Error::msg)?;
+        let services = self.configure(&settings)?;
+        let urls = self.resolve_urls()?;
+        let templates = self.templates(&settings, &urls);
+        let processors = self
+            .apps
+            .iter()
+            .flat_map(|a| a.context_processors())
+            .collect();
+        let state = AppState::new(settings, db, templates, urls.reverser, services, processors);
+        Ok((state, urls.router))
+    }
+
+    /// The routes wrapped in the full middleware stack, ready to serve.
+    pub fn router(&self, state: AppState, routes: Router<AppState>) -> Router {
+        let settings = state.settings().clone();
+        let mut app = routes;
+        if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
+            app = app.merge(files);
+        }
+        // Innermost first: each `.layer` wraps everything above it.
+        app = app
+            .layer(from_fn_with_state(state.clone(), crate::csrf::csrf_protect))
+            .layer(crate::sessions::layer(&settings, state.db().clone()))
+            .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes));
+        if !settings.server.cors_origins.is_empty() {
+            app = app.layer(cors(&settings.server.cors_origins));
+        }
+        app = app
+            .layer(from_fn_with_state(
+                state.clone(),
+                crate::middleware::check_allowed_host,
+            ))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(settings.server.request_timeout_seconds),
+            ))
+            .layer(CatchPanicLayer::custom(crate::error::panic_response))
+            .layer(from_fn_with_state(
+                state.clone(),
+                crate::error::render_errors,
+            ))
+            .layer(CompressionLayer::new())
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ));
+        if settings.server.hsts_seconds > 0 {
+            let value = format!(
+                "max-age={}; includeSubDomains",
+                settings.server.hsts_seconds
+            );
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                app = app.layer(SetResponseHeaderLayer::if_not_present(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    value,
+                ));
+            }
+        }
+        app.layer(PropagateRequestIdLayer::x_request_id())
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                    .on_request(())
+                    .on_eos(())
+                    .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                    .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
+            )
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .with_state(state)
+    }
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Django's `check --deploy`, for the framework's own settings.
+fn deploy_problems(settings: &Settings) -> Vec<String> {
+    let mut problems = Vec::new();
+    let key = settings.secret_key.expose();
+    if key.starts_with(crate::settings::INSECURE_PREFIX) {
+        problems.push(
+            "secret_key is the development default; set APP__SECRET_KEY to a long random value"
+                .into(),
+        );
+    } else if key.chars().count() < 32 {
+        problems.push(
+            "secret_key is shorter than 32 characters; set APP__SECRET_KEY to a long random value"
+                .into(),
+        );
+    }
+    if settings.debug {
+        problems.push("debug is on; set APP__DEBUG=false (and APP_ENV=production)".into());
+    }
+    if crate::db::Backend::from_url(settings.database.url.expose())
+        == Ok(crate::db::Backend::Sqlite)
+    {
+        problems.push("database.url is SQLite; use MySQL/MariaDB or PostgreSQL in production (APP__DATABASE__URL)".into());
+    }
+    if !settings.sessions.cookie_secure {
+        problems.push(
+            "sessions.cookie_secure is off; session cookies would travel over plain HTTP".into(),
+        );
+    }
+    if settings.server.allowed_hosts.iter().any(|h| h == "*") {
+        problems.push("server.allowed_hosts contains `*`; list the real host names".into());
+    }
+    problems
+}

@@ -1,0 +1,174 @@
+//! Database-backed sessions (`django.contrib.sessions`): a `tower_sessions::SessionStore`
+//! over the project's own database, so several server processes share them.
+//!
+//! The table belongs to the framework's `sessions` app (installed like any other app);
+//! its migration is in `migration/src/sessions/`.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::app::App;
+use crate::db::{is_unique_violation, now};
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// The `sessions` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        #[sea_orm(column_type = "Text")]
+        pub data: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// Stores sessions in the `sessions` table.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+impl fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DbSessionStore")
+    }
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        DbSessionStore { db }
+    }
+
+    fn row(record: &Record) -> session_store::Result<ActiveModel> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(ActiveModel {
+            id: Set(record.id.to_string()),
+            data: Set(data),
+            expires_at: Set(record.expiry_date),
+        })
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn delete_expired(&self) -> Result<u64, DbErr> {
+        Ok(Entity::delete_many()
+            .filter(Column::ExpiresAt.lte(now()))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+}
+
+fn backend(err: DbErr) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A 128-bit random id practically never collides; if it does, draw another.
+        for _ in 0..8 {
+            match Entity::insert(Self::row(record)?)
+                .exec_without_returning(&self.db)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(err) if is_unique_violation(&err) => record.id = Id::default(),
+                Err(err) => return Err(backend(err)),
+            }
+        }
+        Err(session_store::Error::Backend(
+            "could not allocate a unique session id".into(),
+        ))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        Entity::insert(Self::row(record)?)
+            .on_conflict(
+                OnConflict::column(Column::Id)
+                    .update_columns([Column::Data, Column::ExpiresAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row = Entity::find_by_id(id.to_string())
+            .filter(Column::ExpiresAt.gt(now()))
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: row.expires_at,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        Entity::delete_by_id(id.to_string())
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+}
+
+/// The session middleware configured from settings: cookie HttpOnly, SameSite=Lax,
+/// Secure when `sessions.cookie_secure` (on in production), expiring after
+/// `sessions.age_seconds` of inactivity.
+pub fn layer(settings: &Settings, db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name(settings.sessions.cookie_name.clone())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.sessions.cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            settings.sessions.age_seconds,
+        )))
+}
+
+/// The framework's `sessions` app: owns the table and cleans up expired rows.
+pub struct Sessions;
+
+#[async_trait]
+impl App for Sessions {
+    fn label(&self) -> &'static str {
+        "sessions"
+    }
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+    async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        let n = DbSessionStore::new(state.db().clone())
+            .delete_expired()
+            .await?;
+        Ok(vec![("expired sessions".into(), n)])
+    }
+}

@@ -1,0 +1,669 @@
+//! Layered settings, read with the `config` crate.
+//!
+//! Order (later wins): `config/default.toml`, `config/<APP_ENV>.toml`, then environment
+//! variables `APP__<SECTION>__<KEY>` (double underscore between levels). When the config
+//! folder is absent (a release binary deployed alone) the copies embedded in the binary
+//! are used instead, so the binary can be configured by environment variables only.
+//!
+//! The framework owns the core sections below; every other top-level section belongs to
+//! the installed app with that label (`[accounts]`, `[payments]`), which reads it with
+//! [`Settings::app_section`]. Unknown keys, malformed values and missing keys are errors
+//! that name the key and its environment variable.
+//!
+//! ```
+//! use web::settings::{Settings, SettingsSource};
+//! let source = SettingsSource::embedded(&[("default.toml", web::settings::EXAMPLE_DEFAULTS)])
+//!     .with_env([("APP__SERVER__PORT", "9000")]);
+//! let settings = Settings::load(&source).unwrap();
+//! assert_eq!(settings.server.port, 9000);
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use config::{Config, File, FileFormat, Value, ValueKind};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+/// Which configuration profile is active (`APP_ENV`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+    pub fn is_production(self) -> bool {
+        self == Environment::Production
+    }
+}
+
+impl FromStr for Environment {
+    type Err = SettingsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "development" | "dev" => Ok(Environment::Development),
+            "test" => Ok(Environment::Test),
+            "production" | "prod" => Ok(Environment::Production),
+            other => Err(SettingsError::new(
+                "APP_ENV",
+                format!("unknown environment `{other}`; use development, test or production"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A settings problem, naming the key (`server.port`) and its environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    pub key: String,
+    pub message: String,
+}
+
+impl SettingsError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        SettingsError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key == "APP_ENV" || self.key.is_empty() {
+            return write!(
+                f,
+                "{}: {}",
+                if self.key.is_empty() {
+                    "settings"
+                } else {
+                    &self.key
+                },
+                self.message
+            );
+        }
+        write!(
+            f,
+            "setting `{}` ({}): {}",
+            self.key,
+            env_var_name(&self.key),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// Development secrets start with this, so `project check --deploy` can refuse them
+/// (like Django's `django-insecure-` keys).
+pub const INSECURE_PREFIX: &str = "insecure-";
+
+/// `server.port` -> `APP__SERVER__PORT`.
+pub fn env_var_name(key: &str) -> String {
+    format!("APP__{}", key.replace('.', "__").to_ascii_uppercase())
+}
+
+/// A secret value: never printed by `Debug`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The framework's typed settings. App sections are read with [`Settings::app_section`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(skip, default = "default_env")]
+    pub environment: Environment,
+    pub debug: bool,
+    pub secret_key: Secret,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub templates: TemplateSettings,
+    #[serde(rename = "static")]
+    pub static_files: StaticSettings,
+    pub sessions: SessionSettings,
+    #[serde(skip)]
+    apps: BTreeMap<String, Value>,
+}
+
+fn default_env() -> Environment {
+    Environment::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Host names accepted in the `Host` header (port ignored): exact names, `.example.com`
+    /// for a domain and its subdomains, or `*`. Checked when `debug` is off.
+    #[serde(deserialize_with = "string_or_list")]
+    pub allowed_hosts: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDR ranges).
+    #[serde(deserialize_with = "ip_nets")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins allowed by CORS (`https://shop.example.com`); empty disables CORS headers.
+    #[serde(deserialize_with = "string_or_list")]
+    pub cors_origins: Vec<String>,
+    pub body_limit_bytes: usize,
+    pub request_timeout_seconds: u64,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_seconds: u64,
+    /// `Strict-Transport-Security` max-age; 0 sends no header.
+    pub hsts_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub auto_migrate: bool,
+    /// Connections in the pool; 0 picks a sensible size for the backend.
+    pub pool_size: u32,
+    pub connect_timeout_seconds: u64,
+    pub acquire_timeout_seconds: u64,
+    /// Log every SQL statement (at debug level).
+    pub log_statements: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Compact,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `info,web=debug`; `RUST_LOG` wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSettings {
+    /// Folder of templates on disk; empty (or absent) uses the copies embedded in the binary.
+    pub dir: String,
+    /// Re-read templates from disk when they change (development).
+    pub reload: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticSettings {
+    /// Folder of static files on disk; empty (or absent) serves the embedded copies.
+    pub dir: String,
+    /// URL prefix, e.g. `/static/`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub cookie_name: String,
+    /// Session lifetime since the last change, in seconds.
+    pub age_seconds: i64,
+    /// `Secure` cookie attribute; on in production.
+    pub cookie_secure: bool,
+}
+
+/// Where settings come from. The default reads `./config` (or `APP_CONFIG_DIR`) and the
+/// process environment.
+#[derive(Clone, Default)]
+pub struct SettingsSource {
+    config_dir: Option<PathBuf>,
+    embedded: &'static [(&'static str, &'static str)],
+    env: Option<HashMap<String, String>>,
+    overrides: Vec<(String, String)>,
+}
+
+/// A complete `default.toml`, used by doc examples and the framework's own tests.
+pub const EXAMPLE_DEFAULTS: &str = include_str!("settings_example.toml");
+
+impl SettingsSource {
+    /// Files from `dir` when it exists, else the `embedded` copies; the process environment.
+    pub fn new(dir: impl Into<PathBuf>, embedded: &'static [(&'static str, &'static str)]) -> Self {
+        SettingsSource {
+            config_dir: Some(dir.into()),
+            embedded,
+            env: None,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Only the embedded files (no folder lookup).
+    pub fn embedded(embedded: &'static [(&'static str, &'static str)]) -> Self {
+        SettingsSource {
+            config_dir: None,
+            embedded,
+            env: None,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Uses these variables instead of the process environment (tests).
+    pub fn with_env<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Sets a key after every other layer (tests): `("accounts.login_max_failures", "3")`.
+    pub fn with_override(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides.push((key.into(), value.into()));
+        self
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+
+    /// The folder the files are read from, if it exists.
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        let dir = self
+            .var("APP_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| self.config_dir.clone())?;
+        dir.is_dir().then_some(dir)
+    }
+}
+
+impl Settings {
+    /// Loads and validates settings from `source`.
+    pub fn load(source: &SettingsSource) -> Result<Settings, SettingsError> {
+        let environment: Environment = source.var("APP_ENV").unwrap_or_default().parse()?;
+        let mut builder = Config::builder();
+        let files = [String::from("default.toml"), format!("{environment}.toml")];
+        match source.config_dir() {
+            Some(dir) => {
+                for name in &files {
+                    let path = dir.join(name);
+                    let required = name == "default.toml";
+                    if required && !path.is_file() {
+                        return Err(SettingsError::new(
+                            "",
+                            format!(
+                                "{} is missing; every setting starts from it",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    builder = builder
+                        .add_source(File::from(path).format(FileFormat::Toml).required(false));
+                }
+            }
+            None => {
+                for name in &files {
+                    if let Some((_, text)) = source.embedded.iter().find(|(n, _)| n == name) {
+                        builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+                    }
+                }
+            }
+        }
+        let mut env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__");
+        let vars: HashMap<String, String> = match &source.env {
+            Some(map) => map.clone(),
+            None => std::env::vars().collect(),
+        };
+        env = env.source(Some(
+            vars.into_iter()
+                .filter(|(k, _)| k.starts_with("APP__"))
+                .collect(),
+        ));
+        builder = builder.add_source(env);
+        for (key, value) in &source.overrides {
+            builder = builder
+                .set_override(key.as_str(), value.as_str())
+                .map_err(|e| SettingsError::new(key.clone(), e.to_string()))?;
+        }
+        let config = builder
+            .build()
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        let root: Value = config
+            .try_deserialize()
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        Self::from_value(root, environment)
+    }
+
+    fn from_value(root: Value, environment: Environment) -> Result<Settings, SettingsError> {
+        const CORE: [&str; 8] = [
+            "debug",
+            "secret_key",
+            "server",
+            "database",
+            "log",
+            "templates",
+            "static",
+            "sessions",
+        ];
+        let table = root
+            .into_table()
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        let (core, apps): (HashMap<_, _>, BTreeMap<_, _>) = {
+            let mut core = HashMap::new();
+            let mut apps = BTreeMap::new();
+            for (k, v) in table {
+                if CORE.contains(&k.as_str()) {
+                    core.insert(k, v);
+                } else {
+                    apps.insert(k, v);
+                }
+            }
+            (core, apps)
+        };
+        let mut settings: Settings = deserialize_at(
+            "",
+            Value::new(None, ValueKind::Table(core.into_iter().collect())),
+        )?;
+        settings.environment = environment;
+        settings.apps = apps;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if self.secret_key.expose().is_empty() {
+            return Err(SettingsError::new(
+                "secret_key",
+                "is empty; set it to a long random value",
+            ));
+        }
+        if self.server.body_limit_bytes == 0 {
+            return Err(SettingsError::new(
+                "server.body_limit_bytes",
+                "must be greater than 0",
+            ));
+        }
+        if self.server.request_timeout_seconds == 0 {
+            return Err(SettingsError::new(
+                "server.request_timeout_seconds",
+                "must be greater than 0",
+            ));
+        }
+        if self.database.url.expose().is_empty() {
+            return Err(SettingsError::new("database.url", "is empty"));
+        }
+        crate::db::Backend::from_url(self.database.url.expose())
+            .map_err(|e| SettingsError::new("database.url", e))?;
+        if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
+            return Err(SettingsError::new(
+                "static.url",
+                "must start and end with `/`, e.g. /static/",
+            ));
+        }
+        if self.sessions.age_seconds <= 0 {
+            return Err(SettingsError::new(
+                "sessions.age_seconds",
+                "must be greater than 0",
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| SettingsError::new("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    /// Reads an app's section (`[accounts]`) into its typed settings; a missing section
+    /// reads as empty, so `#[serde(default)]` fields apply.
+    pub fn app_section<T: DeserializeOwned>(&self, label: &str) -> Result<T, SettingsError> {
+        let value = self
+            .apps
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| Value::new(None, ValueKind::Table(Default::default())));
+        deserialize_at(label, value)
+    }
+
+    /// Top-level sections that neither the framework nor an installed app claims.
+    pub fn unknown_sections<'a>(&'a self, app_labels: &[&str]) -> Vec<&'a str> {
+        self.apps
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !app_labels.contains(k))
+            .collect()
+    }
+
+    /// The address `serve` binds.
+    pub fn bind_address(&self) -> String {
+        if self.server.host.contains(':') && !self.server.host.starts_with('[') {
+            format!("[{}]:{}", self.server.host, self.server.port)
+        } else {
+            format!("{}:{}", self.server.host, self.server.port)
+        }
+    }
+
+    /// The templates folder on disk, if configured and present.
+    pub fn templates_dir(&self) -> Option<&Path> {
+        existing_dir(&self.templates.dir)
+    }
+
+    /// The static folder on disk, if configured and present.
+    pub fn static_dir(&self) -> Option<&Path> {
+        existing_dir(&self.static_files.dir)
+    }
+}
+
+fn existing_dir(dir: &str) -> Option<&Path> {
+    let path = Path::new(dir);
+    (!dir.is_empty() && path.is_dir()).then_some(path)
+}
+
+/// Deserializes `value`, reporting the full dotted key of any problem.
+fn deserialize_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, SettingsError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let mut key = err.path().to_string();
+        if key == "." {
+            key.clear();
+        }
+        let mut message = err.inner().to_string();
+        // "missing field `port`" belongs to the field itself, not its parent.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+            .or_else(|| {
+                message
+                    .strip_prefix("missing configuration field \"")
+                    .and_then(|m| m.strip_suffix('"'))
+            })
+            .map(str::to_owned);
+        if let Some(field) = missing {
+            // The path may already end with the field (config's own error); don't repeat it.
+            if !(key == field || key.ends_with(&format!(".{field}"))) {
+                key = join_key(&key, &field);
+            }
+            message = "is missing".into();
+        } else if message.starts_with("unknown field `") {
+            // The path already ends with the unknown field.
+            message = "is not a known setting (check the spelling)".into();
+        }
+        SettingsError::new(join_key(prefix, &key), message)
+    })
+}
+
+fn join_key(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}.{b}"),
+    }
+}
+
+/// A list given as a TOML array or as one comma-separated string (environment variables).
+pub fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Either::deserialize(deserializer)? {
+        Either::List(items) => items,
+        Either::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+    })
+}
+
+fn ip_nets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    string_or_list(deserializer)?
+        .into_iter()
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!("`{s}` is not an IP address or CIDR range"))
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static FILES: &[(&str, &str)] = &[
+        ("default.toml", EXAMPLE_DEFAULTS),
+        (
+            "production.toml",
+            "debug = false\n[server]\nhsts_seconds = 60\n",
+        ),
+    ];
+
+    fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::load(&SettingsSource::embedded(FILES).with_env(env.iter().copied()))
+    }
+
+    #[test]
+    fn environment_file_overrides_defaults() {
+        let dev = load(&[]).unwrap();
+        assert!(dev.debug);
+        assert_eq!(dev.server.hsts_seconds, 0);
+        let prod = load(&[("APP_ENV", "production")]).unwrap();
+        assert!(!prod.debug);
+        assert_eq!(prod.server.hsts_seconds, 60);
+        assert_eq!(prod.environment, Environment::Production);
+    }
+
+    #[test]
+    fn environment_variables_override_files() {
+        let s = load(&[
+            ("APP__SERVER__PORT", "9001"),
+            (
+                "APP__SERVER__ALLOWED_HOSTS",
+                "shop.example.com, .example.org",
+            ),
+            ("APP__DEBUG", "false"),
+            ("APP__SECRET_KEY", "12345"),
+        ])
+        .unwrap();
+        assert_eq!(s.server.port, 9001);
+        assert_eq!(
+            s.server.allowed_hosts,
+            vec!["shop.example.com", ".example.org"]
+        );
+        assert!(!s.debug);
+        assert_eq!(s.secret_key.expose(), "12345");
+    }
+
+    #[test]
+    fn malformed_value_names_the_key() {
+        let err = load(&[("APP__SERVER__PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.key, "server.port");
+        assert!(err.to_string().contains("APP__SERVER__PORT"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let err = load(&[("APP__SERVER__PROT", "1")]).unwrap_err();
+        assert_eq!(err.key, "server.prot");
+    }
+
+    #[test]
+    fn missing_key_names_the_key() {
+        static PARTIAL: &[(&str, &str)] = &[("default.toml", "debug = true\nsecret_key = \"x\"\n")];
+        let err =
+            Settings::load(&SettingsSource::embedded(PARTIAL).with_env([("X", "1")])).unwrap_err();
+        assert!(err.message.contains("missing"), "{err:?}");
+        assert!(!err.key.is_empty(), "{err:?}");
+    }
+
+    #[test]
+    fn unknown_environment_is_an_error() {
+        let err = load(&[("APP_ENV", "staging")]).unwrap_err();
+        assert_eq!(err.key, "APP_ENV");
+    }
+
+    #[test]
+    fn app_sections_are_typed_by_the_app() {
+        #[derive(Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct Payments {
+            webhook_secret: String,
+            #[serde(default)]
+            #[allow(dead_code)]
+            retries: u32,
+        }
+        let s = load(&[("APP__PAYMENTS__WEBHOOK_SECRET", "whsec")]).unwrap();
+        let p: Payments = s.app_section("payments").unwrap();
+        assert_eq!(p.webhook_secret, "whsec");
+        assert_eq!(s.unknown_sections(&["payments"]), Vec::<&str>::new());
+        assert_eq!(s.unknown_sections(&[]), vec!["payments"]);
+        let bad = load(&[
+            ("APP__PAYMENTS__WEBHOOK_SECRET", "x"),
+            ("APP__PAYMENTS__RETRIES", "-1"),
+        ])
+        .unwrap();
+        let err = bad.app_section::<Payments>("payments").unwrap_err();
+        assert_eq!(err.key, "payments.retries");
+    }
+}

@@ -1,0 +1,125 @@
+//! The state every handler can reach through typed extractors ([`crate::Db`],
+//! [`crate::Reverser`], [`Dep`], [`crate::Page`], settings) rather than one context object.
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use http::request::Parts;
+use sea_orm::DatabaseConnection;
+
+use crate::Error;
+use crate::app::ContextProcessor;
+use crate::settings::Settings;
+use crate::templates::Templates;
+use crate::urls::Reverser;
+
+/// Shared, read-only state of a running project. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    settings: Arc<Settings>,
+    db: DatabaseConnection,
+    templates: Templates,
+    reverser: Reverser,
+    services: Services,
+    context_processors: Vec<Arc<dyn ContextProcessor>>,
+}
+
+impl AppState {
+    pub fn new(
+        settings: Arc<Settings>,
+        db: DatabaseConnection,
+        templates: Templates,
+        reverser: Reverser,
+        services: Services,
+        context_processors: Vec<Arc<dyn ContextProcessor>>,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            settings,
+            db,
+            templates,
+            reverser,
+            services,
+            context_processors,
+        }))
+    }
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.0.settings
+    }
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+    pub fn templates(&self) -> &Templates {
+        &self.0.templates
+    }
+    pub fn reverser(&self) -> &Reverser {
+        &self.0.reverser
+    }
+    pub fn services(&self) -> &Services {
+        &self.0.services
+    }
+    pub(crate) fn context_processors(&self) -> &[Arc<dyn ContextProcessor>] {
+        &self.0.context_processors
+    }
+    /// A service an app registered in [`crate::App::configure`].
+    pub fn service<T: Clone + Send + Sync + 'static>(&self) -> Result<T, Error> {
+        self.0.services.get::<T>().cloned().ok_or_else(|| {
+            Error::internal(format!(
+                "no service of type {} is registered; is the app that provides it installed?",
+                type_name::<T>()
+            ))
+        })
+    }
+}
+
+impl FromRef<AppState> for Arc<Settings> {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.settings.clone()
+    }
+}
+
+impl FromRef<AppState> for DatabaseConnection {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.db.clone()
+    }
+}
+
+/// Values apps register at startup (their typed settings, a payment gateway, an email
+/// backend), looked up by type.
+#[derive(Default, Clone)]
+pub struct Services(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Services {
+    pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+    }
+}
+
+/// Extracts a registered service: `Dep(gateway): Dep<Arc<dyn PaymentGateway>>`.
+/// Register cheap-to-clone values (an `Arc`, a small settings struct behind an `Arc`).
+pub struct Dep<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromRequestParts<AppState> for Dep<T> {
+    type Rejection = Error;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        state.service::<T>().map(Dep)
+    }
+}
+
+/// The settings, as an extractor.
+pub struct SettingsRef(pub Arc<Settings>);
+
+impl FromRequestParts<AppState> for SettingsRef {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(SettingsRef(state.settings().clone()))
+    }
+}

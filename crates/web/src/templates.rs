@@ -1,0 +1,419 @@
+//! One minijinja environment over `templates/` (a folder per app plus `base.html`).
+//!
+//! Autoescaping is on for `.html`. Templates get `url("app:name", param=…)` (reverse),
+//! `static("css/site.css")`, the `money` filter and, through [`Page`], `csrf_input()`,
+//! `csrf_token`, `messages`, `request_path` and whatever the apps' context processors add
+//! (the accounts app adds `user`). In development templates are re-read from disk when
+//! they change; a release binary carries them embedded and needs no folder beside it.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRequestParts;
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+use http::request::Parts;
+use minijinja::value::{Kwargs, Object};
+use minijinja::{Environment, State, Value};
+use minijinja_autoreload::AutoReloader;
+use serde::Serialize;
+use tower_sessions::Session;
+
+use crate::Error;
+use crate::app::App;
+use crate::state::AppState;
+use crate::urls::Reverser;
+
+/// Reads an embedded file by name (the project embeds `templates/` and `static/`).
+pub type EmbeddedLookup = fn(&str) -> Option<Cow<'static, [u8]>>;
+
+/// Where templates come from and what they may call.
+pub struct TemplateConfig {
+    /// A folder on disk; `None` uses `embedded`.
+    pub dir: Option<PathBuf>,
+    /// Re-read from disk on change (only with `dir`).
+    pub reload: bool,
+    pub embedded: Option<EmbeddedLookup>,
+    pub reverser: Reverser,
+    pub static_url: String,
+    pub apps: Vec<Arc<dyn App>>,
+}
+
+/// The template environment; cheap to clone.
+#[derive(Clone)]
+pub struct Templates(Arc<Source>);
+
+enum Source {
+    Fixed(Environment<'static>),
+    Reloading(AutoReloader),
+}
+
+impl Templates {
+    pub fn new(config: TemplateConfig) -> Templates {
+        let config = Arc::new(config);
+        match (&config.dir, config.reload) {
+            (Some(dir), true) => {
+                let dir = dir.clone();
+                let reloader = AutoReloader::new(move |notifier| {
+                    notifier.watch_path(&dir, true);
+                    Ok(build_env(&config))
+                });
+                Templates(Arc::new(Source::Reloading(reloader)))
+            }
+            _ => Templates(Arc::new(Source::Fixed(build_env(&config)))),
+        }
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render(&self, name: &str, context: Value) -> Result<String, minijinja::Error> {
+        match &*self.0 {
+            Source::Fixed(env) => env.get_template(name)?.render(context),
+            Source::Reloading(reloader) => {
+                reloader.acquire_env()?.get_template(name)?.render(context)
+            }
+        }
+    }
+}
+
+fn build_env(config: &TemplateConfig) -> Environment<'static> {
+    let mut env = Environment::new();
+    match (&config.dir, config.embedded) {
+        (Some(dir), _) => env.set_loader(minijinja::path_loader(dir)),
+        (None, Some(lookup)) => env.set_loader(move |name| {
+            Ok(lookup(name).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        }),
+        (None, None) => {}
+    }
+    let reverser = config.reverser.clone();
+    // Reversed paths are percent-encoded (no quotes, `<`, `>` or `&` survive), so they are
+    // marked safe: HTML-escaping them would only turn `/` into `&#x2f;`.
+    env.add_function(
+        "url",
+        move |name: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+            let mut params = BTreeMap::new();
+            for key in kwargs.args() {
+                let value: Value = kwargs.get(key)?;
+                params.insert(key.to_string(), value.to_string());
+            }
+            reverser
+                .reverse_map(name, &params)
+                .map(Value::from_safe_string)
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })
+        },
+    );
+    let static_url = config.static_url.clone();
+    env.add_function("static", move |path: &str| {
+        Value::from_safe_string(crate::urls::encode_path(&format!(
+            "{static_url}{}",
+            path.trim_start_matches('/')
+        )))
+    });
+    env.add_filter("money", money);
+    for app in &config.apps {
+        app.configure_templates(&mut env);
+    }
+    env
+}
+
+/// `{{ 1999|money("USD") }}` -> `$19.99`; amounts are integer minor units.
+pub fn money(cents: i64, currency: Option<&str>) -> String {
+    let currency = currency.unwrap_or("USD");
+    let zero_decimal = matches!(currency, "JPY" | "KRW" | "VND" | "CLP" | "ISK");
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let amount = if zero_decimal {
+        abs.to_string()
+    } else {
+        format!("{}.{:02}", abs / 100, abs % 100)
+    };
+    match currency {
+        "USD" => format!("{sign}${amount}"),
+        "EUR" => format!("{sign}€{amount}"),
+        "GBP" => format!("{sign}£{amount}"),
+        other => format!("{sign}{amount} {other}"),
+    }
+}
+
+/// Every template's name and source, for `project check`.
+pub fn template_sources(
+    dir: Option<&Path>,
+    embedded: &[(String, String)],
+) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((name, text));
+            }
+        }
+    }
+    match dir {
+        Some(dir) => {
+            let mut out = Vec::new();
+            walk(dir, dir, &mut out);
+            out.sort();
+            out
+        }
+        None => embedded.to_vec(),
+    }
+}
+
+/// Checks every `url("…", …)` call in the templates against the route table.
+pub fn check_url_names(sources: &[(String, String)], reverser: &Reverser) -> Vec<String> {
+    let call =
+        regex::Regex::new(r#"url\(\s*["']([^"']+)["']\s*((?:,[^)]*)?)\)"#).expect("valid regex");
+    let kwarg =
+        regex::Regex::new(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=[^=]").expect("valid regex");
+    let mut problems = Vec::new();
+    for (template, source) in sources {
+        for caps in call.captures_iter(source) {
+            let name = &caps[1];
+            let Some(params) = reverser.params(name) else {
+                problems.push(format!("{template}: url(\"{name}\") names no route"));
+                continue;
+            };
+            let given: Vec<String> = kwarg
+                .captures_iter(&caps[2])
+                .map(|c| c[1].to_string())
+                .collect();
+            for p in &params {
+                if !given.contains(p) {
+                    problems.push(format!(
+                        "{template}: url(\"{name}\") is missing the parameter `{p}`"
+                    ));
+                }
+            }
+            for g in &given {
+                if !params.contains(g) {
+                    problems.push(format!(
+                        "{template}: url(\"{name}\") has no parameter `{g}`"
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
+pub fn error_page(state: &AppState, error: &Error) -> Response {
+    let status = error.status();
+    let context = minijinja::context! {
+        status => status.as_u16(),
+        reason => status.canonical_reason().unwrap_or("Error"),
+        code => error.code(),
+        message => error.message(),
+    };
+    for name in [
+        format!("errors/{}.html", status.as_u16()),
+        "errors/error.html".to_string(),
+    ] {
+        if let Ok(html) = state.templates().render(&name, context.clone()) {
+            return (status, Html(html)).into_response();
+        }
+    }
+    (status, format!("{} {}", status.as_u16(), error.message())).into_response()
+}
+
+/// Session key of the CSRF token.
+pub const CSRF_SESSION_KEY: &str = "_csrf_token";
+
+/// Holds the request's CSRF token; creates one only if a template asks for it, so pages
+/// without forms never create a session.
+struct CsrfSlot {
+    token: Mutex<Option<String>>,
+    created: std::sync::atomic::AtomicBool,
+}
+
+impl CsrfSlot {
+    fn token(&self) -> String {
+        let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        token
+            .get_or_insert_with(|| {
+                self.created
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                crate::csrf::new_token()
+            })
+            .clone()
+    }
+    fn created(&self) -> Option<String> {
+        if self.created.load(std::sync::atomic::Ordering::Relaxed) {
+            self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CsrfToken(Arc<CsrfSlot>);
+
+impl fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("csrf_token")
+    }
+}
+
+impl Object for CsrfToken {
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.token())
+    }
+    fn call(
+        self: &Arc<Self>,
+        _state: &State<'_, '_>,
+        _args: &[Value],
+    ) -> Result<Value, minijinja::Error> {
+        Ok(Value::from_safe_string(format!(
+            r#"<input type="hidden" name="{}" value="{}">"#,
+            crate::csrf::CSRF_FIELD,
+            self.0.token()
+        )))
+    }
+}
+
+/// What an HTML handler renders with: the template environment plus the request's
+/// context (processors' values, CSRF token, flash messages).
+///
+/// ```ignore
+/// async fn product_list(page: Page, Db(db): Db) -> Result<Response, Error> {
+///     let products = Product::newest(&db).await?;
+///     page.render("catalog/product_list.html", context! { products }).await
+/// }
+/// ```
+pub struct Page {
+    state: AppState,
+    session: Option<Session>,
+    context: Vec<(&'static str, Value)>,
+    path: String,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let mut context = Vec::new();
+        for processor in state.context_processors() {
+            context.extend(processor.context(parts, state).await?);
+        }
+        Ok(Page {
+            state: state.clone(),
+            session: parts.extensions.get::<Session>().cloned(),
+            context,
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/")
+                .to_owned(),
+        })
+    }
+}
+
+impl Page {
+    /// Renders `template` with `context` (a `minijinja::context!` or any `Serialize`).
+    pub async fn render(self, template: &str, context: impl Serialize) -> Result<Response, Error> {
+        self.render_with_status(StatusCode::OK, template, context)
+            .await
+    }
+
+    /// Like [`Page::render`] with another status (e.g. 422 for a form with errors).
+    pub async fn render_with_status(
+        self,
+        status: StatusCode,
+        template: &str,
+        context: impl Serialize,
+    ) -> Result<Response, Error> {
+        let existing = match &self.session {
+            Some(session) => session.get::<String>(CSRF_SESSION_KEY).await?,
+            None => None,
+        };
+        let slot = Arc::new(CsrfSlot {
+            token: Mutex::new(existing),
+            created: Default::default(),
+        });
+        let messages = match &self.session {
+            Some(session) => crate::messages::take(session).await?,
+            None => Vec::new(),
+        };
+        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        for (key, value) in self.context {
+            values.insert(key.to_string(), value);
+        }
+        let csrf = Value::from_object(CsrfToken(slot.clone()));
+        values.insert("csrf_token".into(), csrf.clone());
+        values.insert("csrf_input".into(), csrf);
+        values.insert("messages".into(), Value::from_serialize(&messages));
+        values.insert("request_path".into(), Value::from(self.path));
+        let own = Value::from_serialize(&context);
+        if let Ok(keys) = own.try_iter() {
+            for key in keys {
+                if let Ok(value) = own.get_item(&key) {
+                    values.insert(key.to_string(), value);
+                }
+            }
+        }
+        let html = self
+            .state
+            .templates()
+            .render(template, Value::from(values))?;
+        if let (Some(token), Some(session)) = (slot.created(), &self.session) {
+            session.insert(CSRF_SESSION_KEY, token).await?;
+        }
+        Ok((status, Html(html)).into_response())
+    }
+
+    /// The route table, for redirects.
+    pub fn reverser(&self) -> &Reverser {
+        self.state.reverser()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::urls::{UrlRegistry, Urls, get};
+
+    #[test]
+    fn money_formats_minor_units() {
+        assert_eq!(money(1999, Some("USD")), "$19.99");
+        assert_eq!(money(5, None), "$0.05");
+        assert_eq!(money(-250, Some("EUR")), "-€2.50");
+        assert_eq!(money(1200, Some("JPY")), "1200 JPY");
+        assert_eq!(money(100, Some("CHF")), "1.00 CHF");
+    }
+
+    #[test]
+    fn url_names_in_templates_are_checked() {
+        async fn ok() {}
+        let urls = UrlRegistry::new()
+            .include(
+                "/catalog",
+                Urls::new("catalog").route("/{slug}/", "product_detail", get(ok)),
+            )
+            .build()
+            .unwrap();
+        let sources = vec![
+            ("good.html".to_string(), r#"<a href="{{ url("catalog:product_detail", slug=p.slug) }}">"#.to_string()),
+            ("bad.html".to_string(), r#"{{ url('catalog:nope') }} {{ url("catalog:product_detail") }} {{ url("catalog:product_detail", slug=1, id=2) }}"#.to_string()),
+        ];
+        let problems = check_url_names(&sources, &urls.reverser);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("catalog:nope"));
+        assert!(problems[1].contains("missing the parameter `slug`"));
+        assert!(problems[2].contains("no parameter `id`"));
+    }
+}

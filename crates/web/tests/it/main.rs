@@ -1,0 +1,136 @@
+//! The framework's behaviour through HTTP, with a small demo app.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use web::test::TestApp;
+use web::urls::{get, post};
+use web::{
+    App, Db, Embedded, Error, Form, Id, Json, Messages, Page, Project, Query, Reverser,
+    UrlRegistry, Urls, context,
+};
+
+mod errors;
+mod health;
+mod pages;
+mod server;
+
+pub struct Demo;
+
+#[async_trait]
+impl App for Demo {
+    fn label(&self) -> &'static str {
+        "demo"
+    }
+    fn urls(&self) -> Urls {
+        demo_urls()
+    }
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+    fn configure_templates(&self, env: &mut minijinja::Environment<'static>) {
+        env.add_template_owned(
+            "demo/form.html",
+            r#"{% extends "base.html" %}{% block content %}<form method="post" action="{{ url("demo:form") }}">{{ csrf_input() }}<input name="name"><button>Send</button></form>{% endblock %}"#,
+        )
+        .unwrap();
+        env.add_template_owned(
+            "demo/done.html",
+            r#"{% extends "base.html" %}{% block content %}<p id="done">done {{ who }}</p>{% endblock %}"#,
+        )
+        .unwrap();
+    }
+}
+
+pub fn demo_urls() -> Urls {
+    Urls::new("demo")
+        .route("/form/", "form", get(form_page).post(form_submit))
+        .route("/done/", "done", get(done_page))
+        .route("/boom/", "boom_page", get(boom))
+        .route("/items/{id}/", "item", get(item))
+        .api("/echo", "echo", post(echo))
+        .api("/boom", "boom", get(boom))
+        .api("/slow", "slow", get(slow))
+        .api("/items/{id}", "api_item", get(item))
+        .api("/db", "db", get(db_ping))
+}
+
+async fn form_page(page: Page) -> Result<Response, Error> {
+    page.render("demo/form.html", context! {}).await
+}
+
+async fn form_submit(
+    messages: Messages,
+    urls: Reverser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Redirect, Error> {
+    let name = form.get("name").cloned().unwrap_or_default();
+    messages.success(format!("Hello, {name}!")).await?;
+    Ok(Redirect::to(&urls.reverse("demo:done", &[])?))
+}
+
+async fn done_page(page: Page) -> Result<Response, Error> {
+    page.render("demo/done.html", context! { who => "<b>you</b>" })
+        .await
+}
+
+async fn boom() -> &'static str {
+    panic!("kaboom")
+}
+
+async fn item(Id(id): Id) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "id": id }))
+}
+
+#[derive(Deserialize)]
+struct EchoIn {
+    name: String,
+    age: i64,
+}
+
+async fn echo(Json(body): Json<EchoIn>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "name": body.name, "age": body.age }))
+}
+
+#[derive(Deserialize)]
+struct SlowQuery {
+    ms: u64,
+}
+
+async fn slow(Query(q): Query<SlowQuery>) -> Response {
+    tokio::time::sleep(Duration::from_millis(q.ms)).await;
+    "slept".into_response()
+}
+
+async fn db_ping(Db(db): Db) -> Result<Json<serde_json::Value>, Error> {
+    web::db::ping(&db).await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+pub fn project() -> Project {
+    Project {
+        apps: vec![
+            Arc::new(web::health::Health),
+            Arc::new(web::sessions::Sessions),
+            Arc::new(Demo),
+        ],
+        urls: || {
+            UrlRegistry::new()
+                .include("", web::health::urls())
+                .include("/demo", demo_urls())
+        },
+        migrations: migration::group,
+        embedded: Embedded::none(),
+    }
+}
+
+pub async fn app() -> TestApp {
+    TestApp::new(&project()).await
+}

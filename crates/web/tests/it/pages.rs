@@ -1,0 +1,122 @@
+//! HTML plumbing: sessions, CSRF, flash messages, autoescaping, redirects.
+
+use crate::app;
+
+#[tokio::test]
+async fn a_page_without_forms_creates_no_session() {
+    let app = app().await;
+    let res = app.client.get("/demo/done/").send().await;
+    res.assert_status(200);
+    assert!(res.header("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn form_post_without_csrf_token_is_403() {
+    let app = app().await;
+    let res = app
+        .client
+        .post("/demo/form/")
+        .form(&[("name", "x")])
+        .send()
+        .await;
+    res.assert_status(403);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"));
+    assert!(res.text().contains("CSRF"));
+    // With a session but a wrong token.
+    app.client.csrf_token("/demo/form/").await;
+    let res = app
+        .client
+        .post("/demo/form/")
+        .form(&[("name", "x"), ("csrf_token", "forged")])
+        .send()
+        .await;
+    res.assert_status(403);
+}
+
+#[tokio::test]
+async fn form_post_with_token_redirects_and_flashes_once() {
+    let app = app().await;
+    let res = app
+        .client
+        .submit_form("/demo/form/", "/demo/form/", &[("name", "Ada")])
+        .await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some("/demo/done/"));
+    let done = app.client.get("/demo/done/").send().await;
+    assert!(done.text().contains("Hello, Ada!"), "{}", done.text());
+    assert!(done.text().contains("message-success"));
+    let again = app.client.get("/demo/done/").send().await;
+    assert!(
+        !again.text().contains("Hello, Ada!"),
+        "a flash message shows once"
+    );
+}
+
+#[tokio::test]
+async fn csrf_token_also_accepted_in_header() {
+    let app = app().await;
+    let token = app.client.csrf_token("/demo/form/").await;
+    let res = app
+        .client
+        .post("/demo/form/")
+        .header("x-csrf-token", &token)
+        .form(&[("name", "Bo")])
+        .send()
+        .await;
+    res.assert_status(303);
+}
+
+#[tokio::test]
+async fn token_from_another_session_is_refused() {
+    let app = app().await;
+    let token = app.client.csrf_token("/demo/form/").await;
+    let other = app.client.new_session();
+    other.csrf_token("/demo/form/").await;
+    let res = other
+        .post("/demo/form/")
+        .form(&[("name", "x"), ("csrf_token", token.as_str())])
+        .send()
+        .await;
+    res.assert_status(403);
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_and_lax() {
+    let app = app().await;
+    let res = app.client.get("/demo/form/").send().await;
+    let cookie = res
+        .header("set-cookie")
+        .expect("a form page starts a session");
+    assert!(cookie.starts_with("sessionid="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"));
+}
+
+#[tokio::test]
+async fn templates_autoescape_and_reverse_urls() {
+    let app = app().await;
+    let done = app.client.get("/demo/done/").send().await;
+    assert!(done.text().contains("done &lt;b&gt;you"), "{}", done.text());
+    assert!(!done.text().contains("<b>you"));
+    let form = app.client.get("/demo/form/").send().await;
+    assert!(
+        form.text().contains(r#"action="/demo/form/""#),
+        "{}",
+        form.text()
+    );
+    assert!(form.text().contains(r#"href="/static/css/site.css""#));
+}
+
+#[tokio::test]
+async fn missing_trailing_slash_redirects_for_pages_only() {
+    let app = app().await;
+    let res = app.client.get("/demo/done?x=1").send().await;
+    res.assert_status(308);
+    assert_eq!(res.location(), Some("/demo/done/?x=1"));
+    app.client
+        .get("/api/demo/echo/")
+        .send()
+        .await
+        .assert_status(404);
+}
