@@ -16,3 +16,23 @@ pub fn timestamp(manager: &SchemaManager, name: impl IntoIden) -> ColumnDef {
     }
     column
 }
+
+/// A nullable [`timestamp`].
+pub fn timestamp_null(manager: &SchemaManager, name: impl IntoIden) -> ColumnDef {
+    let mut column = timestamp(manager, name);
+    column.null();
+    column
+}
+
+/// An auto-incrementing 64-bit primary key (SQLite: `INTEGER PRIMARY KEY`, which is 64-bit;
+/// SQLite allows AUTOINCREMENT on no other type).
+pub fn id(manager: &SchemaManager, name: impl IntoIden) -> ColumnDef {
+    let mut column = ColumnDef::new(name);
+    if manager.get_database_backend() == DbBackend::Sqlite {
+        column.integer();
+    } else {
+        column.big_integer();
+    }
+    column.not_null().auto_increment().primary_key();
+    column
+}

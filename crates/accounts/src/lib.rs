@@ -1,22 +1,82 @@
-//! The `accounts` app.
+//! The `accounts` app (Django's `django.contrib.auth`): users, Argon2id passwords,
+//! sessions login for pages, bearer tokens for the API, login throttling, password change
+//! and reset, and the user extractors other apps use.
 
-use web::{App, Urls};
+use std::sync::Arc;
 
+use async_trait::async_trait;
+use web::settings::{Settings, SettingsError};
+use web::{App, AppState, Command, ContextProcessor, Services, Urls};
+
+pub mod auth;
+pub mod commands;
+pub mod email;
+pub mod extract;
+pub mod forms;
+pub mod models;
+pub mod passwords;
+pub mod settings;
 pub mod urls;
+pub mod views;
 
+pub use auth::Auth;
+pub use extract::{CurrentUser, RequireStaff, RequireUser};
+pub use models::User;
 pub use urls::urls;
 
 pub struct Accounts;
 
-#[async_trait::async_trait]
+#[async_trait]
 impl App for Accounts {
     fn label(&self) -> &'static str {
         "accounts"
     }
+
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["sessions"]
+    }
+
     fn urls(&self) -> Urls {
         urls()
     }
-    fn template_dir(&self) -> Option<&'static str> {
-        None
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        let accounts = settings::AccountsSettings::from_settings(settings)?;
+        let hasher = passwords::PasswordHasher::new(&accounts)
+            .map_err(|e| SettingsError::new("accounts.argon2_memory_kib", e.to_string()))?;
+        let (mailer, outbox) = email::backend(&accounts)
+            .map_err(|e| SettingsError::new("accounts.smtp_url", e.to_string()))?;
+        services.insert(mailer);
+        if let Some(outbox) = outbox {
+            services.insert(outbox);
+        }
+        services.insert(Auth::new(accounts, hasher, settings.secret_key.clone()));
+        Ok(())
+    }
+
+    fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {
+        vec![Arc::new(extract::UserContext)]
+    }
+
+    fn commands(&self) -> Vec<Box<dyn Command>> {
+        vec![
+            Box::new(commands::CreateSuperuser),
+            Box::new(commands::ChangePassword),
+        ]
+    }
+
+    async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        let auth: Auth = state.service()?;
+        let window = time::Duration::seconds(auth.settings.login_window_seconds);
+        Ok(vec![
+            (
+                "expired API tokens".into(),
+                models::token::delete_expired(state.db()).await?,
+            ),
+            (
+                "stale login throttle records".into(),
+                models::throttle::delete_expired(state.db(), window).await?,
+            ),
+        ])
     }
 }

@@ -1,7 +1,8 @@
 //! One minijinja environment over `templates/` (a folder per app plus `base.html`).
 //!
 //! Autoescaping is on for `.html`. Templates get `url("app:name", param=…)` (reverse),
-//! `static("css/site.css")`, the `money` filter and, through [`Page`], `csrf_input()`,
+//! the test `"app:name" is route`, `static("css/site.css")`, the `money` filter and,
+//! through [`Page`], `csrf_input()`,
 //! `csrf_token`, `messages`, `request_path` and whatever the apps' context processors add
 //! (the accounts app adds `user`). In development templates are re-read from disk when
 //! they change; a release binary carries them embedded and needs no folder beside it.
@@ -67,6 +68,14 @@ impl Templates {
         }
     }
 
+    /// Renders a template given as a string, with the environment's functions and filters.
+    pub fn render_str(&self, source: &str, context: Value) -> Result<String, minijinja::Error> {
+        match &*self.0 {
+            Source::Fixed(env) => env.render_str(source, context),
+            Source::Reloading(reloader) => reloader.acquire_env()?.render_str(source, context),
+        }
+    }
+
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: Value) -> Result<String, minijinja::Error> {
         match &*self.0 {
@@ -106,6 +115,10 @@ fn build_env(config: &TemplateConfig) -> Environment<'static> {
                 })
         },
     );
+    // `{% if "catalog:product_list" is route %}`: lets a shared layout link to an app's
+    // pages only when that app is installed and mounted.
+    let routes = config.reverser.clone();
+    env.add_test("route", move |name: &str| routes.contains(name));
     let static_url = config.static_url.clone();
     env.add_function("static", move |path: &str| {
         Value::from_safe_string(crate::urls::encode_path(&format!(

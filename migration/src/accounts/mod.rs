@@ -1,7 +1,15 @@
-//! The `accounts` app's tables.
+//! The `accounts` app's tables: users, API tokens, login throttling counters.
 
 use sea_orm_migration::MigrationTrait;
 
+mod m20261125_000101_create_users;
+mod m20261125_000102_create_auth_tokens;
+mod m20261125_000103_create_login_throttles;
+
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![]
+    vec![
+        Box::new(m20261125_000101_create_users::Migration),
+        Box::new(m20261125_000102_create_auth_tokens::Migration),
+        Box::new(m20261125_000103_create_login_throttles::Migration),
+    ]
 }

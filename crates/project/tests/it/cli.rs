@@ -1,7 +1,7 @@
 //! The `project` binary, run as a user runs it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,6 +25,42 @@ fn project_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
     project_in(&workspace(), args, env)
+}
+
+/// Runs `project args…` with `input` on stdin.
+fn project_with_stdin(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_project"));
+    command
+        .args(args)
+        .current_dir(workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("APP_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().expect("the project binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A fresh SQLite database file for one test.
+fn temp_database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite3").display()
+    );
+    (dir, url)
 }
 
 fn stdout(o: &Output) -> String {
@@ -181,17 +217,28 @@ fn migrate_showmigrations_and_roll_back() {
     assert!(stdout(&again).contains("No migrations to apply"));
     let shown = stdout(&project(&["showmigrations"], &env));
     assert!(
-        shown.contains("sessions\n [X] m20261125_000001_create_sessions"),
+        shown.starts_with("sessions\n [X] m20261125_000001_create_sessions"),
         "{shown}"
     );
+    assert!(!shown.contains("[ ]"), "all applied: {shown}");
+    let last = shown
+        .lines()
+        .rfind(|l| l.starts_with(" [X] "))
+        .unwrap()
+        .trim_start_matches(" [X] ")
+        .to_string();
     let down = project(&["migrate", "--down", "1"], &env);
     assert!(down.status.success(), "{}", stderr(&down));
-    assert!(stdout(&down).contains("Unapplying"));
-    let shown = stdout(&project(&["showmigrations"], &env));
     assert!(
-        shown.contains("[ ] m20261125_000001_create_sessions"),
-        "{shown}"
+        stdout(&down).contains(&format!("Unapplying {last}")),
+        "{}",
+        stdout(&down)
     );
+    let shown = stdout(&project(&["showmigrations"], &env));
+    assert!(shown.contains(&format!(" [ ] {last}")), "{shown}");
+    assert_eq!(shown.matches("[ ]").count(), 1, "{shown}");
+    let up = project(&["migrate"], &env);
+    assert!(stdout(&up).contains(&format!("Applying {last}")));
 }
 
 #[test]
@@ -200,4 +247,107 @@ fn the_binary_runs_with_no_folders_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = project_in(dir.path(), &["check"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn createsuperuser_reads_the_password_from_stdin_and_validates_it() {
+    let (_dir, url) = temp_database();
+    let env = [("APP__DATABASE__URL", url.as_str()), ("APP_ENV", "test")];
+    let weak = project_with_stdin(
+        &[
+            "createsuperuser",
+            "--email",
+            "boss@example.com",
+            "--password-stdin",
+        ],
+        &env,
+        "password123\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(stderr(&weak).contains("too common"), "{}", stderr(&weak));
+    let ok = project_with_stdin(
+        &[
+            "createsuperuser",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "Boss",
+            "--password-stdin",
+        ],
+        &env,
+        "s3cure-Enough-pw\n",
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("Superuser boss@example.com created."));
+    let again = project_with_stdin(
+        &[
+            "createsuperuser",
+            "--email",
+            "boss@example.com",
+            "--password-stdin",
+        ],
+        &env,
+        "s3cure-Enough-pw\n",
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let bad_email = project_with_stdin(
+        &["createsuperuser", "--email", "nope", "--password-stdin"],
+        &env,
+        "s3cure-Enough-pw\n",
+    );
+    assert_eq!(bad_email.status.code(), Some(1));
+
+    let changed = project_with_stdin(
+        &[
+            "changepassword",
+            "--email",
+            "boss@example.com",
+            "--password-stdin",
+        ],
+        &env,
+        "an0ther-Secure-pw\n",
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    assert!(stdout(&changed).contains("sessions and API tokens have ended"));
+    let unknown = project_with_stdin(
+        &[
+            "changepassword",
+            "--email",
+            "ghost@example.com",
+            "--password-stdin",
+        ],
+        &env,
+        "an0ther-Secure-pw\n",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no user has the email"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn cleanup_reports_what_each_app_deleted() {
+    let (_dir, url) = temp_database();
+    let out = project(&["cleanup"], &[("APP__DATABASE__URL", url.as_str())]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("sessions: deleted 0 expired sessions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("accounts: deleted 0 expired API tokens"),
+        "{text}"
+    );
+    assert!(
+        text.contains("accounts: deleted 0 stale login throttle records"),
+        "{text}"
+    );
 }

@@ -36,6 +36,12 @@ impl App for Demo {
         None
     }
     fn configure_templates(&self, env: &mut minijinja::Environment<'static>) {
+        // The project's base layout links to apps this test project does not install.
+        env.add_template_owned(
+            "base.html",
+            r#"<!doctype html><html><head><title>{% block title %}{% endblock %}</title><link rel="stylesheet" href="{{ static("css/site.css") }}"></head><body>{% for m in messages %}<div class="message message-{{ m.level }}">{{ m.text }}</div>{% endfor %}{% block content %}{% endblock %}</body></html>"#,
+        )
+        .unwrap();
         env.add_template_owned(
             "demo/form.html",
             r#"{% extends "base.html" %}{% block content %}<form method="post" action="{{ url("demo:form") }}">{{ csrf_input() }}<input name="name"><button>Send</button></form>{% endblock %}"#,

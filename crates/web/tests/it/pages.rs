@@ -120,3 +120,13 @@ async fn missing_trailing_slash_redirects_for_pages_only() {
         .await
         .assert_status(404);
 }
+
+#[tokio::test]
+async fn templates_can_ask_whether_a_route_exists() {
+    let app = app().await;
+    let env = app.state.templates();
+    let html = env
+        .render_str(r#"{% if "demo:form" is route %}yes{% endif %}{% if "shop:cart" is route %}no{% endif %}"#, minijinja::Value::UNDEFINED)
+        .unwrap();
+    assert_eq!(html, "yes");
+}

@@ -1,0 +1,340 @@
+//! Authentication: checking credentials (with throttling), logging in and out of a session,
+//! changing passwords, and password-reset links.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+use tower_sessions::Session;
+use web::Error;
+use web::settings::Secret;
+
+use crate::models::{User, throttle, token, user};
+use crate::passwords::PasswordHasher;
+use crate::settings::AccountsSettings;
+
+/// Session key of the signed-in user's id.
+pub const SESSION_USER_ID: &str = "_auth_user_id";
+/// Session key of the hash tying the session to the user's current password.
+pub const SESSION_USER_HASH: &str = "_auth_user_hash";
+
+/// Why a login failed.
+#[derive(Debug)]
+pub enum LoginError {
+    /// Wrong email or password (the same for both).
+    InvalidCredentials,
+    /// Too many recent failures; retry after this many seconds.
+    Throttled(u64),
+    Other(Error),
+}
+
+impl From<Error> for LoginError {
+    fn from(e: Error) -> Self {
+        LoginError::Other(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for LoginError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+impl From<anyhow::Error> for LoginError {
+    fn from(e: anyhow::Error) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+impl From<LoginError> for Error {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::InvalidCredentials => Error::new(
+                http::StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid email or password.",
+            ),
+            LoginError::Throttled(seconds) => Error::throttled(seconds),
+            LoginError::Other(e) => e,
+        }
+    }
+}
+
+/// The accounts service: settings, the password hasher and the project's secret key.
+/// Handlers extract it with `Dep(auth): Dep<Auth>`.
+#[derive(Clone)]
+pub struct Auth {
+    pub settings: Arc<AccountsSettings>,
+    pub hasher: Arc<PasswordHasher>,
+    secret: Secret,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Auth {
+    pub fn new(settings: AccountsSettings, hasher: PasswordHasher, secret: Secret) -> Self {
+        Auth {
+            settings: Arc::new(settings),
+            hasher: Arc::new(hasher),
+            secret,
+        }
+    }
+
+    fn sign(&self, purpose: &str, message: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(self.secret.expose().as_bytes())
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn window(&self) -> Duration {
+        Duration::seconds(self.settings.login_window_seconds)
+    }
+
+    /// Checks an email and password, counting failures per email and per client address.
+    /// An unknown email costs the same time as a wrong password and fails the same way.
+    pub async fn authenticate(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<User, LoginError> {
+        let email = user::normalize_email(email);
+        let email_key = throttle::email_key(&email);
+        let ip_key = throttle::ip_key(&ip);
+        let ip_limit = self.settings.ip_max_failures;
+        if let Some(wait) = throttle::retry_after(
+            db,
+            &email_key,
+            self.settings.login_max_failures,
+            self.window(),
+        )
+        .await?
+        {
+            return Err(LoginError::Throttled(wait));
+        }
+        if ip_limit > 0
+            && let Some(wait) = throttle::retry_after(db, &ip_key, ip_limit, self.window()).await?
+        {
+            return Err(LoginError::Throttled(wait));
+        }
+        let found = user::find_by_email(db, &email).await?;
+        let valid = match &found {
+            Some(u) => self.hasher.verify(password, &u.password).await? && u.is_active,
+            None => {
+                self.hasher.verify_dummy(password).await?;
+                false
+            }
+        };
+        let Some(mut user) = found.filter(|_| valid) else {
+            throttle::record_failure(db, &email_key, self.window()).await?;
+            if ip_limit > 0 {
+                throttle::record_failure(db, &ip_key, self.window()).await?;
+            }
+            return Err(LoginError::InvalidCredentials);
+        };
+        throttle::reset(db, &email_key).await?;
+        user::touch_last_login(db, user.id).await?;
+        if self.hasher.needs_rehash(&user.password) {
+            let hash = self.hasher.hash(password).await?;
+            user::set_password_hash(db, user.id, &hash).await?;
+            user.password = hash;
+        }
+        Ok(user)
+    }
+
+    /// Ties a session to the user's current password: changing the password ends every
+    /// other session (Django's session auth hash).
+    pub fn session_hash(&self, user: &User) -> String {
+        self.sign("session", &format!("{}:{}", user.id, user.password))
+    }
+
+    /// Signs `user` into `session` under a new session id (no fixation) and a new CSRF token.
+    pub async fn login(&self, session: &Session, user: &User) -> Result<(), Error> {
+        session.cycle_id().await?;
+        web::csrf::rotate(session).await?;
+        session.insert(SESSION_USER_ID, user.id).await?;
+        session
+            .insert(SESSION_USER_HASH, self.session_hash(user))
+            .await?;
+        Ok(())
+    }
+
+    /// Ends the session entirely.
+    pub async fn logout(&self, session: &Session) -> Result<(), Error> {
+        session.flush().await?;
+        Ok(())
+    }
+
+    /// The user signed into `session`, if the session is still valid for them.
+    pub async fn session_user(
+        &self,
+        db: &DatabaseConnection,
+        session: &Session,
+    ) -> Result<Option<User>, Error> {
+        let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
+            return Ok(None);
+        };
+        let stored: Option<String> = session.get(SESSION_USER_HASH).await?;
+        let user = user::find_by_id(db, id).await?.filter(|u| u.is_active);
+        match (user, stored) {
+            (Some(user), Some(stored))
+                if bool::from(stored.as_bytes().ct_eq(self.session_hash(&user).as_bytes())) =>
+            {
+                Ok(Some(user))
+            }
+            _ => {
+                // Password changed, user deactivated or deleted: the session is over.
+                session.flush().await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sets a new password; every API token of the user is revoked in the same
+    /// transaction, and every session but one updated with [`Auth::login`] ends.
+    pub async fn set_password(
+        &self,
+        db: &DatabaseConnection,
+        user: &User,
+        new_password: &str,
+    ) -> Result<User, Error> {
+        let hash = self.hasher.hash(new_password).await?;
+        let txn = db.begin().await?;
+        user::set_password_hash(&txn, user.id, &hash).await?;
+        token::revoke_all(&txn, user.id).await?;
+        txn.commit().await?;
+        Ok(User {
+            password: hash,
+            ..user.clone()
+        })
+    }
+
+    /// A password-reset token for `user`: `<timestamp base36>-<signature>`. It stops
+    /// working when it expires, when the password changes (so it works once) or after
+    /// the next login.
+    pub fn reset_token(&self, user: &User, at: OffsetDateTime) -> String {
+        let ts = at.unix_timestamp().max(0) as u64;
+        format!(
+            "{}-{}",
+            to_base36(ts),
+            &self.reset_signature(user, ts)[..32]
+        )
+    }
+
+    fn reset_signature(&self, user: &User, ts: u64) -> String {
+        let last_login = user.last_login.map(|t| t.unix_timestamp()).unwrap_or(0);
+        self.sign(
+            "password-reset",
+            &format!("{}:{ts}:{}:{last_login}", user.id, user.password),
+        )
+    }
+
+    /// Whether `token` is a valid, unexpired reset token for `user`.
+    pub fn check_reset_token(&self, user: &User, token: &str) -> bool {
+        let Some((ts, signature)) = token.split_once('-') else {
+            return false;
+        };
+        let Some(ts) = from_base36(ts) else {
+            return false;
+        };
+        let age = web::db::now().unix_timestamp() - ts as i64;
+        if age < 0 || age > self.settings.password_reset_ttl_seconds {
+            return false;
+        }
+        let expected = &self.reset_signature(user, ts)[..32];
+        signature.len() == expected.len()
+            && bool::from(signature.as_bytes().ct_eq(expected.as_bytes()))
+    }
+}
+
+/// The user id as it appears in reset links.
+pub fn encode_uid(id: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.to_string())
+}
+
+pub fn decode_uid(uid: &str) -> Option<i64> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(uid)
+        .ok()?;
+    String::from_utf8(bytes).ok()?.parse().ok()
+}
+
+fn to_base36(mut n: u64) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn from_base36(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 13 {
+        return None;
+    }
+    u64::from_str_radix(s, 36).ok()
+}
+
+/// A `?next=` target, kept only if it is a path on this site: it starts with one `/`, and
+/// has no backslash, control character or whitespace (browsers drop tabs and newlines, so
+/// `/\t/evil.com` would become `//evil.com`).
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let mut chars = next.chars();
+    let ok = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/') | Some('\\'))
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    ok.then(|| next.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/orders/1/")).as_deref(), Some("/orders/1/"));
+        assert_eq!(
+            safe_next(Some("/catalog/?q=a&page=2")).as_deref(),
+            Some("/catalog/?q=a&page=2")
+        );
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "https://evil.com",
+            "evil.com",
+            "/\t/evil.com",
+            "\\\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+
+    #[test]
+    fn base36_round_trips() {
+        for n in [0, 35, 36, 1_764_000_000, u32::MAX as u64] {
+            assert_eq!(from_base36(&to_base36(n)), Some(n));
+        }
+        assert_eq!(decode_uid(&encode_uid(42)), Some(42));
+        assert_eq!(decode_uid("!!"), None);
+    }
+}

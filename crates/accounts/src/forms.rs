@@ -1,0 +1,255 @@
+//! Input of the accounts views and its validation. The same form types serve the JSON API
+//! and the HTML pages: every field is optional at parse time so that all missing or
+//! invalid fields are reported together.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use web::FieldErrors;
+
+use crate::models::user::normalize_email;
+use crate::passwords;
+
+const REQUIRED: &str = "This field is required.";
+const MAX_EMAIL: usize = 254;
+const MAX_NAME: usize = 150;
+
+fn add(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_string())
+        .or_default()
+        .push(message.into());
+}
+
+/// A syntactically valid email address (the rules of Django's `EmailValidator`).
+pub fn is_valid_email(email: &str) -> bool {
+    static LOCAL: OnceLock<regex::Regex> = OnceLock::new();
+    static DOMAIN: OnceLock<regex::Regex> = OnceLock::new();
+    let local_re = LOCAL.get_or_init(|| {
+        regex::Regex::new(r"(?i)^[-!#$%&'*+/=?^_`{}|~0-9a-z]+(\.[-!#$%&'*+/=?^_`{}|~0-9a-z]+)*$")
+            .expect("valid regex")
+    });
+    let domain_re = DOMAIN.get_or_init(|| {
+        regex::Regex::new(r"(?i)^([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}\p{N}][\p{L}\p{N}-]{0,61}[\p{L}\p{N}]$")
+            .expect("valid regex")
+    });
+    if email.len() > MAX_EMAIL {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    local.len() <= 64 && local_re.is_match(local) && domain_re.is_match(domain)
+}
+
+fn required(errors: &mut FieldErrors, field: &str, value: Option<String>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            add(errors, field, REQUIRED);
+            String::new()
+        }
+    }
+}
+
+fn clean_email(errors: &mut FieldErrors, value: Option<String>) -> String {
+    let raw = required(errors, "email", value);
+    let email = normalize_email(&raw);
+    if !raw.is_empty() && !is_valid_email(&email) {
+        add(errors, "email", "Enter a valid email address.");
+    }
+    email
+}
+
+/// Registration: `{email, password, name}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub name: Option<String>,
+    /// HTML only: where to go afterwards.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+impl RegisterForm {
+    /// `require_name`: the API wants the key present; the HTML form may leave it empty.
+    pub fn validate(self, require_name: bool) -> Result<Registration, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = clean_email(&mut errors, self.email);
+        let password = required(&mut errors, "password", self.password);
+        if !password.is_empty() {
+            for problem in passwords::validate(&password, &email) {
+                add(&mut errors, "password", problem);
+            }
+        }
+        let name = match self.name {
+            Some(name) => name.trim().to_string(),
+            None if require_name => {
+                add(&mut errors, "name", REQUIRED);
+                String::new()
+            }
+            None => String::new(),
+        };
+        if name.chars().count() > MAX_NAME {
+            add(
+                &mut errors,
+                "name",
+                format!("Ensure this field has at most {MAX_NAME} characters."),
+            );
+        }
+        if errors.is_empty() {
+            Ok(Registration {
+                email,
+                password,
+                name,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Login: `{email, password}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+impl LoginForm {
+    pub fn validate(self) -> Result<Credentials, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = required(&mut errors, "email", self.email);
+        let password = required(&mut errors, "password", self.password);
+        if errors.is_empty() {
+            Ok(Credentials { email, password })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// API password change: `{old_password, new_password}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiPasswordChange {
+    pub old_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// HTML password change (Django's `PasswordChangeForm`).
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordChangeForm {
+    pub old_password: Option<String>,
+    pub new_password1: Option<String>,
+    pub new_password2: Option<String>,
+}
+
+/// Setting a password from a reset link (Django's `SetPasswordForm`).
+#[derive(Debug, Default, Deserialize)]
+pub struct SetPasswordForm {
+    pub new_password1: Option<String>,
+    pub new_password2: Option<String>,
+}
+
+/// Validates a new password (twice typed in HTML forms) for `email`.
+pub fn clean_new_password(
+    errors: &mut FieldErrors,
+    field: &str,
+    password: Option<String>,
+    confirmation: Option<Option<String>>,
+    email: &str,
+) -> String {
+    let password = required(errors, field, password);
+    if let Some(confirmation) = confirmation
+        && !password.is_empty()
+        && confirmation.as_deref() != Some(password.as_str())
+    {
+        add(
+            errors,
+            "new_password2",
+            "The two password fields didn’t match.",
+        );
+    }
+    if !password.is_empty() {
+        for problem in passwords::validate(&password, email) {
+            add(errors, field, problem);
+        }
+    }
+    password
+}
+
+/// "Forgot password": `{email}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordResetForm {
+    pub email: Option<String>,
+}
+
+impl PasswordResetForm {
+    pub fn validate(self) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = clean_email(&mut errors, self.email);
+        if errors.is_empty() {
+            Ok(email)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.co.uk",
+            "x@bücher.de",
+        ] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "@example.com",
+            "a@@example.com",
+            "a b@example.com",
+            "a@-example.com",
+            "a.@example.com",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registration_reports_every_field() {
+        let errors = RegisterForm::default().validate(true).err().unwrap();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["email", "name", "password"]
+        );
+        let form = RegisterForm {
+            email: Some("not-an-email".into()),
+            password: Some("12345678".into()),
+            name: Some("x".into()),
+            next: None,
+        };
+        let errors = form.validate(true).err().unwrap();
+        assert!(errors.contains_key("email") && errors.contains_key("password"));
+    }
+}

@@ -1,0 +1,199 @@
+//! The `users` table.
+
+use std::fmt;
+
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::NotSet, Set};
+use serde::Serialize;
+use time::OffsetDateTime;
+use web::db::{is_unique_violation, now};
+
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Always lower-cased (see [`normalize_email`]).
+    #[sea_orm(unique)]
+    pub email: String,
+    pub name: String,
+    /// The Argon2id PHC string. Never serialized, never logged.
+    pub password: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub is_active: bool,
+    pub date_joined: TimeDateTimeWithTimeZone,
+    pub last_login: Option<TimeDateTimeWithTimeZone>,
+}
+
+/// A user of the store.
+pub type User = Model;
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("is_staff", &self.is_staff)
+            .field("is_active", &self.is_active)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::token::Entity")]
+    Tokens,
+}
+
+impl Related<super::token::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Tokens.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// The user as the API shows it: never a password or hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserJson {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub is_staff: bool,
+    #[serde(with = "web::db::timestamp")]
+    pub date_joined: OffsetDateTime,
+}
+
+impl From<&User> for UserJson {
+    fn from(u: &User) -> Self {
+        UserJson {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            is_staff: u.is_staff,
+            date_joined: u.date_joined,
+        }
+    }
+}
+
+/// Emails are compared and stored trimmed and lower-cased (in Rust: SQLite's LOWER only
+/// folds ASCII), so a plain unique index gives case-insensitive uniqueness everywhere.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<User>, DbErr> {
+    Entity::find()
+        .filter(Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await
+}
+
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<User>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// A user to create; the password is already hashed.
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+/// Why a user could not be created.
+#[derive(Debug)]
+pub enum CreateUserError {
+    EmailTaken,
+    Db(DbErr),
+}
+
+impl From<CreateUserError> for web::Error {
+    fn from(e: CreateUserError) -> Self {
+        match e {
+            CreateUserError::EmailTaken => {
+                web::Error::conflict("email_taken", "A user with that email already exists.")
+            }
+            CreateUserError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Inserts a user; a taken email (also when two requests race) is `EmailTaken`.
+pub async fn create<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<User, CreateUserError> {
+    let row = ActiveModel {
+        id: NotSet,
+        email: Set(normalize_email(&new.email)),
+        name: Set(new.name.trim().to_string()),
+        password: Set(new.password_hash),
+        is_staff: Set(new.is_staff),
+        is_superuser: Set(new.is_superuser),
+        is_active: Set(true),
+        date_joined: Set(now()),
+        last_login: Set(None),
+    };
+    row.insert(db).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            CreateUserError::EmailTaken
+        } else {
+            CreateUserError::Db(e)
+        }
+    })
+}
+
+/// Records a successful login.
+pub async fn touch_last_login<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::LastLogin, Expr::value(now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new password hash.
+pub async fn set_password_hash<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    hash: &str,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Password, Expr::value(hash))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Users for templates: `{{ user.email }}`, `{% if user.is_authenticated %}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateUser {
+    pub is_authenticated: bool,
+    pub id: Option<i64>,
+    pub email: String,
+    pub name: String,
+    pub is_staff: bool,
+}
+
+impl TemplateUser {
+    pub fn from_user(user: Option<&User>) -> Self {
+        match user {
+            Some(u) => TemplateUser {
+                is_authenticated: true,
+                id: Some(u.id),
+                email: u.email.clone(),
+                name: u.name.clone(),
+                is_staff: u.is_staff,
+            },
+            None => TemplateUser {
+                is_authenticated: false,
+                id: None,
+                email: String::new(),
+                name: String::new(),
+                is_staff: false,
+            },
+        }
+    }
+}

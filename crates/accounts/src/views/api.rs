@@ -1,0 +1,114 @@
+//! The accounts JSON API: register, token, me, logout, password.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use time::OffsetDateTime;
+use web::{ClientIp, Db, Dep, Error, FieldErrors, Json};
+
+use crate::auth::Auth;
+use crate::extract::{BearerToken, RequireUser};
+use crate::forms::{self, ApiPasswordChange, LoginForm, RegisterForm};
+use crate::models::token;
+use crate::models::user::{self, NewUser, UserJson};
+
+/// `POST /api/accounts/register` → 201 user.
+pub async fn register(
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    Json(form): Json<RegisterForm>,
+) -> Result<(StatusCode, Json<UserJson>), Error> {
+    let registration = form.validate(true).map_err(Error::validation)?;
+    if user::find_by_email(&db, &registration.email)
+        .await?
+        .is_some()
+    {
+        return Err(user::CreateUserError::EmailTaken.into());
+    }
+    let password_hash = auth.hasher.hash(&registration.password).await?;
+    let new = NewUser {
+        email: registration.email,
+        name: registration.name,
+        password_hash,
+        is_staff: false,
+        is_superuser: false,
+    };
+    let created = user::create(&db, new).await?;
+    Ok((StatusCode::CREATED, Json(UserJson::from(&created))))
+}
+
+#[derive(Serialize)]
+pub struct TokenJson {
+    pub token: String,
+    pub token_type: &'static str,
+    #[serde(with = "web::db::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `POST /api/accounts/token` → a bearer token. Wrong email and wrong password fail alike.
+pub async fn token(
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    ClientIp(ip): ClientIp,
+    Json(form): Json<LoginForm>,
+) -> Result<Json<TokenJson>, Error> {
+    let credentials = form.validate().map_err(Error::validation)?;
+    let user = auth
+        .authenticate(&db, &credentials.email, &credentials.password, ip)
+        .await?;
+    let issued = token::issue(&db, user.id, auth.settings.token_ttl_seconds).await?;
+    Ok(Json(TokenJson {
+        token: issued.raw,
+        token_type: "Bearer",
+        expires_at: issued.expires_at,
+    }))
+}
+
+/// `GET /api/accounts/me`.
+pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
+    Json(UserJson::from(&user))
+}
+
+/// `POST /api/accounts/logout` → 204; the token stops working.
+pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error> {
+    token::revoke(&db, token.token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/accounts/password` with `{old_password, new_password}` → 204. Every token of
+/// the user (this one included) and every session ends; sign in again with the new password.
+pub async fn change_password(
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    token: BearerToken,
+    Json(form): Json<ApiPasswordChange>,
+) -> Result<StatusCode, Error> {
+    let mut errors = FieldErrors::new();
+    let new_password = forms::clean_new_password(
+        &mut errors,
+        "new_password",
+        form.new_password,
+        None,
+        &token.user.email,
+    );
+    match form.old_password.filter(|p| !p.is_empty()) {
+        None => {
+            errors
+                .entry("old_password".into())
+                .or_default()
+                .push("This field is required.".into());
+        }
+        Some(old) => {
+            if !auth.hasher.verify(&old, &token.user.password).await? {
+                errors
+                    .entry("old_password".into())
+                    .or_default()
+                    .push("Your old password was entered incorrectly.".into());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    auth.set_password(&db, &token.user, &new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,399 @@
+//! The accounts HTML pages (Django's auth views): register, login, logout, profile,
+//! password change and password reset. Form POSTs answer with a 303 redirect on success
+//! and re-render the form with its errors otherwise.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use tower_sessions::Session;
+use web::{
+    AppState, ClientIp, Db, Dep, Error, FieldErrors, Form, Messages, Page, Path, Query, Reverser,
+    context,
+};
+
+use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, encode_uid, safe_next};
+use crate::email::{Email, Mailer};
+use crate::extract::{CurrentUser, RequireUser};
+use crate::forms::{
+    self, LoginForm, PasswordChangeForm, PasswordResetForm, RegisterForm, SetPasswordForm,
+};
+use crate::models::User;
+use crate::models::user::{self, CreateUserError, NewUser};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+/// After signing in: `next` if it is a local path, else the profile.
+fn after_login(reverser: &Reverser, next: Option<&str>) -> Result<String, Error> {
+    match safe_next(next) {
+        Some(next) => Ok(next),
+        None => Ok(reverser.reverse("accounts:profile", &[])?),
+    }
+}
+
+fn one_error(field: &str, message: &str) -> FieldErrors {
+    FieldErrors::from([(field.to_string(), vec![message.to_string()])])
+}
+
+pub async fn register_form(
+    page: Page,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, Error> {
+    if user.is_some() {
+        return Ok(Redirect::to(&after_login(page.reverser(), q.next.as_deref())?).into_response());
+    }
+    page.render(
+        "accounts/register.html",
+        context! { next => q.next, errors => FieldErrors::new() },
+    )
+    .await
+}
+
+pub async fn register(
+    page: Page,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    session: Session,
+    messages: Messages,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, Error> {
+    let (next, after) = (form.next.clone(), form.next.clone());
+    let (email, name) = (form.email.clone(), form.name.clone());
+    let rerender = |page: Page, errors: FieldErrors| async move {
+        page.render(
+            "accounts/register.html",
+            context! { next, errors, email, name },
+        )
+        .await
+    };
+    let registration = match form.validate(false) {
+        Ok(r) => r,
+        Err(errors) => return rerender(page, errors).await,
+    };
+    let password_hash = auth.hasher.hash(&registration.password).await?;
+    let new = NewUser {
+        email: registration.email,
+        name: registration.name,
+        password_hash,
+        is_staff: false,
+        is_superuser: false,
+    };
+    let created = match user::create(&db, new).await {
+        Ok(u) => u,
+        Err(CreateUserError::EmailTaken) => {
+            return rerender(
+                page,
+                one_error("email", "A user with that email already exists."),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    auth.login(&session, &created).await?;
+    messages
+        .success(format!(
+            "Welcome, {}! Your account is ready.",
+            display_name(&created)
+        ))
+        .await?;
+    let target = after_login(page.reverser(), after.as_deref())?;
+    Ok(Redirect::to(&target).into_response())
+}
+
+fn display_name(user: &User) -> &str {
+    if user.name.is_empty() {
+        &user.email
+    } else {
+        &user.name
+    }
+}
+
+pub async fn login_form(
+    page: Page,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, Error> {
+    if user.is_some() {
+        return Ok(Redirect::to(&after_login(page.reverser(), q.next.as_deref())?).into_response());
+    }
+    page.render(
+        "accounts/login.html",
+        context! { next => q.next, errors => FieldErrors::new() },
+    )
+    .await
+}
+
+pub async fn login(
+    page: Page,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, Error> {
+    let next = form.next.clone();
+    let email = form.email.clone();
+    let credentials = match form.validate() {
+        Ok(c) => c,
+        Err(errors) => {
+            return page
+                .render("accounts/login.html", context! { next, errors, email })
+                .await;
+        }
+    };
+    match auth
+        .authenticate(&db, &credentials.email, &credentials.password, ip)
+        .await
+    {
+        Ok(user) => {
+            auth.login(&session, &user).await?;
+            let target = after_login(page.reverser(), next.as_deref())?;
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(LoginError::InvalidCredentials) => {
+            let errors = one_error("__all__", "Please enter a correct email and password.");
+            page.render("accounts/login.html", context! { next, errors, email })
+                .await
+        }
+        Err(LoginError::Throttled(seconds)) => {
+            let minutes = seconds.div_ceil(60);
+            let errors = one_error(
+                "__all__",
+                &format!("Too many failed attempts. Try again in {minutes} minute(s)."),
+            );
+            let mut response = page
+                .render_with_status(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "accounts/login.html",
+                    context! { next, errors, email },
+                )
+                .await?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+            Ok(response)
+        }
+        Err(LoginError::Other(e)) => Err(e),
+    }
+}
+
+pub async fn logout(
+    Dep(auth): Dep<Auth>,
+    session: Session,
+    messages: Messages,
+    reverser: Reverser,
+) -> Result<Redirect, Error> {
+    auth.logout(&session).await?;
+    messages.info("You have been signed out.").await?;
+    Ok(Redirect::to(&reverser.reverse("accounts:login", &[])?))
+}
+
+pub async fn profile(page: Page, RequireUser(user): RequireUser) -> Result<Response, Error> {
+    let joined = web::db::timestamp::format(&user.date_joined);
+    page.render(
+        "accounts/profile.html",
+        context! { profile => user::UserJson::from(&user), joined },
+    )
+    .await
+}
+
+pub async fn password_change_form(
+    page: Page,
+    RequireUser(_): RequireUser,
+) -> Result<Response, Error> {
+    page.render(
+        "accounts/password_change.html",
+        context! { errors => FieldErrors::new() },
+    )
+    .await
+}
+
+pub async fn password_change(
+    page: Page,
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    session: Session,
+    messages: Messages,
+    Form(form): Form<PasswordChangeForm>,
+) -> Result<Response, Error> {
+    let mut errors = FieldErrors::new();
+    let old_ok = match form.old_password.as_deref().filter(|p| !p.is_empty()) {
+        Some(old) => auth.hasher.verify(old, &user.password).await?,
+        None => false,
+    };
+    if !old_ok {
+        errors.insert(
+            "old_password".into(),
+            vec!["Your old password was entered incorrectly. Please enter it again.".into()],
+        );
+    }
+    let new_password = forms::clean_new_password(
+        &mut errors,
+        "new_password1",
+        form.new_password1,
+        Some(form.new_password2),
+        &user.email,
+    );
+    if !errors.is_empty() {
+        return page
+            .render("accounts/password_change.html", context! { errors })
+            .await;
+    }
+    let updated = auth.set_password(&db, &user, &new_password).await?;
+    // Keep this session signed in; every other session ends (Django's update_session_auth_hash).
+    session
+        .insert(SESSION_USER_HASH, auth.session_hash(&updated))
+        .await?;
+    messages.success("Your password was changed.").await?;
+    Ok(Redirect::to(&page.reverser().reverse("accounts:profile", &[])?).into_response())
+}
+
+pub async fn password_reset_form(page: Page) -> Result<Response, Error> {
+    page.render(
+        "accounts/password_reset.html",
+        context! { errors => FieldErrors::new() },
+    )
+    .await
+}
+
+/// Sends a reset link if an active account has that email; answers the same either way,
+/// so the page does not reveal who has an account.
+pub async fn password_reset(
+    page: Page,
+    State(state): State<AppState>,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    Dep(mailer): Dep<Mailer>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordResetForm>,
+) -> Result<Response, Error> {
+    let email = match form.validate() {
+        Ok(email) => email,
+        Err(errors) => {
+            return page
+                .render("accounts/password_reset.html", context! { errors })
+                .await;
+        }
+    };
+    if let Some(user) = user::find_by_email(&db, &email)
+        .await?
+        .filter(|u| u.is_active)
+    {
+        let path = page.reverser().reverse(
+            "accounts:password_reset_confirm",
+            &[
+                ("uidb64", &encode_uid(user.id)),
+                ("token", &auth.reset_token(&user, web::db::now())),
+            ],
+        )?;
+        let scheme = if state.settings().sessions.cookie_secure {
+            "https"
+        } else {
+            "http"
+        };
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let hours = auth.settings.password_reset_ttl_seconds / 3600;
+        let body = state
+            .templates()
+            .render("accounts/email/password_reset.txt", minijinja::context! { link => format!("{scheme}://{host}{path}"), email => user.email, hours })?;
+        let email = Email {
+            to: user.email.clone(),
+            subject: "Reset your password".into(),
+            body,
+        };
+        if let Err(e) = mailer.send(&email).await {
+            tracing::error!(error = %e, "could not send the password reset email");
+        }
+    }
+    Ok(Redirect::to(
+        &page
+            .reverser()
+            .reverse("accounts:password_reset_done", &[])?,
+    )
+    .into_response())
+}
+
+pub async fn password_reset_done(page: Page) -> Result<Response, Error> {
+    page.render("accounts/password_reset_done.html", context! {})
+        .await
+}
+
+async fn user_for_link(
+    db: &sea_orm::DatabaseConnection,
+    auth: &Auth,
+    uidb64: &str,
+    token: &str,
+) -> Result<Option<User>, Error> {
+    let Some(id) = decode_uid(uidb64) else {
+        return Ok(None);
+    };
+    let user = user::find_by_id(db, id).await?.filter(|u| u.is_active);
+    Ok(user.filter(|u| auth.check_reset_token(u, token)))
+}
+
+pub async fn password_reset_confirm_form(
+    page: Page,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    Path((uidb64, token)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let valid = user_for_link(&db, &auth, &uidb64, &token).await?.is_some();
+    page.render(
+        "accounts/password_reset_confirm.html",
+        context! { validlink => valid, errors => FieldErrors::new() },
+    )
+    .await
+}
+
+pub async fn password_reset_confirm(
+    page: Page,
+    Db(db): Db,
+    Dep(auth): Dep<Auth>,
+    Path((uidb64, token)): Path<(String, String)>,
+    Form(form): Form<SetPasswordForm>,
+) -> Result<Response, Error> {
+    let Some(user) = user_for_link(&db, &auth, &uidb64, &token).await? else {
+        return page
+            .render(
+                "accounts/password_reset_confirm.html",
+                context! { validlink => false },
+            )
+            .await;
+    };
+    let mut errors = FieldErrors::new();
+    let password = forms::clean_new_password(
+        &mut errors,
+        "new_password1",
+        form.new_password1,
+        Some(form.new_password2),
+        &user.email,
+    );
+    if !errors.is_empty() {
+        return page
+            .render(
+                "accounts/password_reset_confirm.html",
+                context! { validlink => true, errors },
+            )
+            .await;
+    }
+    auth.set_password(&db, &user, &password).await?;
+    Ok(Redirect::to(
+        &page
+            .reverser()
+            .reverse("accounts:password_reset_complete", &[])?,
+    )
+    .into_response())
+}
+
+pub async fn password_reset_complete(page: Page) -> Result<Response, Error> {
+    page.render("accounts/password_reset_complete.html", context! {})
+        .await
+}
