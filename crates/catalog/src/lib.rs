@@ -1,22 +1,64 @@
-//! The `catalog` app.
+//! The `catalog` app: products with a public JSON list and detail, a staff API to manage
+//! them, the catalog pages, and demo data (`project seed`).
+//!
+//! Other apps use [`models::product`] to read products and [`models::stock`] to reserve
+//! and release stock.
 
-use web::{App, Urls};
+use std::sync::Arc;
 
+use async_trait::async_trait;
+use web::settings::{Settings, SettingsError};
+use web::{App, AppState, Command, Services, Urls};
+
+pub mod forms;
+pub mod models;
+pub mod seed;
+pub mod settings;
 pub mod urls;
+pub mod views;
 
-pub use urls::urls;
+pub use models::Product;
+pub use urls::{home_urls, urls};
 
 pub struct Catalog;
 
-#[async_trait::async_trait]
+#[async_trait]
 impl App for Catalog {
     fn label(&self) -> &'static str {
         "catalog"
     }
+
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["accounts"]
+    }
+
     fn urls(&self) -> Urls {
         urls()
     }
-    fn template_dir(&self) -> Option<&'static str> {
-        None
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        services.insert(Arc::new(settings::CatalogSettings::from_settings(
+            settings,
+        )?));
+        Ok(())
+    }
+
+    fn commands(&self) -> Vec<Box<dyn Command>> {
+        vec![Box::new(seed::Seed)]
+    }
+
+    /// In development (`catalog.demo_data`), an empty catalog gets the demo products, so
+    /// a first `serve` shows a browsable shop.
+    async fn ready(&self, state: &AppState) -> anyhow::Result<()> {
+        let settings: Arc<settings::CatalogSettings> = state.service()?;
+        if settings.demo_data {
+            let loaded = seed::demo_if_empty(state.db()).await?;
+            if loaded > 0 {
+                tracing::info!(
+                    "the catalog was empty: loaded {loaded} demo products (catalog.demo_data is on; APP__CATALOG__DEMO_DATA=false turns it off)"
+                );
+            }
+        }
+        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
 use sea_orm::sqlx;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
@@ -191,9 +191,9 @@ pub fn escape_like(term: &str) -> String {
 
 /// `LOWER(column) LIKE '%term%' ESCAPE '!'`: a case-insensitive substring match in which
 /// `%` and `_` in `term` match literally, on all three backends.
-pub fn like_contains(column: impl Into<SimpleExpr>, term: &str) -> SimpleExpr {
+pub fn like_contains(column: impl IntoColumnRef, term: &str) -> SimpleExpr {
     let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-    Expr::expr(Func::lower(column.into())).like(LikeExpr::new(pattern).escape('!'))
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('!'))
 }
 
 /// Serde helpers for RFC 3339 UTC timestamps with microseconds and a `Z`, as the contract

@@ -186,18 +186,27 @@ pub fn template_sources(
     }
 }
 
-/// Checks every `url("…", …)` call in the templates against the route table.
+/// Checks every `url("…", …)` call in the templates against the route table. A name the
+/// same template guards with `"app:name" is route` is optional: it may be missing.
 pub fn check_url_names(sources: &[(String, String)], reverser: &Reverser) -> Vec<String> {
     let call =
         regex::Regex::new(r#"url\(\s*["']([^"']+)["']\s*((?:,[^)]*)?)\)"#).expect("valid regex");
     let kwarg =
         regex::Regex::new(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=[^=]").expect("valid regex");
+    let guard = regex::Regex::new(r#"["']([^"']+)["']\s+is\s+route\b"#).expect("valid regex");
     let mut problems = Vec::new();
     for (template, source) in sources {
+        let optional: Vec<&str> = guard
+            .captures_iter(source)
+            .filter_map(|c| c.get(1))
+            .map(|m| m.as_str())
+            .collect();
         for caps in call.captures_iter(source) {
             let name = &caps[1];
             let Some(params) = reverser.params(name) else {
-                problems.push(format!("{template}: url(\"{name}\") names no route"));
+                if !optional.contains(&name) {
+                    problems.push(format!("{template}: url(\"{name}\") names no route"));
+                }
                 continue;
             };
             let given: Vec<String> = kwarg
@@ -423,6 +432,11 @@ mod tests {
             ("good.html".to_string(), r#"<a href="{{ url("catalog:product_detail", slug=p.slug) }}">"#.to_string()),
             ("bad.html".to_string(), r#"{{ url('catalog:nope') }} {{ url("catalog:product_detail") }} {{ url("catalog:product_detail", slug=1, id=2) }}"#.to_string()),
         ];
+        let mut sources = sources;
+        sources.push((
+            "guarded.html".into(),
+            r#"{% if "shop:cart" is route %}<a href="{{ url("shop:cart") }}">{% endif %}"#.into(),
+        ));
         let problems = check_url_names(&sources, &urls.reverser);
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("catalog:nope"));

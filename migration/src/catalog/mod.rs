@@ -2,6 +2,8 @@
 
 use sea_orm_migration::MigrationTrait;
 
+mod m20261125_000201_create_products;
+
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![]
+    vec![Box::new(m20261125_000201_create_products::Migration)]
 }

@@ -1,0 +1,208 @@
+//! Product input and its validation, shared by the staff API's create and update.
+
+use serde::{Deserialize, Deserializer};
+use web::FieldErrors;
+
+use crate::models::product::{NewProduct, ProductChanges};
+
+const MAX_SKU: usize = 64;
+const MAX_NAME: usize = 200;
+
+/// `null` given explicitly (`Some(None)`) versus a field left out (`None`).
+fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The body of `POST` (all fields) and `PATCH` (any subset) on products.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductInput {
+    #[serde(default, deserialize_with = "explicit")]
+    pub sku: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub price_cents: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub stock: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "explicit")]
+    pub is_active: Option<Option<bool>>,
+}
+
+struct Check {
+    errors: FieldErrors,
+}
+
+impl Check {
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// The value of a field that may be absent (`required` decides) but never `null`.
+    fn present<T>(&mut self, field: &str, value: Option<Option<T>>, required: bool) -> Option<T> {
+        match value {
+            Some(Some(v)) => Some(v),
+            Some(None) => {
+                self.fail(field, "This field may not be null.");
+                None
+            }
+            None => {
+                if required {
+                    self.fail(field, "This field is required.");
+                }
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        let v = value?.trim().to_string();
+        if v.is_empty() {
+            self.fail(field, "This field may not be blank.");
+        } else if v.chars().count() > max {
+            self.fail(
+                field,
+                format!("Ensure this field has at most {max} characters."),
+            );
+        }
+        Some(v)
+    }
+}
+
+impl ProductInput {
+    fn check(self, creating: bool) -> (Check, ProductChanges) {
+        let mut c = Check {
+            errors: FieldErrors::new(),
+        };
+        let sku = c.present("sku", self.sku, creating);
+        let sku = c.text("sku", sku, MAX_SKU);
+        let name = c.present("name", self.name, creating);
+        let name = c.text("name", name, MAX_NAME);
+        let description = c.present("description", self.description, false);
+        let price_cents = c.present("price_cents", self.price_cents, creating);
+        if price_cents.is_some_and(|p| p < 0) {
+            c.fail(
+                "price_cents",
+                "Must be an integer greater than or equal to 0.",
+            );
+        }
+        let currency = c.present("currency", self.currency, false);
+        if let Some(cur) = &currency
+            && !(cur.len() == 3 && cur.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            c.fail(
+                "currency",
+                "Must be 3 upper-case letters (ISO 4217), e.g. USD.",
+            );
+        }
+        let stock = c.present("stock", self.stock, creating);
+        if let Some(s) = stock
+            && !(0..=i64::from(i32::MAX)).contains(&s)
+        {
+            c.fail("stock", "Must be an integer from 0 to 2147483647.");
+        }
+        let is_active = c.present("is_active", self.is_active, false);
+        let changes = ProductChanges {
+            sku,
+            name,
+            description,
+            price_cents,
+            currency,
+            stock: stock.and_then(|s| i32::try_from(s).ok()),
+            is_active,
+        };
+        (c, changes)
+    }
+
+    /// Validates a full product (`POST`).
+    pub fn into_new(self) -> Result<NewProduct, FieldErrors> {
+        let (check, c) = self.check(true);
+        if !check.errors.is_empty() {
+            return Err(check.errors);
+        }
+        Ok(NewProduct {
+            sku: c.sku.unwrap_or_default(),
+            name: c.name.unwrap_or_default(),
+            description: c.description.unwrap_or_default(),
+            price_cents: c.price_cents.unwrap_or_default(),
+            currency: c.currency.unwrap_or_else(|| "USD".into()),
+            stock: c.stock.unwrap_or_default(),
+            is_active: c.is_active.unwrap_or(true),
+        })
+    }
+
+    /// Validates a partial update (`PATCH`).
+    pub fn into_changes(self) -> Result<ProductChanges, FieldErrors> {
+        let (check, changes) = self.check(false);
+        if check.errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(check.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> ProductInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn creation_needs_the_required_fields() {
+        let errors = input(serde_json::json!({})).into_new().unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["name", "price_cents", "sku", "stock"]
+        );
+    }
+
+    #[test]
+    fn negative_money_and_stock_and_bad_currency_are_refused() {
+        let errors = input(serde_json::json!({"sku": " ", "name": "x", "price_cents": -1, "stock": -2, "currency": "usd"})).into_new().unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["currency", "price_cents", "sku", "stock"]
+        );
+    }
+
+    #[test]
+    fn patch_refuses_null_but_accepts_absence() {
+        assert!(
+            input(serde_json::json!({"stock": 3}))
+                .into_changes()
+                .is_ok()
+        );
+        let errors = input(serde_json::json!({"name": null}))
+            .into_changes()
+            .unwrap_err();
+        assert_eq!(errors["name"], ["This field may not be null."]);
+    }
+
+    #[test]
+    fn defaults_apply_on_creation() {
+        let p =
+            input(serde_json::json!({"sku": "A-1", "name": " Mug ", "price_cents": 0, "stock": 0}))
+                .into_new()
+                .unwrap();
+        assert_eq!(
+            (
+                p.currency.as_str(),
+                p.is_active,
+                p.name.as_str(),
+                p.description.as_str()
+            ),
+            ("USD", true, "Mug", "")
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! The catalog's table and the queries on it.
+
+pub mod product;
+pub mod stock;
+
+pub use product::Product;

@@ -1,0 +1,32 @@
+//! The `[catalog]` settings section.
+
+use serde::Deserialize;
+use web::settings::{Settings, SettingsError};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Load the demo catalog into an empty database when `serve` starts (development).
+    #[serde(default)]
+    pub demo_data: bool,
+    /// Products per page on the HTML list.
+    #[serde(default = "default_page_size")]
+    pub page_size: u64,
+}
+
+fn default_page_size() -> u64 {
+    20
+}
+
+impl CatalogSettings {
+    pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
+        let s: CatalogSettings = settings.app_section("catalog")?;
+        if !(1..=100).contains(&s.page_size) {
+            return Err(SettingsError::new(
+                "catalog.page_size",
+                "must be from 1 to 100",
+            ));
+        }
+        Ok(s)
+    }
+}

@@ -1,0 +1,4 @@
+//! The catalog's handlers: `api` (JSON) and `pages` (HTML).
+
+pub mod api;
+pub mod pages;

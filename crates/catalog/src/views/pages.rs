@@ -1,0 +1,72 @@
+//! The catalog's HTML pages: the paginated, searchable list and the product page.
+
+use std::sync::Arc;
+
+use axum::extract::RawQuery;
+use axum::response::{Redirect, Response};
+use serde::Deserialize;
+use web::{Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
+
+use crate::models::product::{self, ListFilter};
+use crate::settings::CatalogSettings;
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    q: Option<String>,
+}
+
+/// `/` sends visitors to the catalog.
+pub async fn home(reverser: Reverser) -> Result<Redirect, Error> {
+    Ok(Redirect::to(
+        &reverser.reverse("catalog:product_list", &[])?,
+    ))
+}
+
+/// `/catalog/?q=…&page=…`
+pub async fn product_list(
+    page: Page,
+    Db(db): Db,
+    Dep(settings): Dep<Arc<CatalogSettings>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Error> {
+    let query: ListQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let q = query
+        .q
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty());
+    let pagination = Pagination::lenient(raw.as_deref(), settings.page_size);
+    let filter = ListFilter {
+        search: q.clone(),
+        include_inactive: false,
+    };
+    let (items, total) = product::list(&db, &filter, pagination).await?;
+    let listing = PageOf::new(items, pagination, total);
+    let last = listing.last_page();
+    page.render(
+        "catalog/product_list.html",
+        context! {
+            products => listing.items,
+            q,
+            total,
+            number => pagination.page,
+            last,
+            previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
+            next => (pagination.page < last).then_some(pagination.page + 1),
+        },
+    )
+    .await
+}
+
+/// `/catalog/{slug}/`
+pub async fn product_detail(
+    page: Page,
+    Db(db): Db,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let product = product::find_active_by_slug(&db, &slug)
+        .await?
+        .ok_or_else(|| Error::not_found("No such product."))?;
+    page.render("catalog/product_detail.html", context! { product })
+        .await
+}

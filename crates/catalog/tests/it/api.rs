@@ -1,0 +1,485 @@
+//! The catalog JSON API.
+
+use serde_json::json;
+
+use crate::{app, create, product, staff, token_for};
+
+#[tokio::test]
+async fn product_json_has_exactly_the_contract_fields() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let p = create(&app.client, &staff, json!({"sku": "MUG-1", "name": "Blue Mug", "description": "A mug.", "price_cents": 1250, "stock": 3})).await;
+    let keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "currency",
+            "description",
+            "id",
+            "is_active",
+            "name",
+            "price_cents",
+            "sku",
+            "slug",
+            "stock",
+            "updated_at"
+        ]
+    );
+    assert_eq!(p["currency"], "USD");
+    assert_eq!(p["is_active"], true);
+    assert_eq!(p["slug"], "blue-mug");
+    assert_eq!(p["price_cents"], 1250);
+    assert!(p["created_at"].as_str().unwrap().ends_with('Z'));
+    let fetched = app
+        .client
+        .get(&format!("/api/catalog/products/{}", p["id"]))
+        .send()
+        .await;
+    fetched.assert_status(200);
+    assert_eq!(fetched.json_value(), p);
+}
+
+#[tokio::test]
+async fn list_is_paginated_newest_first_and_active_only() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..25 {
+        ids.push(
+            create(
+                &app.client,
+                &staff,
+                product(&format!("P-{n:02}"), &format!("Thing {n}")),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let hidden = create(
+        &app.client,
+        &staff,
+        json!({"sku": "HID", "name": "Hidden", "price_cents": 1, "stock": 1, "is_active": false}),
+    )
+    .await;
+
+    let first = app.client.get("/api/catalog/products").send().await;
+    first.assert_status(200);
+    let body = first.json_value();
+    assert_eq!(
+        (
+            body["page"].as_u64(),
+            body["per_page"].as_u64(),
+            body["total"].as_u64()
+        ),
+        (Some(1), Some(20), Some(25))
+    );
+    let got: Vec<i64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    let newest: Vec<i64> = ids.iter().rev().take(20).copied().collect();
+    assert_eq!(got, newest);
+
+    let last = app
+        .client
+        .get("/api/catalog/products?page=2&per_page=20")
+        .send()
+        .await
+        .json_value();
+    assert_eq!(last["items"].as_array().unwrap().len(), 5);
+    let past = app.client.get("/api/catalog/products?page=3").send().await;
+    past.assert_status(200);
+    assert_eq!(past.json_value()["items"], json!([]));
+    assert_eq!(past.json_value()["total"], 25);
+    let big = app
+        .client
+        .get("/api/catalog/products?page=999999999&per_page=100")
+        .send()
+        .await;
+    big.assert_status(200);
+
+    // include_inactive is for staff only.
+    let user = token_for(&app, "u@example.com", false).await;
+    for token in [None, Some(user.as_str())] {
+        let mut req = app
+            .client
+            .get("/api/catalog/products?include_inactive=true&per_page=100");
+        if let Some(t) = token {
+            req = req.bearer(t);
+        }
+        assert_eq!(req.send().await.json_value()["total"], 25);
+    }
+    let all = app
+        .client
+        .get("/api/catalog/products?include_inactive=true&per_page=100")
+        .bearer(&staff)
+        .send()
+        .await
+        .json_value();
+    assert_eq!(all["total"], 26);
+    assert!(
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == hidden["id"])
+    );
+    // An invalid token on a public endpoint is treated as anonymous.
+    app.client
+        .get("/api/catalog/products")
+        .bearer("nonsense")
+        .send()
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn bad_pagination_is_422() {
+    let app = app().await;
+    for (query, field) in [
+        ("per_page=0", "per_page"),
+        ("per_page=101", "per_page"),
+        ("page=0", "page"),
+        ("page=-2", "page"),
+        ("page=two", "page"),
+    ] {
+        let res = app
+            .client
+            .get(&format!("/api/catalog/products?{query}"))
+            .send()
+            .await;
+        res.assert_status(422);
+        assert_eq!(res.error_code(), "validation_error");
+        assert!(
+            res.json_value()["error"]["fields"][field].is_array(),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_matches_name_or_sku_and_treats_wildcards_literally() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    create(&app.client, &staff, product("TS-RED", "Red Shirt")).await;
+    create(&app.client, &staff, product("TS-BLU", "BIG blue shirt")).await;
+    create(&app.client, &staff, product("MUG-1", "50% Off Mug")).await;
+    create(&app.client, &staff, product("AB-1", "a_b gadget")).await;
+    create(&app.client, &staff, product("AX-1", "axb gadget")).await;
+    let names = |q: &str| {
+        let client = app.client.clone();
+        let q = q.to_string();
+        async move {
+            let res = client
+                .get(&format!("/api/catalog/products?q={q}"))
+                .send()
+                .await;
+            res.assert_status(200);
+            let mut names: Vec<String> = res.json_value()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(names("shirt").await, ["BIG blue shirt", "Red Shirt"]);
+    assert_eq!(names("SHIRT").await, ["BIG blue shirt", "Red Shirt"]);
+    assert_eq!(names("ts-blu").await, ["BIG blue shirt"]);
+    assert_eq!(names("%25").await, ["50% Off Mug"]);
+    assert_eq!(names("a_b").await, ["a_b gadget"]);
+    assert_eq!(names("_").await, ["a_b gadget"]);
+    assert_eq!(names("nothing-like-this").await, Vec::<String>::new());
+    assert_eq!(
+        names("%20%20").await.len(),
+        5,
+        "a blank search lists everything"
+    );
+}
+
+#[tokio::test]
+async fn detail_hides_inactive_products_except_from_staff() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let p = create(
+        &app.client,
+        &staff,
+        json!({"sku": "OFF", "name": "Off", "price_cents": 1, "stock": 1, "is_active": false}),
+    )
+    .await;
+    let path = format!("/api/catalog/products/{}", p["id"]);
+    let anon = app.client.get(&path).send().await;
+    anon.assert_status(404);
+    assert_eq!(anon.error_code(), "not_found");
+    app.client
+        .get(&path)
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(200);
+    for bad in [
+        "/api/catalog/products/999999",
+        "/api/catalog/products/abc",
+        "/api/catalog/products/0",
+    ] {
+        app.client.get(bad).send().await.assert_status(404);
+    }
+}
+
+#[tokio::test]
+async fn create_needs_staff() {
+    let app = app().await;
+    let user = token_for(&app, "u@example.com", false).await;
+    let anon = app
+        .client
+        .post("/api/catalog/products")
+        .json(&product("A", "A"))
+        .send()
+        .await;
+    anon.assert_status(401);
+    assert_eq!(anon.error_code(), "unauthenticated");
+    let res = app
+        .client
+        .post("/api/catalog/products")
+        .bearer(&user)
+        .json(&product("A", "A"))
+        .send()
+        .await;
+    res.assert_status(403);
+    assert_eq!(res.error_code(), "forbidden");
+    // Authentication comes before reading the body.
+    app.client
+        .post("/api/catalog/products")
+        .body("{", "application/json")
+        .send()
+        .await
+        .assert_status(401);
+}
+
+#[tokio::test]
+async fn create_validates_and_refuses_duplicate_skus() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    create(&app.client, &staff, product("DUP", "Dup")).await;
+    let dup = app
+        .client
+        .post("/api/catalog/products")
+        .bearer(&staff)
+        .json(&product("DUP", "Other"))
+        .send()
+        .await;
+    dup.assert_status(409);
+    assert_eq!(dup.error_code(), "sku_taken");
+    let bad = app
+        .client
+        .post("/api/catalog/products")
+        .bearer(&staff)
+        .json(&json!({"sku": "N", "name": "N", "price_cents": -1, "stock": -2}))
+        .send()
+        .await;
+    bad.assert_status(422);
+    let fields = bad.json_value()["error"]["fields"].clone();
+    assert!(fields["price_cents"].is_array() && fields["stock"].is_array());
+    for (body, field) in [
+        (
+            json!({"sku": "", "name": "N", "price_cents": 1, "stock": 1}),
+            "sku",
+        ),
+        (
+            json!({"sku": "E", "name": "  ", "price_cents": 1, "stock": 1}),
+            "name",
+        ),
+        (
+            json!({"sku": "E", "name": "N", "price_cents": 1, "stock": 1, "currency": "usd"}),
+            "currency",
+        ),
+        (
+            json!({"sku": "E", "name": "N", "price_cents": 1, "stock": 1, "currency": "EURO"}),
+            "currency",
+        ),
+        (
+            json!({"sku": "E", "name": "N", "price_cents": 19.99, "stock": 1}),
+            "price_cents",
+        ),
+        (
+            json!({"sku": "E", "name": "N", "price_cents": 1, "stock": 3000000000u64}),
+            "stock",
+        ),
+        (json!({"name": "N", "price_cents": 1, "stock": 1}), "sku"),
+    ] {
+        let res = app
+            .client
+            .post("/api/catalog/products")
+            .bearer(&staff)
+            .json(&body)
+            .send()
+            .await;
+        res.assert_status(422);
+        assert!(
+            res.json_value()["error"]["fields"][field].is_array(),
+            "{body} → {}",
+            res.text()
+        );
+    }
+    let eur = create(
+        &app.client,
+        &staff,
+        json!({"sku": "EU", "name": "Euro thing", "price_cents": 0, "stock": 0, "currency": "EUR"}),
+    )
+    .await;
+    assert_eq!(eur["currency"], "EUR");
+}
+
+#[tokio::test]
+async fn slugs_are_unique_and_never_empty() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    assert_eq!(
+        create(&app.client, &staff, product("S1", "Smoke Widget")).await["slug"],
+        "smoke-widget"
+    );
+    assert_eq!(
+        create(&app.client, &staff, product("S2", "Smoke Widget")).await["slug"],
+        "smoke-widget-2"
+    );
+    assert_eq!(
+        create(&app.client, &staff, product("S3", "smoke  WIDGET!")).await["slug"],
+        "smoke-widget-3"
+    );
+    let chinese = create(&app.client, &staff, product("S4", "中文商品")).await;
+    assert!(!chinese["slug"].as_str().unwrap().is_empty());
+    assert!(
+        chinese["slug"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    );
+    let symbols = create(&app.client, &staff, product("S5", "!!!")).await;
+    assert_eq!(symbols["slug"], "product");
+}
+
+#[tokio::test]
+async fn patch_updates_partially_with_the_same_rules() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let user = token_for(&app, "u@example.com", false).await;
+    let p = create(&app.client, &staff, product("PA", "Patch Me")).await;
+    create(&app.client, &staff, product("TAKEN", "Other")).await;
+    let path = format!("/api/catalog/products/{}", p["id"]);
+    let res = app
+        .client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"price_cents": 2499, "description": "patched"}))
+        .send()
+        .await;
+    res.assert_status(200);
+    let body = res.json_value();
+    assert_eq!(
+        (
+            body["price_cents"].as_i64(),
+            body["description"].as_str(),
+            body["sku"].as_str()
+        ),
+        (Some(2499), Some("patched"), Some("PA"))
+    );
+    assert_ne!(body["updated_at"], p["updated_at"]);
+    app.client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"stock": -1}))
+        .send()
+        .await
+        .assert_status(422);
+    app.client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"name": null}))
+        .send()
+        .await
+        .assert_status(422);
+    let taken = app
+        .client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"sku": "TAKEN"}))
+        .send()
+        .await;
+    taken.assert_status(409);
+    assert_eq!(taken.error_code(), "sku_taken");
+    app.client
+        .patch(&path)
+        .bearer(&user)
+        .json(&json!({"stock": 1}))
+        .send()
+        .await
+        .assert_status(403);
+    app.client
+        .patch(&path)
+        .json(&json!({"stock": 1}))
+        .send()
+        .await
+        .assert_status(401);
+    app.client
+        .patch("/api/catalog/products/999999")
+        .bearer(&staff)
+        .json(&json!({"stock": 1}))
+        .send()
+        .await
+        .assert_status(404);
+    let renamed = app
+        .client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"name": "Renamed Thing"}))
+        .send()
+        .await
+        .json_value();
+    assert_eq!(renamed["slug"], "renamed-thing");
+    let same = app
+        .client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"sku": "PA"}))
+        .send()
+        .await;
+    same.assert_status(200);
+}
+
+#[tokio::test]
+async fn delete_removes_an_unordered_product() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let user = token_for(&app, "u@example.com", false).await;
+    let p = create(&app.client, &staff, product("DEL", "Delete Me")).await;
+    let path = format!("/api/catalog/products/{}", p["id"]);
+    app.client.delete(&path).send().await.assert_status(401);
+    app.client
+        .delete(&path)
+        .bearer(&user)
+        .send()
+        .await
+        .assert_status(403);
+    let res = app.client.delete(&path).bearer(&staff).send().await;
+    res.assert_status(204);
+    assert!(res.body.is_empty());
+    app.client
+        .get(&path)
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(404);
+    app.client
+        .delete(&path)
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(404);
+}
