@@ -1,22 +1,72 @@
-//! The `payments` app.
+//! The `payments` app: orders with atomic stock reservation, payment through a gateway
+//! with idempotent retries, refunds, and signed provider webhooks.
+//!
+//! [`orders`] is the app's public API: views and other apps (the admin) change orders only
+//! through it, so stock and state rules hold everywhere.
 
-use web::{App, Urls};
+use std::sync::Arc;
 
+use async_trait::async_trait;
+use web::settings::{Settings, SettingsError};
+use web::{App, AppState, Services, Urls};
+
+pub mod forms;
+pub mod gateway;
+pub mod models;
+pub mod orders;
+pub mod settings;
 pub mod urls;
+pub mod views;
+pub mod webhooks;
 
 pub use urls::urls;
 
 pub struct Payments;
 
-#[async_trait::async_trait]
+#[async_trait]
 impl App for Payments {
     fn label(&self) -> &'static str {
         "payments"
     }
+
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["accounts", "catalog"]
+    }
+
     fn urls(&self) -> Urls {
         urls()
     }
-    fn template_dir(&self) -> Option<&'static str> {
-        None
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        let payments = settings::PaymentsSettings::from_settings(settings)?;
+        let gateway = gateway::by_name(&payments.gateway).ok_or_else(|| {
+            SettingsError::new(
+                "payments.gateway",
+                format!("unknown gateway `{}`; available: test", payments.gateway),
+            )
+        })?;
+        if settings.environment.is_production() && payments.gateway == "test" {
+            tracing::warn!("payments.gateway is the test gateway: no real money is charged");
+        }
+        services.insert::<gateway::Gateway>(gateway);
+        services.insert(Arc::new(payments));
+        Ok(())
+    }
+
+    fn check(&self, settings: &Settings, deploy: bool) -> Vec<String> {
+        // A settings error is already reported by `configure`.
+        match settings::PaymentsSettings::from_settings(settings) {
+            Ok(payments) if deploy => payments.deploy_problems(),
+            _ => Vec::new(),
+        }
+    }
+
+    async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        let settings: Arc<settings::PaymentsSettings> = state.service()?;
+        let retention = time::Duration::seconds(settings.idempotency_retention_seconds);
+        Ok(vec![(
+            "expired idempotency records".into(),
+            orders::expire_idempotency_records(state.db(), retention).await?,
+        )])
     }
 }

@@ -1,7 +1,30 @@
-//! The `payments` app's named routes.
+//! The payments app's named routes. Mounted at the root: pages under `/orders/`, the API
+//! at `/api/orders…` and `/api/payments/webhook`.
 
 use web::Urls;
+use web::urls::{get, post};
+
+use crate::views::{api, pages};
 
 pub fn urls() -> Urls {
     Urls::new("payments")
+        .route("/orders/", "order_list", get(pages::order_list))
+        .route("/orders/new/", "order_create", post(pages::order_create))
+        .route("/orders/{id}/", "order_detail", get(pages::order_detail))
+        .route("/orders/{id}/pay/", "order_pay", post(pages::order_pay))
+        .route(
+            "/orders/{id}/cancel/",
+            "order_cancel",
+            post(pages::order_cancel),
+        )
+        .api(
+            "/orders",
+            "api_order_list",
+            get(api::list).post(api::create),
+        )
+        .api("/orders/{id}", "api_order_detail", get(api::detail))
+        .api("/orders/{id}/cancel", "api_order_cancel", post(api::cancel))
+        .api("/orders/{id}/pay", "api_order_pay", post(api::pay))
+        .api("/orders/{id}/refund", "api_order_refund", post(api::refund))
+        .api("/payments/webhook", "api_webhook", post(api::webhook))
 }

@@ -148,10 +148,15 @@ async fn apply_pending(
 ) -> anyhow::Result<usize> {
     let migrator = project.migrator()?;
     let pending = migrator.pending(db).await?;
+    if !verbose {
+        migrator
+            .up(db, None)
+            .await
+            .context("applying migrations failed")?;
+        return Ok(pending.len());
+    }
     for name in &pending {
-        if verbose {
-            println!("  Applying {name}...");
-        }
+        println!("  Applying {name}...");
         migrator
             .up(db, Some(1))
             .await

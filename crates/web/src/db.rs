@@ -6,6 +6,8 @@
 //! reads before it writes must begin `IMMEDIATE` ([`begin_write`]); unique-key races surface
 //! as [`is_unique_violation`]; `LIKE` needs explicit escaping ([`like_contains`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -106,6 +108,53 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// How often [`write_transaction`] runs a transaction that hit a transient conflict.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// The work of one transaction, borrowing it: `|txn| Box::pin(async move { … })`.
+pub type TransactionWork<'c, T> =
+    Pin<Box<dyn Future<Output = Result<T, crate::Error>> + Send + 'c>>;
+
+/// Runs `work` in a write transaction ([`begin_write`]): commits on `Ok`, rolls back on
+/// `Err`, and runs it again from the start (up to four times) when the database reports a
+/// deadlock, a serialization failure or a busy lock. `work` must therefore be safe to run
+/// again (external calls in it must be idempotent).
+///
+/// ```ignore
+/// let order = write_transaction(&db, |txn| Box::pin(async move {
+///     stock::reserve(txn, product_id, 1).await?;
+///     Ok(order::insert(txn, …).await?)
+/// })).await?;
+/// ```
+pub async fn write_transaction<T, F>(db: &DatabaseConnection, work: F) -> Result<T, crate::Error>
+where
+    F: for<'c> Fn(&'c DatabaseTransaction) -> TransactionWork<'c, T>,
+{
+    let mut attempt = 1;
+    loop {
+        let txn = begin_write(db).await?;
+        let outcome = match work(&txn).await {
+            Ok(value) => txn
+                .commit()
+                .await
+                .map(|()| value)
+                .map_err(crate::Error::from),
+            Err(e) => {
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        };
+        match outcome {
+            Err(e) if e.is_retryable() && attempt < TRANSACTION_ATTEMPTS => {
+                tracing::debug!(attempt, error = %e, "transient database conflict; retrying the transaction");
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A unique index refused the row (on all three backends).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
@@ -113,10 +162,21 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 
 /// A foreign key refused the change (e.g. deleting a product that an order line references).
 pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(
+    if matches!(
         err.sql_err(),
         Some(SqlErr::ForeignKeyConstraintViolation(_))
-    )
+    ) {
+        return true;
+    }
+    // SQLite reports a refused parent-row delete with the extended code 1811 as well as
+    // 787; sea-orm only classifies the latter.
+    match sqlx_error(err) {
+        Some(sqlx::Error::Database(d)) => {
+            matches!(d.code().as_deref(), Some("787" | "1811"))
+                && d.message().contains("FOREIGN KEY constraint failed")
+        }
+        _ => false,
+    }
 }
 
 fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {

@@ -45,6 +45,8 @@ struct ErrorInner {
     headers: Vec<(HeaderName, HeaderValue)>,
     /// The underlying cause of a 5xx, logged and never shown to the client.
     source: Option<String>,
+    /// A transient database conflict (deadlock, busy): the transaction may be retried.
+    retryable: bool,
 }
 
 impl Error {
@@ -62,6 +64,7 @@ impl Error {
                 fields: None,
                 headers: Vec::new(),
                 source: None,
+                retryable: false,
             }),
         }
     }
@@ -78,6 +81,7 @@ impl Error {
                     fields: old.fields.clone(),
                     headers: old.headers.clone(),
                     source: old.source.clone(),
+                    retryable: old.retryable,
                 };
                 f(&mut inner);
                 self.inner = Arc::new(inner);
@@ -186,6 +190,10 @@ impl Error {
     pub fn fields(&self) -> Option<&FieldErrors> {
         self.inner.fields.as_ref()
     }
+    /// Whether this is a transient database conflict worth retrying the transaction for.
+    pub fn is_retryable(&self) -> bool {
+        self.inner.retryable
+    }
 
     /// The contract's JSON body: `{"error": {"code", "message", "fields"?}}`.
     pub fn to_json(&self) -> serde_json::Value {
@@ -266,7 +274,8 @@ impl From<sea_orm::DbErr> for Error {
             tracing::warn!(error = %err, "database unavailable");
             Error::service_unavailable("The database is unavailable; try again shortly.")
         } else {
-            Error::internal(err)
+            let retryable = crate::db::is_retryable(&err);
+            Error::internal(err).edit(|e| e.retryable = retryable)
         }
     }
 }

@@ -545,8 +545,13 @@ impl TestResponse {
     }
     /// The value of the first `csrf_token` hidden input in an HTML body.
     pub fn csrf_token(&self) -> Option<String> {
+        self.hidden_input(crate::csrf::CSRF_FIELD)
+    }
+
+    /// The value of the first input named `name` in an HTML body (`name` before `value`).
+    pub fn hidden_input(&self, name: &str) -> Option<String> {
         let text = self.text();
-        let at = text.find("name=\"csrf_token\"")?;
+        let at = text.find(&format!("name=\"{name}\""))?;
         let rest = &text[at..];
         let start = rest.find("value=\"")? + 7;
         let end = rest[start..].find('"')?;

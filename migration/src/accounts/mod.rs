@@ -2,7 +2,7 @@
 
 use sea_orm_migration::MigrationTrait;
 
-mod m20261125_000101_create_users;
+pub(crate) mod m20261125_000101_create_users;
 mod m20261125_000102_create_auth_tokens;
 mod m20261125_000103_create_login_throttles;
 

@@ -81,6 +81,10 @@ const PRODUCTION: &[(&str, &str)] = &[
         "postgres://store@db.internal:5432/store",
     ),
     ("APP__SERVER__ALLOWED_HOSTS", "shop.example.com"),
+    (
+        "APP__PAYMENTS__WEBHOOK_SECRET",
+        "whsec_9f8e7d6c5b4a39281706f5e4",
+    ),
 ];
 
 #[test]
@@ -123,6 +127,10 @@ fn check_deploy_fails_on_development_settings() {
     );
     assert!(err.contains("debug is on"), "{err}");
     assert!(err.contains("SQLite"), "{err}");
+    assert!(
+        err.contains("payments.webhook_secret is the development default"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,3 +1,4 @@
 //! The composed store: the `project` command line and the apps working together.
 
 mod cli;
+mod store;

@@ -1,0 +1,54 @@
+//! The `[payments]` settings section.
+
+use serde::Deserialize;
+use web::settings::{INSECURE_PREFIX, Secret, Settings, SettingsError};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsSettings {
+    /// Shared secret of the provider's webhook signatures.
+    pub webhook_secret: Secret,
+    /// Which [`crate::gateway::PaymentGateway`] charges cards: `test` is built in.
+    pub gateway: String,
+    /// Webhooks signed longer ago than this (or this far in the future) are refused.
+    pub webhook_tolerance_seconds: i64,
+    /// How long a `pay` response is kept for replay under its `Idempotency-Key`.
+    pub idempotency_retention_seconds: i64,
+}
+
+impl PaymentsSettings {
+    pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
+        let s: PaymentsSettings = settings.app_section("payments")?;
+        if s.webhook_secret.expose().is_empty() {
+            return Err(SettingsError::new(
+                "payments.webhook_secret",
+                "is empty; set it to the secret your payment provider gives you",
+            ));
+        }
+        if s.webhook_tolerance_seconds <= 0 {
+            return Err(SettingsError::new(
+                "payments.webhook_tolerance_seconds",
+                "must be greater than 0",
+            ));
+        }
+        if s.idempotency_retention_seconds <= 0 {
+            return Err(SettingsError::new(
+                "payments.idempotency_retention_seconds",
+                "must be greater than 0",
+            ));
+        }
+        Ok(s)
+    }
+
+    /// `project check --deploy`: a development webhook secret must not reach production.
+    pub fn deploy_problems(&self) -> Vec<String> {
+        let secret = self.webhook_secret.expose();
+        let mut problems = Vec::new();
+        if secret.starts_with(INSECURE_PREFIX) {
+            problems.push("payments.webhook_secret is the development default; set APP__PAYMENTS__WEBHOOK_SECRET".into());
+        } else if secret.len() < 16 {
+            problems.push("payments.webhook_secret is shorter than 16 characters".into());
+        }
+        problems
+    }
+}

@@ -1,0 +1,200 @@
+//! The orders pages: the list, an order with its pay form, and the form actions (buy from
+//! a product page, pay, cancel). Actions answer with a redirect and a flash message.
+
+use accounts::RequireUser;
+use axum::extract::RawQuery;
+use axum::response::{Redirect, Response};
+use rand::RngCore;
+use web::{Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, context};
+
+use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
+use crate::gateway::Gateway;
+use crate::models::OrderStatus;
+use crate::orders::{self, Line};
+
+const PAGE_SIZE: u64 = 20;
+
+fn order_url(reverser: &Reverser, id: i64) -> Result<String, Error> {
+    Ok(reverser.reverse("payments:order_detail", &[("id", &id)])?)
+}
+
+/// `/orders/`: the signed-in user's orders.
+pub async fn order_list(
+    page: Page,
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Error> {
+    let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
+    let (orders, total) = orders::list(&db, &user, false, pagination).await?;
+    let listing = PageOf::new(orders, pagination, total);
+    let last = listing.last_page();
+    page.render(
+        "payments/order_list.html",
+        context! {
+            orders => listing.items,
+            total,
+            number => pagination.page,
+            last,
+            previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
+            next => (pagination.page < last).then_some(pagination.page + 1),
+        },
+    )
+    .await
+}
+
+/// `/orders/{id}/`: the order, with a pay form while it is pending.
+pub async fn order_detail(
+    page: Page,
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    Id(id): Id,
+) -> Result<Response, Error> {
+    let order = orders::get(&db, id, &user).await?;
+    let mut key = [0u8; 16];
+    rand::rng().fill_bytes(&mut key);
+    let pending = order.status == OrderStatus::Pending;
+    page.render(
+        "payments/order_detail.html",
+        context! { order, pending, pay_key => hex::encode(key) },
+    )
+    .await
+}
+
+/// The Buy form of a product page: creates a pending order and shows it.
+pub async fn order_create(
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    messages: Messages,
+    reverser: Reverser,
+    Form(form): Form<BuyForm>,
+) -> Result<Redirect, Error> {
+    let product_id = form
+        .product_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0);
+    let quantity = form
+        .quantity
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .unwrap_or("1")
+        .parse::<i32>()
+        .ok();
+    let back = |product_id: Option<i64>| {
+        let db = db.clone();
+        let reverser = reverser.clone();
+        async move {
+            let product = match product_id {
+                Some(id) => catalog::models::product::find(&db, id).await?,
+                None => None,
+            };
+            match product.filter(|p| p.is_active) {
+                Some(p) => Ok::<_, Error>(
+                    reverser.reverse("catalog:product_detail", &[("slug", &p.slug)])?,
+                ),
+                None => Ok(reverser.reverse("catalog:product_list", &[])?),
+            }
+        }
+    };
+    let (Some(product_id), Some(quantity)) = (
+        product_id,
+        quantity.filter(|q| (1..=orders::MAX_QUANTITY).contains(q)),
+    ) else {
+        messages
+            .error(format!(
+                "Choose a quantity from 1 to {}.",
+                orders::MAX_QUANTITY
+            ))
+            .await?;
+        return Ok(Redirect::to(&back(product_id).await?));
+    };
+    match orders::create(
+        &db,
+        user.id,
+        vec![Line {
+            product_id,
+            quantity,
+        }],
+    )
+    .await
+    {
+        Ok(order) => {
+            messages
+                .success("Your order is placed. Pay for it below to complete it.")
+                .await?;
+            Ok(Redirect::to(&order_url(&reverser, order.id)?))
+        }
+        Err(e) if e.status().is_client_error() => {
+            let reason = match e.fields().and_then(|f| f.values().flatten().next()) {
+                Some(field_message) => field_message.clone(),
+                None => e.message().to_string(),
+            };
+            messages.error(reason).await?;
+            Ok(Redirect::to(&back(Some(product_id)).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The pay form of an order page.
+pub async fn order_pay(
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    Dep(gateway): Dep<Gateway>,
+    messages: Messages,
+    reverser: Reverser,
+    Id(id): Id,
+    Form(form): Form<PayForm>,
+) -> Result<Redirect, Error> {
+    let target = order_url(&reverser, id)?;
+    let card = match clean_card(form.card_number.as_deref()) {
+        Ok(card) => card,
+        Err(errors) => {
+            let message = errors
+                .values()
+                .flatten()
+                .next()
+                .cloned()
+                .unwrap_or_default();
+            messages.error(format!("Card number: {message}")).await?;
+            return Ok(Redirect::to(&target));
+        }
+    };
+    let key = clean_idempotency_key(form.idempotency_key.as_deref()).map_err(Error::validation)?;
+    match orders::pay(&db, &gateway, &user, id, &key, &card).await {
+        Ok(answer) if answer.status.is_success() => {
+            messages.success("Payment received. Thank you!").await?
+        }
+        Ok(_) => {
+            messages
+                .error("The card was declined. Try another card.")
+                .await?
+        }
+        Err(e) if e.status() == http::StatusCode::CONFLICT => {
+            messages.warning(e.message().to_string()).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to(&target))
+}
+
+/// The cancel button of a pending order.
+pub async fn order_cancel(
+    RequireUser(user): RequireUser,
+    Db(db): Db,
+    messages: Messages,
+    reverser: Reverser,
+    Id(id): Id,
+) -> Result<Redirect, Error> {
+    match orders::cancel(&db, id, &user).await {
+        Ok(_) => messages.info("The order was cancelled.").await?,
+        Err(e) if e.status() == http::StatusCode::CONFLICT => {
+            messages.warning(e.message().to_string()).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to(&order_url(&reverser, id)?))
+}

@@ -1,0 +1,144 @@
+//! The payments app through HTTP: orders, payment, refunds, webhooks, pages, and races.
+
+use std::sync::Arc;
+
+use accounts::Accounts;
+use accounts::models::user::{self, NewUser};
+use catalog::Catalog;
+use payments::Payments;
+use serde_json::{Value, json};
+use web::test::{TestApp, TestClient};
+use web::{Embedded, Project, UrlRegistry};
+
+mod concurrency;
+mod orders;
+mod pages;
+mod pay;
+mod refund;
+mod webhook;
+
+pub fn project() -> Project {
+    Project {
+        apps: vec![
+            Arc::new(web::health::Health),
+            Arc::new(web::sessions::Sessions),
+            Arc::new(Accounts),
+            Arc::new(Catalog),
+            Arc::new(Payments),
+        ],
+        urls: || {
+            UrlRegistry::new()
+                .include("", web::health::urls())
+                .include("/accounts", accounts::urls())
+                .include("/catalog", catalog::urls())
+                .include("", payments::urls())
+        },
+        migrations: migration::group,
+        embedded: Embedded::none(),
+    }
+}
+
+pub async fn app() -> TestApp {
+    TestApp::new(&project()).await
+}
+
+pub const PASSWORD: &str = "correct-horse-42";
+pub const CARD: &str = "4242424242424242";
+pub const DECLINED: &str = "4000000000000002";
+
+pub async fn new_user(app: &TestApp, email: &str, staff: bool) -> String {
+    let auth: accounts::Auth = app.state.service().unwrap();
+    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
+    user::create(
+        app.db(),
+        NewUser {
+            email: email.into(),
+            name: String::new(),
+            password_hash,
+            is_staff: staff,
+            is_superuser: staff,
+        },
+    )
+    .await
+    .unwrap();
+    let res = app
+        .client
+        .post("/api/accounts/token")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await;
+    res.assert_status(200);
+    res.json_value()["token"].as_str().unwrap().to_string()
+}
+
+/// A shop: a staff token, a buyer token, and products (price, stock) by index.
+pub struct Shop {
+    pub staff: String,
+    pub buyer: String,
+    pub products: Vec<Value>,
+}
+
+pub async fn shop(app: &TestApp, stock: &[(i64, i64)]) -> Shop {
+    let staff = new_user(app, "staff@example.com", true).await;
+    let buyer = new_user(app, "buyer@example.com", false).await;
+    let mut products = Vec::new();
+    for (n, (price, units)) in stock.iter().enumerate() {
+        let res = app
+            .client
+            .post("/api/catalog/products")
+            .bearer(&staff)
+            .json(&json!({"sku": format!("P{n}"), "name": format!("Product {n}"), "price_cents": price, "stock": units}))
+            .send()
+            .await;
+        res.assert_status(201);
+        products.push(res.json_value());
+    }
+    Shop {
+        staff,
+        buyer,
+        products,
+    }
+}
+
+pub async fn stock_of(client: &TestClient, staff: &str, product: &Value) -> i64 {
+    let res = client
+        .get(&format!("/api/catalog/products/{}", product["id"]))
+        .bearer(staff)
+        .send()
+        .await;
+    res.assert_status(200);
+    res.json_value()["stock"].as_i64().unwrap()
+}
+
+pub async fn order(
+    client: &TestClient,
+    token: &str,
+    lines: &[(&Value, i64)],
+) -> web::test::TestResponse {
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|(p, q)| json!({"product_id": p["id"], "quantity": q}))
+        .collect();
+    client
+        .post("/api/orders")
+        .bearer(token)
+        .json(&json!({ "items": items }))
+        .send()
+        .await
+}
+
+pub async fn pay(
+    client: &TestClient,
+    token: &str,
+    order_id: &Value,
+    key: &str,
+    card: &str,
+) -> web::test::TestResponse {
+    client
+        .post(&format!("/api/orders/{order_id}/pay"))
+        .bearer(token)
+        .header("idempotency-key", key)
+        .json(&json!({ "card_number": card }))
+        .send()
+        .await
+}

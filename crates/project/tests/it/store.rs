@@ -1,0 +1,128 @@
+//! The whole store, composed as `project serve` composes it, walked through like a user.
+
+use web::test::TestApp;
+
+async fn store() -> TestApp {
+    TestApp::new(&project::project()).await
+}
+
+#[tokio::test]
+async fn a_visitor_registers_browses_buys_pays_and_logs_out() {
+    let app = store().await;
+    let staff_token = {
+        let state = &app.state;
+        catalog::seed::seed_users(state).await.unwrap();
+        catalog::seed::insert_products(app.db(), catalog::seed::demo_catalog(), |_, _| {})
+            .await
+            .unwrap();
+        let res = app
+            .client
+            .post("/api/accounts/token")
+            .json(&serde_json::json!({"email": "staff@example.com", "password": "staffpass123"}))
+            .send()
+            .await;
+        res.json_value()["token"].as_str().unwrap().to_string()
+    };
+    let home = app.client.get("/").send().await;
+    assert_eq!(home.location(), Some("/catalog/"));
+    let catalog = app.client.get("/catalog/?q=kenya").send().await;
+    catalog.assert_status(200);
+    assert!(catalog.text().contains("Kenya Nyeri Coffee Beans 250 g"));
+    assert!(catalog.text().contains("Log in"), "anonymous nav");
+
+    let res = app
+        .client
+        .submit_form(
+            "/accounts/register/",
+            "/accounts/register/",
+            &[
+                ("email", "ada@example.com"),
+                ("name", "Ada"),
+                ("password", "analytical-engine-1843"),
+            ],
+        )
+        .await;
+    res.assert_status(303);
+    let product = app
+        .client
+        .get("/catalog/kenya-nyeri-coffee-beans-250-g/")
+        .send()
+        .await;
+    product.assert_status(200);
+    assert!(
+        product.text().contains(r#"href="/orders/">Orders</a>"#),
+        "signed-in nav links to orders"
+    );
+    let product_id = product.hidden_input("product_id").unwrap();
+    let res = app
+        .client
+        .submit_form(
+            "/catalog/kenya-nyeri-coffee-beans-250-g/",
+            "/orders/new/",
+            &[("product_id", &product_id), ("quantity", "2")],
+        )
+        .await;
+    res.assert_status(303);
+    let order_page = res.location().unwrap().to_string();
+    let form = app.client.get(&order_page).send().await;
+    let key = form.hidden_input("idempotency_key").unwrap();
+    let token = form.csrf_token().unwrap();
+    let paid = app
+        .client
+        .post(&format!("{order_page}pay/"))
+        .form(&[
+            ("card_number", "4242424242424242"),
+            ("idempotency_key", &key),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await;
+    paid.assert_status(303);
+    assert!(
+        app.client
+            .get(&order_page)
+            .send()
+            .await
+            .text()
+            .contains(r#"id="order-status">paid"#)
+    );
+
+    let all = app
+        .client
+        .get("/api/orders?all=true")
+        .bearer(&staff_token)
+        .send()
+        .await
+        .json_value();
+    assert_eq!(all["total"], 1);
+    let token = app.client.csrf_token("/orders/").await;
+    app.client
+        .post("/accounts/logout/")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .assert_status(303);
+    app.client.get("/orders/").send().await.assert_status(302);
+}
+
+#[tokio::test]
+async fn every_page_of_the_composed_store_renders() {
+    let app = store().await;
+    for path in [
+        "/catalog/",
+        "/accounts/login/",
+        "/accounts/register/",
+        "/accounts/password/reset/",
+        "/accounts/password/reset/done/",
+        "/accounts/reset/done/",
+        "/no-such-page/",
+    ] {
+        let res = app.client.get(path).send().await;
+        assert!(
+            res.status.as_u16() == 200 || res.status.as_u16() == 404,
+            "{path}: {}",
+            res.status
+        );
+        assert!(res.text().contains("</html>"), "{path}");
+    }
+}
