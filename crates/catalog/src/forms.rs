@@ -1,19 +1,13 @@
 //! Product input and its validation, shared by the staff API's create and update.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use web::FieldErrors;
+use web::forms::{Validator, explicit};
 
 use crate::models::product::{NewProduct, ProductChanges};
 
 const MAX_SKU: usize = 64;
 const MAX_NAME: usize = 200;
-
-/// `null` given explicitly (`Some(None)`) versus a field left out (`None`).
-fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// The body of `POST` (all fields) and `PATCH` (any subset) on products.
 #[derive(Debug, Default, Deserialize)]
@@ -34,67 +28,17 @@ pub struct ProductInput {
     pub is_active: Option<Option<bool>>,
 }
 
-struct Check {
-    errors: FieldErrors,
-}
-
-impl Check {
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
-        self.errors
-            .entry(field.to_string())
-            .or_default()
-            .push(message.into());
-    }
-
-    /// The value of a field that may be absent (`required` decides) but never `null`.
-    fn present<T>(&mut self, field: &str, value: Option<Option<T>>, required: bool) -> Option<T> {
-        match value {
-            Some(Some(v)) => Some(v),
-            Some(None) => {
-                self.fail(field, "This field may not be null.");
-                None
-            }
-            None => {
-                if required {
-                    self.fail(field, "This field is required.");
-                }
-                None
-            }
-        }
-    }
-
-    fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
-        let v = value?.trim().to_string();
-        if v.is_empty() {
-            self.fail(field, "This field may not be blank.");
-        } else if v.chars().count() > max {
-            self.fail(
-                field,
-                format!("Ensure this field has at most {max} characters."),
-            );
-        }
-        Some(v)
-    }
-}
-
 impl ProductInput {
-    fn check(self, creating: bool) -> (Check, ProductChanges) {
-        let mut c = Check {
-            errors: FieldErrors::new(),
-        };
-        let sku = c.present("sku", self.sku, creating);
+    fn check(self, creating: bool) -> (Validator, ProductChanges) {
+        let mut c = Validator::new();
+        let sku = c.required("sku", self.sku, creating);
         let sku = c.text("sku", sku, MAX_SKU);
-        let name = c.present("name", self.name, creating);
+        let name = c.required("name", self.name, creating);
         let name = c.text("name", name, MAX_NAME);
-        let description = c.present("description", self.description, false);
-        let price_cents = c.present("price_cents", self.price_cents, creating);
-        if price_cents.is_some_and(|p| p < 0) {
-            c.fail(
-                "price_cents",
-                "Must be an integer greater than or equal to 0.",
-            );
-        }
-        let currency = c.present("currency", self.currency, false);
+        let description = c.required("description", self.description, false);
+        let price_cents = c.required("price_cents", self.price_cents, creating);
+        c.at_least("price_cents", price_cents, 0);
+        let currency = c.required("currency", self.currency, false);
         if let Some(cur) = &currency
             && !(cur.len() == 3 && cur.bytes().all(|b| b.is_ascii_uppercase()))
         {
@@ -103,13 +47,13 @@ impl ProductInput {
                 "Must be 3 upper-case letters (ISO 4217), e.g. USD.",
             );
         }
-        let stock = c.present("stock", self.stock, creating);
+        let stock = c.required("stock", self.stock, creating);
         if let Some(s) = stock
             && !(0..=i64::from(i32::MAX)).contains(&s)
         {
             c.fail("stock", "Must be an integer from 0 to 2147483647.");
         }
-        let is_active = c.present("is_active", self.is_active, false);
+        let is_active = c.required("is_active", self.is_active, false);
         let changes = ProductChanges {
             sku,
             name,
@@ -125,9 +69,7 @@ impl ProductInput {
     /// Validates a full product (`POST`).
     pub fn into_new(self) -> Result<NewProduct, FieldErrors> {
         let (check, c) = self.check(true);
-        if !check.errors.is_empty() {
-            return Err(check.errors);
-        }
+        check.finish(())?;
         Ok(NewProduct {
             sku: c.sku.unwrap_or_default(),
             name: c.name.unwrap_or_default(),
@@ -142,11 +84,7 @@ impl ProductInput {
     /// Validates a partial update (`PATCH`).
     pub fn into_changes(self) -> Result<ProductChanges, FieldErrors> {
         let (check, changes) = self.check(false);
-        if check.errors.is_empty() {
-            Ok(changes)
-        } else {
-            Err(check.errors)
-        }
+        check.finish(changes)
     }
 }
 

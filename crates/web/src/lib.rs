@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod forms;
 pub mod health;
 pub mod messages;
 pub mod middleware;

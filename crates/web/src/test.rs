@@ -36,10 +36,19 @@ use crate::project::Project;
 use crate::settings::{Settings, SettingsSource};
 use crate::state::AppState;
 
-/// The workspace root (for `config/`, `templates/`, `static/`).
+/// The workspace root (for `config/`, `templates/`, `static/`): the nearest folder above
+/// the crate under test that has `config/default.toml`. Found at run time: a compile-time
+/// path would be wrong when a copy of the workspace shares this build's target folder.
 pub fn workspace_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    start
+        .ancestors()
+        .find(|dir| dir.join("config/default.toml").is_file())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 /// A running test project.
@@ -101,6 +110,14 @@ impl TestAppBuilder<'_> {
     }
 
     pub async fn build(self) -> TestApp {
+        // Errors and warnings (a 500's cause, a template error) show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let (database, url, pool) = TestDatabase::create(self.file_database).await;
         let root = workspace_root();
         let mut source =

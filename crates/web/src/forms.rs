@@ -1,0 +1,220 @@
+//! Validating request input field by field, collecting every problem (Django's forms).
+//!
+//! Fields of an input type are `Option<Option<T>>` with `#[serde(default, deserialize_with
+//! = "web::forms::explicit")]`, so a field left out (`None`), a field set to `null`
+//! (`Some(None)`) and a value (`Some(Some(v))`) can be told apart: creating requires
+//! fields, a partial update (`PATCH`) does not, and neither accepts `null` for a
+//! non-nullable field.
+//!
+//! ```
+//! use web::forms::Validator;
+//! let mut v = Validator::new();
+//! let name = v.required("name", Some(Some("  Ada ".to_string())), true);
+//! let name = v.text("name", name, 200);
+//! let age = v.required("age", Some(Some(-3i64)), true);
+//! if age.is_some_and(|a| a < 0) { v.fail("age", "Must be 0 or more."); }
+//! let errors = v.finish(()).unwrap_err();
+//! assert_eq!(name.as_deref(), Some("Ada"));
+//! assert_eq!(errors["age"], ["Must be 0 or more."]);
+//! ```
+
+use serde::{Deserialize, Deserializer};
+
+use crate::error::FieldErrors;
+
+/// Deserializes a field as `Some(None)` for an explicit `null` and `Some(Some(v))` for a
+/// value; with `#[serde(default)]`, a missing field is `None`.
+pub fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Collects field errors while values are checked one by one.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: FieldErrors,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem with `field`.
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// The value of a non-nullable field: `null` is an error, and so is absence when
+    /// `required` (creating rather than updating).
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        value: Option<Option<T>>,
+        required: bool,
+    ) -> Option<T> {
+        match value {
+            Some(Some(v)) => Some(v),
+            Some(None) => {
+                self.fail(field, "This field may not be null.");
+                None
+            }
+            None => {
+                if required {
+                    self.fail(field, "This field is required.");
+                }
+                None
+            }
+        }
+    }
+
+    /// Trims a string and checks it is not blank and at most `max` characters.
+    pub fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        let v = value?.trim().to_string();
+        if v.is_empty() {
+            self.fail(field, "This field may not be blank.");
+        } else if v.chars().count() > max {
+            self.fail(
+                field,
+                format!("Ensure this field has at most {max} characters."),
+            );
+        }
+        Some(v)
+    }
+
+    /// Checks `value` is at least `min`.
+    pub fn at_least(&mut self, field: &str, value: Option<i64>, min: i64) {
+        if value.is_some_and(|v| v < min) {
+            self.fail(
+                field,
+                format!("Must be an integer greater than or equal to {min}."),
+            );
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(value)` if nothing failed, else every error.
+    pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// Parses an HTML form value (always a string) for a typed field; an empty string is
+/// "no value". Parse failures are recorded on `v`.
+pub fn parse_form_value<T: std::str::FromStr>(
+    v: &mut Validator,
+    field: &str,
+    raw: Option<&String>,
+    message: &str,
+) -> Option<Option<T>> {
+    let raw = raw?.trim();
+    if raw.is_empty() {
+        return Some(None);
+    }
+    match raw.parse::<T>() {
+        Ok(value) => Some(Some(value)),
+        Err(_) => {
+            v.fail(field, message);
+            None
+        }
+    }
+}
+
+/// Serde helpers for `YYYY-MM-DD` dates.
+pub mod date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+    use time::macros::format_description;
+
+    const FORMAT: &[time::format_description::FormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    pub fn parse(s: &str) -> Option<Date> {
+        Date::parse(s.trim(), FORMAT).ok()
+    }
+
+    pub fn format(d: &Date) -> String {
+        d.format(FORMAT).unwrap_or_default()
+    }
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        parse(&s).ok_or_else(|| serde::de::Error::custom("expected a date like 2026-01-31"))
+    }
+
+    /// For `Option<Date>` fields.
+    pub mod option {
+        use super::*;
+        pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => s.serialize_str(&format(d)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
+/// Parses an RFC 3339 timestamp (`2026-01-31T12:00:00Z`), converted to UTC.
+pub fn parse_datetime(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_and_nullable() {
+        let mut v = Validator::new();
+        assert_eq!(v.required::<i32>("a", None, false), None);
+        assert!(v.is_valid());
+        v.required::<i32>("b", None, true);
+        v.required::<i32>("c", Some(None), false);
+        let errors = v.finish(()).unwrap_err();
+        assert_eq!(errors["b"], ["This field is required."]);
+        assert_eq!(errors["c"], ["This field may not be null."]);
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(
+            date::parse("2026-01-31")
+                .map(|d| date::format(&d))
+                .as_deref(),
+            Some("2026-01-31")
+        );
+        assert!(date::parse("31/01/2026").is_none());
+        assert!(parse_datetime("2026-01-31T12:00:00+02:00").is_some_and(|t| t.hour() == 10));
+        let mut v = Validator::new();
+        assert_eq!(
+            parse_form_value::<i32>(&mut v, "n", Some(&"12".to_string()), "bad"),
+            Some(Some(12))
+        );
+        assert_eq!(
+            parse_form_value::<i32>(&mut v, "n", Some(&"".to_string()), "bad"),
+            Some(None)
+        );
+        assert_eq!(
+            parse_form_value::<i32>(&mut v, "n", Some(&"x".to_string()), "bad"),
+            None
+        );
+        assert!(!v.is_valid());
+    }
+}

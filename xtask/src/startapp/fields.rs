@@ -1,0 +1,210 @@
+//! Field specifications: `name:type`, `name:type?` (optional), `course:fk:school.Course`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use super::names;
+
+/// A referenced model (`fk:catalog.Product`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub app: String,
+    pub model: String,
+    /// `product` (the module under `models/`).
+    pub module: String,
+    pub table: String,
+    /// The referenced model's columns as (name, Rust type), for test fixtures.
+    pub columns: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Text,
+    Int,
+    BigInt,
+    Bool,
+    Money,
+    Date,
+    DateTime,
+    ForeignKey(Reference),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// As typed (`course`); the column of a foreign key is `course_id`.
+    pub name: String,
+    pub kind: Kind,
+    pub optional: bool,
+}
+
+impl Field {
+    /// The column and JSON name.
+    pub fn column(&self) -> String {
+        match self.kind {
+            Kind::ForeignKey(_) => format!("{}_id", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, fk:APP.Model (add ? for optional, e.g. age:int?)";
+
+/// Parses `name:type[?]`; foreign keys are resolved against the workspace at `root`.
+pub fn parse(spec: &str, root: &Path) -> Result<Field> {
+    let (name, kind) = spec
+        .split_once(':')
+        .with_context(|| format!("`{spec}`: a field is `name:type`; types: {TYPES}"))?;
+    names::check_field(name)?;
+    let (kind, optional) = match kind.strip_suffix('?') {
+        Some(k) => (k, true),
+        None => (kind, false),
+    };
+    let kind = match kind {
+        "string" => Kind::String,
+        "text" => Kind::Text,
+        "int" => Kind::Int,
+        "bigint" => Kind::BigInt,
+        "bool" => Kind::Bool,
+        "money" => Kind::Money,
+        "date" => Kind::Date,
+        "datetime" => Kind::DateTime,
+        other => match other.strip_prefix("fk:") {
+            Some(target) => Kind::ForeignKey(
+                resolve(target, optional, root).with_context(|| format!("field `{spec}`"))?,
+            ),
+            None => bail!("`{spec}`: unknown field type `{other}`; the types are: {TYPES}"),
+        },
+    };
+    if optional && kind == Kind::Bool {
+        bail!("`{spec}`: a bool is never optional (it is false when not set)");
+    }
+    Ok(Field {
+        name: name.to_string(),
+        kind,
+        optional,
+    })
+}
+
+/// Finds `APP.Model`: `crates/APP/src/models/<model>.rs` with its table name and columns.
+fn resolve(target: &str, optional: bool, root: &Path) -> Result<Reference> {
+    let (app, model) = target.split_once('.').with_context(|| {
+        format!("`fk:{target}`: write the target as APP.Model, e.g. fk:catalog.Product")
+    })?;
+    names::check_model(model)?;
+    let module = names::snake(model);
+    let path = root
+        .join("crates")
+        .join(app)
+        .join("src/models")
+        .join(format!("{module}.rs"));
+    let source = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "`fk:{target}`: there is no model file {} (is `{app}` an app with a `{model}` model?)",
+            path.display()
+        )
+    })?;
+    let table = regex::Regex::new(r#"table_name\s*=\s*"([^"]+)""#)
+        .expect("valid regex")
+        .captures(&source)
+        .map(|c| c[1].to_string())
+        .with_context(|| format!("{}: no `#[sea_orm(table_name = …)]`", path.display()))?;
+    let columns = model_columns(&source)
+        .with_context(|| format!("{}: cannot read the `Model` struct", path.display()))?;
+    if !columns.iter().any(|(n, t)| n == "id" && t == "i64") {
+        bail!("`fk:{target}`: the model has no `id: i64` primary key");
+    }
+    if !optional {
+        // The generated tests create a referenced row; that needs plain columns.
+        for (name, ty) in &columns {
+            let plain = matches!(
+                ty.as_str(),
+                "String" | "i32" | "i64" | "bool" | "TimeDateTimeWithTimeZone"
+            ) || ty.starts_with("Option <");
+            if !plain || (name.ends_with("_id") && !ty.starts_with("Option <")) {
+                bail!(
+                    "`fk:{target}`: its column `{name}: {ty}` is not one the generated tests can fill in; make the field optional (`fk:{target}?`)"
+                );
+            }
+        }
+    }
+    Ok(Reference {
+        app: app.to_string(),
+        model: model.to_string(),
+        module,
+        table,
+        columns,
+    })
+}
+
+/// The fields of `pub struct Model` as (name, type as tokens).
+fn model_columns(source: &str) -> Result<Vec<(String, String)>> {
+    let file = syn::parse_file(source)?;
+    for item in file.items {
+        if let syn::Item::Struct(s) = item
+            && s.ident == "Model"
+        {
+            return Ok(s
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let ty = &f.ty;
+                    Some((f.ident.as_ref()?.to_string(), quote_type(ty)))
+                })
+                .collect());
+        }
+    }
+    bail!("no `pub struct Model`")
+}
+
+fn quote_type(ty: &syn::Type) -> String {
+    quote::quote!(#ty).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    #[test]
+    fn simple_types() {
+        let f = parse("age:int?", &root()).unwrap();
+        assert_eq!(
+            (f.name.as_str(), &f.kind, f.optional),
+            ("age", &Kind::Int, true)
+        );
+        assert_eq!(parse("fee:money", &root()).unwrap().kind, Kind::Money);
+        assert!(
+            parse("age:integer", &root())
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field type")
+        );
+        assert!(parse("age", &root()).is_err());
+        assert!(parse("id:int", &root()).is_err());
+        assert!(parse("flag:bool?", &root()).is_err());
+    }
+
+    #[test]
+    fn foreign_keys_resolve_against_the_workspace() {
+        let f = parse("product:fk:catalog.Product", &root()).unwrap();
+        assert_eq!(f.column(), "product_id");
+        let Kind::ForeignKey(r) = f.kind else {
+            panic!()
+        };
+        assert_eq!(
+            (r.app.as_str(), r.module.as_str(), r.table.as_str()),
+            ("catalog", "product", "products")
+        );
+        assert!(parse("x:fk:catalog.Widget", &root()).is_err());
+        assert!(parse("x:fk:Product", &root()).is_err());
+        assert!(parse("owner:fk:accounts.User", &root()).is_ok());
+        // Orders reference users themselves: only an optional reference is generated.
+        assert!(parse("order:fk:payments.Order", &root()).is_err());
+        assert!(parse("order:fk:payments.Order?", &root()).is_ok());
+    }
+}

@@ -1,0 +1,531 @@
+//! `cargo xtask startapp NAME [--model Model field:type…] [--dry-run]`: a new app crate
+//! with the layout of the existing ones, wired into the project.
+//!
+//! Every file is planned in memory first (new files and the edited wiring files); only
+//! when every step succeeded is anything written, so a refusal changes nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+mod fields;
+mod generate;
+mod names;
+mod wiring;
+
+use fields::{Field, Kind};
+use generate::{ModelSpec, Spec};
+
+/// Create a new app wired into the project (like Django's `startapp`)
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  cargo xtask startapp blog\n  cargo xtask startapp students --model Student name:string email:string age:int\n  cargo xtask startapp reviews --model Review rating:int body:text product:fk:catalog.Product --dry-run\n\nField types: string, text, int, bigint, bool, money, date, datetime, fk:APP.Model; a trailing ? makes a field optional (age:int?)."
+)]
+pub struct Args {
+    /// The app's name (a lower-case Rust identifier, e.g. `students`)
+    name: String,
+    /// Also generate a model with full CRUD: entity, migration, JSON API, pages, tests
+    #[arg(long, value_name = "Model")]
+    model: Option<String>,
+    /// The model's fields, `name:type` (with --model)
+    #[arg(value_name = "FIELD")]
+    fields: Vec<String>,
+    /// Print what would be created and changed, and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// The workspace to change (default: the one this xtask belongs to)
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+/// What `startapp` will do.
+pub struct Plan {
+    pub create: Vec<(PathBuf, String)>,
+    pub edit: Vec<(PathBuf, String, String)>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let root = match &args.root {
+        Some(root) => root.clone(),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .canonicalize()?,
+    };
+    let plan = plan(&root, &args.name, args.model.as_deref(), &args.fields)?;
+    if args.dry_run {
+        println!("Would create:");
+        for (path, _) in &plan.create {
+            println!("  {}", path.strip_prefix(&root).unwrap_or(path).display());
+        }
+        println!("Would change:");
+        for (path, _, what) in &plan.edit {
+            println!(
+                "  {}: {what}",
+                path.strip_prefix(&root).unwrap_or(path).display()
+            );
+        }
+        println!("(dry run: nothing was changed)");
+        return Ok(());
+    }
+    apply(&root, &plan)?;
+    println!("Created app `{}`:", args.name);
+    for (path, _) in &plan.create {
+        println!("  + {}", path.strip_prefix(&root).unwrap_or(path).display());
+    }
+    for (path, _, what) in &plan.edit {
+        println!(
+            "  ~ {}: {what}",
+            path.strip_prefix(&root).unwrap_or(path).display()
+        );
+    }
+    println!(
+        "\nNext: `cargo test -p {}`, then `cargo run -p project -- routes` to see its URLs.",
+        args.name
+    );
+    Ok(())
+}
+
+fn read(root: &Path, relative: &str) -> Result<String> {
+    std::fs::read_to_string(root.join(relative)).with_context(|| {
+        format!(
+            "cannot read {relative}; is {} the workspace root?",
+            root.display()
+        )
+    })
+}
+
+/// Validates everything and computes every file; writes nothing.
+pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String]) -> Result<Plan> {
+    names::check_app(app)?;
+    if root.join("crates").join(app).exists() {
+        bail!("crates/{app} already exists; choose another name");
+    }
+    for dir in [format!("templates/{app}"), format!("migration/src/{app}")] {
+        if root.join(&dir).exists() {
+            bail!("{dir} already exists; choose another name (or remove it)");
+        }
+    }
+    let workspace_toml = read(root, "Cargo.toml")?;
+    let workspace: toml_edit::DocumentMut = workspace_toml
+        .parse()
+        .context("Cargo.toml does not parse")?;
+    let dependencies = workspace
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table_like());
+    if dependencies.is_some_and(|d| d.contains_key(app) || d.contains_key(&app.replace('_', "-"))) {
+        bail!("`{app}` is already the name of a dependency of the workspace; choose another name");
+    }
+    if !field_specs.is_empty() && model.is_none() {
+        bail!(
+            "fields were given without --model; use `--model Model {}`",
+            field_specs.join(" ")
+        );
+    }
+    let model = match model {
+        Some(name) => {
+            names::check_model(name)?;
+            if field_specs.is_empty() {
+                bail!("--model {name} needs at least one field, e.g. `name:string`");
+            }
+            let mut fields: Vec<Field> = Vec::new();
+            for spec in field_specs {
+                let field = fields::parse(spec, root)?;
+                if fields.iter().any(|f| f.column() == field.column()) {
+                    bail!("the field `{}` is given twice", field.column());
+                }
+                fields.push(field);
+            }
+            let module = names::snake(name);
+            Some(ModelSpec {
+                name: name.to_string(),
+                table: names::plural(&module),
+                module,
+                fields,
+            })
+        }
+        None => None,
+    };
+
+    let apps_rs = read(root, "crates/project/src/apps.rs")?;
+    let urls_rs = read(root, "crates/project/src/urls.rs")?;
+    let migration_rs = read(root, "migration/src/lib.rs")?;
+    let project_toml = read(root, "crates/project/Cargo.toml")?;
+    let app_struct = names::camel(app);
+
+    // The apps this one needs, and, for its tests, the installed apps they need in turn.
+    let mut dependencies = vec!["accounts".to_string()];
+    for f in model.iter().flat_map(|m| m.fields.iter()) {
+        if let Kind::ForeignKey(r) = &f.kind
+            && !dependencies.contains(&r.app)
+        {
+            dependencies.push(r.app.clone());
+        }
+    }
+    let installed = wiring::installed(&apps_rs)?;
+    let crate_of = |path: &str| path.split("::").next().unwrap_or_default().to_string();
+    for dep in &dependencies {
+        if !installed.iter().any(|a| crate_of(a) == *dep) {
+            bail!(
+                "`{app}` would depend on the app `{dep}`, which is not installed in crates/project/src/apps.rs"
+            );
+        }
+    }
+    let needed = closure(root, &dependencies)?;
+    let test_apps: Vec<String> = installed
+        .iter()
+        .filter(|a| a.starts_with("web::") || needed.contains(&crate_of(a)))
+        .cloned()
+        .collect();
+    let test_includes: Vec<(String, String)> = wiring::includes(&urls_rs)?
+        .into_iter()
+        .filter(|(_, call)| call.starts_with("web::") || needed.contains(&crate_of(call)))
+        .collect();
+
+    let migration = format!(
+        "m{}_create_{}",
+        time::OffsetDateTime::now_utc().format(time::macros::format_description!(
+            "[year][month][day]_[hour][minute][second]"
+        ))?,
+        model.as_ref().map(|m| m.table.as_str()).unwrap_or(app)
+    );
+    let spec = Spec {
+        app: app.to_string(),
+        app_struct: app_struct.clone(),
+        model,
+        dependencies,
+        test_apps,
+        test_includes,
+        migration,
+    };
+
+    let path_dep = regex::Regex::new(r#"^\w[\w-]* = \{ path = "#).expect("valid regex");
+    let workspace_dep = regex::Regex::new(r"^\w[\w-]*\.workspace = true").expect("valid regex");
+    let edit = vec![
+        (
+            root.join("Cargo.toml"),
+            wiring::add_toml_line(
+                "Cargo.toml",
+                &workspace_toml,
+                &["workspace", "dependencies"],
+                &path_dep,
+                &format!("{app} = {{ path = \"crates/{app}\" }}"),
+                app,
+            )?,
+            format!("[workspace.dependencies] {app} = {{ path = \"crates/{app}\" }}"),
+        ),
+        (
+            root.join("crates/project/Cargo.toml"),
+            wiring::add_toml_line(
+                "crates/project/Cargo.toml",
+                &project_toml,
+                &["dependencies"],
+                &workspace_dep,
+                &format!("{app}.workspace = true"),
+                app,
+            )?,
+            format!("[dependencies] {app}.workspace = true"),
+        ),
+        (
+            root.join("crates/project/src/apps.rs"),
+            wiring::add_installed_app(&apps_rs, app, &app_struct)?,
+            format!("installed_apps() += Arc::new({app}::{app_struct})"),
+        ),
+        (
+            root.join("crates/project/src/urls.rs"),
+            wiring::add_include(&urls_rs, app, &format!("/{app}"))?,
+            format!("urlpatterns() += .include(\"/{app}\", {app}::urls())"),
+        ),
+        (
+            root.join("migration/src/lib.rs"),
+            wiring::add_migration_group(&migration_rs, app)?,
+            format!("pub mod {app}; group(\"{app}\") => {app}::migrations()"),
+        ),
+    ];
+    let create = generate::files(&spec)
+        .into_iter()
+        .map(|(path, text)| (root.join(path), text))
+        .collect();
+    Ok(Plan { create, edit })
+}
+
+/// The apps `dependencies` need, with their own dependencies, read from each app's
+/// `fn dependencies` (`&["accounts", "catalog"]`).
+fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
+    let list =
+        regex::Regex::new(r#"fn dependencies[^{]*\{[^}]*&\[([^\]]*)\]"#).expect("valid regex");
+    let name = regex::Regex::new(r#""([a-z0-9_]+)""#).expect("valid regex");
+    let mut seen: Vec<String> = Vec::new();
+    let mut todo: Vec<String> = dependencies.to_vec();
+    while let Some(app) = todo.pop() {
+        if seen.contains(&app) {
+            continue;
+        }
+        if let Ok(source) =
+            std::fs::read_to_string(root.join("crates").join(&app).join("src/lib.rs"))
+            && let Some(deps) = list.captures(&source)
+        {
+            todo.extend(name.captures_iter(&deps[1]).map(|c| c[1].to_string()));
+        }
+        seen.push(app);
+    }
+    Ok(seen)
+}
+
+/// Writes the plan: new files (refusing to overwrite), then the edits; then formats the
+/// Rust files it touched with rustfmt.
+pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
+    if let Some((path, _)) = plan.create.iter().find(|(p, _)| p.exists()) {
+        bail!("{} already exists; nothing was changed", path.display());
+    }
+    for (path, text) in &plan.create {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    for (path, text, _) in &plan.edit {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let rust: Vec<&PathBuf> = plan
+        .create
+        .iter()
+        .map(|(p, _)| p)
+        .chain(plan.edit.iter().map(|(p, _, _)| p))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    let status = std::process::Command::new("rustfmt")
+        .arg("--edition")
+        .arg("2024")
+        .args(&rust)
+        .current_dir(root)
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ => eprintln!("warning: rustfmt did not run; run `cargo fmt --all` before committing"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of the wiring files and the apps' model files, to plan against.
+    fn workspace() -> tempfile::TempDir {
+        let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "Cargo.toml",
+            "crates/project/Cargo.toml",
+            "crates/project/src/apps.rs",
+            "crates/project/src/urls.rs",
+            "migration/src/lib.rs",
+            "crates/accounts/src/lib.rs",
+            "crates/accounts/src/models/user.rs",
+            "crates/catalog/src/lib.rs",
+            "crates/catalog/src/models/product.rs",
+        ] {
+            let to = dir.path().join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(real.join(file), to).unwrap();
+        }
+        dir
+    }
+
+    fn snapshot(root: &Path) -> Vec<(PathBuf, String)> {
+        let mut files = Vec::new();
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push((p.clone(), std::fs::read_to_string(&p).unwrap_or_default()));
+                }
+            }
+        }
+        walk(root, &mut files);
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_plain_app_is_planned_and_written() {
+        let ws = workspace();
+        let plan = plan(ws.path(), "probe_blog", None, &[]).unwrap();
+        let created: Vec<String> = plan
+            .create
+            .iter()
+            .map(|(p, _)| p.strip_prefix(ws.path()).unwrap().display().to_string())
+            .collect();
+        for expected in [
+            "crates/probe_blog/src/lib.rs",
+            "crates/probe_blog/src/urls.rs",
+            "crates/probe_blog/src/views/pages.rs",
+            "crates/probe_blog/tests/it/main.rs",
+            "templates/probe_blog/index.html",
+            "migration/src/probe_blog/mod.rs",
+        ] {
+            assert!(
+                created.contains(&expected.to_string()),
+                "{expected} in {created:?}"
+            );
+        }
+        assert_eq!(plan.edit.len(), 5);
+        apply(ws.path(), &plan).unwrap();
+        let apps = std::fs::read_to_string(ws.path().join("crates/project/src/apps.rs")).unwrap();
+        assert!(apps.contains("Arc::new(probe_blog::ProbeBlog),"));
+        let urls = std::fs::read_to_string(ws.path().join("crates/project/src/urls.rs")).unwrap();
+        assert!(urls.contains(".include(\"/probe_blog\", probe_blog::urls())"));
+    }
+
+    #[test]
+    fn two_apps_in_a_row() {
+        let ws = workspace();
+        apply(
+            ws.path(),
+            &plan(ws.path(), "probe_blog", None, &[]).unwrap(),
+        )
+        .unwrap();
+        apply(
+            ws.path(),
+            &plan(
+                ws.path(),
+                "probe_students",
+                Some("Student"),
+                &["name:string".into(), "age:int?".into()],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let apps = std::fs::read_to_string(ws.path().join("crates/project/src/apps.rs")).unwrap();
+        assert!(
+            apps.contains(
+                "Arc::new(probe_blog::ProbeBlog),\n        Arc::new(probe_students::ProbeStudents),"
+            ),
+            "{apps}"
+        );
+        let migration = std::fs::read_to_string(ws.path().join("migration/src/lib.rs")).unwrap();
+        assert!(
+            migration.contains("\"probe_blog\" => Some(probe_blog::migrations()),")
+                && migration.contains("\"probe_students\" => Some(probe_students::migrations()),")
+        );
+        syn::parse_file(&migration).unwrap();
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let ws = workspace();
+        let before = snapshot(ws.path());
+        for (app, model, fields, why) in [
+            ("Blog", None, vec![], "not a valid app name"),
+            ("fn", None, vec![], "reserved"),
+            ("catalog", None, vec![], "already"),
+            ("axum", None, vec![], "dependency"),
+            (
+                "probe_students",
+                Some("Student"),
+                vec!["age:integer"],
+                "unknown field type",
+            ),
+            (
+                "probe_students",
+                Some("Student"),
+                vec![],
+                "at least one field",
+            ),
+            ("probe_students", None, vec!["age:int"], "without --model"),
+            (
+                "probe_students",
+                Some("Student"),
+                vec!["name:string", "name:text"],
+                "twice",
+            ),
+            (
+                "probe_students",
+                Some("Student"),
+                vec!["course:fk:school.Course"],
+                "no model file",
+            ),
+        ] {
+            let fields: Vec<String> = fields.into_iter().map(String::from).collect();
+            let err = plan(ws.path(), app, model, &fields)
+                .err()
+                .unwrap_or_else(|| panic!("{app} should be refused"));
+            assert!(format!("{err:#}").contains(why), "{app}: {err:#}");
+        }
+        assert_eq!(snapshot(ws.path()), before);
+    }
+
+    #[test]
+    fn a_wiring_file_it_cannot_edit_is_refused() {
+        let ws = workspace();
+        std::fs::write(
+            ws.path().join("crates/project/src/apps.rs"),
+            "pub fn installed_apps() -> Vec<Box<dyn web::App>> { apps::all() }\n",
+        )
+        .unwrap();
+        let before = snapshot(ws.path());
+        let err = plan(ws.path(), "probe_blog", None, &[]).err().unwrap();
+        assert!(format!("{err:#}").contains("apps.rs"), "{err:#}");
+        assert_eq!(snapshot(ws.path()), before);
+    }
+
+    #[test]
+    fn a_model_with_every_field_type_generates_everything() {
+        let ws = workspace();
+        let fields: Vec<String> = [
+            "title:string",
+            "body:text?",
+            "count:int",
+            "big:bigint?",
+            "done:bool",
+            "fee:money",
+            "due:date?",
+            "at:datetime",
+            "product:fk:catalog.Product",
+            "owner:fk:accounts.User?",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let plan = plan(ws.path(), "probe_tasks", Some("Task"), &fields).unwrap();
+        let file = |name: &str| {
+            plan.create
+                .iter()
+                .find(|(p, _)| p.ends_with(name))
+                .map(|(_, t)| t.clone())
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        for rust in [
+            "models/task.rs",
+            "forms.rs",
+            "views/api.rs",
+            "views/pages.rs",
+            "tests/it/main.rs",
+            "tests/it/api.rs",
+            "tests/it/pages.rs",
+            "src/lib.rs",
+            "src/urls.rs",
+        ] {
+            syn::parse_file(&file(rust)).unwrap_or_else(|e| panic!("{rust}: {e}\n{}", file(rust)));
+        }
+        let model = file("models/task.rs");
+        assert!(
+            model.contains("pub product_id: i64,")
+                && model.contains("pub owner_id: Option<i64>,")
+                && model.contains("pub due: Option<TimeDate>,")
+        );
+        assert!(file("Cargo.toml").contains("catalog.workspace = true"));
+        assert!(file("src/lib.rs").contains("&[\"accounts\", \"catalog\"]"));
+        let migration = plan
+            .create
+            .iter()
+            .find(|(p, _)| p.to_string_lossy().contains("_create_tasks.rs"))
+            .unwrap();
+        syn::parse_file(&migration.1).unwrap();
+        assert!(migration.1.contains("Alias::new(\"products\")"));
+        assert!(file("tests/it/main.rs").contains("Arc::new(catalog::Catalog)"));
+    }
+}
