@@ -1,11 +1,14 @@
 //! `cargo xtask <task>`: project tasks that are programs rather than shell scripts.
 //!
 //! - `cargo xtask startapp NAME [--model Model field:type…] [--dry-run]` scaffolds an app.
+//! - `cargo xtask bench [--large] [--databases mysql,postgres] [--write BENCHMARKS.md]`
+//!   measures our server beside the Django peer and a floor.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod startapp;
 
 #[derive(Parser)]
@@ -19,12 +22,15 @@ struct Cli {
 enum Task {
     /// Create a new app wired into the project (like Django's `startapp`)
     Startapp(startapp::Args),
+    /// Benchmark our server against the Django peer and a floor; write BENCHMARKS.md
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Startapp(args) => startapp::run(args),
+        Task::Bench(args) => bench::run_bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -42,9 +42,7 @@ async fn resolve(
     }
     let found = if is_json_path(parts.uri.path()) {
         match bearer(parts) {
-            Some(raw) => token::resolve(state.db(), raw)
-                .await?
-                .map(|(t, u)| (u, Some(t.id))),
+            Some(raw) => bearer_user(state, raw).await?,
             None => None,
         }
     } else {
@@ -60,6 +58,45 @@ async fn resolve(
     };
     parts.extensions.insert(Resolved(found.clone()));
     Ok(found)
+}
+
+/// A resolved token, as the cache keeps it.
+struct CachedToken {
+    user: User,
+    token_id: i64,
+    expires_at: time::OffsetDateTime,
+    last_used_at: Option<time::OffsetDateTime>,
+}
+
+/// The user of a bearer token. Resolved tokens are cached (see `web::cache`), so an
+/// authenticated read costs no query; expiry is checked on every hit, and a token due for
+/// its `last_used_at` refresh goes to the database (whose write invalidates the cache).
+async fn bearer_user(state: &AppState, raw: &str) -> Result<Option<(User, Option<i64>)>, Error> {
+    if raw.is_empty() || raw.len() > 256 {
+        return Ok(None);
+    }
+    let key_hash = token::hash(raw);
+    let key = format!("token:{key_hash}");
+    let cache = state.cache();
+    let now = web::db::now();
+    if let Some(hit) = cache.get::<CachedToken>(&key)
+        && hit.expires_at > now
+        && !token::needs_touch(hit.last_used_at, now)
+    {
+        return Ok(Some((hit.user.clone(), Some(hit.token_id))));
+    }
+    let version = cache.version();
+    let Some((found, user)) = token::resolve(state.db(), &key_hash).await? else {
+        return Ok(None);
+    };
+    let cached = CachedToken {
+        user: user.clone(),
+        token_id: found.id,
+        expires_at: found.expires_at,
+        last_used_at: Some(now),
+    };
+    cache.put(key, version, cached);
+    Ok(Some((user, Some(found.id))))
 }
 
 const NEXT: &AsciiSet = &CONTROLS

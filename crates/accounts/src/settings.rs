@@ -30,7 +30,7 @@ pub struct AccountsSettings {
     pub ip_max_failures: u32,
     /// How long a password-reset link works.
     pub password_reset_ttl_seconds: i64,
-    /// Argon2id cost (OWASP: 19456 KiB, 2 iterations, 1 lane).
+    /// Argon2id cost (OWASP-equivalent settings: 19 MiB × 2 passes … 7 MiB × 5 passes).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,

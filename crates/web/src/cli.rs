@@ -210,13 +210,13 @@ async fn serve(
         );
     }
     let db = connect_ready(project, &settings).await?;
-    let (state, routes) = project.state(settings.clone(), db)?;
+    let (state, urls) = project.state(settings.clone(), db)?;
     for app in &project.apps {
         app.ready(&state)
             .await
             .with_context(|| format!("app `{}` failed to start", app.label()))?;
     }
-    let router = project.router(state, routes);
+    let router = project.router(state, urls);
     let address = settings.bind_address();
     let listener = tokio::net::TcpListener::bind(&address)
         .await

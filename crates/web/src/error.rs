@@ -20,8 +20,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -325,17 +323,15 @@ pub fn is_json_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path == "/healthz" || path == "/readyz"
 }
 
-/// Renders [`Error`]s and bare error statuses as JSON (API) or HTML pages (everything else).
-pub async fn render_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
+/// Turns an [`Error`] or a bare error status in `response` into the contract's JSON body
+/// (`json`) or an HTML error page; other responses pass unchanged.
+pub fn render(
+    state: &AppState,
+    json: bool,
+    method: &http::Method,
+    uri: &http::Uri,
+    mut response: Response,
 ) -> Response {
-    let json = is_json_path(request.uri().path());
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
-
     let error = match response.extensions_mut().remove::<Error>() {
         Some(error) => error,
         None => match bare_error(&response) {
@@ -344,12 +340,17 @@ pub async fn render_errors(
         },
     };
     if error.status().is_server_error() {
-        tracing::error!(%method, %path, error = %error, "request failed");
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::error!(%method, path = %uri.path(), request_id, error = %error, "request failed");
     }
     let mut rendered = if json {
         error.json_response()
     } else {
-        crate::templates::error_page(&state, &error)
+        crate::templates::error_page(state, &error)
     };
     // Keep headers the stack already set (Allow on 405, cookies, request id).
     for (name, value) in response.headers() {

@@ -12,6 +12,7 @@
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod csrf;
 pub mod db;
@@ -34,6 +35,7 @@ pub mod test;
 pub mod urls;
 
 pub use app::{App, Command, ContextProcessor};
+pub use cache::Cache;
 pub use db::Db;
 pub use error::{Error, FieldErrors};
 pub use extract::{Form, Id, Json, PageOf, Pagination, Path, Query};

@@ -1,41 +1,146 @@
 //! Request guards of the stack: allowed hosts and the client address.
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use http::header;
 use http::request::Parts;
+use tower::{Layer, Service};
 
 use crate::Error;
 use crate::state::AppState;
 
-/// Refuses requests whose `Host` is not in `server.allowed_hosts` (Django's ALLOWED_HOSTS),
-/// when `debug` is off: a forged Host header must not reach password-reset links or
-/// absolute redirects.
-pub async fn check_allowed_host(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The front of the stack: refuses requests whose `Host` is not in `server.allowed_hosts`
+/// (Django's ALLOWED_HOSTS; checked when `debug` is off, so a forged Host header never
+/// reaches password-reset links or absolute redirects) and renders every error below it
+/// in the contract's shape ([`crate::error::render`]).
+#[derive(Clone)]
+pub struct GuardLayer {
+    state: AppState,
+}
+
+impl GuardLayer {
+    pub fn new(state: AppState) -> Self {
+        GuardLayer { state }
+    }
+}
+
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// See [`GuardLayer`].
+#[derive(Clone)]
+pub struct Guard<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S, B> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let json = crate::error::is_json_path(request.uri().path());
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let refused = host_refusal(&self.state, &request);
+        let inner = match refused {
+            Some(_) => None,
+            None => Some(self.inner.call(request)),
+        };
+        GuardFuture {
+            inner,
+            refused,
+            state: self.state.clone(),
+            json,
+            method,
+            uri,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Guard`].
+    pub struct GuardFuture<F> {
+        #[pin]
+        inner: Option<F>,
+        refused: Option<Error>,
+        state: AppState,
+        json: bool,
+        method: http::Method,
+        uri: http::Uri,
+    }
+}
+
+impl<F, B, E> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match this.inner.as_pin_mut() {
+            Some(inner) => match inner.poll(cx) {
+                Poll::Ready(Ok(response)) => response.map(axum::body::Body::new),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            },
+            None => this
+                .refused
+                .take()
+                .map(IntoResponse::into_response)
+                .unwrap_or_default(),
+        };
+        Poll::Ready(Ok(crate::error::render(
+            this.state,
+            *this.json,
+            this.method,
+            this.uri,
+            response,
+        )))
+    }
+}
+
+/// Why `request` is refused for its Host header, if it is.
+fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     let settings = state.settings();
     if settings.debug {
-        return next.run(request).await;
+        return None;
     }
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.to_string()));
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
     match host {
-        Some(host) if host_allowed(&host, &settings.server.allowed_hosts) => next.run(request).await,
-        Some(host) => Error::bad_request(format!(
+        Some(host) if host_allowed(host, &settings.server.allowed_hosts) => None,
+        Some(host) => Some(Error::bad_request(format!(
             "Invalid Host header {host:?}: add it to server.allowed_hosts (APP__SERVER__ALLOWED_HOSTS)."
-        ))
-        .into_response(),
-        None => Error::bad_request("The request has no Host header.").into_response(),
+        ))),
+        None => Some(Error::bad_request("The request has no Host header.")),
     }
 }
 
@@ -50,20 +155,17 @@ fn strip_port(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// Matches Django's rules: `*` anything, `.example.com` the domain and its subdomains,
-/// otherwise the exact name (case-insensitive, port ignored).
 pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
-    let name = strip_port(host.trim())
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let name = strip_port(host.trim()).trim_end_matches('.');
     allowed.iter().any(|pattern| {
-        let pattern = pattern.to_ascii_lowercase();
         if pattern == "*" {
             true
         } else if let Some(domain) = pattern.strip_prefix('.') {
-            name == domain || name.ends_with(&pattern)
+            name.eq_ignore_ascii_case(domain)
+                || (name.len() > pattern.len()
+                    && name[name.len() - pattern.len()..].eq_ignore_ascii_case(pattern))
         } else {
-            name == pattern
+            name.eq_ignore_ascii_case(pattern)
         }
     })
 }

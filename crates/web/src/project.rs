@@ -9,6 +9,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -227,7 +228,7 @@ impl Project {
         &self,
         settings: Arc<Settings>,
         db: DatabaseConnection,
-    ) -> anyhow::Result<(AppState, Router<AppState>)> {
+    ) -> anyhow::Result<(AppState, ResolvedUrls)> {
         self.check_apps().map_err(anyhow::Error::msg)?;
         let services = self.configure(&settings)?;
         let urls = self.resolve_urls()?;
@@ -237,40 +238,62 @@ impl Project {
             .iter()
             .flat_map(|a| a.context_processors())
             .collect();
-        let state = AppState::new(settings, db, templates, urls.reverser, services, processors);
-        Ok((state, urls.router))
+        let state = AppState::new(
+            settings,
+            db,
+            templates,
+            urls.reverser.clone(),
+            services,
+            processors,
+        );
+        Ok((state, urls))
     }
 
-    /// The routes wrapped in the full middleware stack, ready to serve.
-    pub fn router(&self, state: AppState, routes: Router<AppState>) -> Router {
+    /// The routes with the middleware stack, ready to serve. The stack wraps the whole
+    /// router once (not each route); sessions and CSRF wrap only the page routes, since
+    /// the JSON API authenticates with bearer tokens alone.
+    pub fn router(&self, state: AppState, urls: ResolvedUrls) -> Router {
         let settings = state.settings().clone();
-        let mut app = routes;
-        if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
-            app = app.merge(files);
-        }
-        // Innermost first: each `.layer` wraps everything above it.
-        app = app
+        let mut pages = urls
+            .pages
             .layer(from_fn_with_state(state.clone(), crate::csrf::csrf_protect))
-            .layer(crate::sessions::layer(&settings, state.db().clone()))
-            .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes));
-        if !settings.server.cors_origins.is_empty() {
-            app = app.layer(cors(&settings.server.cors_origins));
+            .layer(crate::sessions::layer(&settings, state.db().clone()));
+        // Static files come after: they need no session.
+        if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
+            pages = pages.merge(files);
         }
-        app = app
-            .layer(from_fn_with_state(
-                state.clone(),
-                crate::middleware::check_allowed_host,
-            ))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Duration::from_secs(settings.server.request_timeout_seconds),
-            ))
-            .layer(CatchPanicLayer::custom(crate::error::panic_response))
-            .layer(from_fn_with_state(
-                state.clone(),
-                crate::error::render_errors,
-            ))
-            .layer(CompressionLayer::new())
+        let fallback = urls.fallback;
+        let app = pages
+            .merge(urls.json)
+            .fallback(move |request| fallback.clone().handle(request))
+            .with_state(state.clone());
+        let cors =
+            (!settings.server.cors_origins.is_empty()).then(|| cors(&settings.server.cors_origins));
+        let hsts = (settings.server.hsts_seconds > 0)
+            .then(|| {
+                HeaderValue::from_str(&format!(
+                    "max-age={}; includeSubDomains",
+                    settings.server.hsts_seconds
+                ))
+                .ok()
+            })
+            .flatten()
+            .map(|value| {
+                SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, value)
+            });
+        // Outermost first.
+        let stack = ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                    .on_request(())
+                    .on_eos(())
+                    .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                    .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
+            )
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .option_layer(hsts)
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
@@ -282,30 +305,18 @@ impl Project {
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("same-origin"),
-            ));
-        if settings.server.hsts_seconds > 0 {
-            let value = format!(
-                "max-age={}; includeSubDomains",
-                settings.server.hsts_seconds
-            );
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                app = app.layer(SetResponseHeaderLayer::if_not_present(
-                    header::STRICT_TRANSPORT_SECURITY,
-                    value,
-                ));
-            }
-        }
-        app.layer(PropagateRequestIdLayer::x_request_id())
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
-                    .on_request(())
-                    .on_eos(())
-                    .on_response(DefaultOnResponse::new().level(Level::DEBUG))
-                    .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
-            )
-            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-            .with_state(state)
+            ))
+            .layer(CompressionLayer::new())
+            .layer(crate::middleware::GuardLayer::new(state))
+            .layer(CatchPanicLayer::custom(crate::error::panic_response))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(settings.server.request_timeout_seconds),
+            ))
+            .option_layer(cors)
+            .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes))
+            .service(app);
+        Router::new().fallback_service(stack)
     }
 }
 

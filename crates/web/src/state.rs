@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::Error;
 use crate::app::ContextProcessor;
+use crate::cache::Cache;
 use crate::settings::Settings;
 use crate::templates::Templates;
 use crate::urls::Reverser;
@@ -26,6 +27,7 @@ struct Inner {
     reverser: Reverser,
     services: Services,
     context_processors: Vec<Arc<dyn ContextProcessor>>,
+    cache: Cache,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
         services: Services,
         context_processors: Vec<Arc<dyn ContextProcessor>>,
     ) -> Self {
+        let cache = Cache::for_database(settings.database.url.expose());
         AppState(Arc::new(Inner {
             settings,
             db,
@@ -44,6 +47,7 @@ impl AppState {
             reverser,
             services,
             context_processors,
+            cache,
         }))
     }
     pub fn settings(&self) -> &Arc<Settings> {
@@ -57,6 +61,10 @@ impl AppState {
     }
     pub fn reverser(&self) -> &Reverser {
         &self.0.reverser
+    }
+    /// The response cache (on for SQLite files; see [`crate::cache`]).
+    pub fn cache(&self) -> &Cache {
+        &self.0.cache
     }
     pub fn services(&self) -> &Services {
         &self.0.services

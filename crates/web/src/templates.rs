@@ -10,11 +10,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::FromRequestParts;
 use axum::response::{Html, IntoResponse, Response};
+use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
 use minijinja::value::{Kwargs, Object};
@@ -25,6 +27,7 @@ use tower_sessions::Session;
 
 use crate::Error;
 use crate::app::App;
+use crate::cache::Cache;
 use crate::state::AppState;
 use crate::urls::Reverser;
 
@@ -232,6 +235,14 @@ pub fn check_url_names(sources: &[(String, String)], reverser: &Reverser) -> Vec
     problems
 }
 
+fn html_response(html: bytes::Bytes) -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
 /// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
 pub fn error_page(state: &AppState, error: &Error) -> Response {
     let status = error.status();
@@ -260,10 +271,13 @@ pub const CSRF_SESSION_KEY: &str = "_csrf_token";
 struct CsrfSlot {
     token: Mutex<Option<String>>,
     created: std::sync::atomic::AtomicBool,
+    /// The page shows a token: it belongs to one visitor and must not be cached.
+    used: std::sync::atomic::AtomicBool,
 }
 
 impl CsrfSlot {
     fn token(&self) -> String {
+        self.used.store(true, std::sync::atomic::Ordering::Relaxed);
         let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
         token
             .get_or_insert_with(|| {
@@ -359,6 +373,47 @@ impl Page {
         template: &str,
         context: impl Serialize,
     ) -> Result<Response, Error> {
+        let (html, _) = self.render_html(template, context).await?;
+        Ok((status, Html(html)).into_response())
+    }
+
+    /// Like [`Page::render`], with the page cached (see [`crate::cache`]) for visitors who
+    /// have no session: what they see depends only on the URL, so one rendering serves
+    /// them all until the data changes. `context` runs only on a miss. A page that renders
+    /// a CSRF token or flash messages is never cached.
+    pub async fn render_cached<C, F, Fut>(
+        self,
+        cache: &Cache,
+        template: &str,
+        context: F,
+    ) -> Result<Response, Error>
+    where
+        C: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<C, Error>>,
+    {
+        let anonymous = self.session.as_ref().is_none_or(|s| s.id().is_none());
+        let key = format!("page:{template}:{}", self.path);
+        if anonymous && let Some(html) = cache.get::<Bytes>(&key) {
+            return Ok(html_response((*html).clone()));
+        }
+        let version = cache.version();
+        let context = context().await?;
+        let (html, shareable) = self.render_html(template, context).await?;
+        let html = Bytes::from(html);
+        if anonymous && shareable {
+            cache.put(key, version, html.clone());
+        }
+        Ok(html_response(html))
+    }
+
+    /// Renders; also tells whether the result is the same for every visitor with no
+    /// session (no CSRF token, no flash messages in it).
+    async fn render_html(
+        self,
+        template: &str,
+        context: impl Serialize,
+    ) -> Result<(String, bool), Error> {
         let existing = match &self.session {
             Some(session) => session.get::<String>(CSRF_SESSION_KEY).await?,
             None => None,
@@ -366,6 +421,7 @@ impl Page {
         let slot = Arc::new(CsrfSlot {
             token: Mutex::new(existing),
             created: Default::default(),
+            used: Default::default(),
         });
         let messages = match &self.session {
             Some(session) => crate::messages::take(session).await?,
@@ -395,7 +451,9 @@ impl Page {
         if let (Some(token), Some(session)) = (slot.created(), &self.session) {
             session.insert(CSRF_SESSION_KEY, token).await?;
         }
-        Ok((status, Html(html)).into_response())
+        let shareable =
+            messages.is_empty() && !slot.used.load(std::sync::atomic::Ordering::Relaxed);
+        Ok((html, shareable))
     }
 
     /// The route table, for redirects.

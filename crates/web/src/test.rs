@@ -65,12 +65,12 @@ impl TestApp {
     pub async fn new(project: &Project) -> TestApp {
         TestApp::builder(project).build().await
     }
-
     pub fn builder(project: &Project) -> TestAppBuilder<'_> {
         TestAppBuilder {
             project,
             overrides: Vec::new(),
             file_database: false,
+            share: None,
         }
     }
 
@@ -93,6 +93,7 @@ pub struct TestAppBuilder<'a> {
     project: &'a Project,
     overrides: Vec<(String, String)>,
     file_database: bool,
+    share: Option<String>,
 }
 
 impl TestAppBuilder<'_> {
@@ -108,6 +109,12 @@ impl TestAppBuilder<'_> {
         self.file_database = true;
         self
     }
+    /// Runs on the database of `other` (already migrated) with its own pool and cache:
+    /// a second server process behind the same load balancer.
+    pub fn share_database(mut self, other: &TestApp) -> Self {
+        self.share = Some(other.settings().database.url.expose().to_string());
+        self
+    }
 
     pub async fn build(self) -> TestApp {
         // Errors and warnings (a 500's cause, a template error) show in a failing test's output.
@@ -118,7 +125,14 @@ impl TestAppBuilder<'_> {
             )
             .with_test_writer()
             .try_init();
-        let (database, url, pool) = TestDatabase::create(self.file_database).await;
+        let (database, url, pool) = match &self.share {
+            Some(url) => (
+                TestDatabase::Shared,
+                url.clone(),
+                if url.starts_with("sqlite") { 8 } else { 5 },
+            ),
+            None => TestDatabase::create(self.file_database).await,
+        };
         let root = workspace_root();
         let mut source =
             SettingsSource::new(root.join("config"), self.project.embedded.config_files)
@@ -141,11 +155,11 @@ impl TestAppBuilder<'_> {
             .up(&db, None)
             .await
             .unwrap_or_else(|e| panic!("migrations: {e}"));
-        let (state, routes) = self
+        let (state, urls) = self
             .project
             .state(Arc::new(settings), db)
             .unwrap_or_else(|e| panic!("{e:#}"));
-        let router = self.project.router(state.clone(), routes);
+        let router = self.project.router(state.clone(), urls);
         TestApp {
             client: TestClient::new(router.clone()),
             state,
@@ -157,6 +171,8 @@ impl TestAppBuilder<'_> {
 
 enum TestDatabase {
     Memory,
+    /// Another test app's database (it cleans up).
+    Shared,
     File(#[allow(dead_code)] tempfile::TempDir),
     Server {
         admin_url: String,

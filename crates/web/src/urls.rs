@@ -147,7 +147,12 @@ pub struct RouteInfo {
 
 /// The built registry: the axum router, the name table and the route list.
 pub struct ResolvedUrls {
-    pub router: Router<AppState>,
+    /// The page routes (which get sessions and CSRF protection).
+    pub pages: Router<AppState>,
+    /// The JSON routes: the API and the probes (no session, no CSRF: bearer tokens only).
+    pub json: Router<AppState>,
+    /// Unknown paths (404, or a redirect adding the trailing slash).
+    pub fallback: NotFound,
     pub reverser: Reverser,
     pub routes: Vec<RouteInfo>,
 }
@@ -232,7 +237,8 @@ impl UrlRegistry {
 
     /// Checks names and paths and builds the router.
     pub fn build(self) -> Result<ResolvedUrls, UrlError> {
-        let mut router = Router::new();
+        let mut pages = Router::new();
+        let mut json = Router::new();
         let mut matcher = matchit::Router::<usize>::new();
         let mut routes: Vec<RouteInfo> = Vec::new();
         let mut patterns: HashMap<String, Pattern> = HashMap::new();
@@ -275,7 +281,11 @@ impl UrlRegistry {
                         },
                     });
                 }
-                router = router.route(&path, def.handlers.router);
+                if crate::error::is_json_path(&path) {
+                    json = json.route(&path, def.handlers.router);
+                } else {
+                    pages = pages.route(&path, def.handlers.router);
+                }
                 patterns.insert(name.clone(), pattern);
                 routes.push(RouteInfo {
                     methods: def.handlers.methods,
@@ -285,13 +295,23 @@ impl UrlRegistry {
                 });
             }
         }
-        let matcher = Arc::new(matcher);
-        let router = router.fallback(move |request: Request| not_found(request, matcher.clone()));
         Ok(ResolvedUrls {
-            router,
+            pages,
+            json,
+            fallback: NotFound(Arc::new(matcher)),
             reverser: Reverser(Arc::new(patterns)),
             routes,
         })
+    }
+}
+
+/// The handler of unknown paths; see [`not_found`].
+#[derive(Clone)]
+pub struct NotFound(Arc<matchit::Router<usize>>);
+
+impl NotFound {
+    pub async fn handle(self, request: Request) -> Response {
+        not_found(request, self.0).await
     }
 }
 

@@ -83,17 +83,20 @@ pub async fn issue<C: ConnectionTrait>(
     Ok(Issued { raw, expires_at })
 }
 
-/// The unexpired token and its active user for `raw`, in one query.
+/// Whether `last_used_at` is due for a refresh.
+pub fn needs_touch(last_used_at: Option<OffsetDateTime>, at: OffsetDateTime) -> bool {
+    last_used_at.is_none_or(|t| at - t >= TOUCH_INTERVAL)
+}
+
+/// The unexpired token and its active user for the token whose hash is `key_hash`, in one
+/// query.
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
-    raw: &str,
+    key_hash: &str,
 ) -> Result<Option<(Model, User)>, DbErr> {
-    if raw.is_empty() || raw.len() > 256 {
-        return Ok(None);
-    }
     let current = now();
     let found = Entity::find()
-        .filter(Column::KeyHash.eq(hash(raw)))
+        .filter(Column::KeyHash.eq(key_hash))
         .filter(Column::ExpiresAt.gt(current))
         .find_also_related(user::Entity)
         .one(db)
@@ -104,10 +107,7 @@ pub async fn resolve<C: ConnectionTrait>(
     if !user.is_active {
         return Ok(None);
     }
-    if token
-        .last_used_at
-        .is_none_or(|t| current - t >= TOUCH_INTERVAL)
-    {
+    if needs_touch(token.last_used_at, current) {
         // Conditional, so concurrent requests write once.
         Entity::update_many()
             .col_expr(Column::LastUsedAt, Expr::value(current))

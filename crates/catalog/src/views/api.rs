@@ -2,8 +2,9 @@
 
 use accounts::{CurrentUser, RequireStaff};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
-use web::{Db, Error, Id, Json, PageOf, Pagination, Query};
+use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::ProductInput;
 use crate::models::product::{self, ListFilter, Product};
@@ -26,33 +27,50 @@ fn not_found() -> Error {
 }
 
 /// `GET /api/catalog/products`: active products, newest first; `?q=` searches name and
-/// sku; staff may add `?include_inactive=true`.
+/// sku; staff may add `?include_inactive=true`. Served from the cache while no data changed.
 pub async fn list(
+    cache: Cache,
     Db(db): Db,
     CurrentUser(user): CurrentUser,
     pagination: Pagination,
     Query(query): Query<ListQuery>,
-) -> Result<Json<PageOf<Product>>, Error> {
+) -> Result<Response, Error> {
     let is_staff = user.is_some_and(|u| u.is_staff);
     let filter = ListFilter {
         search: query.q,
         include_inactive: is_staff && truthy(query.include_inactive.as_deref()),
     };
-    let (items, total) = product::list(&db, &filter, pagination).await?;
-    Ok(Json(PageOf::new(items, pagination, total)))
+    let key = format!(
+        "catalog:list:{}:{}:{}:{}",
+        pagination.page,
+        pagination.per_page,
+        filter.include_inactive,
+        filter.search.as_deref().map(str::trim).unwrap_or_default()
+    );
+    cache
+        .json(key, || async {
+            let (items, total) = product::list(&db, &filter, pagination).await?;
+            Ok(PageOf::new(items, pagination, total))
+        })
+        .await
 }
 
 /// `GET /api/catalog/products/{id}`: inactive products exist only for staff.
 pub async fn detail(
+    cache: Cache,
     Db(db): Db,
     CurrentUser(user): CurrentUser,
     Id(id): Id,
-) -> Result<Json<Product>, Error> {
+) -> Result<Response, Error> {
     let is_staff = user.is_some_and(|u| u.is_staff);
-    match product::find(&db, id).await? {
-        Some(p) if p.is_active || is_staff => Ok(Json(p)),
-        _ => Err(not_found()),
-    }
+    cache
+        .json(format!("catalog:detail:{id}:{is_staff}"), || async {
+            match product::find(&db, id).await? {
+                Some(p) if p.is_active || is_staff => Ok(p),
+                _ => Err(not_found()),
+            }
+        })
+        .await
 }
 
 /// `POST /api/catalog/products` (staff) → 201.

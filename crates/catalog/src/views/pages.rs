@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::RawQuery;
 use axum::response::{Redirect, Response};
 use serde::Deserialize;
-use web::{Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
+use web::{Cache, Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
 
 use crate::models::product::{self, ListFilter};
 use crate::settings::CatalogSettings;
@@ -25,6 +25,7 @@ pub async fn home(reverser: Reverser) -> Result<Redirect, Error> {
 /// `/catalog/?q=…&page=…`
 pub async fn product_list(
     page: Page,
+    cache: Cache,
     Db(db): Db,
     Dep(settings): Dep<Arc<CatalogSettings>>,
     RawQuery(raw): RawQuery,
@@ -36,16 +37,15 @@ pub async fn product_list(
         .map(|q| q.trim().to_string())
         .filter(|q| !q.is_empty());
     let pagination = Pagination::lenient(raw.as_deref(), settings.page_size);
-    let filter = ListFilter {
-        search: q.clone(),
-        include_inactive: false,
-    };
-    let (items, total) = product::list(&db, &filter, pagination).await?;
-    let listing = PageOf::new(items, pagination, total);
-    let last = listing.last_page();
-    page.render(
-        "catalog/product_list.html",
-        context! {
+    page.render_cached(&cache, "catalog/product_list.html", || async {
+        let filter = ListFilter {
+            search: q.clone(),
+            include_inactive: false,
+        };
+        let (items, total) = product::list(&db, &filter, pagination).await?;
+        let listing = PageOf::new(items, pagination, total);
+        let last = listing.last_page();
+        Ok(context! {
             products => listing.items,
             q,
             total,
@@ -53,20 +53,23 @@ pub async fn product_list(
             last,
             previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
             next => (pagination.page < last).then_some(pagination.page + 1),
-        },
-    )
+        })
+    })
     .await
 }
 
 /// `/catalog/{slug}/`
 pub async fn product_detail(
     page: Page,
+    cache: Cache,
     Db(db): Db,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let product = product::find_active_by_slug(&db, &slug)
-        .await?
-        .ok_or_else(|| Error::not_found("No such product."))?;
-    page.render("catalog/product_detail.html", context! { product })
-        .await
+    page.render_cached(&cache, "catalog/product_detail.html", || async {
+        let product = product::find_active_by_slug(&db, &slug)
+            .await?
+            .ok_or_else(|| Error::not_found("No such product."))?;
+        Ok(context! { product })
+    })
+    .await
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
-use web::{Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
+use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::{OrderInput, PayInput, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
@@ -36,23 +36,35 @@ pub struct ListQuery {
 
 /// `GET /api/orders`: the caller's orders, newest first (staff: `?all=true` for everyone's).
 pub async fn list(
+    cache: Cache,
     Db(db): Db,
     RequireUser(user): RequireUser,
     page: Pagination,
     Query(q): Query<ListQuery>,
-) -> Result<Json<PageOf<OrderJson>>, Error> {
-    let all = matches!(q.all.as_deref().map(str::trim), Some("true" | "1" | "yes"));
-    let (items, total) = orders::list(&db, &user, all, page).await?;
-    Ok(Json(PageOf::new(items, page, total)))
+) -> Result<Response, Error> {
+    let all =
+        user.is_staff && matches!(q.all.as_deref().map(str::trim), Some("true" | "1" | "yes"));
+    let key = format!("orders:{}:{all}:{}:{}", user.id, page.page, page.per_page);
+    cache
+        .json(key, || async {
+            let (items, total) = orders::list(&db, &user, all, page).await?;
+            Ok(PageOf::new(items, page, total))
+        })
+        .await
 }
 
 /// `GET /api/orders/{id}`: own order (staff: any), else 404.
 pub async fn detail(
+    cache: Cache,
     Db(db): Db,
     RequireUser(user): RequireUser,
     Id(id): Id,
-) -> Result<Json<OrderJson>, Error> {
-    Ok(Json(orders::get(&db, id, &user).await?))
+) -> Result<Response, Error> {
+    cache
+        .json(format!("order:{id}:{}:{}", user.id, user.is_staff), || {
+            orders::get(&db, id, &user)
+        })
+        .await
 }
 
 /// `POST /api/orders/{id}/cancel`: only a pending order; its stock comes back.

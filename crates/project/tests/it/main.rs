@@ -1,4 +1,5 @@
 //! The composed store: the `project` command line and the apps working together.
 
+mod cache;
 mod cli;
 mod store;

@@ -1,0 +1,218 @@
+//! A response cache that is never stale, also with several server processes.
+//!
+//! An entry records the database's *data version* when it was computed, and is served only
+//! while the database still has that version. On SQLite the version is `PRAGMA
+//! data_version` read on a dedicated read-only connection: SQLite changes it whenever any
+//! other connection, in this process or another, commits. Reading it is an in-process call
+//! of about a microsecond, so a cached answer costs no database round trip, and any commit
+//! anywhere makes every entry miss once.
+//!
+//! On MySQL/MariaDB and PostgreSQL there is no such cheap signal (a version query would
+//! cost as much as the queries it saves), so the cache is off there: [`Cache::get`] always
+//! misses and every request reads the database.
+//!
+//! ```ignore
+//! async fn detail(cache: Cache, Db(db): Db, Id(id): Id) -> Result<Response, Error> {
+//!     let key = format!("product:{id}");
+//!     if let Some(hit) = cache.get(&key) {
+//!         return Ok(hit.into_response());
+//!     }
+//!     let version = cache.version();              // before reading, so a race only misses
+//!     let body = serialize(&find(&db, id).await?)?;
+//!     cache.put(key, version, body.clone());
+//!     Ok(body.into_response())
+//! }
+//! ```
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header;
+use http::request::Parts;
+use serde::Serialize;
+
+use crate::Error;
+use crate::extract::JSON_CONTENT_TYPE;
+use crate::state::AppState;
+
+/// Entries kept at most; past that the cache starts over (search terms are unbounded).
+const MAX_ENTRIES: usize = 4096;
+
+/// Reads the database's data version.
+struct SqliteVersion {
+    connection: Mutex<rusqlite::Connection>,
+}
+
+impl SqliteVersion {
+    fn open(path: &Path) -> Option<Self> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = rusqlite::Connection::open_with_flags(path, flags).ok()?;
+        connection
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .ok()?;
+        Some(SqliteVersion {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn read(&self) -> Option<i64> {
+        let connection = self.connection.lock().ok()?;
+        let mut statement = connection.prepare_cached("PRAGMA data_version").ok()?;
+        statement.query_row([], |r| r.get::<_, i64>(0)).ok()
+    }
+}
+
+/// A cached value and the data version it was computed at.
+type Entry = (i64, Arc<dyn Any + Send + Sync>);
+
+struct Inner {
+    version: Option<SqliteVersion>,
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+/// The cache; cheap to clone. Also an extractor.
+#[derive(Clone)]
+pub struct Cache(Arc<Inner>);
+
+impl Cache {
+    /// A cache for the database at `url`: on for a SQLite file, off otherwise.
+    pub fn for_database(url: &str) -> Cache {
+        let version = sqlite_file(url).and_then(|path| SqliteVersion::open(Path::new(&path)));
+        Cache(Arc::new(Inner {
+            version,
+            entries: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    /// A cache that never hits.
+    pub fn disabled() -> Cache {
+        Cache(Arc::new(Inner {
+            version: None,
+            entries: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.0.version.is_some()
+    }
+
+    /// The current data version (`None`: caching is off).
+    pub fn version(&self) -> Option<i64> {
+        self.0.version.as_ref()?.read()
+    }
+
+    /// The entry for `key`, if it was computed at the current data version.
+    pub fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let now = self.version()?;
+        let entries = self.0.entries.read().ok()?;
+        match entries.get(key) {
+            Some((version, value)) if *version == now => value.clone().downcast::<T>().ok(),
+            _ => None,
+        }
+    }
+
+    /// Stores `value` for `key`, computed from data read at `version` (taken *before*
+    /// reading, so a commit in between only causes a miss later).
+    pub fn put<T: Send + Sync + 'static>(&self, key: String, version: Option<i64>, value: T) {
+        let Some(version) = version else { return };
+        if let Ok(mut entries) = self.0.entries.write() {
+            if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+                entries.clear();
+            }
+            entries.insert(key, (version, Arc::new(value)));
+        }
+    }
+
+    /// The JSON of `compute()`'s value, served from the cache while the data is unchanged.
+    pub async fn json<T, F, Fut>(&self, key: String, compute: F) -> Result<Response, Error>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        if let Some(body) = self.get::<Bytes>(&key) {
+            return Ok(json_bytes((*body).clone()));
+        }
+        let version = self.version();
+        let value = compute().await?;
+        let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
+        self.put(key, version, body.clone());
+        Ok(json_bytes(body))
+    }
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body).into_response()
+}
+
+/// The file of a `sqlite://path?…` URL (not an in-memory database).
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    Some(path.to_string())
+}
+
+impl FromRequestParts<AppState> for Cache {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(state.cache().clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_files_are_cached() {
+        assert_eq!(
+            sqlite_file("sqlite://db.sqlite3?mode=rwc").as_deref(),
+            Some("db.sqlite3")
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x/y"), None);
+        assert!(!Cache::for_database("mysql://root@localhost/test").is_enabled());
+    }
+
+    #[test]
+    fn entries_die_with_any_commit_from_another_connection() {
+        let dir = std::env::temp_dir().join(format!("web-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.sqlite3");
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
+        assert!(cache.is_enabled());
+        let version = cache.version();
+        cache.put("k".into(), version, Bytes::from_static(b"cached"));
+        assert_eq!(
+            cache.get::<Bytes>("k").as_deref().map(|b| &b[..]),
+            Some(&b"cached"[..])
+        );
+        assert!(cache.get::<String>("k").is_none(), "typed");
+        writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        assert!(
+            cache.get::<Bytes>("k").is_none(),
+            "a commit elsewhere invalidates"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

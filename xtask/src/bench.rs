@@ -1,0 +1,844 @@
+//! `cargo xtask bench`: our server, the Django peer and a floor, under the same load, in
+//! one run on this machine; one table, and `BENCHMARKS.md` with the machine and a plot.
+//!
+//! Every server runs alone under load (the others idle). Our server is the release build on
+//! a fresh SQLite file seeded exactly like the peer (1,000 products, the two local users),
+//! with the production settings. The floor is a bare axum server that returns the same
+//! product-list bytes from memory: what the HTTP stack alone does here.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+/// Benchmark our server against the Django peer and a floor (needs wrk, curl, python3)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Seconds of load per endpoint
+    #[arg(long, default_value_t = 10)]
+    duration: u32,
+    /// Concurrent connections
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Also measure our server on these databases: mysql, postgres (URLs from
+    /// BENCH_MYSQL_URL / BENCH_POSTGRES_URL, defaulting to the local test servers)
+    #[arg(long, value_delimiter = ',')]
+    databases: Vec<String>,
+    /// Also seed 100,000 products and measure the list and search at that size
+    #[arg(long)]
+    large: bool,
+    /// Skip the Django peer (ours and the floor only)
+    #[arg(long)]
+    no_peer: bool,
+    /// Write the results to this file (Markdown) and a plot beside it
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+}
+
+/// One endpoint's figures from `load.sh`.
+#[derive(Debug, Clone, Default)]
+struct Figures {
+    req_per_s: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+type Results = BTreeMap<String, Figures>;
+
+/// Processes started here, stopped (process group and all) when dropped, also on error.
+#[derive(Default)]
+struct Processes(Vec<(String, Child)>);
+
+impl Processes {
+    fn spawn(&mut self, name: &str, command: &mut Command) -> Result<u32> {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {name}"))?;
+        let pid = child.id();
+        self.0.push((name.to_string(), child));
+        Ok(pid)
+    }
+
+    fn stop(&mut self, name: &str) {
+        if let Some(i) = self.0.iter().position(|(n, _)| n == name) {
+            let (_, child) = self.0.remove(i);
+            terminate(child);
+        }
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for (_, child) in self.0.drain(..) {
+            terminate(child);
+        }
+    }
+}
+
+/// Sends `signal` to the process group led by `child` (each child leads its own group).
+fn signal_group(child: &Child, signal: i32) {
+    let Ok(pgid) = i32::try_from(child.id()) else {
+        return;
+    };
+    // Never 0 or 1: a non-positive or init's group would reach far more than our children.
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals exactly that process group.
+        unsafe {
+            libc::kill(-pgid, signal);
+        }
+    }
+}
+
+/// SIGTERM to the group, then SIGKILL if it is still running after 10 s.
+fn terminate(mut child: Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    signal_group(&child, libc::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal_group(&child, libc::SIGKILL);
+    let _ = child.wait();
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A plain HTTP/1.1 GET: (status, body).
+fn http_get(port: u16, path: &str, bearer: Option<&str>) -> Result<(u16, Vec<u8>)> {
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no HTTP header end")?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no HTTP status")?;
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Ok((status, body))
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}
+
+fn wait_healthy(port: u16, what: &str, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if matches!(http_get(port, "/healthz", None), Ok((200, _))) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!(
+        "{what} did not answer /healthz on port {port} within {} s",
+        timeout.as_secs()
+    )
+}
+
+/// Peak resident memory of a process (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn run(command: &mut Command, what: &str) -> Result<String> {
+    let output = command
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+struct Bench {
+    root: PathBuf,
+    shared: PathBuf,
+    args: Args,
+    work: tempfile_dir::TempDir,
+}
+
+/// A temporary folder removed on drop (without a dev-dependency in the binary).
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new() -> std::io::Result<Self> {
+            let path = std::env::temp_dir().join(format!("store-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&path)?;
+            Ok(TempDir(path))
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Bench {
+    fn project_binary(&self) -> PathBuf {
+        self.target_dir().join("release/project")
+    }
+
+    fn target_dir(&self) -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"))
+    }
+
+    /// The environment of our server: production settings, quiet logs, `database`.
+    fn our_env(&self, database: &str, port: u16) -> Vec<(String, String)> {
+        [
+            ("APP_ENV", "production"),
+            (
+                "APP__SECRET_KEY",
+                "bench-secret-key-0123456789abcdef0123456789abcdef",
+            ),
+            ("APP__PAYMENTS__WEBHOOK_SECRET", "whsec_test_secret"),
+            ("APP__DATABASE__URL", database),
+            ("APP__DATABASE__AUTO_MIGRATE", "true"),
+            ("APP__LOG__LEVEL", "warn"),
+            ("APP__SERVER__ALLOWED_HOSTS", "127.0.0.1,localhost"),
+            ("APP__ACCOUNTS__EMAIL_BACKEND", "console"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain([("APP__SERVER__PORT".to_string(), port.to_string())])
+        .collect()
+    }
+
+    fn project(&self, env: &[(String, String)], args: &[&str]) -> Command {
+        let mut command = Command::new(self.project_binary());
+        command
+            .args(args)
+            .current_dir(self.work.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// `load.sh` against `port` for `endpoints`.
+    fn load(&self, port: u16, endpoints: &str) -> Result<Results> {
+        let out = run(
+            Command::new("bash")
+                .arg(self.shared.join("bench/load.sh"))
+                .arg(format!("http://127.0.0.1:{port}"))
+                .env("DURATION", format!("{}s", self.args.duration))
+                .env("CONNECTIONS", self.args.connections.to_string())
+                .env("ENDPOINTS", endpoints)
+                .stderr(Stdio::inherit()),
+            "load.sh",
+        )?;
+        print!(
+            "{}",
+            out.lines()
+                .filter(|l| !l.starts_with('{'))
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        );
+        let json = out
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .context("load.sh printed no JSON line")?;
+        let report: serde_json::Value = serde_json::from_str(json)?;
+        let mut results = Results::new();
+        for item in report["results"].as_array().into_iter().flatten() {
+            results.insert(
+                item["endpoint"].as_str().unwrap_or_default().to_string(),
+                Figures {
+                    req_per_s: item["req_per_s"].as_f64().unwrap_or_default(),
+                    p99_ms: item["p99_ms"].as_f64().unwrap_or_default(),
+                    errors: item["errors"].as_u64().unwrap_or_default(),
+                },
+            );
+        }
+        Ok(results)
+    }
+
+    /// wrk directly against one URL (for the large-catalog queries `load.sh` does not have).
+    fn wrk(&self, url: &str) -> Result<Figures> {
+        let out = run(
+            Command::new("wrk")
+                .args([
+                    "-t2",
+                    &format!("-c{}", self.args.connections),
+                    &format!("-d{}s", self.args.duration),
+                    "--latency",
+                    "-s",
+                ])
+                .arg(self.shared.join("bench/wrk_report.lua"))
+                .arg(url),
+            "wrk",
+        )?;
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("WRK_RESULT "))
+            .context("no WRK_RESULT line")?;
+        let f: Vec<f64> = line
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        Ok(Figures {
+            req_per_s: f[0] / f[1],
+            p99_ms: f[3],
+            errors: f[6..].iter().sum::<f64>() as u64,
+        })
+    }
+
+    /// Starts our server on `database` (migrated and seeded) and returns its port and pid.
+    fn start_ours(
+        &self,
+        procs: &mut Processes,
+        name: &str,
+        database: &str,
+        products: u32,
+    ) -> Result<(u16, u32)> {
+        let port = free_port()?;
+        let env = self.our_env(database, port);
+        let started = Instant::now();
+        let seeded = run(
+            self.project(
+                &env,
+                &["seed", "--products", &products.to_string(), "--users"],
+            )
+            .stderr(Stdio::piped()),
+            "project seed",
+        )?;
+        println!(
+            "  seeded {name}: {} ({:.1} s)",
+            seeded
+                .lines()
+                .find(|l| l.starts_with("products:"))
+                .unwrap_or("")
+                .trim(),
+            started.elapsed().as_secs_f64()
+        );
+        let log = std::fs::File::create(self.work.path().join(format!("{name}.log")))?;
+        let pid = procs.spawn(
+            name,
+            self.project(&env, &["serve"])
+                .stdout(Stdio::null())
+                .stderr(log),
+        )?;
+        wait_healthy(port, name, Duration::from_secs(30))?;
+        Ok((port, pid))
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map(|kib| format!("{:.0} GiB RAM", kib / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let kernel = Command::new("uname")
+        .arg("-sr")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let rustc = Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let wrk = Command::new("wrk")
+        .arg("-v")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .unwrap_or_default();
+    format!(
+        "{cores} cores ({cpu}), {mem}, {kernel}; {rustc}; {wrk}; load generator and servers on the same machine"
+    )
+}
+
+const ENDPOINTS: [(&str, &str); 5] = [
+    ("healthz", "GET /healthz"),
+    (
+        "products_list",
+        "GET /api/catalog/products?page=1&per_page=20",
+    ),
+    ("product_detail", "GET /api/catalog/products/1"),
+    ("catalog_html", "GET /catalog/ (HTML)"),
+    ("orders_auth", "GET /api/orders (bearer)"),
+];
+
+pub fn run_bench(args: Args) -> Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()?;
+    let shared = root.join("../shared");
+    for tool in ["wrk", "curl", "python3"] {
+        if Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+        {
+            if tool == "wrk" {
+                println!("wrk is missing: load.sh installs it with apt-get on first use");
+            } else {
+                bail!("`{tool}` is needed by the benchmark; install it first");
+            }
+        }
+    }
+    if !shared.join("bench/load.sh").is_file() {
+        bail!(
+            "{} not found: the benchmark uses the shared load script",
+            shared.join("bench/load.sh").display()
+        );
+    }
+    println!("Building release binaries (project, floor)...");
+    let status = Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "project",
+            "-p",
+            "xtask",
+            "--bin",
+            "project",
+            "--bin",
+            "floor",
+        ])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("the release build failed");
+    }
+    let bench = Bench {
+        root,
+        shared,
+        work: tempfile_dir::TempDir::new()?,
+        args,
+    };
+    let mut procs = Processes::default();
+    let all = ENDPOINTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(",");
+
+    println!("\nOur server (release, SQLite, production settings):");
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        bench.work.path().join("bench.sqlite3").display()
+    );
+    let (port, pid) = bench.start_ours(&mut procs, "ours", &sqlite, 1000)?;
+    let (status, list) = http_get(port, "/api/catalog/products?page=1&per_page=20", None)?;
+    if status != 200 {
+        bail!("our product list answered {status}");
+    }
+    let ours = bench.load(port, &all)?;
+    let rss = peak_rss_mib(pid);
+    procs.stop("ours");
+
+    println!("\nFloor (bare axum, the same JSON from memory):");
+    let body_file = bench.work.path().join("products.json");
+    std::fs::write(&body_file, &list)?;
+    let floor_port = free_port()?;
+    let floor_bin = bench.target_dir().join("release/floor");
+    procs.spawn(
+        "floor",
+        Command::new(&floor_bin)
+            .args(["--port", &floor_port.to_string(), "--body"])
+            .arg(&body_file),
+    )?;
+    wait_healthy(floor_port, "the floor", Duration::from_secs(10))?;
+    let floor = bench.load(floor_port, "healthz,products_list")?;
+    procs.stop("floor");
+
+    let django = if bench.args.no_peer {
+        Results::new()
+    } else {
+        println!(
+            "\nDjango peer (gunicorn, 2 sync workers, SQLite; first run installs it into a venv):"
+        );
+        let peer_port = free_port()?;
+        let log = std::fs::File::create(bench.work.path().join("django.log"))?;
+        procs.spawn(
+            "django",
+            Command::new("bash")
+                .arg(bench.shared.join("peers/django_store/run.sh"))
+                .env("WORKERS", "2")
+                .env("PORT", peer_port.to_string())
+                .env("SEED_PRODUCTS", "1000")
+                .env("RESET_DB", "1")
+                .env("DJANGO_STORE_DB", bench.work.path().join("django.sqlite3"))
+                .stdout(log.try_clone()?)
+                .stderr(log),
+        )?;
+        wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
+        let results = bench.load(peer_port, &all)?;
+        procs.stop("django");
+        results
+    };
+
+    let mut other_dbs: Vec<(String, Results)> = Vec::new();
+    for db in &bench.args.databases {
+        let url = match db.as_str() {
+            "mysql" | "mariadb" => std::env::var("BENCH_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+            "postgres" | "postgresql" => std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| {
+                "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into()
+            }),
+            other => bail!("unknown database `{other}`: use mysql or postgres"),
+        };
+        let database = fresh_database(&url, "store_bench")?;
+        println!("\nOur server on {db}:");
+        let (port, _) = bench.start_ours(&mut procs, db, &database, 1000)?;
+        other_dbs.push((db.clone(), bench.load(port, &all)?));
+        procs.stop(db);
+    }
+
+    let mut large: Vec<(String, String, Figures)> = Vec::new();
+    if bench.args.large {
+        let mut targets = vec![(
+            "sqlite".to_string(),
+            format!(
+                "sqlite://{}?mode=rwc",
+                bench.work.path().join("large.sqlite3").display()
+            ),
+        )];
+        for db in &bench.args.databases {
+            let url = if db.starts_with("mysql") || db == "mariadb" {
+                std::env::var("BENCH_MYSQL_URL")
+                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+            } else {
+                std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| {
+                    "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into()
+                })
+            };
+            targets.push((db.clone(), fresh_database(&url, "store_bench_large")?));
+        }
+        for (db, url) in targets {
+            println!("\n100,000 products on {db}:");
+            let name = format!("large-{db}");
+            let (port, _) = bench.start_ours(&mut procs, &name, &url, 100_000)?;
+            for (label, path) in [
+                ("list, page 1", "/api/catalog/products?page=1&per_page=20"),
+                (
+                    "list, page 2500",
+                    "/api/catalog/products?page=2500&per_page=20",
+                ),
+                (
+                    "search name `Product 0999` (1 hit)",
+                    "/api/catalog/products?q=Product%200999",
+                ),
+                (
+                    "search sku `SKU-0999` (100 hits)",
+                    "/api/catalog/products?q=SKU-0999",
+                ),
+                (
+                    "search with no hit",
+                    "/api/catalog/products?q=no-such-product",
+                ),
+            ] {
+                let figures = bench.wrk(&format!("http://127.0.0.1:{port}{path}"))?;
+                println!(
+                    "    {label:<40} {:>10.0} req/s  p99 {:>7.2} ms",
+                    figures.req_per_s, figures.p99_ms
+                );
+                large.push((db.clone(), label.to_string(), figures));
+            }
+            procs.stop(&name);
+        }
+    }
+    drop(procs);
+
+    let report = report(&ours, &django, &floor, rss, &other_dbs, &large, &bench.args);
+    println!("\n{report}");
+    if let Some(path) = &bench.args.write {
+        let plot = path.with_extension("svg");
+        std::fs::write(&plot, plot_svg(&ours, &django, &floor))?;
+        let name = plot
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("bench.svg");
+        let doc = format!(
+            "# Benchmarks\n\nMeasured by `cargo xtask bench{}` on {} UTC.\n\n**Machine:** {}.\n\n{report}\n![Requests per second, log scale]({name})\n",
+            if bench.args.large { " --large" } else { "" },
+            time::OffsetDateTime::now_utc().format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))?,
+            machine()
+        );
+        std::fs::write(path, doc)?;
+        println!("Wrote {} and {}", path.display(), plot.display());
+    }
+    Ok(())
+}
+
+/// Drops and creates database `name` on the server of `url`; returns its URL.
+fn fresh_database(url: &str, name: &str) -> Result<String> {
+    let (main, query) = url
+        .split_once('?')
+        .map(|(m, q)| (m, format!("?{q}")))
+        .unwrap_or((url, String::new()));
+    let base = &main[..main.rfind('/').context("a database URL ends with /name")? + 1];
+    if url.starts_with("mysql") {
+        run(
+            Command::new("mariadb").args([
+                "-uroot",
+                "-h127.0.0.1",
+                "-e",
+                &format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"),
+            ]),
+            "mariadb",
+        )?;
+    } else {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            run(
+                Command::new("psql").args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    &sql,
+                ]),
+                "psql",
+            )?;
+        }
+    }
+    Ok(format!("{base}{name}{query}"))
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if a > 0.0 && b > 0.0 {
+        format!("{:.1}×", a / b)
+    } else {
+        "—".into()
+    }
+}
+
+fn rps(f: Option<&Figures>) -> String {
+    f.map(|f| format!("{:.0}", f.req_per_s))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn p99(f: Option<&Figures>) -> String {
+    f.map(|f| format!("{:.1}", f.p99_ms))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn report(
+    ours: &Results,
+    django: &Results,
+    floor: &Results,
+    rss: Option<f64>,
+    others: &[(String, Results)],
+    large: &[(String, String, Figures)],
+    args: &Args,
+) -> String {
+    let mut out = format!(
+        "wrk: {} connections, 2 threads, {} s per endpoint after a 2 s warm-up (`load.sh`).\n\n| endpoint | Django req/s | ours req/s | floor req/s | ours/Django | ours/floor | p99 ms Django / ours / floor | errors (ours) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        args.connections, args.duration
+    );
+    for (key, label) in ENDPOINTS {
+        let (o, d, f) = (ours.get(key), django.get(key), floor.get(key));
+        out.push_str(&format!(
+            "| `{label}` | {} | {} | {} | {} | {} | {} / {} / {} | {} |\n",
+            rps(d),
+            rps(o),
+            rps(f),
+            ratio(
+                o.map_or(0.0, |x| x.req_per_s),
+                d.map_or(0.0, |x| x.req_per_s)
+            ),
+            if f.is_some() {
+                format!(
+                    "{:.0}%",
+                    100.0 * o.map_or(0.0, |x| x.req_per_s) / f.map_or(1.0, |x| x.req_per_s)
+                )
+            } else {
+                "—".into()
+            },
+            p99(d),
+            p99(o),
+            p99(f),
+            o.map_or(0, |x| x.errors)
+        ));
+    }
+    if let Some(rss) = rss {
+        out.push_str(&format!(
+            "\nPeak RSS of our server during the run: **{rss:.1} MiB**.\n"
+        ));
+    }
+    for (db, results) in others {
+        out.push_str(&format!("\n**Our server on {db}** (same seed):\n\n| endpoint | req/s | p99 ms | errors |\n|---|---:|---:|---:|\n"));
+        for (key, label) in ENDPOINTS {
+            if let Some(f) = results.get(key) {
+                out.push_str(&format!(
+                    "| `{label}` | {:.0} | {:.1} | {} |\n",
+                    f.req_per_s, f.p99_ms, f.errors
+                ));
+            }
+        }
+    }
+    if !large.is_empty() {
+        out.push_str("\n**100,000 products** (`project seed --products 100000`):\n\n| database | query | req/s | p99 ms | errors |\n|---|---|---:|---:|---:|\n");
+        for (db, label, f) in large {
+            out.push_str(&format!(
+                "| {db} | {label} | {:.0} | {:.1} | {} |\n",
+                f.req_per_s, f.p99_ms, f.errors
+            ));
+        }
+    }
+    out
+}
+
+/// A grouped bar chart (log scale) of the three servers per endpoint, as SVG.
+fn plot_svg(ours: &Results, django: &Results, floor: &Results) -> String {
+    let (w, h, left, bottom, top) = (860.0, 420.0, 70.0, 90.0, 40.0);
+    let plot_h = h - bottom - top;
+    let max = [ours, django, floor]
+        .iter()
+        .flat_map(|r| r.values())
+        .map(|f| f.req_per_s)
+        .fold(1.0, f64::max);
+    let decades = max.log10().ceil().max(1.0);
+    let y = |v: f64| top + plot_h * (1.0 - (v.max(1.0).log10() / decades));
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\">Requests per second (log scale), higher is better</text>\n"
+    );
+    for d in 0..=(decades as i32) {
+        let v = 10f64.powi(d);
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
+            w - 20.0,
+            left - 6.0,
+            y(v) + 4.0,
+            if v >= 1000.0 { format!("{}k", v / 1000.0) } else { format!("{v}") },
+            y = y(v)
+        ));
+    }
+    let series = [
+        ("Django", django, "#a0a0a0"),
+        ("ours", ours, "#0b5cad"),
+        ("floor", floor, "#7fbf7f"),
+    ];
+    let group = (w - left - 20.0) / ENDPOINTS.len() as f64;
+    let bar = group / 4.0;
+    for (i, (key, label)) in ENDPOINTS.iter().enumerate() {
+        let x0 = left + group * i as f64 + bar / 2.0;
+        for (j, (_, results, color)) in series.iter().enumerate() {
+            if let Some(f) = results.get(*key) {
+                let x = x0 + bar * j as f64;
+                let top_y = y(f.req_per_s);
+                svg.push_str(&format!(
+                    "<rect x=\"{x:.1}\" y=\"{top_y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{:.0}</text>\n",
+                    bar - 2.0,
+                    (h - bottom) - top_y,
+                    x + bar / 2.0 - 1.0,
+                    top_y - 3.0,
+                    f.req_per_s
+                ));
+            }
+        }
+        let short = label
+            .trim_start_matches("GET ")
+            .split('?')
+            .next()
+            .unwrap_or(label);
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            x0 + bar * 1.5,
+            h - bottom + 18.0,
+            short.replace('&', "&amp;").replace('<', "&lt;")
+        ));
+    }
+    for (j, (name, _, color)) in series.iter().enumerate() {
+        let x = left + 140.0 * j as f64;
+        svg.push_str(&format!("<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{color}\"/><text x=\"{}\" y=\"{}\">{name}</text>\n", h - 40.0, x + 18.0, h - 30.0));
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
