@@ -610,10 +610,13 @@ pub fn run_bench(args: Args) -> Result<()> {
                 (
                     "search sku `SKU-0999` (100 hits)",
                     "/api/catalog/products?q=SKU-0999",
-                ),
-                (
+                ),                (
                     "search with no hit",
                     "/api/catalog/products?q=no-such-product",
+                ),
+                (
+                    "search `Product` (100,000 hits)",
+                    "/api/catalog/products?q=Product",
                 ),
             ] {
                 let figures = bench.wrk(&format!("http://127.0.0.1:{port}{path}"))?;

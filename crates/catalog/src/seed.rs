@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use clap::{ArgMatches, Args, FromArgMatches};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use web::{AppState, Command};
 
+use crate::models::counts;
 use crate::models::product::{self, ActiveModel, Column, Entity};
 
 /// Rows per INSERT: 10 columns each stays far below every backend's parameter limit.
@@ -399,7 +400,7 @@ pub async fn insert_products(
     let skipped = skus.len() - fresh.len();
     let total = fresh.len();
     let at = web::db::now();
-    let txn = db.begin().await?;
+    let txn = web::db::begin_write(db).await?;
     for (n, chunk) in fresh.chunks(BATCH).enumerate() {
         let rows = chunk.iter().map(|p| ActiveModel {
             id: NotSet,
@@ -419,6 +420,8 @@ pub async fn insert_products(
             .await?;
         progress((n * BATCH + chunk.len()).min(total), total);
     }
+    let created = i64::try_from(total).unwrap_or(i64::MAX);
+    counts::adjust(&txn, created, created).await?;
     txn.commit().await?;
     Ok(Seeded {
         created: total,

@@ -459,6 +459,14 @@ pub struct TestRequest {
 }
 
 impl TestRequest {
+    /// Appends `pairs`, percent-encoded, to the query string (as reqwest's `query`).
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        let encoded = serde_urlencoded::to_string(pairs).expect("query pairs encode");
+        let separator = if self.path.contains('?') { '&' } else { '?' };
+        self.path = format!("{}{separator}{encoded}", self.path);
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         let name = HeaderName::try_from(name).expect("valid header name");
         self.headers.append(

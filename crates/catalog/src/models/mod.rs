@@ -1,5 +1,6 @@
 //! The catalog's table and the queries on it.
 
+pub mod counts;
 pub mod product;
 pub mod stock;
 

@@ -2,9 +2,16 @@
 
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveValue::NotSet, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveValue::NotSet, DatabaseTransaction, DbBackend, FromQueryResult, QueryOrder, QuerySelect,
+    QueryTrait, Set, TransactionTrait,
+};
 use serde::Serialize;
-use web::db::{is_foreign_key_violation, is_unique_violation, like_contains, now};
+use web::db::{
+    is_foreign_key_violation, is_unique_violation, like_contains, now, write_transaction,
+};
+
+use super::counts;
 use web::{Error, Pagination};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
@@ -46,40 +53,79 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
+    /// The search term, trimmed; `None` when there is nothing to search for.
+    fn term(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+
     fn condition(&self) -> Condition {
         let mut condition = Condition::all();
         if !self.include_inactive {
             condition = condition.add(Column::IsActive.eq(true));
         }
-        if let Some(term) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            condition = condition.add(
-                Condition::any()
-                    .add(like_contains(Column::Name, term))
-                    .add(like_contains(Column::Sku, term)),
-            );
+        if let Some(term) = self.term() {
+            condition = condition.add(matches(term));
         }
         condition
     }
 }
 
-/// One page of products, newest first, and the total count.
+/// Name or sku contains `term`, case-insensitively, wildcards taken literally.
+fn matches(term: &str) -> Condition {
+    Condition::any()
+        .add(like_contains(Column::Name, term))
+        .add(like_contains(Column::Sku, term))
+}
+
+/// [`matches`], worded so the database answers it from its trigram index: on SQLite the
+/// FTS5 table finds the candidates (LIKE then keeps the exact semantics: the index folds
+/// case beyond ASCII); PostgreSQL's `pg_trgm` indexes serve the LIKE itself.
+fn indexed_matches(backend: DbBackend, term: &str) -> Condition {
+    let mut condition = Condition::all();
+    if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
+        condition = condition.add(Expr::cust_with_values(
+            "\"products\".\"id\" IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)",
+            [fts_phrase(term)],
+        ));
+    }
+    condition.add(matches(term))
+}
+
+/// `term` as one FTS5 phrase: quoted, inner quotes doubled, so no character is syntax.
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// A search with at most this many hits is answered from the trigram index: the hits
+/// are read (id, date, active), sorted here, and the page fetched by id. With more, the
+/// hits are dense, so walking the newest-first index finds a page quickly.
+const FEW_HITS: u64 = 1000;
+
+/// One page of products, newest first, and the total count. Neither a plain list nor a
+/// search reads the whole table where the database has the index (see the README's
+/// "Large catalogs"): a plain list's total comes from `catalog_counts`.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
     page: Pagination,
 ) -> Result<(Vec<Product>, u64), DbErr> {
-    let condition = filter.condition();
-    let total = Entity::find().filter(condition.clone()).count(db).await?;
+    let total = match filter.term() {
+        None => counts::get(db, filter.include_inactive).await?,
+        Some(term) => {
+            if let Some(found) = search_few(db, filter, term, page).await? {
+                return Ok(found);
+            }
+            Entity::find().filter(filter.condition()).count(db).await?
+        }
+    };
     if page.offset() >= total {
         return Ok((Vec::new(), total));
     }
     let items = Entity::find()
-        .filter(condition)
+        .filter(filter.condition())
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
         .offset(page.offset())
@@ -87,6 +133,61 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok((items, total))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Hit {
+    id: i64,
+    created_at: TimeDateTimeWithTimeZone,
+    is_active: bool,
+}
+
+/// The page and total of a search with at most [`FEW_HITS`] hits; `None` if it has more.
+async fn search_few<C: ConnectionTrait>(
+    db: &C,
+    filter: &ListFilter,
+    term: &str,
+    page: Pagination,
+) -> Result<Option<(Vec<Product>, u64)>, DbErr> {
+    let backend = db.get_database_backend();
+    // No is_active filter and no ORDER BY here: either would tempt the planner into
+    // walking the newest-first index instead of the trigram one.
+    let mut statement = Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::CreatedAt, Column::IsActive])
+        .filter(indexed_matches(backend, term))
+        .build(backend);
+    let limit = FEW_HITS + 1;
+    statement.sql = if backend == DbBackend::Postgres {
+        // PostgreSQL plans a LIMIT near its (rough) guess of the hit count as a sequential
+        // scan; a materialized CTE is planned on its own, with the index, and still
+        // stops early.
+        format!(
+            "WITH hits AS MATERIALIZED ({}) SELECT * FROM hits LIMIT {limit}",
+            statement.sql
+        )
+    } else {
+        format!("{} LIMIT {limit}", statement.sql)
+    };
+    let mut hits = Hit::find_by_statement(statement).all(db).await?;
+    if hits.len() as u64 > FEW_HITS {
+        return Ok(None);
+    }
+    hits.retain(|hit| filter.include_inactive || hit.is_active);
+    hits.sort_unstable_by_key(|hit| std::cmp::Reverse((hit.created_at, hit.id)));
+    let ids: Vec<i64> = hits
+        .iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
+        .map(|hit| hit.id)
+        .collect();
+    let mut items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        Entity::find().filter(Column::Id.is_in(ids)).all(db).await?
+    };
+    items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
+    Ok(Some((items, hits.len() as u64)))
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Product>, DbErr> {
@@ -176,15 +277,28 @@ fn sku_taken_error() -> Error {
     Error::conflict("sku_taken", "A product with that SKU already exists.")
 }
 
-/// Inserts a product with a unique slug. A taken sku is `409 sku_taken`; a slug taken by
-/// a concurrent insert is retried with the next suffix.
+/// Inserts a product with a unique slug, and counts it, in one transaction. A taken sku
+/// is `409 sku_taken`; a slug taken by a concurrent insert is retried with the next suffix.
 pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product, Error> {
-    if sku_taken(db, &new.sku, None).await? {
+    write_transaction(db, |txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            let product = insert(txn, &new).await?;
+            let active = i64::from(product.is_active);
+            counts::adjust(txn, 1, active).await?;
+            Ok(product)
+        })
+    })
+    .await
+}
+
+async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, Error> {
+    if sku_taken(txn, &new.sku, None).await? {
         return Err(sku_taken_error());
     }
     let base = slugify(&new.name);
     for _ in 0..5 {
-        let slug = unique_slug(db, &base, None).await?;
+        let slug = unique_slug(txn, &base, None).await?;
         let at = now();
         let row = ActiveModel {
             id: NotSet,
@@ -199,10 +313,17 @@ pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product,
             created_at: Set(at),
             updated_at: Set(at),
         };
-        match row.insert(db).await {
-            Ok(product) => return Ok(product),
+        // A savepoint, so a unique violation (which aborts a PostgreSQL transaction)
+        // leaves the transaction usable for the next attempt.
+        let attempt = txn.begin().await?;
+        match row.insert(&attempt).await {
+            Ok(product) => {
+                attempt.commit().await?;
+                return Ok(product);
+            }
             Err(e) if is_unique_violation(&e) => {
-                if sku_taken(db, &new.sku, None).await? {
+                attempt.rollback().await?;
+                if sku_taken(txn, &new.sku, None).await? {
                     return Err(sku_taken_error());
                 }
             }
@@ -227,15 +348,40 @@ pub struct ProductChanges {
     pub is_active: Option<bool>,
 }
 
-/// Applies `changes`; a new name gets a new slug.
+/// Applies `changes` (a new name gets a new slug) and keeps the active count, in one
+/// transaction that re-reads the product, so concurrent edits cannot miscount.
 pub async fn update(
     db: &DatabaseConnection,
     product: Product,
     changes: ProductChanges,
 ) -> Result<Product, Error> {
+    let id = product.id;
+    write_transaction(db, |txn| {
+        let changes = changes.clone();
+        Box::pin(async move {
+            let current = Entity::find_by_id(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or_else(|| Error::not_found("No such product."))?;
+            let was_active = current.is_active;
+            let updated = apply_changes(txn, current, changes).await?;
+            let delta = i64::from(updated.is_active) - i64::from(was_active);
+            counts::adjust(txn, 0, delta).await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+async fn apply_changes(
+    txn: &DatabaseTransaction,
+    product: Product,
+    changes: ProductChanges,
+) -> Result<Product, Error> {
     if let Some(sku) = &changes.sku
         && *sku != product.sku
-        && sku_taken(db, sku, Some(product.id)).await?
+        && sku_taken(txn, sku, Some(product.id)).await?
     {
         return Err(sku_taken_error());
     }
@@ -262,10 +408,10 @@ pub async fn update(
     }
     if let Some(name) = &new_name {
         row.name = Set(name.clone());
-        row.slug = Set(unique_slug(db, &slugify(name), Some(id)).await?);
+        row.slug = Set(unique_slug(txn, &slugify(name), Some(id)).await?);
     }
     row.updated_at = Set(now());
-    row.update(db).await.map_err(|e| {
+    row.update(txn).await.map_err(|e| {
         if is_unique_violation(&e) {
             sku_taken_error()
         } else {
@@ -283,19 +429,37 @@ pub enum Deleted {
 }
 
 /// Deletes a product, or deactivates it when another table (order lines) refers to it:
-/// the foreign key refuses the delete and the refusal becomes a deactivation.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Deleted, DbErr> {
-    match Entity::delete_by_id(id).exec(db).await {
-        Ok(_) => Ok(Deleted::Removed),
-        Err(e) if is_foreign_key_violation(&e) => {
-            Entity::update_many()
-                .col_expr(Column::IsActive, Expr::value(false))
-                .col_expr(Column::UpdatedAt, Expr::value(now()))
-                .filter(Column::Id.eq(id))
-                .exec(db)
-                .await?;
-            Ok(Deleted::Deactivated)
-        }
-        Err(e) => Err(e),
-    }
+/// the foreign key refuses the delete and the refusal becomes a deactivation. The counts
+/// change in the same transaction. `None` when there is no such product.
+pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>, Error> {
+    write_transaction(db, |txn| {
+        Box::pin(async move {
+            let Some(current) = Entity::find_by_id(id).lock_exclusive().one(txn).await? else {
+                return Ok(None);
+            };
+            let active = i64::from(current.is_active);
+            // A savepoint: the refused delete must not abort the whole transaction.
+            let attempt = txn.begin().await?;
+            match Entity::delete_by_id(id).exec(&attempt).await {
+                Ok(_) => {
+                    attempt.commit().await?;
+                    counts::adjust(txn, -1, -active).await?;
+                    Ok(Some(Deleted::Removed))
+                }
+                Err(e) if is_foreign_key_violation(&e) => {
+                    attempt.rollback().await?;
+                    Entity::update_many()
+                        .col_expr(Column::IsActive, Expr::value(false))
+                        .col_expr(Column::UpdatedAt, Expr::value(now()))
+                        .filter(Column::Id.eq(id))
+                        .exec(txn)
+                        .await?;
+                    counts::adjust(txn, 0, -active).await?;
+                    Ok(Some(Deleted::Deactivated))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    })
+    .await
 }

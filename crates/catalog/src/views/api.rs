@@ -103,9 +103,8 @@ pub async fn delete(
     RequireStaff(_): RequireStaff,
     Id(id): Id,
 ) -> Result<StatusCode, Error> {
-    if product::find(&db, id).await?.is_none() {
-        return Err(not_found());
+    match product::delete(&db, id).await? {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
+        None => Err(not_found()),
     }
-    product::delete(&db, id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -483,3 +483,239 @@ async fn delete_removes_an_unordered_product() {
         .await
         .assert_status(404);
 }
+
+/// The list totals come from a counter table, not a count over the products: every way
+/// a product appears, changes state or goes away must keep them right.
+#[tokio::test]
+async fn list_totals_follow_creates_updates_and_deletes() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let totals = || {
+        let client = app.client.clone();
+        let staff = staff.clone();
+        async move {
+            let public = client
+                .get("/api/catalog/products")
+                .send()
+                .await
+                .json_value();
+            let all = client
+                .get("/api/catalog/products?include_inactive=true")
+                .bearer(&staff)
+                .send()
+                .await
+                .json_value();
+            (
+                public["total"].as_u64().unwrap(),
+                all["total"].as_u64().unwrap(),
+            )
+        }
+    };
+    assert_eq!(totals().await, (0, 0));
+    let a = create(&app.client, &staff, product("T-A", "Alpha")).await;
+    let b = create(&app.client, &staff, product("T-B", "Beta")).await;
+    create(
+        &app.client,
+        &staff,
+        json!({"sku": "T-C", "name": "Gamma", "price_cents": 1, "stock": 1, "is_active": false}),
+    )
+    .await;
+    assert_eq!(totals().await, (2, 3));
+    // A refused create (duplicate sku) counts nothing.
+    app.client
+        .post("/api/catalog/products")
+        .bearer(&staff)
+        .json(&product("T-A", "Alpha again"))
+        .send()
+        .await
+        .assert_status(409);
+    assert_eq!(totals().await, (2, 3));
+    let path_a = format!("/api/catalog/products/{}", a["id"]);
+    let deactivate = json!({"is_active": false});
+    for _ in 0..2 {
+        // Deactivating twice counts once.
+        app.client
+            .patch(&path_a)
+            .bearer(&staff)
+            .json(&deactivate)
+            .send()
+            .await
+            .assert_status(200);
+        assert_eq!(totals().await, (1, 3));
+    }
+    // An edit that leaves is_active alone changes no count.
+    app.client
+        .patch(&path_a)
+        .bearer(&staff)
+        .json(&json!({"name": "Alpha two"}))
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(totals().await, (1, 3));
+    app.client
+        .delete(&path_a)
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(204);
+    assert_eq!(totals().await, (1, 2));
+    app.client
+        .delete(&format!("/api/catalog/products/{}", b["id"]))
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(204);
+    assert_eq!(totals().await, (0, 1));
+    // The totals match a real count of what the list shows.
+    let all = app
+        .client
+        .get("/api/catalog/products?include_inactive=true&per_page=100")
+        .bearer(&staff)
+        .send()
+        .await
+        .json_value();
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+}
+
+/// On SQLite, terms of three characters or more go through the trigram index, which the
+/// database keeps in step with renames and deletes; the answers must be those of LIKE.
+#[tokio::test]
+async fn search_follows_renames_and_deletes_and_takes_any_characters() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let cafe = create(&app.client, &staff, product("CF-1", "Café \"Deluxe\" Mug")).await;
+    let tea = create(
+        &app.client,
+        &staff,
+        product("TEA-9", "Green tea: OR AND NOT *"),
+    )
+    .await;
+    let found = |q: &str| {
+        let client = app.client.clone();
+        let q = q.to_string();
+        async move {
+            let res = client
+                .get("/api/catalog/products")
+                .query(&[("q", q.as_str())])
+                .send()
+                .await;
+            res.assert_status(200);
+            let body = res.json_value();
+            let skus: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["sku"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(body["total"].as_u64().unwrap() as usize, skus.len());
+            skus
+        }
+    };
+    assert_eq!(found("CAFÉ").await, ["CF-1"]);
+    assert_eq!(found("\"deluxe\"").await, ["CF-1"]);
+    assert_eq!(found("e\" m").await, ["CF-1"]);
+    assert_eq!(found("OR AND NOT *").await, ["TEA-9"]);
+    assert_eq!(found(": or").await, ["TEA-9"]);
+    assert_eq!(found("ea-").await, ["TEA-9"]);
+    assert_eq!(found("e").await.len(), 2, "short terms scan with LIKE");
+    assert_eq!(found("Caf e").await, Vec::<String>::new());
+    app.client
+        .patch(&format!("/api/catalog/products/{}", cafe["id"]))
+        .bearer(&staff)
+        .json(&json!({"name": "Espresso Cup", "sku": "ESP-2"}))
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(found("deluxe").await, Vec::<String>::new());
+    assert_eq!(found("cf-1").await, Vec::<String>::new());
+    assert_eq!(found("espresso").await, ["ESP-2"]);
+    assert_eq!(found("esp-2").await, ["ESP-2"]);
+    app.client
+        .delete(&format!("/api/catalog/products/{}", tea["id"]))
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(204);
+    assert_eq!(found("green").await, Vec::<String>::new());
+}
+
+/// Past a thousand hits a search stops reading hits from the trigram index and walks
+/// the newest-first index instead; both ways must give the same answers as a plain list.
+#[tokio::test]
+async fn searches_with_many_or_few_hits_agree_with_the_list() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    catalog::seed::insert_products(
+        app.db(),
+        (1..=1200).map(catalog::seed::synthetic).collect(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let get = |path: String| {
+        let client = app.client.clone();
+        let staff = staff.clone();
+        async move {
+            let res = client.get(&path).bearer(&staff).send().await;
+            res.assert_status(200);
+            let body = res.json_value();
+            let ids: Vec<i64> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_i64().unwrap())
+                .collect();
+            (body["total"].as_u64().unwrap(), ids)
+        }
+    };
+    let newest = get("/api/catalog/products?per_page=20".into()).await;
+    assert_eq!(newest.0, 1200);
+    let many = get("/api/catalog/products?q=PRODUCT&per_page=20".into()).await;
+    assert_eq!(many, newest, "1,200 hits: the same page as the plain list");
+    let last = get("/api/catalog/products?q=product&page=60&per_page=20".into()).await;
+    assert_eq!(last.1.len(), 20);
+    assert!(last.1.iter().all(|id| !newest.1.contains(id)));
+    // SKU-001000 … SKU-001099: a hundred hits, five pages, newest first.
+    let few = get("/api/catalog/products?q=sku-0010&per_page=20".into()).await;
+    assert_eq!(few.0, 100);
+    assert!(
+        few.1.windows(2).all(|w| w[0] > w[1]),
+        "newest (highest id) first"
+    );
+    let fifth = get("/api/catalog/products?q=sku-0010&page=5&per_page=20".into()).await;
+    assert_eq!(fifth.1.len(), 20);
+    assert!(fifth.1.iter().all(|id| !few.1.contains(id)));
+    assert!(
+        get("/api/catalog/products?q=sku-0010&page=6".into())
+            .await
+            .1
+            .is_empty()
+    );
+    let one = get("/api/catalog/products?q=Product%200999".into()).await;
+    assert_eq!(one.0, 1);
+    // An inactive hit counts only where inactive products are listed, both ways.
+    app.client
+        .patch(&format!("/api/catalog/products/{}", one.1[0]))
+        .bearer(&staff)
+        .json(&json!({"is_active": false}))
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(
+        get("/api/catalog/products?q=Product%200999".into()).await.0,
+        0
+    );
+    assert_eq!(
+        get("/api/catalog/products?q=Product%200999&include_inactive=true".into())
+            .await
+            .0,
+        1
+    );
+    assert_eq!(get("/api/catalog/products?q=product".into()).await.0, 1199);
+    assert_eq!(
+        get("/api/catalog/products?q=product&include_inactive=true".into())
+            .await
+            .0,
+        1200
+    );
+}

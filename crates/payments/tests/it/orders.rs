@@ -334,9 +334,18 @@ async fn deleting_an_ordered_product_deactivates_it_and_keeps_the_history() {
         .bearer(&s.staff)
         .send()
         .await
-        .assert_status(404);
-    // And the deactivated one can no longer be ordered.
+        .assert_status(404); // And the deactivated one can no longer be ordered.
     order(&app.client, &s.buyer, &[(&s.products[0], 1)])
         .await
         .assert_status(422);
+    // The list totals count the kept, inactive product only for staff.
+    let public = app.client.get("/api/catalog/products").send().await;
+    assert_eq!(public.json_value()["total"], 0);
+    let all = app
+        .client
+        .get("/api/catalog/products?include_inactive=true")
+        .bearer(&s.staff)
+        .send()
+        .await;
+    assert_eq!(all.json_value()["total"], 1);
 }
