@@ -610,7 +610,8 @@ pub fn run_bench(args: Args) -> Result<()> {
                 (
                     "search sku `SKU-0999` (100 hits)",
                     "/api/catalog/products?q=SKU-0999",
-                ),                (
+                ),
+                (
                     "search with no hit",
                     "/api/catalog/products?q=no-such-product",
                 ),
