@@ -8,8 +8,8 @@ use accounts::models::user::{self, NewUser};
 use async_trait::async_trait;
 use clap::{ArgMatches, Args, FromArgMatches};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use web::{AppState, Command};
 
@@ -423,10 +423,25 @@ pub async fn insert_products(
     let created = i64::try_from(total).unwrap_or(i64::MAX);
     counts::adjust(&txn, created, created).await?;
     txn.commit().await?;
+    if total > 0 {
+        refresh_statistics(db).await?;
+    }
     Ok(Seeded {
         created: total,
         skipped,
     })
+}
+
+/// Tells the planner the table's new size after a bulk load: until autovacuum gets to it,
+/// PostgreSQL would plan a search over 100,000 new rows as if the table were empty (and
+/// pick a scan over the trigram index). SQLite plans without statistics.
+async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "ANALYZE products",
+        DbBackend::MySql => "ANALYZE TABLE products",
+        _ => return Ok(()),
+    };
+    db.execute_unprepared(sql).await.map(|_| ())
 }
 
 /// The two local users of the contract (`--users`); for local use only.

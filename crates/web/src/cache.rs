@@ -75,6 +75,9 @@ type Entry = (i64, Arc<dyn Any + Send + Sync>);
 struct Inner {
     version: Option<SqliteVersion>,
     entries: RwLock<HashMap<String, Entry>>,
+    /// One lock per key being computed, so concurrent misses compute it once (a burst of
+    /// requests after a commit would otherwise all run the same query).
+    computing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The cache; cheap to clone. Also an extractor.
@@ -88,6 +91,7 @@ impl Cache {
         Cache(Arc::new(Inner {
             version,
             entries: RwLock::new(HashMap::new()),
+            computing: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -96,6 +100,7 @@ impl Cache {
         Cache(Arc::new(Inner {
             version: None,
             entries: RwLock::new(HashMap::new()),
+            computing: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -140,11 +145,47 @@ impl Cache {
         if let Some(body) = self.get::<Bytes>(&key) {
             return Ok(json_bytes((*body).clone()));
         }
-        let version = self.version();
-        let value = compute().await?;
-        let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
-        self.put(key, version, body.clone());
-        Ok(json_bytes(body))
+        let compute_json = || async {
+            let version = self.version();
+            let value = compute().await?;
+            let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
+            self.put(key.clone(), version, body.clone());
+            Ok(json_bytes(body))
+        };
+        if !self.is_enabled() {
+            return compute_json().await;
+        }
+        // Wait for whoever is computing this key, then take their answer if it is current.
+        let lock = self.computing_lock(&key);
+        let _computing = lock.lock().await;
+        if let Some(body) = self.get::<Bytes>(&key) {
+            return Ok(json_bytes((*body).clone()));
+        }
+        // Forget the lock when done, also if this request is cancelled mid-way.
+        let _forget = ForgetLock {
+            cache: self,
+            key: &key,
+        };
+        compute_json().await
+    }
+
+    fn computing_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut computing = self.0.computing.lock().unwrap_or_else(|e| e.into_inner());
+        computing.entry(key.to_string()).or_default().clone()
+    }
+}
+
+/// Removes a key's computing lock on drop; waiters keep their clone of it.
+struct ForgetLock<'a> {
+    cache: &'a Cache,
+    key: &'a str,
+}
+
+impl Drop for ForgetLock<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut computing) = self.cache.0.computing.lock() {
+            computing.remove(self.key);
+        }
     }
 }
 
@@ -212,6 +253,47 @@ mod tests {
         assert!(
             cache.get::<Bytes>("k").is_none(),
             "a commit elsewhere invalidates"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_compute_once() {
+        let dir = std::env::temp_dir().join(format!("web-cache-once-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.sqlite3");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let requests: Vec<_> = (0..10)
+            .map(|_| {
+                let cache = cache.clone();
+                let runs = runs.clone();
+                tokio::spawn(async move {
+                    let response = cache
+                        .json("k".into(), || async {
+                            runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Ok(vec![1, 2, 3])
+                        })
+                        .await
+                        .unwrap();
+                    axum::body::to_bytes(response.into_body(), 1024)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for request in requests {
+            assert_eq!(&request.await.unwrap()[..], b"[1,2,3]");
+        }
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            cache.0.computing.lock().unwrap().is_empty(),
+            "locks are forgotten"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

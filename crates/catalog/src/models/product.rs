@@ -1,5 +1,6 @@
 //! The `products` table.
 
+use sea_orm::Select;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
@@ -124,16 +125,35 @@ pub async fn list<C: ConnectionTrait>(
     if page.offset() >= total {
         return Ok((Vec::new(), total));
     }
-    let items = Entity::find()
-        .filter(filter.condition())
-        .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
+    let newest_first = |query: Select<Entity>| {
+        query
+            .filter(filter.condition())
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+    };
+    if page.offset() < DEEP_OFFSET {
+        let items = newest_first(Entity::find())
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(db)
+            .await?;
+        return Ok((items, total));
+    }
+    // A deep page: skip rows in the index alone (MySQL and PostgreSQL would otherwise read
+    // every skipped row), then read the page's rows by id.
+    let ids: Vec<i64> = newest_first(Entity::find().select_only().column(Column::Id))
         .offset(page.offset())
         .limit(page.per_page)
+        .into_tuple()
         .all(db)
         .await?;
+    let mut items = Entity::find().filter(Column::Id.is_in(ids)).all(db).await?;
+    items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
     Ok((items, total))
 }
+
+/// From this many rows skipped on, a page is read in two steps (ids, then rows).
+const DEEP_OFFSET: u64 = 200;
 
 #[derive(Debug, FromQueryResult)]
 struct Hit {

@@ -675,6 +675,20 @@ async fn searches_with_many_or_few_hits_agree_with_the_list() {
     let last = get("/api/catalog/products?q=product&page=60&per_page=20".into()).await;
     assert_eq!(last.1.len(), 20);
     assert!(last.1.iter().all(|id| !newest.1.contains(id)));
+    // Deep pages (read ids first) continue the shallow ones exactly.
+    assert_eq!(
+        last,
+        get("/api/catalog/products?page=60&per_page=20".into()).await
+    );
+    let (_, mut tenth_and_eleventh) = get("/api/catalog/products?page=10&per_page=20".into()).await;
+    tenth_and_eleventh.extend(
+        get("/api/catalog/products?page=11&per_page=20".into())
+            .await
+            .1,
+    );
+    // Items 180..240 in one shallow read: the first 40 are pages 10 (shallow) and 11 (deep).
+    let (_, wide) = get("/api/catalog/products?page=4&per_page=60".into()).await;
+    assert_eq!(tenth_and_eleventh, wide[..40]);
     // SKU-001000 … SKU-001099: a hundred hits, five pages, newest first.
     let few = get("/api/catalog/products?q=sku-0010&per_page=20".into()).await;
     assert_eq!(few.0, 100);
