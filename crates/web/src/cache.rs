@@ -1,11 +1,12 @@
 //! A response cache that is never stale, also with several server processes.
 //!
-//! An entry records the database's *data version* when it was computed, and is served only
-//! while the database still has that version. On SQLite the version is `PRAGMA
-//! data_version` read on a dedicated read-only connection: SQLite changes it whenever any
-//! other connection, in this process or another, commits. Reading it is an in-process call
-//! of about a microsecond, so a cached answer costs no database round trip, and any commit
-//! anywhere makes every entry miss once.
+//! An entry records the database's *version* when it was computed, and is served only
+//! while the database still has that version. On SQLite (in WAL mode, as [`crate::db`]
+//! sets it) the version is the header of the WAL index, which every commit from any
+//! connection, in this process or another, rewrites before it returns; reading it is a
+//! few loads from shared memory ([`wal_index`]). Without WAL it is `PRAGMA data_version`
+//! on a dedicated read-only connection. Either way a cached answer costs no database
+//! round trip, and any commit anywhere makes every entry miss once.
 //!
 //! On MySQL/MariaDB and PostgreSQL there is no such cheap signal (a version query would
 //! cost as much as the queries it saves), so the cache is off there: [`Cache::get`] always
@@ -41,12 +42,26 @@ use crate::Error;
 use crate::extract::JSON_CONTENT_TYPE;
 use crate::state::AppState;
 
+mod wal_index;
+
 /// Entries kept at most; past that the cache starts over (search terms are unbounded).
 const MAX_ENTRIES: usize = 4096;
 
-/// Reads the database's data version.
+/// The state of the database an entry was computed from: equal versions, equal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// The WAL index header ([`wal_index`]): read without a transaction.
+    WalIndex(u128),
+    /// `PRAGMA data_version`: when the database is not in WAL mode, or a writer was
+    /// halfway through the header.
+    DataVersion(i64),
+}
+
+/// Reads the database's version.
 struct SqliteVersion {
+    /// Also what keeps the wal-index mapped (see [`wal_index`]).
     connection: Mutex<rusqlite::Connection>,
+    wal_index: Option<wal_index::WalIndex>,
 }
 
 impl SqliteVersion {
@@ -54,23 +69,31 @@ impl SqliteVersion {
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = rusqlite::Connection::open_with_flags(path, flags).ok()?;
+        // A first read attaches this connection to the wal-index before it is mapped.
         connection
             .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
             .ok()?;
         Some(SqliteVersion {
             connection: Mutex::new(connection),
+            wal_index: wal_index::WalIndex::open(path),
         })
     }
 
-    fn read(&self) -> Option<i64> {
+    fn read(&self) -> Option<Version> {
+        if let Some(state) = self.wal_index.as_ref().and_then(|index| index.state()) {
+            return Some(Version::WalIndex(state));
+        }
         let connection = self.connection.lock().ok()?;
         let mut statement = connection.prepare_cached("PRAGMA data_version").ok()?;
-        statement.query_row([], |r| r.get::<_, i64>(0)).ok()
+        statement
+            .query_row([], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(Version::DataVersion)
     }
 }
 
 /// A cached value and the data version it was computed at.
-type Entry = (i64, Arc<dyn Any + Send + Sync>);
+type Entry = (Version, Arc<dyn Any + Send + Sync>);
 
 struct Inner {
     version: Option<SqliteVersion>,
@@ -109,7 +132,7 @@ impl Cache {
     }
 
     /// The current data version (`None`: caching is off).
-    pub fn version(&self) -> Option<i64> {
+    pub fn version(&self) -> Option<Version> {
         self.0.version.as_ref()?.read()
     }
 
@@ -125,7 +148,7 @@ impl Cache {
 
     /// Stores `value` for `key`, computed from data read at `version` (taken *before*
     /// reading, so a commit in between only causes a miss later).
-    pub fn put<T: Send + Sync + 'static>(&self, key: String, version: Option<i64>, value: T) {
+    pub fn put<T: Send + Sync + 'static>(&self, key: String, version: Option<Version>, value: T) {
         let Some(version) = version else { return };
         if let Ok(mut entries) = self.0.entries.write() {
             if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
@@ -243,6 +266,10 @@ mod tests {
         let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
         assert!(cache.is_enabled());
         let version = cache.version();
+        assert!(
+            matches!(version, Some(Version::WalIndex(_))),
+            "WAL databases are versioned by the wal-index: {version:?}"
+        );
         cache.put("k".into(), version, Bytes::from_static(b"cached"));
         assert_eq!(
             cache.get::<Bytes>("k").as_deref().map(|b| &b[..]),
@@ -295,6 +322,43 @@ mod tests {
             cache.0.computing.lock().unwrap().is_empty(),
             "locks are forgotten"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn every_commit_and_wal_restart_gives_a_new_version() {
+        let dir = std::env::temp_dir().join(format!("web-cache-versions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.sqlite3");
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
+        let mut seen = vec![cache.version().unwrap()];
+        assert_eq!(
+            cache.version(),
+            Some(seen[0]),
+            "stable while nothing commits"
+        );
+        for n in 0..50 {
+            writer.execute("INSERT INTO t VALUES (?1)", [n]).unwrap();
+            if n % 10 == 9 {
+                // Checkpoint and truncate: the next commit starts the WAL over.
+                writer
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                    .unwrap();
+            }
+            let version = cache.version().unwrap();
+            assert!(!seen.contains(&version), "commit {n} repeated a version");
+            seen.push(version);
+        }
+        // A read changes nothing.
+        let last = *seen.last().unwrap();
+        writer
+            .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+            .unwrap();
+        assert_eq!(cache.version(), Some(last));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
