@@ -309,12 +309,10 @@ impl Project {
             .layer(CompressionLayer::new())
             .layer(crate::middleware::GuardLayer::new(state))
             .layer(CatchPanicLayer::custom(crate::error::panic_response))
-            .option_layer((settings.server.request_timeout_seconds > 0).then(|| {
-                TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Duration::from_secs(settings.server.request_timeout_seconds),
-                )
-            }))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(settings.server.request_timeout_seconds),
+            ))
             .option_layer(cors)
             .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes))
             .service(app);
