@@ -650,7 +650,7 @@ pub fn run_bench(args: Args) -> Result<()> {
             .unwrap_or("bench.svg");
         let doc = format!(
             "# Benchmarks\n\nMeasured by `cargo xtask bench{}` on {} UTC.\n\n**Machine:** {}.\n\n{report}\n![Requests per second, log scale]({name})\n",
-            if bench.args.large { " --large" } else { "" },
+            invocation(&bench.args),
             time::OffsetDateTime::now_utc().format(time::macros::format_description!(
                 "[year]-[month]-[day] [hour]:[minute]"
             ))?,
@@ -660,6 +660,27 @@ pub fn run_bench(args: Args) -> Result<()> {
         println!("Wrote {} and {}", path.display(), plot.display());
     }
     Ok(())
+}
+
+/// The options of this run, as typed: ` --databases mysql,postgres --large`.
+fn invocation(args: &Args) -> String {
+    let mut out = String::new();
+    if args.duration != 10 {
+        out.push_str(&format!(" --duration {}", args.duration));
+    }
+    if args.connections != 64 {
+        out.push_str(&format!(" --connections {}", args.connections));
+    }
+    if !args.databases.is_empty() {
+        out.push_str(&format!(" --databases {}", args.databases.join(",")));
+    }
+    if args.large {
+        out.push_str(" --large");
+    }
+    if args.no_peer {
+        out.push_str(" --no-peer");
+    }
+    out
 }
 
 /// Drops and creates database `name` on the server of `url`; returns its URL.
