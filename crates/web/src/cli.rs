@@ -2,6 +2,7 @@
 //! the installed apps contribute. Exit status 0 on success, 1 on failure (with a message
 //! on stderr saying what to do), 2 on wrong usage.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -313,8 +314,11 @@ fn routes(project: &Project) -> anyhow::Result<()> {
             *w = (*w).max(cell.len());
         }
     }
+    // Written through a lock so `project routes | head` ends quietly on a closed pipe.
+    let mut out = std::io::stdout().lock();
     for row in std::iter::once(&header).chain(rows.iter()) {
-        println!(
+        let written = writeln!(
+            out,
             "{:<w0$}  {:<w1$}  {:<w2$}  {}",
             row[0],
             row[1],
@@ -324,6 +328,10 @@ fn routes(project: &Project) -> anyhow::Result<()> {
             w1 = widths[1],
             w2 = widths[2]
         );
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            other => other?,
+        }
     }
     Ok(())
 }
