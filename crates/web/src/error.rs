@@ -166,6 +166,10 @@ impl Error {
             message,
         )
     }
+    /// 503 `service_unavailable` because the database can't be reached.
+    pub fn database_unavailable() -> Self {
+        Self::service_unavailable("The database is unavailable; try again shortly.")
+    }
     /// 500 `internal_error`; the cause is logged, never sent to the client.
     pub fn internal(cause: impl fmt::Display) -> Self {
         Self::new(
@@ -270,7 +274,7 @@ impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
         if crate::db::is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
-            Error::service_unavailable("The database is unavailable; try again shortly.")
+            Error::database_unavailable()
         } else {
             let retryable = crate::db::is_retryable(&err);
             Error::internal(err).edit(|e| e.retryable = retryable)
@@ -292,7 +296,15 @@ impl From<anyhow::Error> for Error {
 
 impl From<tower_sessions::session::Error> for Error {
     fn from(err: tower_sessions::session::Error) -> Self {
-        Error::internal(format!("session store: {err}"))
+        use tower_sessions::session::Error::Store;
+        use tower_sessions::session_store::Error::Backend;
+        match err {
+            Store(Backend(message)) if message.starts_with(crate::sessions::UNAVAILABLE) => {
+                tracing::warn!(error = %message, "session store: database unavailable");
+                Error::database_unavailable()
+            }
+            err => Error::internal(format!("session store: {err}")),
+        }
     }
 }
 

@@ -78,8 +78,16 @@ impl DbSessionStore {
     }
 }
 
+/// Starts the message of a store error caused by an unreachable database, so that
+/// [`crate::Error`] can answer it with 503 (the store's error type only carries text).
+pub(crate) const UNAVAILABLE: &str = "database unavailable: ";
+
 fn backend(err: DbErr) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
+    if crate::db::is_unavailable(&err) {
+        session_store::Error::Backend(format!("{UNAVAILABLE}{err}"))
+    } else {
+        session_store::Error::Backend(err.to_string())
+    }
 }
 
 #[async_trait]

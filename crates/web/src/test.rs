@@ -169,6 +169,32 @@ impl TestAppBuilder<'_> {
     }
 }
 
+/// A fresh, empty database for a test that runs the server as a separate process: a
+/// SQLite file, or a new database on the `TEST_DATABASE_URL` server. Dropped with this.
+pub struct ScratchDatabase {
+    url: String,
+    _database: TestDatabase,
+}
+
+impl ScratchDatabase {
+    pub async fn new() -> ScratchDatabase {
+        let (database, url, _) = TestDatabase::create(true).await;
+        ScratchDatabase {
+            url,
+            _database: database,
+        }
+    }
+
+    /// Its URL, for `APP__DATABASE__URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn backend(&self) -> Backend {
+        Backend::from_url(&self.url).expect("a database URL")
+    }
+}
+
 enum TestDatabase {
     Memory,
     /// Another test app's database (it cleans up).

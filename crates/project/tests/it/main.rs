@@ -2,4 +2,5 @@
 
 mod cache;
 mod cli;
+mod processes;
 mod store;

@@ -1,0 +1,405 @@
+//! `cargo xtask e2e`: a real browser through the store's HTML pages.
+//!
+//! The release binary is copied alone into an empty folder (so templates and static files
+//! can only come from inside it) and configured only by environment variables, with the
+//! production profile on a fresh SQLite file. Headless Chromium, driven over WebDriver by
+//! chromedriver, then registers, logs out and in, browses and searches the catalog, buys a
+//! product, pays with the test card, sees the order paid and logs out, saving a screenshot
+//! of every step.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::processes::{Processes, free_port, http_get, run, tempfile_dir, wait_healthy};
+
+/// Drive the HTML pages in headless Chromium (needs Debian's chromium and chromium-driver)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The `project` binary to test [default: build the release binary]
+    #[arg(long, value_name = "PATH")]
+    binary: Option<PathBuf>,
+    /// Where to save the screenshots [default: target/e2e-screenshots]
+    #[arg(long, value_name = "DIR")]
+    screenshots: Option<PathBuf>,
+    /// The Chromium executable
+    #[arg(long, value_name = "PATH", default_value = "/usr/bin/chromium")]
+    chromium: PathBuf,
+    /// The chromedriver executable
+    #[arg(long, value_name = "PATH", default_value = "chromedriver")]
+    chromedriver: PathBuf,
+}
+
+/// The flags the browser runs with: headless, and nothing that reaches the network.
+const CHROMIUM_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+];
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+pub fn run_e2e(args: Args) -> Result<()> {
+    let root = workspace_root();
+    ensure!(
+        args.chromium.is_file(),
+        "{} not found: install Chromium (apt-get install chromium chromium-driver) or pass --chromium",
+        args.chromium.display()
+    );
+    let binary = match &args.binary {
+        Some(binary) => binary.clone(),
+        None => {
+            println!("building the release binary (cargo build --release -p project)");
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "--release", "-p", "project"])
+                .current_dir(&root)
+                .status()
+                .context("running cargo build")?;
+            ensure!(status.success(), "cargo build --release failed");
+            target_dir(&root).join("release/project")
+        }
+    };
+    let screenshots = args
+        .screenshots
+        .clone()
+        .unwrap_or_else(|| target_dir(&root).join("e2e-screenshots"));
+    if screenshots.exists() {
+        std::fs::remove_dir_all(&screenshots)
+            .with_context(|| format!("clearing {}", screenshots.display()))?;
+    }
+    std::fs::create_dir_all(&screenshots)?;
+
+    // The binary alone in an empty folder: nothing to find beside it.
+    let work = tempfile_dir::TempDir::new("store-e2e")?;
+    let project = work.path().join("project");
+    std::fs::copy(&binary, &project)
+        .with_context(|| format!("copying {} (build it first?)", binary.display()))?;
+    let port = free_port()?;
+    let env = server_env(work.path(), port);
+    let manage = |args: &[&str]| -> Result<String> {
+        run(
+            Command::new(&project)
+                .args(args)
+                .current_dir(work.path())
+                .env_clear()
+                .envs(env.iter().map(|(k, v)| (k, v))),
+            &format!("project {}", args.join(" ")),
+        )
+    };
+    manage(&["migrate"])?;
+    manage(&["seed", "--users"])?;
+
+    let mut procs = Processes::default();
+    let log_path = work.path().join("server.log");
+    procs.spawn(
+        "project serve",
+        Command::new(&project)
+            .arg("serve")
+            .current_dir(work.path())
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path)?),
+    )?;
+    wait_healthy(port, "project serve", Duration::from_secs(30))?;
+    let (status, _) = http_get(port, "/static/css/site.css", None)?;
+    ensure!(status == 200, "the embedded stylesheet answered {status}");
+
+    let driver_port = free_port()?;
+    procs.spawn(
+        "chromedriver",
+        Command::new(&args.chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    wait_for_driver(driver_port)?;
+
+    println!(
+        "server on http://127.0.0.1:{port} (release binary alone in {}); screenshots in {}",
+        work.path().display(),
+        screenshots.display()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(async {
+        let browser = connect(driver_port, &args.chromium).await?;
+        let mut session = Session {
+            browser,
+            base: format!("http://127.0.0.1:{port}"),
+            screenshots: screenshots.clone(),
+            step: 0,
+        };
+        let result = session.shop().await;
+        if result.is_err() {
+            let _ = session.screenshot("failure").await;
+        }
+        let _ = session.browser.close().await;
+        result
+    });
+    drop(procs);
+    if let Err(e) = outcome {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        bail!(
+            "{e:#}\nscreenshots: {}\nserver log:\n{log}",
+            screenshots.display()
+        );
+    }
+    println!("e2e passed; screenshots in {}", screenshots.display());
+    Ok(())
+}
+
+/// Production settings, from the environment only: a fresh SQLite file, plain HTTP.
+fn server_env(dir: &Path, port: u16) -> Vec<(String, String)> {
+    let database = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite3").display());
+    [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("APP_ENV", "production".into()),
+        (
+            "APP__SECRET_KEY",
+            "e2e-secret-key-0123456789abcdef0123456789abcdef".into(),
+        ),
+        ("APP__PAYMENTS__WEBHOOK_SECRET", "whsec_e2e_secret".into()),
+        ("APP__DATABASE__URL", database),
+        ("APP__DATABASE__AUTO_MIGRATE", "false".into()),
+        ("APP__SERVER__PORT", port.to_string()),
+        ("APP__SERVER__ALLOWED_HOSTS", "127.0.0.1,localhost".into()),
+        // The browser talks plain HTTP to 127.0.0.1: no TLS in front here.
+        ("APP__SESSIONS__COOKIE_SECURE", "false".into()),
+        ("APP__SERVER__HSTS_SECONDS", "0".into()),
+        ("APP__ACCOUNTS__EMAIL_BACKEND", "console".into()),
+        ("APP__LOG__LEVEL", "warn".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Waits until chromedriver accepts connections (its HTTP answers come from WebDriver).
+fn wait_for_driver(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("chromedriver did not start on port {port}")
+}
+
+async fn connect(driver_port: u16, chromium: &Path) -> Result<Client> {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": chromium, "args": CHROMIUM_FLAGS}),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .context("starting Chromium through chromedriver")
+}
+
+/// One browser session through the store, numbering its screenshots.
+struct Session {
+    browser: Client,
+    base: String,
+    screenshots: PathBuf,
+    step: u32,
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+impl Session {
+    async fn shop(&mut self) -> Result<()> {
+        let email = format!("shopper{}@example.com", std::process::id());
+        let password = "e2e-correct-horse";
+
+        // Register: the new account is signed in at once.
+        self.open("/accounts/register/").await?;
+        self.fill(&[
+            ("email", &email),
+            ("name", "E2E Shopper"),
+            ("password", password),
+        ])
+        .await?;
+        self.screenshot("register-form").await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("nav", &email).await?;
+        self.screenshot("registered").await?;
+
+        self.log_out().await?;
+        self.screenshot("logged-out-after-register").await?;
+
+        // Log in.
+        self.open("/accounts/login/").await?;
+        self.fill(&[("email", &email), ("password", password)])
+            .await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("nav", &email).await?;
+        self.screenshot("logged-in").await?;
+
+        // Browse: the demo catalog, and its second page.
+        self.open("/catalog/").await?;
+        let rows = self
+            .browser
+            .find_all(Locator::Css("table.products tbody tr"))
+            .await?;
+        ensure!(!rows.is_empty(), "the catalog page lists no products");
+        self.screenshot("catalog").await?;
+        self.browser
+            .find(Locator::Css("a[rel=next]"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text(".pagination", "Page 2 of").await?;
+        self.screenshot("catalog-page-2").await?;
+
+        // Search for a product seen on that page.
+        let name = self
+            .browser
+            .find(Locator::Css("table.products tbody tr td a"))
+            .await?
+            .text()
+            .await?;
+        let search = self.browser.find(Locator::Css("input[name=q]")).await?;
+        search.send_keys(&name).await?;
+        self.submit("form.search").await?;
+        self.wait_text("main", "for “").await?;
+        self.screenshot("search-results").await?;
+
+        // Open it.
+        self.browser
+            .find(Locator::LinkText(&name))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", &name).await?;
+        self.screenshot("product").await?;
+
+        // Buy two: the order page, pending.
+        let quantity = self
+            .browser
+            .find(Locator::Css("form.buy input[name=quantity]"))
+            .await?;
+        quantity.clear().await?;
+        quantity.send_keys("2").await?;
+        self.submit("form.buy").await?;
+        self.wait_text("#order-status", "pending").await?;
+        let order_url = self.browser.current_url().await?;
+        ensure!(
+            order_url.path().starts_with("/orders/"),
+            "buying led to {order_url}"
+        );
+        self.screenshot("order-pending").await?;
+
+        // Pay with the test card.
+        self.fill(&[("card_number", "4242424242424242")]).await?;
+        self.submit("#pay-form").await?;
+        self.wait_text("#order-status", "paid").await?;
+        self.screenshot("order-paid").await?;
+
+        // The order list shows it paid.
+        self.open("/orders/").await?;
+        self.wait_text("main", "paid").await?;
+        self.screenshot("orders").await?;
+
+        // Log out: the orders are private again.
+        self.log_out().await?;
+        self.open("/orders/").await?;
+        let url = self.browser.current_url().await?;
+        ensure!(
+            url.path() == "/accounts/login/",
+            "signed out, /orders/ led to {url}"
+        );
+        self.screenshot("logged-out").await?;
+        Ok(())
+    }
+
+    async fn open(&self, path: &str) -> Result<()> {
+        self.browser
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .with_context(|| format!("opening {path}"))
+    }
+
+    /// Types into the named inputs of the page.
+    async fn fill(&self, fields: &[(&str, &str)]) -> Result<()> {
+        for (name, value) in fields {
+            let input = self
+                .browser
+                .find(Locator::Css(&format!("input[name=\"{name}\"]")))
+                .await
+                .with_context(|| format!("no input named {name}"))?;
+            input.clear().await?;
+            input.send_keys(value).await?;
+        }
+        Ok(())
+    }
+
+    /// Clicks the submit button of the form matching `form`.
+    async fn submit(&self, form: &str) -> Result<()> {
+        self.browser
+            .find(Locator::Css(&format!("{form} button[type=submit]")))
+            .await
+            .with_context(|| format!("no submit button in {form}"))?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    async fn log_out(&self) -> Result<()> {
+        self.submit("nav form").await?;
+        self.wait_text("nav", "Log in").await
+    }
+
+    /// Waits until the element matching `css` contains `text`.
+    async fn wait_text(&self, css: &str, text: &str) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = String::new();
+        while Instant::now() < deadline {
+            if let Ok(element) = self.browser.find(Locator::Css(css)).await {
+                seen = element.text().await.unwrap_or_default();
+                if seen.contains(text) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let url = self.browser.current_url().await?;
+        bail!("{url}: `{css}` never showed {text:?}; it shows {seen:?}")
+    }
+
+    async fn screenshot(&mut self, name: &str) -> Result<()> {
+        self.step += 1;
+        let file = self
+            .screenshots
+            .join(format!("{:02}-{name}.png", self.step));
+        let png = self.browser.screenshot().await?;
+        std::fs::write(&file, png)?;
+        println!("  {:02} {name}", self.step);
+        Ok(())
+    }
+}
