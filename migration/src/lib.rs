@@ -8,6 +8,7 @@
 pub use sea_orm_migration::prelude::*;
 
 pub mod accounts;
+pub mod admin;
 pub mod catalog;
 mod columns;
 pub mod payments;
@@ -20,6 +21,7 @@ pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
         "accounts" => Some(accounts::migrations()),
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),
+        "admin" => Some(admin::migrations()),
         _ => None,
     }
 }

@@ -276,9 +276,7 @@ const ENDPOINTS: [(&str, &str); 5] = [
 ];
 
 pub fn run_bench(args: Args) -> Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()?;
+    let root = crate::workspace_root()?;
     let shared = root.join("../shared");
     for tool in ["wrk", "curl", "python3"] {
         if Command::new("sh")

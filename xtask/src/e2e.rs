@@ -4,8 +4,9 @@
 //! can only come from inside it) and configured only by environment variables, with the
 //! production profile on a fresh SQLite file. Headless Chromium, driven over WebDriver by
 //! chromedriver, then registers, logs out and in, browses and searches the catalog, buys a
-//! product, pays with the test card, sees the order paid and logs out, saving a screenshot
-//! of every step.
+//! product, pays with the test card, sees the order paid and logs out; then a staff member
+//! changes that product's price on the admin site and the shop shows it. A screenshot is
+//! saved of every step.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,13 +47,6 @@ const CHROMIUM_FLAGS: [&str; 9] = [
     "--window-size=1280,900",
 ];
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -60,7 +54,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 pub fn run_e2e(args: Args) -> Result<()> {
-    let root = workspace_root();
+    let root = crate::workspace_root()?;
     ensure!(
         args.chromium.is_file(),
         "{} not found: install Chromium (apt-get install chromium chromium-driver) or pass --chromium",
@@ -151,7 +145,10 @@ pub fn run_e2e(args: Args) -> Result<()> {
             screenshots: screenshots.clone(),
             step: 0,
         };
-        let result = session.shop().await;
+        let mut result = session.shop().await;
+        if result.is_ok() {
+            result = session.edit_price_in_admin().await;
+        }
         if result.is_err() {
             let _ = session.screenshot("failure").await;
         }
@@ -336,6 +333,45 @@ impl Session {
         );
         self.screenshot("logged-out").await?;
         Ok(())
+    }
+
+    /// The admin site: a staff member changes a product's price; the shop shows it.
+    async fn edit_price_in_admin(&mut self) -> Result<()> {
+        self.open("/accounts/login/?next=/admin/").await?;
+        self.fill(&[("email", "staff@example.com"), ("password", "staffpass123")])
+            .await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("h1", "Site administration").await?;
+        self.screenshot("admin-index").await?;
+
+        self.browser
+            .find(Locator::LinkText("Products"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("#result-count", "products").await?;
+        let search = self.browser.find(Locator::Css("input[name=q]")).await?;
+        search.send_keys("Milk Frother").await?;
+        self.submit("form.search").await?;
+        self.wait_text("#result-count", "1 product").await?;
+        self.screenshot("admin-product-search").await?;
+
+        self.browser
+            .find(Locator::Css("table.results tbody th a"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", "Change product").await?;
+        self.fill(&[("price_cents", "2345")]).await?;
+        self.screenshot("admin-product-change").await?;
+        self.submit("form.admin-form").await?;
+        self.wait_text("main", "was changed").await?;
+        self.screenshot("admin-product-saved").await?;
+
+        self.open("/catalog/milk-frother/").await?;
+        self.wait_text("main", "$23.45").await?;
+        self.screenshot("public-price-changed").await?;
+        self.log_out().await
     }
 
     async fn open(&self, path: &str) -> Result<()> {

@@ -6,6 +6,7 @@
 //! - `cargo xtask e2e` drives the HTML pages in headless Chromium against the release
 //!   binary.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,24 @@ enum Task {
     Bench(bench::Args),
     /// Drive the store's pages in headless Chromium against the release binary
     E2e(e2e::Args),
+}
+
+/// The workspace `cargo xtask` runs in: the nearest folder, from the current one up,
+/// whose `Cargo.toml` has a `[workspace]` table. Found at run time, not compile time: a
+/// copy of the workspace that shares this build's target folder runs this same binary.
+pub fn workspace_root() -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir()?;
+    for dir in cwd.ancestors() {
+        if let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml"))
+            && manifest.lines().any(|line| line.trim() == "[workspace]")
+        {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    anyhow::bail!(
+        "no Cargo workspace in {} or above it: run `cargo xtask` inside the project",
+        cwd.display()
+    )
 }
 
 fn main() -> ExitCode {

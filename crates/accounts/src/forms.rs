@@ -116,6 +116,46 @@ impl RegisterForm {
     }
 }
 
+/// A staff member's edit of a user (the admin's change form).
+pub struct UserEdit {
+    pub email: String,
+    pub name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+impl UserEdit {
+    /// The same email and name rules as registration.
+    pub fn validate(
+        email: Option<String>,
+        name: String,
+        flags: (bool, bool, bool),
+    ) -> Result<UserEdit, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = clean_email(&mut errors, email);
+        let name = name.trim().to_string();
+        if name.chars().count() > MAX_NAME {
+            add(
+                &mut errors,
+                "name",
+                format!("Ensure this field has at most {MAX_NAME} characters."),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (is_active, is_staff, is_superuser) = flags;
+        Ok(UserEdit {
+            email,
+            name,
+            is_active,
+            is_staff,
+            is_superuser,
+        })
+    }
+}
+
 /// Login: `{email, password}`.
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginForm {

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Command, ContextProcessor, Services, Urls};
 
+pub mod admin;
 pub mod auth;
 pub mod commands;
 pub mod email;
@@ -56,6 +57,10 @@ impl App for Accounts {
 
     fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {
         vec![Arc::new(extract::UserContext)]
+    }
+
+    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
+        vec![Arc::new(admin::UserAdmin)]
     }
 
     fn commands(&self) -> Vec<Box<dyn Command>> {

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Command, Services, Urls};
 
+pub mod admin;
 pub mod forms;
 pub mod models;
 pub mod seed;
@@ -45,6 +46,10 @@ impl App for Catalog {
 
     fn commands(&self) -> Vec<Box<dyn Command>> {
         vec![Box::new(seed::Seed)]
+    }
+
+    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
+        vec![Arc::new(admin::ProductAdmin)]
     }
 
     /// In development (`catalog.demo_data`), an empty catalog gets the demo products, so

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Services, Urls};
 
+pub mod admin;
 pub mod forms;
 pub mod gateway;
 pub mod models;
@@ -35,6 +36,10 @@ impl App for Payments {
 
     fn urls(&self) -> Urls {
         urls()
+    }
+
+    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
+        vec![Arc::new(admin::OrderAdmin)]
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {

@@ -12,5 +12,6 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(accounts::Accounts),
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),
+        Arc::new(admin::Admin),
     ]
 }

@@ -10,4 +10,5 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("", catalog::home_urls())
         .include("/catalog", catalog::urls())
         .include("", payments::urls())
+        .include("/admin", admin::urls())
 }

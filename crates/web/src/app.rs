@@ -66,6 +66,11 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The app's models on the admin site (Django's `admin.site.register`).
+    fn model_admins(&self) -> Vec<Arc<dyn crate::admin::ModelAdmin>> {
+        Vec::new()
+    }
+
     /// Management commands the app adds to the `project` CLI.
     fn commands(&self) -> Vec<Box<dyn Command>> {
         Vec::new()

@@ -11,6 +11,7 @@
 //! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
+pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod cli;

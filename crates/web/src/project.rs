@@ -124,6 +124,12 @@ impl Project {
     /// Runs every app's `configure`: typed app settings and services.
     pub fn configure(&self, settings: &Settings) -> Result<Services, SettingsError> {
         let mut services = Services::default();
+        let admins = self
+            .apps
+            .iter()
+            .flat_map(|app| app.model_admins())
+            .collect();
+        services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }

@@ -104,6 +104,11 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
                 format!("crates/{a}/src/views/pages.rs"),
                 fill(MODEL_PAGES, spec),
             ));
+            files.push((format!("crates/{a}/src/admin.rs"), admin_rs(spec, m)));
+            files.push((
+                format!("crates/{a}/tests/it/admin.rs"),
+                admin_tests(spec, m),
+            ));
             files.push((format!("crates/{a}/tests/it/api.rs"), api_tests(spec, m)));
             files.push((format!("crates/{a}/tests/it/pages.rs"), page_tests(spec, m)));
             files.push((
@@ -162,7 +167,18 @@ fn lib_rs(spec: &Spec) -> String {
         .map(|d| format!("\"{d}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    fill(LIB, spec).replace("__dependencies__", &deps)
+    let lib = fill(LIB, spec).replace("__dependencies__", &deps);
+    match &spec.model {
+        // The model is registered with the admin site.
+        Some(_) => lib
+            .replace("use async_trait::async_trait;", "use std::sync::Arc;\n\nuse async_trait::async_trait;")
+            .replace("pub mod forms;", "pub mod admin;\npub mod forms;")
+            .replace(
+                "    fn urls(&self) -> Urls {\n        urls()\n    }\n",
+                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n", spec),
+            ),
+        None => lib,
+    }
 }
 
 fn migration_mod(spec: &Spec) -> String {
@@ -194,7 +210,13 @@ fn tests_main(spec: &Spec) -> String {
         "                .include(\"/__app__\", __app__::urls())",
         spec,
     ));
+    let mods = if spec.model.is_some() {
+        "mod admin;\nmod api;\nmod pages;"
+    } else {
+        "mod api;\nmod pages;"
+    };
     let mut out = fill(TESTS_MAIN, spec)
+        .replace("mod api;\nmod pages;", mods)
         .replace("__test_apps__", &apps.join("\n"))
         .replace("__test_includes__", &includes.join("\n"));
     if let Some(m) = &spec.model {
@@ -725,6 +747,115 @@ fn page_tests(spec: &Spec, m: &ModelSpec) -> String {
         .replace("__probe_form__", &probe_form)
 }
 
+/// The model's admin: list columns and sorting for every field, search over its text
+/// fields, a filter per bool, and the form from the app's own validation.
+fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
+    let mut columns = String::new();
+    let mut sort = String::new();
+    let mut search = Vec::new();
+    let mut search_names = Vec::new();
+    let mut filters = Vec::new();
+    let mut filter_specs = Vec::new();
+    let mut checkboxes = Vec::new();
+    let mut fields = String::new();
+    for f in &m.fields {
+        let col = f.column();
+        let variant = names::camel(&col);
+        let label = names::title(&f.name);
+        let label = if matches!(f.kind, Kind::ForeignKey(_)) {
+            format!("{label} (id)")
+        } else {
+            label
+        };
+        columns.push_str(&format!(
+            "            Column::new(\"{col}\", \"{label}\"),\n"
+        ));
+        sort.push_str(&format!("            (\"{col}\", C::{variant}),\n"));
+        let kind = match f.kind {
+            Kind::String => "Text",
+            Kind::Text => "TextArea",
+            Kind::Bool => "Checkbox",
+            Kind::Int | Kind::BigInt | Kind::Money | Kind::ForeignKey(_) => "Integer",
+            Kind::Date | Kind::DateTime => "Text",
+        };
+        let help = match f.kind {
+            Kind::Money => ".help(\"In cents.\")",
+            Kind::Date => ".help(\"Like 2026-01-31.\")",
+            Kind::DateTime => ".help(\"Like 2026-01-31T12:00:00Z.\")",
+            _ => "",
+        };
+        fields.push_str(&format!(
+            "            Field::new(\"{col}\", \"{label}\", FieldKind::{kind}){help},\n"
+        ));
+        match f.kind {
+            Kind::String | Kind::Text => {
+                search.push(format!("C::{variant}"));
+                search_names.push(names::title(&f.name).to_lowercase());
+            }
+            Kind::Bool => {
+                checkboxes.push(format!("\"{col}\""));
+                filters.push(format!("Filter::boolean(\"{col}\", \"{label}\")"));
+                filter_specs.push(format!("(\"{col}\", C::{variant}, FilterValue::Bool)"));
+            }
+            _ => {}
+        }
+    }
+    let search_help = if search_names.is_empty() {
+        "None".to_string()
+    } else {
+        format!("Some(\"{}\")", search_names.join(" or "))
+    };
+    fill(ADMIN_RS, spec)
+        .replace("__columns__", &columns)
+        .replace("__sort__", &sort)
+        .replace("__search__", &search.join(", "))
+        .replace("__search_help__", &search_help)
+        .replace("__filters__", &filters.join(", "))
+        .replace("__filter_specs__", &filter_specs.join(", "))
+        .replace("__checkboxes__", &checkboxes.join(", "))
+        .replace("__fields__", &fields)
+}
+
+fn admin_tests(spec: &Spec, m: &ModelSpec) -> String {
+    let mut fields = String::new();
+    let mut setup = String::new();
+    for f in &m.fields {
+        let col = f.column();
+        match &f.kind {
+            Kind::ForeignKey(_) if f.optional => {}
+            Kind::ForeignKey(_) => {
+                setup.push_str(&format!(
+                    "    let {col} = {}(&app).await.to_string();\n",
+                    fixture_name(f)
+                ));
+                fields.push_str(&format!("        (\"{col}\", {col}.as_str()),\n"));
+            }
+            // The admin's checkboxes send "true".
+            Kind::Bool => fields.push_str(&format!("        (\"{col}\", \"true\"),\n")),
+            _ => {
+                let (.., form, _) = samples(f);
+                fields.push_str(&format!("        (\"{col}\", \"{form}\"),\n"));
+            }
+        }
+    }
+    let p = probe(m);
+    let (.., probe_form, _) = samples(p);
+    let required = m.fields.iter().any(|f| !f.optional && f.kind != Kind::Bool);
+    fill(MODEL_ADMIN_TESTS, spec)
+        .replace("__setup__", &setup)
+        .replace("__form_fields__", &fields)
+        .replace("__probe__", &p.column())
+        .replace("__probe_form__", &probe_form)
+        .replace(
+            "__probe_refused__",
+            if required {
+                "refused.is_err()"
+            } else {
+                "refused.is_ok()"
+            },
+        )
+}
+
 // ---------------------------------------------------------------------------------------
 // Templates.
 
@@ -1142,8 +1273,8 @@ fn not_found() -> Error {
     Error::not_found("No __model_title__ with that id.")
 }
 
-/// Validates a submitted form (and the rows it refers to).
-async fn validate(db: &sea_orm::DatabaseConnection, form: &HashMap<String, String>, creating: bool) -> Result<Result<__Model__Changes, FieldErrors>, Error> {
+/// Validates a submitted form (and the rows it refers to); the admin uses it too.
+pub(crate) async fn validate(db: &sea_orm::DatabaseConnection, form: &HashMap<String, String>, creating: bool) -> Result<Result<__Model__Changes, FieldErrors>, Error> {
     let changes = match __Model__Input::from_form(form).and_then(|input| input.validate(creating)) {
         Ok(changes) => changes,
         Err(errors) => return Ok(Err(errors)),
@@ -1507,5 +1638,189 @@ async fn the_form_shows_what_is_wrong() {
     let res = app.client.submit_form("/__app__/new/", "/__app__/new/", &[("__probe__", "")]).await;
     res.assert_status(200);
     assert!(res.text().contains("errorlist"), "{}", res.text());
+}
+"##;
+
+const ADMIN_RS: &str = r#"//! __models_title__ on the admin site, with the same validation and queries as the
+//! pages and the API (`crate::views::pages::validate`, `crate::models::__model__`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use sea_orm::EntityTrait;
+#[allow(unused_imports)]
+use web::admin::{
+    Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
+    ModelAdmin, Object, Row, Saved, datetime, list_page, yes_no,
+};
+use web::{AppState, Error};
+
+use crate::models::__model__::{self, __Model__};
+use crate::views::pages::validate;
+
+pub struct __Model__Admin;
+
+/// The checkbox fields: the form's `on` is the admin's `true`.
+const CHECKBOXES: &[&str] = &[__checkboxes__];
+
+fn spec() -> ListSpec<__model__::Entity> {
+    use __model__::Column as C;
+    ListSpec {
+        search: vec![__search__],
+        filters: vec![__filter_specs__],
+        sort: vec![
+            ("id", C::Id),
+__sort__            ("created_at", C::CreatedAt),
+        ],
+        id: C::Id,
+    }
+}
+
+fn values(item: &__Model__) -> BTreeMap<String, String> {
+    let mut values: BTreeMap<String, String> = __model__::form_values(item)
+        .into_iter()
+        .map(|(key, value)| {
+            let value = if CHECKBOXES.contains(&key) { (!value.is_empty()).to_string() } else { value };
+            (key.to_string(), value)
+        })
+        .collect();
+    values.insert("created_at".into(), datetime(&item.created_at));
+    values.insert("updated_at".into(), datetime(&item.updated_at));
+    values
+}
+
+fn submitted(form: &FormData) -> HashMap<String, String> {
+    form.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[async_trait]
+impl ModelAdmin for __Model__Admin {
+    fn app_label(&self) -> &'static str {
+        "__app__"
+    }
+    fn model_name(&self) -> &'static str {
+        "__model__"
+    }
+    fn verbose_name(&self) -> &'static str {
+        "__model_title__"
+    }
+    fn verbose_name_plural(&self) -> &'static str {
+        "__models_title__"
+    }
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("id", "ID"),
+__columns__            Column::new("created_at", "Created"),
+        ]
+    }
+    fn search_help(&self) -> Option<&'static str> {
+        __search_help__
+    }
+    fn filters(&self) -> Vec<Filter> {
+        vec![__filters__]
+    }
+    fn default_ordering(&self) -> (&'static str, bool) {
+        ("created_at", true)
+    }
+    fn fields(&self) -> Vec<Field> {
+        vec![
+__fields__            Field::new("created_at", "Created", FieldKind::Text).read_only(),
+            Field::new("updated_at", "Updated", FieldKind::Text).read_only(),
+        ]
+    }
+
+    async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
+        let (items, total) = list_page(state.db(), __model__::Entity::find(), &spec(), query, self.default_ordering()).await?;
+        let columns = self.columns();
+        let rows = items
+            .iter()
+            .map(|item| {
+                let values = values(item);
+                let cells = columns
+                    .iter()
+                    .map(|c| match c.key {
+                        "id" => item.id.to_string(),
+                        key if CHECKBOXES.contains(&key) => yes_no(values.get(key).is_some_and(|v| v == "true")),
+                        key => values.get(key).cloned().unwrap_or_default(),
+                    })
+                    .collect();
+                Row { id: item.id, cells }
+            })
+            .collect();
+        Ok(ListPage { rows, total })
+    }
+
+    async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
+        Ok(__model__::find(state.db(), id).await?.map(|item| Object {
+            id: item.id,
+            repr: format!("__model_title__ #{}", item.id),
+            values: values(&item),
+            inlines: Vec::new(),
+        }))
+    }
+
+    async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
+        let changes = match validate(state.db(), &submitted(form), true).await? {
+            Ok(changes) => changes,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let fields = changes.into_fields().ok_or_else(|| Error::internal("validated fields are missing"))?;
+        Ok(Ok(__model__::create(state.db(), fields).await?.id))
+    }
+
+    async fn update(&self, state: &AppState, id: i64, form: &FormData) -> Result<Saved, Error> {
+        let item = __model__::find(state.db(), id).await?.ok_or_else(|| Error::not_found("No such __model_title__."))?;
+        let changes = match validate(state.db(), &submitted(form), false).await? {
+            Ok(changes) => changes,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        __model__::update(state.db(), item, changes).await?;
+        Ok(Ok(id))
+    }
+
+    async fn delete(&self, state: &AppState, id: i64) -> Result<String, Error> {
+        if __model__::delete(state.db(), id).await? {
+            Ok("deleted.".into())
+        } else {
+            Err(Error::not_found("No such __model_title__."))
+        }
+    }
+}
+"#;
+
+const MODEL_ADMIN_TESTS: &str = r##"//! The __model_title__ on the admin site: registered through the app, listed, validated
+//! and saved with the app's own rules.
+
+use web::admin::{AdminRegistry, FormData, ListQuery};
+
+use crate::*;
+
+fn form(fields: &[(&str, &str)]) -> FormData {
+    fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[tokio::test]
+async fn the_model_is_on_the_admin_site() {
+    let app = app().await;
+    let registry: AdminRegistry = app.state.service().unwrap();
+    let admin = registry.find("__app__", "__model__").expect("registered with the admin");
+    let all = ListQuery { page: 1, per_page: 10, ..Default::default() };
+    assert_eq!(admin.list(&app.state, &all).await.unwrap().total, 0);
+
+    // The app's validation decides: an empty form lacks the required fields, if any.
+    let refused = admin.create(&app.state, &FormData::new()).await.unwrap();
+    assert!(__probe_refused__, "{refused:?}");
+
+__setup__    let fields = [
+__form_fields__    ];
+    let id = admin.create(&app.state, &form(&fields)).await.unwrap().expect("a valid form is saved");
+    let object = admin.object(&app.state, id).await.unwrap().expect("the saved object");
+    assert_eq!(object.values["__probe__"], "__probe_form__");
+    let listed = admin.list(&app.state, &all).await.unwrap();
+    assert_eq!((listed.total, listed.rows[0].id), (1, id));
+
+    assert_eq!(admin.update(&app.state, id, &form(&fields)).await.unwrap(), Ok(id));
+    admin.delete(&app.state, id).await.unwrap();
+    assert!(admin.object(&app.state, id).await.unwrap().is_none());
 }
 "##;

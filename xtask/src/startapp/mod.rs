@@ -47,9 +47,7 @@ pub struct Plan {
 pub fn run(args: Args) -> Result<()> {
     let root = match &args.root {
         Some(root) => root.clone(),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .canonicalize()?,
+        None => crate::workspace_root()?,
     };
     let plan = plan(&root, &args.name, args.model.as_deref(), &args.fields)?;
     if args.dry_run {

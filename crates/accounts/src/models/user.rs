@@ -143,6 +143,31 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<User, Cr
     })
 }
 
+/// Applies a staff member's edit; a taken email (also under a race) is `EmailTaken`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    edit: crate::forms::UserEdit,
+) -> Result<(), CreateUserError> {
+    Entity::update_many()
+        .col_expr(Column::Email, Expr::value(normalize_email(&edit.email)))
+        .col_expr(Column::Name, Expr::value(edit.name))
+        .col_expr(Column::IsActive, Expr::value(edit.is_active))
+        .col_expr(Column::IsStaff, Expr::value(edit.is_staff))
+        .col_expr(Column::IsSuperuser, Expr::value(edit.is_superuser))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                CreateUserError::EmailTaken
+            } else {
+                CreateUserError::Db(e)
+            }
+        })?;
+    Ok(())
+}
+
 /// Records a successful login.
 pub async fn touch_last_login<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
     Entity::update_many()

@@ -1,0 +1,52 @@
+//! Reading the admin's requests: the change list's query string, and submitted forms.
+
+use std::collections::BTreeMap;
+
+use web::admin::{FormData, ListQuery, ModelAdmin};
+
+/// Rows per change-list page (Django's `list_per_page` is 100; pages here stay short).
+pub const PER_PAGE: u64 = 50;
+
+/// `?q=…&o=-price_cents&page=2&is_active=1`: only filter keys the model declares count,
+/// only sortable columns sort; anything else is ignored, as Django's admin does.
+pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQuery {
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let sortable: Vec<&str> = model
+        .columns()
+        .iter()
+        .filter(|c| c.sortable)
+        .map(|c| c.key)
+        .collect();
+    let order = get("o").and_then(|o| {
+        let (key, descending) = match o.strip_prefix('-') {
+            Some(key) => (key.to_string(), true),
+            None => (o.clone(), false),
+        };
+        sortable
+            .contains(&key.as_str())
+            .then_some((key, descending))
+    });
+    let mut filters = BTreeMap::new();
+    for filter in model.filters() {
+        if let Some(value) = get(filter.key).filter(|v| filter.choices.iter().any(|(c, _)| c == v))
+        {
+            filters.insert(filter.key.to_string(), value);
+        }
+    }
+    ListQuery {
+        search: get("q").filter(|q| !q.trim().is_empty()),
+        filters,
+        order,
+        page: get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1),
+        per_page: PER_PAGE,
+    }
+}
+
+/// A submitted form without the CSRF token.
+pub fn form_data(mut fields: BTreeMap<String, String>) -> FormData {
+    fields.remove(web::csrf::CSRF_FIELD);
+    fields
+}

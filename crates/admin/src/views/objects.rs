@@ -1,0 +1,225 @@
+//! One object's delete (with its confirmation), history and actions.
+
+use std::collections::{BTreeMap, HashMap};
+
+use accounts::models::user;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use web::admin::{ModelAdmin, Object};
+use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
+
+use super::forms::{form_fields, other_errors};
+use super::{ModelInfo, StaffModel, action_url, href, log, object_url};
+use crate::forms::form_data;
+use crate::models;
+
+/// `GET /admin/{app}/{model}/{id}/delete/`: what the delete would affect, and a button.
+pub async fn delete_confirmation(
+    target: StaffModel,
+    page: Page,
+    State(state): State<AppState>,
+    reverser: Reverser,
+) -> Result<Response, Error> {
+    let model = &target.model;
+    if !model.can_delete() {
+        return Err(Error::forbidden());
+    }
+    let object = target.object(&state).await?;
+    let effects = model.delete_effects(&state, object.id).await?;
+    page.render(
+        "admin/delete_confirmation.html",
+        context! {
+            model => ModelInfo::new(model.as_ref(), &reverser)?,
+            object => context! { id => object.id, repr => object.repr },
+            effects,
+            change_url => href(object_url(&reverser, "admin:change", model.as_ref(), object.id)?),
+            delete_url => href(object_url(&reverser, "admin:delete", model.as_ref(), object.id)?),
+        },
+    )
+    .await
+}
+
+/// `POST /admin/{app}/{model}/{id}/delete/`
+pub async fn delete(
+    target: StaffModel,
+    State(state): State<AppState>,
+    reverser: Reverser,
+    messages: Messages,
+) -> Result<Response, Error> {
+    let model = &target.model;
+    if !model.can_delete() {
+        return Err(Error::forbidden());
+    }
+    let object = target.object(&state).await?;
+    let outcome = model.delete(&state, object.id).await?;
+    log(
+        &state,
+        target.staff.id,
+        model.as_ref(),
+        &object,
+        "deleted",
+        &outcome,
+    )
+    .await?;
+    messages
+        .success(format!(
+            "The {} “{}”: {outcome}",
+            model.verbose_name().to_lowercase(),
+            object.repr
+        ))
+        .await?;
+    Ok(Redirect::to(&ModelInfo::new(model.as_ref(), &reverser)?.changelist_path).into_response())
+}
+
+/// `GET /admin/{app}/{model}/{id}/history/`: the object's audit log.
+pub async fn history(
+    target: StaffModel,
+    page: Page,
+    State(state): State<AppState>,
+    reverser: Reverser,
+) -> Result<Response, Error> {
+    let model = &target.model;
+    let id = target.id()?;
+    let entries =
+        models::history(state.db(), model.app_label(), model.model_name(), id, 500).await?;
+    let user_ids: Vec<i64> = entries.iter().map(|e| e.user_id).collect();
+    let emails: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(state.db())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    // The object may be gone (deleted); its history stays readable.
+    let repr = match model.object(&state, id).await? {
+        Some(object) => object.repr,
+        None => entries
+            .last()
+            .map(|e| e.object_repr.clone())
+            .unwrap_or_default(),
+    };
+    if entries.is_empty() && repr.is_empty() {
+        return Err(Error::not_found("No such object."));
+    }
+    let entries: Vec<_> = entries
+        .into_iter()
+        .map(|e| {
+            let who = emails.get(&e.user_id).cloned().unwrap_or_default();
+            context! { entry => e, who }
+        })
+        .collect();
+    page.render(
+        "admin/history.html",
+        context! {
+            model => ModelInfo::new(model.as_ref(), &reverser)?,
+            object => context! { id, repr },
+            entries,
+            change_url => href(object_url(&reverser, "admin:change", model.as_ref(), id)?),
+        },
+    )
+    .await
+}
+
+async fn render_action(
+    page: Page,
+    model: &dyn ModelAdmin,
+    reverser: &Reverser,
+    object: &Object,
+    action: &web::admin::Action,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let fields = form_fields(action.fields.clone(), &BTreeMap::new(), errors);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_with_status(
+        status,
+        "admin/action_form.html",
+        context! {
+            model => ModelInfo::new(model, reverser)?,
+            object => context! { id => object.id, repr => object.repr },
+            title => action.label,
+            non_field_errors => other_errors(&fields, errors),
+            fields,
+            action_url => href(action_url(reverser, model, object.id, action.name)?),
+            change_url => href(object_url(reverser, "admin:change", model, object.id)?),
+        },
+    )
+    .await
+}
+
+fn find_action(model: &dyn ModelAdmin, name: &str) -> Result<web::admin::Action, Error> {
+    model
+        .actions()
+        .into_iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| Error::not_found("No such action."))
+}
+
+/// `GET /admin/{app}/{model}/{id}/actions/{action}/`: the input an action asks for.
+pub async fn action_form(
+    target: StaffModel,
+    page: Page,
+    State(state): State<AppState>,
+    reverser: Reverser,
+) -> Result<Response, Error> {
+    let model = &target.model;
+    let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
+    let object = target.object(&state).await?;
+    render_action(
+        page,
+        model.as_ref(),
+        &reverser,
+        &object,
+        &action,
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+/// `POST /admin/{app}/{model}/{id}/actions/{action}/`: runs it through the owning app.
+/// A refusal of the app's rules (`409`, e.g. refunding an unpaid order) is shown as a
+/// message on the object's page.
+pub async fn action(
+    target: StaffModel,
+    page: Page,
+    State(state): State<AppState>,
+    reverser: Reverser,
+    messages: Messages,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> Result<Response, Error> {
+    let model = &target.model;
+    let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
+    let object = target.object(&state).await?;
+    let form = form_data(fields);
+    let change_url = object_url(&reverser, "admin:change", model.as_ref(), object.id)?;
+    match model
+        .run_action(&state, target.staff.id, object.id, action.name, &form)
+        .await
+    {
+        Ok(Ok(message)) => {
+            log(
+                &state,
+                target.staff.id,
+                model.as_ref(),
+                &object,
+                action.name,
+                &message,
+            )
+            .await?;
+            messages.success(message).await?;
+        }
+        Ok(Err(errors)) => {
+            return render_action(page, model.as_ref(), &reverser, &object, &action, &errors).await;
+        }
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            messages.warning(e.message().to_string()).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to(&change_url).into_response())
+}

@@ -1,0 +1,152 @@
+//! The admin site through HTTP: permissions, lists, forms, deletes, actions, audit log.
+
+use std::sync::Arc;
+
+use accounts::Accounts;
+use accounts::models::user::{self, NewUser};
+use admin::Admin;
+use catalog::Catalog;
+use payments::Payments;
+use serde_json::{Value, json};
+use web::test::{TestApp, TestClient};
+use web::{Embedded, Project, UrlRegistry};
+
+mod changelist;
+mod forms;
+mod orders;
+mod permissions;
+
+pub fn project() -> Project {
+    Project {
+        apps: vec![
+            Arc::new(web::health::Health),
+            Arc::new(web::sessions::Sessions),
+            Arc::new(Accounts),
+            Arc::new(Catalog),
+            Arc::new(Payments),
+            Arc::new(Admin),
+        ],
+        urls: || {
+            UrlRegistry::new()
+                .include("", web::health::urls())
+                .include("/accounts", accounts::urls())
+                .include("/catalog", catalog::urls())
+                .include("", payments::urls())
+                .include("/admin", admin::urls())
+        },
+        migrations: migration::group,
+        embedded: Embedded::none(),
+    }
+}
+
+pub const PASSWORD: &str = "correct-horse-42";
+
+pub async fn new_user(app: &TestApp, email: &str, staff: bool) -> i64 {
+    let auth: accounts::Auth = app.state.service().unwrap();
+    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
+    user::create(
+        app.db(),
+        NewUser {
+            email: email.into(),
+            name: String::new(),
+            password_hash,
+            is_staff: staff,
+            is_superuser: staff,
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// A browser session signed in as `email`.
+pub async fn signed_in(app: &TestApp, email: &str) -> TestClient {
+    let client = app.client.new_session();
+    let res = client
+        .submit_form(
+            "/accounts/login/",
+            "/accounts/login/",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    res.assert_status(303);
+    client
+}
+
+/// An app with a staff member (signed in), a regular user, and their bearer tokens.
+pub struct Site {
+    pub app: TestApp,
+    pub staff: TestClient,
+    pub staff_id: i64,
+    pub user: TestClient,
+    pub staff_token: String,
+}
+
+pub async fn site() -> Site {
+    let app = TestApp::new(&project()).await;
+    let staff_id = new_user(&app, "staff@example.com", true).await;
+    new_user(&app, "user@example.com", false).await;
+    let staff = signed_in(&app, "staff@example.com").await;
+    let user = signed_in(&app, "user@example.com").await;
+    let staff_token = token(&app, "staff@example.com").await;
+    Site {
+        app,
+        staff,
+        staff_id,
+        user,
+        staff_token,
+    }
+}
+
+pub async fn token(app: &TestApp, email: &str) -> String {
+    let res = app
+        .client
+        .post("/api/accounts/token")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await;
+    res.assert_status(200);
+    res.json_value()["token"].as_str().unwrap().to_string()
+}
+
+/// Creates a product through the staff API; returns its JSON.
+pub async fn product(site: &Site, sku: &str, name: &str, price_cents: i64, stock: i64) -> Value {
+    let res = site
+        .app
+        .client
+        .post("/api/catalog/products")
+        .bearer(&site.staff_token)
+        .json(&json!({"sku": sku, "name": name, "price_cents": price_cents, "stock": stock}))
+        .send()
+        .await;
+    res.assert_status(201);
+    res.json_value()
+}
+
+/// The product as the public API shows it now.
+pub async fn product_json(site: &Site, id: i64) -> Value {
+    let res = site
+        .app
+        .client
+        .get(&format!("/api/catalog/products/{id}"))
+        .bearer(&site.staff_token)
+        .send()
+        .await;
+    res.assert_status(200);
+    res.json_value()
+}
+
+/// The audit log entries of one object: (action, message).
+pub async fn log_entries(
+    site: &Site,
+    app_label: &str,
+    model: &str,
+    id: i64,
+) -> Vec<(String, String)> {
+    admin::models::history(site.app.db(), app_label, model, id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.message))
+        .collect()
+}

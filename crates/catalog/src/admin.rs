@@ -1,0 +1,225 @@
+//! Products on the admin site. Saving goes through [`ProductInput`]'s validation and
+//! [`product::create`]/[`product::update`]/[`product::delete`], exactly as the staff API
+//! does, so slugs, counts and the deactivate-instead-of-delete rule hold here too.
+
+use async_trait::async_trait;
+use sea_orm::EntityTrait;
+use web::admin::{
+    Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
+    ModelAdmin, Object, Row, Saved, checkbox, datetime, integer, list_page, text, yes_no,
+};
+use web::{AppState, Error, FieldErrors};
+
+use crate::forms::ProductInput;
+use crate::models::product::{self, Deleted, Product};
+
+pub struct ProductAdmin;
+
+fn spec() -> ListSpec<product::Entity> {
+    use product::Column as C;
+    ListSpec {
+        search: vec![C::Name, C::Sku],
+        filters: vec![("is_active", C::IsActive, FilterValue::Bool)],
+        sort: vec![
+            ("name", C::Name),
+            ("sku", C::Sku),
+            ("price_cents", C::PriceCents),
+            ("stock", C::Stock),
+            ("is_active", C::IsActive),
+            ("created_at", C::CreatedAt),
+        ],
+        id: C::Id,
+    }
+}
+
+fn object(p: Product) -> Object {
+    let values = [
+        ("sku", p.sku.clone()),
+        ("name", p.name.clone()),
+        ("slug", p.slug.clone()),
+        ("description", p.description.clone()),
+        ("price_cents", p.price_cents.to_string()),
+        ("currency", p.currency.clone()),
+        ("stock", p.stock.to_string()),
+        ("is_active", p.is_active.to_string()),
+        ("created_at", datetime(&p.created_at)),
+        ("updated_at", datetime(&p.updated_at)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Object {
+        id: p.id,
+        repr: format!("{} ({})", p.name, p.sku),
+        values,
+        inlines: Vec::new(),
+    }
+}
+
+/// The submitted form as the API's input, plus the errors of numbers that don't parse.
+fn input(form: &FormData, creating: bool) -> (ProductInput, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let price_cents = integer(form, "price_cents", &mut errors);
+    let stock = integer(form, "stock", &mut errors);
+    let currency = text(form, "currency");
+    let input = ProductInput {
+        sku: Some(Some(text(form, "sku"))),
+        name: Some(Some(text(form, "name"))),
+        description: Some(Some(text(form, "description"))),
+        price_cents: price_cents.map(Some),
+        // Left empty on the add form: the default currency.
+        currency: (!(creating && currency.is_empty())).then_some(Some(currency)),
+        stock: stock.map(Some),
+        is_active: Some(Some(checkbox(form, "is_active"))),
+    };
+    (input, errors)
+}
+
+/// Joins the parse errors with the validation's (a number that didn't parse keeps its
+/// own message rather than "required").
+fn merge(mut parsed: FieldErrors, validation: FieldErrors) -> FieldErrors {
+    for (field, messages) in validation {
+        parsed.entry(field).or_insert(messages);
+    }
+    parsed
+}
+
+/// A taken sku is a field error on the form, as the API's `409 sku_taken` is.
+fn saved(result: Result<Product, Error>) -> Result<Saved, Error> {
+    match result {
+        Ok(p) => Ok(Ok(p.id)),
+        Err(e) if e.code() == "sku_taken" => Ok(Err(FieldErrors::from([(
+            "sku".to_string(),
+            vec![e.message().to_string()],
+        )]))),
+        Err(e) => Err(e),
+    }
+}
+
+#[async_trait]
+impl ModelAdmin for ProductAdmin {
+    fn app_label(&self) -> &'static str {
+        "catalog"
+    }
+    fn model_name(&self) -> &'static str {
+        "product"
+    }
+    fn verbose_name(&self) -> &'static str {
+        "Product"
+    }
+    fn verbose_name_plural(&self) -> &'static str {
+        "Products"
+    }
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("name", "Name"),
+            Column::new("sku", "SKU"),
+            Column::new("price_cents", "Price"),
+            Column::new("stock", "Stock"),
+            Column::new("is_active", "Active"),
+            Column::new("created_at", "Created"),
+        ]
+    }
+    fn search_help(&self) -> Option<&'static str> {
+        Some("name or SKU")
+    }
+    fn filters(&self) -> Vec<Filter> {
+        vec![Filter::boolean("is_active", "Active")]
+    }
+    fn default_ordering(&self) -> (&'static str, bool) {
+        ("created_at", true)
+    }
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::new("sku", "SKU", FieldKind::Text),
+            Field::new("name", "Name", FieldKind::Text),
+            Field::new("slug", "Slug", FieldKind::Text)
+                .read_only()
+                .help("Derived from the name."),
+            Field::new("description", "Description", FieldKind::TextArea),
+            Field::new("price_cents", "Price (cents)", FieldKind::Integer)
+                .help("In minor units: 1999 is 19.99."),
+            Field::new("currency", "Currency", FieldKind::Text)
+                .help("3 upper-case letters; USD when left empty on a new product."),
+            Field::new("stock", "Stock", FieldKind::Integer),
+            Field::new("is_active", "Active", FieldKind::Checkbox),
+            Field::new("created_at", "Created", FieldKind::Text).read_only(),
+            Field::new("updated_at", "Updated", FieldKind::Text).read_only(),
+        ]
+    }
+
+    async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
+        let (products, total) = list_page(
+            state.db(),
+            product::Entity::find(),
+            &spec(),
+            query,
+            self.default_ordering(),
+        )
+        .await?;
+        let rows = products
+            .into_iter()
+            .map(|p| Row {
+                id: p.id,
+                cells: vec![
+                    p.name,
+                    p.sku,
+                    web::templates::money(p.price_cents, Some(&p.currency)),
+                    p.stock.to_string(),
+                    yes_no(p.is_active),
+                    datetime(&p.created_at),
+                ],
+            })
+            .collect();
+        Ok(ListPage { rows, total })
+    }
+
+    async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
+        Ok(product::find(state.db(), id).await?.map(object))
+    }
+
+    async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
+        let (input, parsed) = input(form, true);
+        match input.into_new() {
+            Ok(new) if parsed.is_empty() => saved(product::create(state.db(), new).await),
+            Ok(_) => Ok(Err(parsed)),
+            Err(errors) => Ok(Err(merge(parsed, errors))),
+        }
+    }
+
+    async fn update(&self, state: &AppState, id: i64, form: &FormData) -> Result<Saved, Error> {
+        let Some(current) = product::find(state.db(), id).await? else {
+            return Err(Error::not_found("No such product."));
+        };
+        let (input, parsed) = input(form, false);
+        match input.into_changes() {
+            Ok(changes) if parsed.is_empty() => {
+                saved(product::update(state.db(), current, changes).await)
+            }
+            Ok(_) => Ok(Err(parsed)),
+            Err(errors) => Ok(Err(merge(parsed, errors))),
+        }
+    }
+
+    async fn delete_effects(&self, state: &AppState, id: i64) -> Result<Vec<String>, Error> {
+        let Some(p) = product::find(state.db(), id).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![
+            format!("Its stock of {} leaves the catalog.", p.stock),
+            "If any order includes it, it is deactivated instead of deleted, so the order \
+             history stays intact."
+                .into(),
+        ])
+    }
+
+    async fn delete(&self, state: &AppState, id: i64) -> Result<String, Error> {
+        match product::delete(state.db(), id).await? {
+            Some(Deleted::Removed) => Ok("deleted.".into()),
+            Some(Deleted::Deactivated) => {
+                Ok("deactivated instead of deleted: orders include it.".into())
+            }
+            None => Err(Error::not_found("No such product.")),
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Orders on the admin site: read-only, with their lines and payments, and the actions
+//! cancel and refund, which go through [`orders::cancel`] and [`orders::refund`] so stock
+//! and state rules hold (refunding an unpaid order is refused, stock comes back once).
+
+use std::collections::HashMap;
+
+use accounts::models::user;
+use async_trait::async_trait;
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use web::admin::{
+    Action, Column, Field, FieldKind, Filter, FilterValue, FormData, Inline, ListPage, ListQuery,
+    ListSpec, ModelAdmin, Object, Row, datetime, list_page,
+};
+use web::templates::money;
+use web::{AppState, Error, FieldErrors};
+
+use crate::gateway::Gateway;
+use crate::models::{order, order_item, payment};
+use crate::orders;
+
+pub struct OrderAdmin;
+
+const STATUSES: [&str; 4] = ["pending", "paid", "cancelled", "refunded"];
+
+fn spec() -> ListSpec<order::Entity> {
+    use order::Column as C;
+    ListSpec {
+        search: Vec::new(),
+        filters: vec![("status", C::Status, FilterValue::Text)],
+        sort: vec![
+            ("id", C::Id),
+            ("status", C::Status),
+            ("total_cents", C::TotalCents),
+            ("created_at", C::CreatedAt),
+        ],
+        id: C::Id,
+    }
+}
+
+/// `42` finds order 42; anything else, orders of users whose email contains it.
+fn search(term: &str) -> Condition {
+    match term.trim_start_matches('#').parse::<i64>() {
+        Ok(id) => Condition::all().add(order::Column::Id.eq(id)),
+        Err(_) => Condition::all().add(
+            order::Column::UserId.in_subquery(
+                user::Entity::find()
+                    .select_only()
+                    .column(user::Column::Id)
+                    .filter(web::db::like_contains(user::Column::Email, term))
+                    .into_query(),
+            ),
+        ),
+    }
+}
+
+async fn emails(state: &AppState, ids: Vec<i64>) -> Result<HashMap<i64, String>, Error> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(state.db())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect())
+}
+
+#[async_trait]
+impl ModelAdmin for OrderAdmin {
+    fn app_label(&self) -> &'static str {
+        "payments"
+    }
+    fn model_name(&self) -> &'static str {
+        "order"
+    }
+    fn verbose_name(&self) -> &'static str {
+        "Order"
+    }
+    fn verbose_name_plural(&self) -> &'static str {
+        "Orders"
+    }
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("id", "Order"),
+            Column::new("user", "Customer").unsortable(),
+            Column::new("status", "Status"),
+            Column::new("total_cents", "Total"),
+            Column::new("created_at", "Placed"),
+        ]
+    }
+    fn search_help(&self) -> Option<&'static str> {
+        Some("order number or customer email")
+    }
+    fn filters(&self) -> Vec<Filter> {
+        vec![Filter::choices("status", "Status", &STATUSES)]
+    }
+    fn default_ordering(&self) -> (&'static str, bool) {
+        ("created_at", true)
+    }
+    fn fields(&self) -> Vec<Field> {
+        [
+            ("user", "Customer"),
+            ("status", "Status"),
+            ("total", "Total"),
+            ("created_at", "Placed"),
+            ("updated_at", "Updated"),
+        ]
+        .into_iter()
+        .map(|(name, label)| Field::new(name, label, FieldKind::Text).read_only())
+        .collect()
+    }
+    fn actions(&self) -> Vec<Action> {
+        vec![
+            Action::new("cancel", "Cancel order"),
+            Action::new("refund", "Refund order"),
+        ]
+    }
+    fn can_add(&self) -> bool {
+        false
+    }
+    fn can_change(&self) -> bool {
+        false
+    }
+    fn can_delete(&self) -> bool {
+        false
+    }
+
+    async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
+        let mut select = order::Entity::find();
+        if let Some(term) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            select = select.filter(search(term));
+        }
+        let (orders, total) =
+            list_page(state.db(), select, &spec(), query, self.default_ordering()).await?;
+        let emails = emails(state, orders.iter().map(|o| o.user_id).collect()).await?;
+        let rows = orders
+            .into_iter()
+            .map(|o| Row {
+                id: o.id,
+                cells: vec![
+                    format!("#{}", o.id),
+                    emails.get(&o.user_id).cloned().unwrap_or_default(),
+                    o.status.as_str().to_string(),
+                    money(o.total_cents, Some(&o.currency)),
+                    datetime(&o.created_at),
+                ],
+            })
+            .collect();
+        Ok(ListPage { rows, total })
+    }
+
+    async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
+        let Some(o) = order::Entity::find_by_id(id).one(state.db()).await? else {
+            return Ok(None);
+        };
+        let email = emails(state, vec![o.user_id])
+            .await?
+            .remove(&o.user_id)
+            .unwrap_or_default();
+        let lines = order_item::Entity::find()
+            .filter(order_item::Column::OrderId.eq(id))
+            .order_by_asc(order_item::Column::Id)
+            .all(state.db())
+            .await?;
+        let payments = payment::Entity::find()
+            .filter(payment::Column::OrderId.eq(id))
+            .order_by_asc(payment::Column::Id)
+            .all(state.db())
+            .await?;
+        let currency = o.currency.clone();
+        let values = [
+            ("user", email),
+            ("status", o.status.as_str().to_string()),
+            ("total", money(o.total_cents, Some(&o.currency))),
+            ("created_at", datetime(&o.created_at)),
+            ("updated_at", datetime(&o.updated_at)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Ok(Some(Object {
+            id: o.id,
+            repr: format!("Order #{}", o.id),
+            values,
+            inlines: vec![
+                Inline {
+                    title: "Lines".into(),
+                    columns: ["Product", "Unit price", "Quantity", "Total"]
+                        .map(String::from)
+                        .to_vec(),
+                    rows: lines
+                        .into_iter()
+                        .map(|l| {
+                            vec![
+                                l.name,
+                                money(l.unit_price_cents, Some(&currency)),
+                                l.quantity.to_string(),
+                                money(l.line_total_cents, Some(&currency)),
+                            ]
+                        })
+                        .collect(),
+                },
+                Inline {
+                    title: "Payments".into(),
+                    columns: ["When", "Amount", "Status", "Reference"]
+                        .map(String::from)
+                        .to_vec(),
+                    rows: payments
+                        .into_iter()
+                        .map(|p| {
+                            vec![
+                                datetime(&p.created_at),
+                                money(p.amount_cents, Some(&currency)),
+                                p.status.as_str().to_string(),
+                                p.gateway_reference,
+                            ]
+                        })
+                        .collect(),
+                },
+            ],
+        }))
+    }
+
+    async fn run_action(
+        &self,
+        state: &AppState,
+        actor_id: i64,
+        id: i64,
+        action: &str,
+        _form: &FormData,
+    ) -> Result<Result<String, FieldErrors>, Error> {
+        match action {
+            "cancel" => {
+                let actor = user::find_by_id(state.db(), actor_id)
+                    .await?
+                    .ok_or_else(Error::forbidden)?;
+                orders::cancel(state.db(), id, &actor).await?;
+                Ok(Ok("The order was cancelled and its stock released.".into()))
+            }
+            "refund" => {
+                let gateway: Gateway = state.service()?;
+                orders::refund(state.db(), &gateway, id).await?;
+                Ok(Ok("The order was refunded and its stock restored.".into()))
+            }
+            _ => Err(Error::not_found("No such action.")),
+        }
+    }
+}

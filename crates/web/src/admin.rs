@@ -1,0 +1,418 @@
+//! What an app exposes to the admin site (Django's `ModelAdmin`): the framework half.
+//!
+//! An app returns its model admins from [`crate::App::model_admins`]; the `admin` app
+//! renders every page from them, so it depends on no other app. A model admin declares
+//! its list (columns, search, filters, ordering), its form fields (some read-only) and
+//! actions, and implements reading and saving by calling its own app's functions, so the
+//! app's validation and rules (stock, order states) hold in the admin too.
+//!
+//! [`list_page`] does the common list query (search, filters, sorting, paging) for a
+//! sea-orm entity.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Condition, IntoColumnRef};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use crate::state::AppState;
+use crate::{Error, FieldErrors};
+
+/// A column of the change list.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Clicking its header sorts by it.
+    pub sortable: bool,
+}
+
+impl Column {
+    pub fn new(key: &'static str, label: &'static str) -> Self {
+        Column {
+            key,
+            label,
+            sortable: true,
+        }
+    }
+    pub fn unsortable(mut self) -> Self {
+        self.sortable = false;
+        self
+    }
+}
+
+/// A filter in the change list's sidebar: `?key=value`.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// (value, label) pairs.
+    pub choices: Vec<(String, String)>,
+}
+
+impl Filter {
+    /// Yes/No on a boolean column (`?key=1` / `?key=0`).
+    pub fn boolean(key: &'static str, label: &'static str) -> Self {
+        Filter {
+            key,
+            label,
+            choices: vec![("1".into(), "Yes".into()), ("0".into(), "No".into())],
+        }
+    }
+    pub fn choices(key: &'static str, label: &'static str, values: &[&str]) -> Self {
+        Filter {
+            key,
+            label,
+            choices: values
+                .iter()
+                .map(|v| (v.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// How a form field is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    TextArea,
+    Email,
+    Password,
+    Integer,
+    Checkbox,
+}
+
+/// A field of the add/change form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    /// Shown, never edited.
+    pub read_only: bool,
+    /// Only on the add form (e.g. a user's first password).
+    pub add_only: bool,
+    pub help: &'static str,
+}
+
+impl Field {
+    pub fn new(name: &'static str, label: &'static str, kind: FieldKind) -> Self {
+        Field {
+            name,
+            label,
+            kind,
+            read_only: false,
+            add_only: false,
+            help: "",
+        }
+    }
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+    pub fn add_only(mut self) -> Self {
+        self.add_only = true;
+        self
+    }
+    pub fn help(mut self, help: &'static str) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+/// An operation on one object, run from its change page (e.g. refund an order). With
+/// `fields`, it asks for input first (e.g. a new password).
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub fields: Vec<Field>,
+}
+
+impl Action {
+    pub fn new(name: &'static str, label: &'static str) -> Self {
+        Action {
+            name,
+            label,
+            fields: Vec::new(),
+        }
+    }
+    pub fn with_field(mut self, field: Field) -> Self {
+        self.fields.push(field);
+        self
+    }
+}
+
+/// What the change list asks for: `?q=…&o=-price_cents&is_active=1&page=2`.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub search: Option<String>,
+    /// Filter key → chosen value (only keys the model admin declared).
+    pub filters: BTreeMap<String, String>,
+    /// A sortable column key, descending when `descending`.
+    pub order: Option<(String, bool)>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl ListQuery {
+    pub fn offset(&self) -> u64 {
+        self.page.saturating_sub(1).saturating_mul(self.per_page)
+    }
+}
+
+/// One row of the change list: the object's id and its cells, in column order.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub cells: Vec<String>,
+}
+
+/// A page of rows and how many match in all.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub rows: Vec<Row>,
+    pub total: u64,
+}
+
+/// A read-only table on a change page (an order's lines, its payments).
+#[derive(Debug, Clone)]
+pub struct Inline {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One object as the change page shows it.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub id: i64,
+    /// How it is named in titles, messages and the audit log (Django's `__str__`).
+    pub repr: String,
+    /// Field name → current value as the form shows it (`"true"`/`"false"` for
+    /// checkboxes).
+    pub values: BTreeMap<String, String>,
+    pub inlines: Vec<Inline>,
+}
+
+/// Submitted form fields (a checkbox left unticked is absent).
+pub type FormData = BTreeMap<String, String>;
+
+/// A form's outcome: saved (the object's id) or refused with errors per field.
+pub type Saved = Result<i64, FieldErrors>;
+
+/// A model registered with the admin site.
+#[async_trait]
+pub trait ModelAdmin: Send + Sync + 'static {
+    /// The label of the app that owns the model (`catalog`).
+    fn app_label(&self) -> &'static str;
+    /// The model's name in URLs (`product`).
+    fn model_name(&self) -> &'static str;
+    /// Singular and plural, as shown (`Product`, `Products`).
+    fn verbose_name(&self) -> &'static str;
+    fn verbose_name_plural(&self) -> &'static str;
+
+    fn columns(&self) -> Vec<Column>;
+    /// What the search box searches, shown as its hint; `None`: no search box.
+    fn search_help(&self) -> Option<&'static str> {
+        None
+    }
+    fn filters(&self) -> Vec<Filter> {
+        Vec::new()
+    }
+    /// The default sort: a column key and whether it is descending.
+    fn default_ordering(&self) -> (&'static str, bool) {
+        ("id", true)
+    }
+    /// The add/change form. Read-only fields are shown as text.
+    fn fields(&self) -> Vec<Field>;
+    fn actions(&self) -> Vec<Action> {
+        Vec::new()
+    }
+    fn can_add(&self) -> bool {
+        true
+    }
+    fn can_change(&self) -> bool {
+        true
+    }
+    fn can_delete(&self) -> bool {
+        true
+    }
+
+    async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error>;
+    async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error>;
+    async fn create(&self, _state: &AppState, _form: &FormData) -> Result<Saved, Error> {
+        Err(Error::forbidden())
+    }
+    async fn update(&self, _state: &AppState, _id: i64, _form: &FormData) -> Result<Saved, Error> {
+        Err(Error::forbidden())
+    }
+    /// What deleting the object would also affect, one sentence each, for the
+    /// confirmation page.
+    async fn delete_effects(&self, _state: &AppState, _id: i64) -> Result<Vec<String>, Error> {
+        Ok(Vec::new())
+    }
+    /// Deletes the object; returns what happened, for the message (e.g. "deactivated:
+    /// orders refer to it").
+    async fn delete(&self, _state: &AppState, _id: i64) -> Result<String, Error> {
+        Err(Error::forbidden())
+    }
+    /// Runs `action` on the object for the staff member `actor_id`; returns the message
+    /// to show. Field errors come back as `Ok(Err(..))`.
+    async fn run_action(
+        &self,
+        _state: &AppState,
+        _actor_id: i64,
+        _id: i64,
+        _action: &str,
+        _form: &FormData,
+    ) -> Result<Result<String, FieldErrors>, Error> {
+        Err(Error::not_found("No such action."))
+    }
+}
+
+/// Every model admin of the installed apps, in installation order (a service, see
+/// [`crate::Project::configure`]).
+#[derive(Clone, Default)]
+pub struct AdminRegistry(pub Arc<Vec<Arc<dyn ModelAdmin>>>);
+
+impl AdminRegistry {
+    pub fn find(&self, app: &str, model: &str) -> Option<Arc<dyn ModelAdmin>> {
+        self.0
+            .iter()
+            .find(|m| m.app_label() == app && m.model_name() == model)
+            .cloned()
+    }
+}
+
+/// How [`list_page`] reads an entity: which columns the search box matches, which
+/// filter keys and sort keys map to which columns.
+pub struct ListSpec<E: EntityTrait> {
+    pub search: Vec<E::Column>,
+    /// Filter key → column; values `1`/`0` mean true/false on boolean columns, any other
+    /// value is compared as text.
+    pub filters: Vec<(&'static str, E::Column, FilterValue)>,
+    pub sort: Vec<(&'static str, E::Column)>,
+    /// The tie-breaker that makes the order total (the primary key).
+    pub id: E::Column,
+}
+
+/// How a filter's value is compared.
+#[derive(Debug, Clone, Copy)]
+pub enum FilterValue {
+    Bool,
+    Text,
+}
+
+/// Runs the change list's query on `select`: search, filters, ordering (unknown keys
+/// fall back to `default`), one page, and the total.
+pub async fn list_page<E, C>(
+    db: &C,
+    select: Select<E>,
+    spec: &ListSpec<E>,
+    query: &ListQuery,
+    default: (&str, bool),
+) -> Result<(Vec<E::Model>, u64), Error>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    E::Column: IntoColumnRef + Copy,
+    C: ConnectionTrait,
+{
+    let mut select = select;
+    let term = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(term) = term.filter(|_| !spec.search.is_empty()) {
+        let mut any = Condition::any();
+        for column in &spec.search {
+            any = any.add(crate::db::like_contains(*column, term));
+        }
+        select = select.filter(any);
+    }
+    for (key, column, kind) in &spec.filters {
+        let Some(value) = query.filters.get(*key) else {
+            continue;
+        };
+        select = match kind {
+            FilterValue::Bool => match value.as_str() {
+                "1" | "true" => select.filter(column.eq(true)),
+                "0" | "false" => select.filter(column.eq(false)),
+                _ => select,
+            },
+            FilterValue::Text => select.filter(column.eq(value.clone())),
+        };
+    }
+    let total = select.clone().count(db).await?;
+    let (key, descending) = query
+        .order
+        .as_ref()
+        .filter(|(k, _)| spec.sort.iter().any(|(s, _)| s == k))
+        .map(|(k, d)| (k.as_str(), *d))
+        .unwrap_or(default);
+    let direction = if descending { Order::Desc } else { Order::Asc };
+    if let Some((_, column)) = spec.sort.iter().find(|(s, _)| *s == key) {
+        select = select.order_by(*column, direction.clone());
+    }
+    let rows = select
+        .order_by(spec.id, direction)
+        .offset(query.offset())
+        .limit(query.per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A form's text value, trimmed (`""` when absent).
+pub fn text(form: &FormData, name: &str) -> String {
+    form.get(name)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A checkbox: ticked when present with any value but `"false"`/`"0"`.
+pub fn checkbox(form: &FormData, name: &str) -> bool {
+    form.get(name)
+        .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// A whole number from a form field, or a field error.
+pub fn integer(form: &FormData, name: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let raw = text(form, name);
+    if raw.is_empty() {
+        errors
+            .entry(name.to_string())
+            .or_default()
+            .push("This field is required.".into());
+        return None;
+    }
+    match raw.parse::<i64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            errors
+                .entry(name.to_string())
+                .or_default()
+                .push("Enter a whole number.".into());
+            None
+        }
+    }
+}
+
+/// A timestamp as the admin shows it: `2026-11-25 17:12:03` (UTC).
+pub fn datetime(t: &time::OffsetDateTime) -> String {
+    crate::db::timestamp::format(t)
+        .get(..19)
+        .unwrap_or_default()
+        .replace('T', " ")
+}
+
+/// `Yes`/`No` for a boolean cell.
+pub fn yes_no(value: bool) -> String {
+    if value { "Yes" } else { "No" }.to_string()
+}
