@@ -7,6 +7,9 @@ use web::admin::{FormData, ListQuery, ModelAdmin};
 /// Rows per change-list page (Django's `list_per_page` is 100; pages here stay short).
 pub const PER_PAGE: u64 = 50;
 
+/// The last page a change list goes to.
+const MAX_PAGE: u64 = 1_000_000;
+
 /// `?q=…&o=-price_cents&page=2&is_active=1`: only filter keys the model declares count,
 /// only sortable columns sort; anything else is ignored, as Django's admin does.
 pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQuery {
@@ -37,10 +40,12 @@ pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQue
         search: get("q").filter(|q| !q.trim().is_empty()),
         filters,
         order,
+        // Capped so the offset stays a number every database takes (a page that far
+        // is empty anyway).
         page: get("page")
             .and_then(|p| p.parse::<u64>().ok())
             .filter(|p| *p >= 1)
-            .unwrap_or(1),
+            .map_or(1, |p| p.min(MAX_PAGE)),
         per_page: PER_PAGE,
     }
 }
