@@ -4,12 +4,11 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use http::StatusCode;
 use serde::Serialize;
 use web::admin::{Field, FieldKind, FormData, ModelAdmin, Object};
 use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
 
-use super::{ModelInfo, StaffModel, action_url, href, log, object_or_404, object_url};
+use super::{ModelInfo, StaffModel, action_url, form_status, href, log, object_or_404, object_url};
 use crate::forms::form_data;
 
 /// A form field as the template draws it.
@@ -113,13 +112,8 @@ async fn render_add(
 ) -> Result<Response, Error> {
     let info = ModelInfo::new(model, reverser)?;
     let fields = form_fields(add_fields(model), values, errors);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     page.render_with_status(
-        status,
+        form_status(errors),
         "admin/change_form.html",
         context! {
             title => format!("Add {}", model.verbose_name().to_lowercase()),
@@ -216,13 +210,8 @@ async fn render_change(
             context! { label => a.label, url, needs_input => !a.fields.is_empty() }
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     page.render_with_status(
-        status,
+        form_status(errors),
         "admin/change_form.html",
         context! {
             title => format!("Change {}", model.verbose_name().to_lowercase()),

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use accounts::{RequireStaff, User};
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::request::Parts;
 use minijinja::Value;
 use serde::Serialize;
 use web::admin::{AdminRegistry, ModelAdmin, Object};
-use web::{AppState, Error, Path, Reverser};
+use web::{AppState, Error, FieldErrors, Path, Reverser};
 
 use crate::models::{self, Entry};
 
@@ -53,11 +54,9 @@ impl StaffModel {
             .ok_or_else(|| Error::not_found("No such object."))
     }
 
+    /// The object the URL's `{id}` names, or 404.
     pub(crate) async fn object(&self, state: &AppState) -> Result<Object, Error> {
-        let id = self.id()?;
-        self.model.object(state, id).await?.ok_or_else(|| {
-            Error::not_found(format!("No {} with id {id}.", self.model.verbose_name()))
-        })
+        object_or_404(self.model.as_ref(), state, self.id()?).await
     }
 }
 
@@ -95,6 +94,15 @@ pub(crate) async fn object_or_404(
         .ok_or_else(|| Error::not_found(format!("No {} with id {id}.", model.verbose_name())))
 }
 
+/// A form page's status: 422 when it shows errors.
+pub(crate) fn form_status(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// The model as templates see it: names and the URLs of its pages.
 #[derive(Serialize)]
 pub(crate) struct ModelInfo {
@@ -114,13 +122,14 @@ impl ModelInfo {
     pub(crate) fn new(model: &dyn ModelAdmin, reverser: &Reverser) -> Result<Self, Error> {
         let (app, name) = (model.app_label(), model.model_name());
         let params: [(&str, &dyn std::fmt::Display); 2] = [("app", &app), ("model", &name)];
+        let changelist_path = reverser.reverse("admin:changelist", &params)?;
         Ok(ModelInfo {
             app_label: model.app_label(),
             model_name: model.model_name(),
             verbose_name: model.verbose_name(),
             verbose_name_plural: model.verbose_name_plural(),
-            changelist_path: reverser.reverse("admin:changelist", &params)?,
-            changelist_url: href(reverser.reverse("admin:changelist", &params)?),
+            changelist_url: href(changelist_path.clone()),
+            changelist_path,
             add_url: if model.can_add() {
                 Some(href(reverser.reverse("admin:add", &params)?))
             } else {

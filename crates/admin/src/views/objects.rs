@@ -11,7 +11,7 @@ use web::admin::{ModelAdmin, Object};
 use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
 
 use super::forms::{form_fields, other_errors};
-use super::{ModelInfo, StaffModel, action_url, href, log, object_url};
+use super::{ModelInfo, StaffModel, action_url, form_status, href, log, object_url};
 use crate::forms::form_data;
 use crate::models;
 
@@ -131,13 +131,8 @@ async fn render_action(
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
     let fields = form_fields(action.fields.clone(), &BTreeMap::new(), errors);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     page.render_with_status(
-        status,
+        form_status(errors),
         "admin/action_form.html",
         context! {
             model => ModelInfo::new(model, reverser)?,

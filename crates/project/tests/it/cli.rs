@@ -10,17 +10,28 @@ fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// Runs `project args…` in `dir` with only the given `APP_*` variables.
-fn project_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The `project` binary in `dir`, with only the given `APP_*` variables (none inherited).
+pub fn project_command<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    env: impl IntoIterator<Item = (K, V)>,
+) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_project"));
-    command.args(args).current_dir(dir);
+    command.current_dir(dir);
     for (key, _) in std::env::vars() {
         if key.starts_with("APP_") || key == "RUST_LOG" {
             command.env_remove(key);
         }
     }
-    command.envs(env.iter().copied());
-    command.output().expect("the project binary runs")
+    command.envs(env);
+    command
+}
+
+/// Runs `project args…` in `dir` with only the given `APP_*` variables.
+fn project_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    project_command(dir, env.iter().copied())
+        .args(args)
+        .output()
+        .expect("the project binary runs")
 }
 
 fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -30,20 +41,13 @@ fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
 /// Runs `project args…` with `input` on stdin.
 fn project_with_stdin(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
     use std::io::Write;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_project"));
-    command
+    let mut child = project_command(&workspace(), env.iter().copied())
         .args(args)
-        .current_dir(workspace())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("APP_") || key == "RUST_LOG" {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().copied());
-    let mut child = command.spawn().expect("the project binary runs");
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the project binary runs");
     child
         .stdin
         .take()

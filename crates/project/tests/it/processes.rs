@@ -4,8 +4,8 @@
 //! stopping with SIGTERM under load.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -16,6 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use web::db::Backend;
 use web::test::ScratchDatabase;
+
+use crate::cli::project_command;
 
 /// A `project serve` child process. Dropping it kills that one process.
 struct Server {
@@ -43,22 +45,10 @@ fn base_env(database_url: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-fn command(dir: &Path, env: &[(String, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_project"));
-    command.current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("APP_") || key == "RUST_LOG" {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    command
-}
-
 /// Runs `project args…` to completion (migrate, seed) and checks it succeeded.
 fn manage(database_url: &str, args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let output = command(dir.path(), &base_env(database_url))
+    let output = project_command(dir.path(), base_env(database_url))
         .args(args)
         .output()
         .expect("the project binary runs");
@@ -95,7 +85,7 @@ impl Server {
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let log = dir.path().join("server.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = command(dir.path(), &env)
+        let child = project_command(dir.path(), env)
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
