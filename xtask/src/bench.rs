@@ -514,7 +514,7 @@ fn invocation(args: &Args) -> String {
 }
 
 /// Drops and creates database `name` on the server of `url`; returns its URL.
-fn fresh_database(url: &str, name: &str) -> Result<String> {
+pub(crate) fn fresh_database(url: &str, name: &str) -> Result<String> {
     let (main, query) = url
         .split_once('?')
         .map(|(m, q)| (m, format!("?{q}")))

@@ -47,7 +47,7 @@ const CHROMIUM_FLAGS: [&str; 9] = [
     "--window-size=1280,900",
 ];
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
@@ -62,16 +62,7 @@ pub fn run_e2e(args: Args) -> Result<()> {
     );
     let binary = match &args.binary {
         Some(binary) => binary.clone(),
-        None => {
-            println!("building the release binary (cargo build --release -p project)");
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["build", "--release", "-p", "project"])
-                .current_dir(&root)
-                .status()
-                .context("running cargo build")?;
-            ensure!(status.success(), "cargo build --release failed");
-            target_dir(&root).join("release/project")
-        }
+        None => build_release(&root)?,
     };
     let screenshots = args
         .screenshots
@@ -168,7 +159,20 @@ pub fn run_e2e(args: Args) -> Result<()> {
 }
 
 /// Production settings, from the environment only: a fresh SQLite file, plain HTTP.
-fn server_env(dir: &Path, port: u16) -> Vec<(String, String)> {
+/// Builds the release binary of the workspace at `root`; returns its path.
+pub(crate) fn build_release(root: &Path) -> Result<PathBuf> {
+    println!("building the release binary (cargo build --release -p project)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "-p", "project"])
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    ensure!(status.success(), "cargo build --release failed");
+    Ok(target_dir(root).join("release/project"))
+}
+
+/// The environment of a production-profile server on a fresh SQLite file in `dir`.
+pub(crate) fn server_env(dir: &Path, port: u16) -> Vec<(String, String)> {
     let database = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite3").display());
     [
         ("PATH", std::env::var("PATH").unwrap_or_default()),

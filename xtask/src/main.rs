@@ -5,6 +5,7 @@
 //!   measures our server beside the Django peer and a floor.
 //! - `cargo xtask e2e` drives the HTML pages in headless Chromium against the release
 //!   binary.
+//! - `cargo xtask fuzz` runs schemathesis over the JSON API of the release binary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod e2e;
+mod fuzz;
 mod processes;
 mod startapp;
 
@@ -31,6 +33,8 @@ enum Task {
     Bench(bench::Args),
     /// Drive the store's pages in headless Chromium against the release binary
     E2e(e2e::Args),
+    /// Fuzz the JSON API with schemathesis (from PyPI) against the release binary
+    Fuzz(fuzz::Args),
 }
 
 /// The workspace `cargo xtask` runs in: the nearest folder, from the current one up,
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Task::Startapp(args) => startapp::run(args),
         Task::Bench(args) => bench::run_bench(args),
         Task::E2e(args) => e2e::run_e2e(args),
+        Task::Fuzz(args) => fuzz::run_fuzz(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

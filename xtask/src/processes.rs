@@ -1,4 +1,4 @@
-//! Child processes for the tasks that run servers (bench, e2e): started in their own
+//! Child processes for the tasks that run servers (bench, e2e, fuzz): started in their own
 //! process group and stopped, group and all, when dropped; plus the small HTTP and
 //! port helpers those tasks share.
 
@@ -78,16 +78,28 @@ pub fn free_port() -> Result<u16> {
 
 /// A plain HTTP/1.1 GET: (status, body).
 pub fn http_get(port: u16, path: &str, bearer: Option<&str>) -> Result<(u16, Vec<u8>)> {
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let auth = bearer
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
-    )?;
+    http_request(port, &format!("GET {path} HTTP/1.1\r\n{auth}"), b"")
+}
+
+/// A plain HTTP/1.1 POST of a JSON body: (status, body).
+pub fn http_post_json(port: u16, path: &str, json: &str) -> Result<(u16, Vec<u8>)> {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        json.len()
+    );
+    http_request(port, &head, json.as_bytes())
+}
+
+/// Sends the request line and headers in `head` (each line ending in CRLF), then `body`.
+fn http_request(port: u16, head: &str, body: &[u8]) -> Result<(u16, Vec<u8>)> {
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(stream, "{head}Host: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    stream.write_all(body)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let split = raw

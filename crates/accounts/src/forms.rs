@@ -62,13 +62,21 @@ fn clean_email(errors: &mut FieldErrors, value: Option<String>) -> String {
 }
 
 /// Registration: `{email, password, name}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = RegisterRequest)]
 pub struct RegisterForm {
+    /// Unique, compared case-insensitively.
+    #[schema(required = true, value_type = String, format = Email, max_length = 254, example = "ada@example.com")]
     pub email: Option<String>,
+    /// At least 8 characters, not entirely numeric, not too similar to the email, not a
+    /// common password.
+    #[schema(required = true, value_type = String, min_length = 8)]
     pub password: Option<String>,
+    #[schema(required = true, value_type = String, max_length = 150, example = "Ada Lovelace")]
     pub name: Option<String>,
     /// HTML only: where to go afterwards.
     #[serde(default)]
+    #[schema(ignore)]
     pub next: Option<String>,
 }
 
@@ -157,11 +165,15 @@ impl UserEdit {
 }
 
 /// Login: `{email, password}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = TokenRequest)]
 pub struct LoginForm {
+    #[schema(required = true, value_type = String, min_length = 1, example = "ada@example.com")]
     pub email: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub password: Option<String>,
     #[serde(default)]
+    #[schema(ignore)]
     pub next: Option<String>,
 }
 
@@ -184,9 +196,13 @@ impl LoginForm {
 }
 
 /// API password change: `{old_password, new_password}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordChangeRequest)]
 pub struct ApiPasswordChange {
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub old_password: Option<String>,
+    /// The same rules as at registration.
+    #[schema(required = true, value_type = String, min_length = 8)]
     pub new_password: Option<String>,
 }
 

@@ -59,6 +59,10 @@ impl App for Accounts {
         vec![Arc::new(extract::UserContext)]
     }
 
+    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
+        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+    }
+
     fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
         vec![Arc::new(admin::UserAdmin)]
     }

@@ -1,6 +1,8 @@
 //! Product input and its validation, shared by the staff API's create and update.
 
 use serde::Deserialize;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use web::FieldErrors;
 use web::forms::{Validator, explicit};
 
@@ -9,24 +11,50 @@ use crate::models::product::{NewProduct, ProductChanges};
 const MAX_SKU: usize = 64;
 const MAX_NAME: usize = 200;
 
-/// The body of `POST` (all fields) and `PATCH` (any subset) on products.
-#[derive(Debug, Default, Deserialize)]
+/// The body of `POST` (all fields) and `PATCH` (any subset) on products. Text is trimmed;
+/// `null` is refused like a wrong type.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = ProductChange)]
 pub struct ProductInput {
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = String, min_length = 1, max_length = 64, example = "MUG-01")]
     pub sku: Option<Option<String>>,
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Enamel mug")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = String)]
     pub description: Option<Option<String>>,
+    /// Minor units (cents).
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = i64, minimum = 0, example = 1250)]
     pub price_cents: Option<Option<i64>>,
+    /// ISO 4217; `USD` when left out on create.
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "USD")]
     pub currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = i64, minimum = 0, maximum = 2147483647)]
     pub stock: Option<Option<i64>>,
+    /// `true` when left out on create.
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = bool)]
     pub is_active: Option<Option<bool>>,
 }
+
+/// The documented body of `POST`: [`ProductInput`] with the fields a new product needs.
+pub struct ProductCreate;
+
+impl PartialSchema for ProductCreate {
+    fn schema() -> RefOr<Schema> {
+        web::openapi::with_required(
+            ProductInput::schema(),
+            &["sku", "name", "price_cents", "stock"],
+        )
+    }
+}
+
+impl ToSchema for ProductCreate {}
 
 impl ProductInput {
     fn check(self, creating: bool) -> (Validator, ProductChanges) {

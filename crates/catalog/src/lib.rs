@@ -44,6 +44,10 @@ impl App for Catalog {
         Ok(())
     }
 
+    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
+        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+    }
+
     fn commands(&self) -> Vec<Box<dyn Command>> {
         vec![Box::new(seed::Seed)]
     }

@@ -10,10 +10,23 @@ fn add(errors: &mut FieldErrors, field: impl Into<String>, message: impl Into<St
     errors.entry(field.into()).or_default().push(message.into());
 }
 
-/// `{"items": [{"product_id", "quantity"}, …]}`
-#[derive(Debug, Deserialize)]
+/// `{"items": [{"product_id", "quantity"}, …]}`; the lines are checked one by one so that
+/// every problem is named (`items[2].quantity`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = OrderRequest)]
 pub struct OrderInput {
+    #[schema(required = true, value_type = Vec<LineInput>, min_items = 1, max_items = 50)]
     pub items: Option<Vec<serde_json::Value>>,
+}
+
+/// One line of [`OrderInput`], as [`OrderInput::validate`] reads it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = OrderLineRequest)]
+pub struct LineInput {
+    #[schema(minimum = 1)]
+    pub product_id: i64,
+    #[schema(minimum = 1, maximum = 1000)]
+    pub quantity: i64,
 }
 
 impl OrderInput {
@@ -78,8 +91,12 @@ impl OrderInput {
 }
 
 /// `{"card_number": "…"}`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PayRequest)]
 pub struct PayInput {
+    /// 12 to 19 digits (spaces and dashes allowed) passing the Luhn check. The test gateway:
+    /// `4242424242424242` succeeds, `4000000000000002` is declined.
+    #[schema(required = true, value_type = String, min_length = 1, example = "4242424242424242")]
     pub card_number: Option<String>,
 }
 

@@ -38,6 +38,10 @@ impl App for Payments {
         urls()
     }
 
+    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
+        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+    }
+
     fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
         vec![Arc::new(admin::OrderAdmin)]
     }

@@ -39,7 +39,8 @@ pub struct Line {
     pub quantity: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderItem)]
 pub struct ItemJson {
     pub product_id: i64,
     pub name: String,
@@ -48,13 +49,23 @@ pub struct ItemJson {
     pub line_total_cents: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Payment)]
 pub struct PaymentJson {
     pub id: i64,
     pub status: PaymentStatus,
     pub amount_cents: i64,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+}
+
+/// The answer to a successful payment: `{"order": …, "payment": …}`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PaidOrder)]
+pub struct PaidJson {
+    pub order: OrderJson,
+    pub payment: PaymentJson,
 }
 
 impl From<&payment::Model> for PaymentJson {
@@ -69,13 +80,15 @@ impl From<&payment::Model> for PaymentJson {
 }
 
 /// An order as the contract shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Order)]
 pub struct OrderJson {
     pub id: i64,
     pub status: OrderStatus,
     pub currency: String,
     pub total_cents: i64,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     pub items: Vec<ItemJson>,
     pub payments: Vec<PaymentJson>,
@@ -564,13 +577,13 @@ pub async fn pay(
             let paid = row.update(txn).await?;
             let (http_status, body) = if charged.succeeded {
                 let fresh = order::Entity::find_by_id(order_id).one(txn).await?.ok_or_else(not_found)?;
-                let body = serde_json::json!({ "order": details_of(txn, fresh).await?, "payment": PaymentJson::from(&paid) });
-                (StatusCode::OK, body)
+                let body = PaidJson { order: details_of(txn, fresh).await?, payment: PaymentJson::from(&paid) };
+                (StatusCode::OK, serde_json::to_string(&body))
             } else {
-                let body = serde_json::json!({ "error": { "code": "card_declined", "message": "The card was declined." } });
-                (StatusCode::PAYMENT_REQUIRED, body)
+                let declined = Error::new(StatusCode::PAYMENT_REQUIRED, "card_declined", "The card was declined.");
+                (StatusCode::PAYMENT_REQUIRED, serde_json::to_string(&declined.body()))
             };
-            let body = serde_json::to_string(&body).map_err(Error::internal)?;
+            let body = body.map_err(Error::internal)?;
             let mut row: payment::ActiveModel = paid.into();
             row.response_status = Set(Some(http_status.as_u16() as i16));
             row.response_body = Set(Some(body.clone()));

@@ -73,7 +73,7 @@ pub fn verify_signature(
 }
 
 /// The event types the store handles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub enum EventType {
     #[serde(rename = "payment.succeeded")]
     PaymentSucceeded,
@@ -102,17 +102,25 @@ pub struct Event {
     pub amount_cents: i64,
 }
 
-#[derive(Debug, Deserialize)]
+/// A provider event: `{"id": "evt_…", "type": …, "data": {"order_id", "amount_cents"}}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = WebhookEvent)]
 pub struct EventInput {
+    /// The provider's event id; an id seen before is a `duplicate`.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 255, example = "evt_1")]
     id: Option<String>,
     #[serde(rename = "type")]
+    #[schema(required = true, value_type = EventType)]
     kind: Option<serde_json::Value>,
+    #[schema(required = true, value_type = EventData)]
     data: Option<EventData>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct EventData {
+    #[schema(required = true, value_type = i64, minimum = 1)]
     order_id: Option<i64>,
+    #[schema(required = true, value_type = i64, minimum = 0)]
     amount_cents: Option<i64>,
 }
 
@@ -167,8 +175,10 @@ impl EventInput {
 }
 
 /// The body of every `200`: `{"status": "processed" | "ignored_…" | "duplicate", "id": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WebhookOutcome {
+    /// `processed`, `duplicate` or `ignored_…` (why it could not apply).
+    #[schema(example = "processed")]
     pub status: String,
     pub id: String,
 }

@@ -13,5 +13,10 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),
         Arc::new(admin::Admin),
+        Arc::new(web::openapi::ApiDocs {
+            title: "Store API",
+            version: env!("CARGO_PKG_VERSION"),
+            description: "The online store's JSON API: accounts, catalog, orders and payments.",
+        }),
     ]
 }

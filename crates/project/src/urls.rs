@@ -11,4 +11,5 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("/catalog", catalog::urls())
         .include("", payments::urls())
         .include("/admin", admin::urls())
+        .include("", web::openapi::urls())
 }

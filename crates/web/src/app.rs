@@ -66,6 +66,12 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The app's JSON API as an OpenAPI document, paths relative to its API mount (see
+    /// [`crate::openapi`]); the project nests it under the mount.
+    fn openapi(&self) -> Option<utoipa::openapi::OpenApi> {
+        None
+    }
+
     /// The app's models on the admin site (Django's `admin.site.register`).
     fn model_admins(&self) -> Vec<Arc<dyn crate::admin::ModelAdmin>> {
         Vec::new()

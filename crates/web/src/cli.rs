@@ -37,6 +37,7 @@ fn cli(project: &Project) -> ClapCommand {
         )
         .subcommand(ClapCommand::new("showmigrations").about("List every migration, per app, and whether it is applied"))
         .subcommand(ClapCommand::new("routes").about("List every URL pattern: method, path, name and app (needs no database)"))
+        .subcommand(ClapCommand::new("openapi").about("Print the JSON API's OpenAPI document, as served at /api/openapi.json (needs no database)"))
         .subcommand(
             ClapCommand::new("check")
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
@@ -108,6 +109,7 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
         }
         Some(("showmigrations", _)) => showmigrations(project, &settings).await,
         Some(("routes", _)) => routes(project),
+        Some(("openapi", _)) => openapi(project, &settings),
         Some(("check", args)) => check(project, &settings, args.get_flag("deploy")),
         Some(("cleanup", _)) => cleanup(project, settings).await,
         Some((name, args)) => {
@@ -334,6 +336,19 @@ fn routes(project: &Project) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn openapi(project: &Project, settings: &Settings) -> anyhow::Result<()> {
+    let Some(doc) = project.openapi(settings)? else {
+        anyhow::bail!(
+            "no OpenAPI document: install the `api_docs` app (web::openapi::ApiDocs) and include web::openapi::urls()"
+        );
+    };
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{}", doc.to_pretty_json()?) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn check(project: &Project, settings: &Settings, deploy: bool) -> anyhow::Result<()> {

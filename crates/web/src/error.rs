@@ -199,25 +199,18 @@ impl Error {
 
     /// The contract's JSON body: `{"error": {"code", "message", "fields"?}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            error: Inner<'a>,
-        }
-        #[derive(Serialize)]
-        struct Inner<'a> {
-            code: &'a str,
-            message: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            fields: Option<&'a FieldErrors>,
-        }
-        serde_json::to_value(Body {
-            error: Inner {
+        serde_json::to_value(self.body()).unwrap_or_default()
+    }
+
+    /// The body as a value, borrowing from the error.
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: ErrorDetail {
                 code: &self.inner.code,
                 message: &self.inner.message,
                 fields: self.inner.fields.as_ref(),
             },
-        })
-        .unwrap_or_default()
+        }
     }
 
     /// Renders the error as the contract's JSON response.
@@ -238,6 +231,37 @@ impl Error {
             headers.insert(name.clone(), value.clone());
         }
     }
+}
+
+/// Every error's body: `{"error": {"code", "message", "fields"?}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// What went wrong, in snake_case (see the contract's table of codes).
+    #[schema(example = "validation_error")]
+    pub code: &'a str,
+    /// For people, not programs.
+    pub message: &'a str,
+    /// Validation errors only: messages per field (`items[0].quantity`) or parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = field_errors_schema)]
+    pub fields: Option<&'a FieldErrors>,
+}
+
+fn field_errors_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::RefOr(
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .into(),
+        )))
+        .build()
 }
 
 impl fmt::Debug for Error {

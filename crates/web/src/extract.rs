@@ -57,11 +57,49 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if !value.is_object() {
         return Err(Error::field("non_field_errors", "Expected a JSON object."));
     }
+    if let Some(field) = null_character(&value, "") {
+        return Err(Error::field(field, NULL_CHARACTER));
+    }
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.inner().to_string();
         Error::validation(field_error(&path, &message))
     })
+}
+
+/// Django's message for text holding U+0000, which PostgreSQL can't store; refused with
+/// the other validation errors rather than failing in the database.
+pub const NULL_CHARACTER: &str = "Null characters are not allowed.";
+
+/// The path (`items[0].name`) of the first string or key in `value` holding U+0000.
+fn null_character(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let field = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            "non_field_errors".into()
+        } else {
+            path.to_string()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| null_character(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(field(&key.replace('\0', "")))
+            } else {
+                null_character(item, &field(key))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Turns a serde error at `path` into `{field: [message]}`.
@@ -140,6 +178,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
             ));
         }
         let bytes = body_bytes(req, state).await?;
+        if let Some((key, _)) =
+            form_urlencoded::parse(&bytes).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(Error::field(key.replace('\0', ""), NULL_CHARACTER));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
         serde_path_to_error::deserialize(de)
             .map(Form)
@@ -212,6 +255,8 @@ pub struct Pagination {
 impl Pagination {
     pub const DEFAULT_PER_PAGE: u64 = 20;
     pub const MAX_PER_PAGE: u64 = 100;
+    /// Bounded so that the offset always fits a signed 64-bit SQL OFFSET.
+    pub const MAX_PAGE: u64 = 1_000_000_000_000;
 
     /// Rows to skip.
     pub fn offset(&self) -> u64 {
@@ -226,8 +271,7 @@ impl Pagination {
         for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             match key.as_ref() {
                 "page" => match value.trim().parse::<u64>() {
-                    // Bounded so that the offset always fits a signed 64-bit SQL OFFSET.
-                    Ok(n) if (1..=1_000_000_000_000).contains(&n) => page = n,
+                    Ok(n) if (1..=Self::MAX_PAGE).contains(&n) => page = n,
                     _ => {
                         fields.insert(
                             "page".into(),
@@ -263,7 +307,7 @@ impl Pagination {
         let page = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .find(|(k, _)| k == "page")
             .and_then(|(_, v)| v.trim().parse::<u64>().ok())
-            .filter(|n| (1..=1_000_000_000_000).contains(n))
+            .filter(|n| (1..=Self::MAX_PAGE).contains(n))
             .unwrap_or(1);
         Pagination { page, per_page }
     }
@@ -278,7 +322,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
 
 /// A page of a list, as the contract returns it:
 /// `{"items": [...], "page": 1, "per_page": 20, "total": 57}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PageOf<T> {
     pub items: Vec<T>,
     pub page: u64,
@@ -328,6 +372,17 @@ mod tests {
         );
         let wrong = parse_json::<Body>(br#"{"email": "a", "age": "x"}"#).unwrap_err();
         assert!(wrong.fields().unwrap().contains_key("age"));
+    }
+
+    #[test]
+    fn null_characters_are_refused_naming_the_field() {
+        let err =
+            parse_json::<serde_json::Value>(br#"{"items": [{"name": "a\u0000b"}]}"#).unwrap_err();
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.fields().unwrap()["items[0].name"], [NULL_CHARACTER]);
+        let key = parse_json::<serde_json::Value>(br#"{"a\u0000": 1}"#).unwrap_err();
+        assert!(key.fields().unwrap().contains_key("a"));
+        assert!(parse_json::<serde_json::Value>(br#"{"name": "a\\u0000"}"#).is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //!   pages elsewhere.
 //! - [`templates`]: minijinja with `url()`, `static()`, CSRF and flash messages ([`Page`]).
 //! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
+//! - [`openapi`]: the API's OpenAPI document, generated from the handlers, and Swagger UI.
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
 pub mod admin;
@@ -24,6 +25,7 @@ pub mod health;
 pub mod messages;
 pub mod middleware;
 pub mod migrate;
+pub mod openapi;
 pub mod project;
 pub mod server;
 pub mod sessions;
@@ -48,3 +50,5 @@ pub use settings::Settings;
 pub use state::{AppState, Dep, Services, SettingsRef};
 pub use templates::Page;
 pub use urls::{Reverser, UrlRegistry, Urls};
+/// Re-exported for apps' `#[derive(utoipa::ToSchema)]` and `#[utoipa::path]`.
+pub use utoipa;

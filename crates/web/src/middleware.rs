@@ -1,4 +1,5 @@
-//! Request guards of the stack: allowed hosts and the client address.
+//! Request guards of the stack: allowed hosts, URLs the database can't take, and the
+//! client address.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -17,7 +18,9 @@ use crate::state::AppState;
 /// The front of the stack: refuses requests whose `Host` is not in `server.allowed_hosts`
 /// (Django's ALLOWED_HOSTS; checked when `debug` is off, so a forged Host header never
 /// reaches password-reset links or absolute redirects) and renders every error below it
-/// in the contract's shape ([`crate::error::render`]).
+/// in the contract's shape ([`crate::error::render`]). A URL whose path or query holds a
+/// null character (`%00`) is refused with 400 `bad_request` here, once for every view:
+/// PostgreSQL can't store or compare text with one, so it must never reach a query.
 #[derive(Clone)]
 pub struct GuardLayer {
     state: AppState,
@@ -63,7 +66,8 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let json = crate::error::is_json_path(request.uri().path());
         let (method, uri) = (request.method().clone(), request.uri().clone());
-        let refused = host_refusal(&self.state, &request);
+        let refused =
+            host_refusal(&self.state, &request).or_else(|| null_character_refusal(&request));
         let inner = match refused {
             Some(_) => None,
             None => Some(self.inner.call(request)),
@@ -122,6 +126,15 @@ where
             response,
         )))
     }
+}
+
+/// A 400 for a URL holding a percent-encoded null character.
+fn null_character_refusal(request: &Request) -> Option<Error> {
+    let uri = request.uri();
+    let decoded = |s: &str| percent_encoding::percent_decode_str(s).any(|b| b == 0);
+    (decoded(uri.path()) || uri.query().is_some_and(decoded)).then(|| {
+        Error::bad_request("The URL contains a null character (%00), which is not allowed.")
+    })
 }
 
 /// Why `request` is refused for its Host header, if it is.

@@ -229,6 +229,28 @@ impl Project {
         problems
     }
 
+    /// The OpenAPI document of the installed apps, when the `api_docs` app is installed.
+    pub fn openapi(&self, settings: &Settings) -> anyhow::Result<Option<utoipa::openapi::OpenApi>> {
+        let services = self.configure(settings)?;
+        let urls = self.resolve_urls()?;
+        Ok(services
+            .get::<crate::openapi::ApiInfo>()
+            .map(|info| crate::openapi::document(info, &self.apps, &urls)))
+    }
+
+    fn api_document(
+        &self,
+        services: &Services,
+        urls: &ResolvedUrls,
+    ) -> anyhow::Result<Option<crate::openapi::ApiDocument>> {
+        let Some(info) = services.get::<crate::openapi::ApiInfo>() else {
+            return Ok(None);
+        };
+        let doc = crate::openapi::document(info, &self.apps, urls);
+        let json_url = urls.reverser.reverse("api_docs:openapi", &[])?;
+        Ok(Some(crate::openapi::ApiDocument::new(&doc, &json_url)?))
+    }
+
     /// Builds the state and the routes over an open database.
     pub fn state(
         &self,
@@ -236,8 +258,11 @@ impl Project {
         db: DatabaseConnection,
     ) -> anyhow::Result<(AppState, ResolvedUrls)> {
         self.check_apps().map_err(anyhow::Error::msg)?;
-        let services = self.configure(&settings)?;
+        let mut services = self.configure(&settings)?;
         let urls = self.resolve_urls()?;
+        if let Some(document) = self.api_document(&services, &urls)? {
+            services.insert(document);
+        }
         let templates = self.templates(&settings, &urls);
         let processors = self
             .apps

@@ -155,6 +155,8 @@ pub struct ResolvedUrls {
     pub fallback: NotFound,
     pub reverser: Reverser,
     pub routes: Vec<RouteInfo>,
+    /// Where each app's API is mounted: `("catalog", "/api/catalog")`.
+    pub api_mounts: Vec<(&'static str, String)>,
 }
 
 /// A problem in the URL configuration, found when it is built.
@@ -242,7 +244,14 @@ impl UrlRegistry {
         let mut matcher = matchit::Router::<usize>::new();
         let mut routes: Vec<RouteInfo> = Vec::new();
         let mut patterns: HashMap<String, Pattern> = HashMap::new();
+        let mut api_mounts = Vec::new();
         for (prefix, urls) in self.mounts {
+            if urls.routes.iter().any(|r| r.api) {
+                api_mounts.push((
+                    urls.namespace,
+                    format!("/api{}", prefix.trim_end_matches('/')),
+                ));
+            }
             for def in urls.routes {
                 let base = if def.api {
                     format!("/api{}", prefix.trim_end_matches('/'))
@@ -301,7 +310,18 @@ impl UrlRegistry {
             fallback: NotFound(Arc::new(matcher)),
             reverser: Reverser(Arc::new(patterns)),
             routes,
+            api_mounts,
         })
+    }
+}
+
+impl ResolvedUrls {
+    /// Where the app `namespace` mounts its API (`/api` + its prefix), if it has one.
+    pub fn api_mount(&self, namespace: &str) -> Option<&str> {
+        self.api_mounts
+            .iter()
+            .find(|(ns, _)| *ns == namespace)
+            .map(|(_, mount)| mount.as_str())
     }
 }
 

@@ -152,7 +152,7 @@ fn cargo_toml(spec: &Spec) -> String {
     for app in referenced_apps(spec) {
         deps.push_str(&format!("{app}.workspace = true\n"));
     }
-    deps.push_str("axum.workspace = true\nhttp.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nsea-orm.workspace = true\ntime.workspace = true\nasync-trait.workspace = true\n");
+    deps.push_str("utoipa.workspace = true\naxum.workspace = true\nhttp.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nsea-orm.workspace = true\ntime.workspace = true\nasync-trait.workspace = true\n");
     fill(
         "[package]\nname = \"__app__\"\nversion = \"0.1.0\"\ndescription = \"The __app__ app.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n",
         spec,
@@ -269,15 +269,15 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
             (Kind::Text, true) => {
                 columns.push_str("    #[sea_orm(column_type = \"Text\", nullable)]\n")
             }
-            (Kind::Date, false) => columns.push_str("    #[serde(with = \"web::forms::date\")]\n"),
+            (Kind::Date, false) => columns.push_str("    #[serde(with = \"web::forms::date\")]\n    #[schema(value_type = String, format = Date)]\n"),
             (Kind::Date, true) => {
-                columns.push_str("    #[serde(with = \"web::forms::date::option\")]\n")
+                columns.push_str("    #[serde(with = \"web::forms::date::option\")]\n    #[schema(value_type = Option<String>, format = Date)]\n")
             }
             (Kind::DateTime, false) => {
-                columns.push_str("    #[serde(with = \"web::db::timestamp\")]\n")
+                columns.push_str("    #[serde(with = \"web::db::timestamp\")]\n    #[schema(value_type = String, format = DateTime)]\n")
             }
             (Kind::DateTime, true) => {
-                columns.push_str("    #[serde(with = \"web::db::timestamp::option\")]\n")
+                columns.push_str("    #[serde(with = \"web::db::timestamp::option\")]\n    #[schema(value_type = Option<String>, format = DateTime)]\n")
             }
             _ => {}
         }
@@ -376,7 +376,11 @@ fn forms_rs(spec: &Spec, m: &ModelSpec) -> String {
     let mut from_form = String::new();
     for f in &m.fields {
         let col = f.column();
-        input.push_str(&format!("    #[serde(default, deserialize_with = \"explicit\")]\n    pub {col}: Option<Option<{}>>,\n", input_type(f)));
+        input.push_str(&format!(
+            "    #[serde(default, deserialize_with = \"explicit\")]\n    #[schema({})]\n    pub {col}: Option<Option<{}>>,\n",
+            input_schema(f),
+            input_type(f)
+        ));
         let blank_is_null = matches!(f.kind, Kind::String | Kind::Text);
         if f.optional {
             let empty = if blank_is_null {
@@ -407,10 +411,37 @@ fn forms_rs(spec: &Spec, m: &ModelSpec) -> String {
             _ => format!("            {col}: number_value(&mut v, \"{col}\", form.get(\"{col}\"), {}),\n", !f.optional),
         });
     }
+    let required: Vec<String> = m
+        .fields
+        .iter()
+        .filter(|f| !f.optional && f.kind != Kind::Bool)
+        .map(|f| format!("\"{}\"", f.column()))
+        .collect();
     fill(FORMS_RS, spec)
+        .replace("__required__", &required.join(", "))
         .replace("__input__", &input)
         .replace("__checks__", &checks)
         .replace("__from_form__", &from_form)
+}
+
+/// The OpenAPI attributes of an input field, matching what `convert` accepts.
+fn input_schema(f: &Field) -> String {
+    let (ty, extra) = match f.kind {
+        Kind::String => ("String", ", max_length = 200"),
+        Kind::Text => ("String", ", max_length = 100000"),
+        Kind::Int => ("i32", ""),
+        Kind::BigInt => ("i64", ""),
+        Kind::Money => ("i64", ", minimum = 0"),
+        Kind::ForeignKey(_) => ("i64", ", minimum = 1"),
+        Kind::Bool => ("bool", ""),
+        Kind::Date => ("String", ", format = Date"),
+        Kind::DateTime => ("String", ", format = DateTime"),
+    };
+    if f.optional {
+        format!("value_type = Option<{ty}>{extra}")
+    } else {
+        format!("value_type = {ty}{extra}")
+    }
 }
 
 fn html_input(f: &Field) -> String {
@@ -874,6 +905,10 @@ impl App for __App__ {
     fn urls(&self) -> Urls {
         urls()
     }
+
+    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
+        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+    }
 }
 "#;
 
@@ -898,11 +933,25 @@ const PLAIN_FORMS: &str =
 
 const PLAIN_API: &str = r#"//! The `__app__` JSON API.
 
+use serde::Serialize;
 use web::Json;
 
+/// The API's OpenAPI paths, relative to its mount (`/api/__app__`): list each handler.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(index), tags((name = "__app__")))]
+pub struct ApiDoc;
+
+/// What `GET /api/__app__/` answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = __App__Index)]
+pub struct Index {
+    pub app: &'static str,
+}
+
 /// `GET /api/__app__/`: what this app is.
-pub async fn index() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "app": "__app__" }))
+#[utoipa::path(get, path = "/", tag = "__app__", responses((status = 200, description = "The app's name.", body = Index)))]
+pub async fn index() -> Json<Index> {
+    Json(Index { app: "__app__" })
 }
 "#;
 
@@ -935,6 +984,13 @@ async fn the_api_index_answers() {
     let res = app.client.get("/api/__app__/").send().await;
     res.assert_status(200);
     assert_eq!(res.json_value(), serde_json::json!({ "app": "__app__" }));
+}
+
+#[test]
+fn the_api_is_documented() {
+    let doc = web::App::openapi(&__app__::__App__).expect("an OpenAPI document");
+    let paths: Vec<&String> = doc.paths.paths.keys().collect();
+    assert_eq!(paths, ["/"]);
 }
 "#;
 
@@ -1031,14 +1087,17 @@ use serde::Serialize;
 use web::db::now;
 use web::{FieldErrors, Pagination};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
 #[sea_orm(table_name = "__models__")]
+#[schema(as = __Model__)]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
 __columns__    #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: TimeDateTimeWithTimeZone,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 
@@ -1128,15 +1187,29 @@ const FORMS_RS: &str = r#"//! __Model__ input and its validation, shared by the 
 use std::collections::HashMap;
 
 use serde::Deserialize;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use web::FieldErrors;
 use web::forms::{Validator, explicit};
 
 use crate::models::__model__::__Model__Changes;
 
 /// The body of `POST` (every required field) and `PATCH` (any subset).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = __Model__Change)]
 pub struct __Model__Input {
 __input__}
+
+/// The documented body of `POST`: [`__Model__Input`] with its required fields.
+pub struct __Model__Create;
+
+impl PartialSchema for __Model__Create {
+    fn schema() -> RefOr<Schema> {
+        web::openapi::with_required(__Model__Input::schema(), &[__required__])
+    }
+}
+
+impl ToSchema for __Model__Create {}
 
 impl __Model__Input {
     /// Validates every field; `creating` requires the non-optional ones.
@@ -1194,8 +1267,13 @@ use accounts::{RequireStaff, RequireUser};
 use http::StatusCode;
 use web::{Db, Error, Id, Json, PageOf, Pagination};
 
-use crate::forms::__Model__Input;
+use crate::forms::{__Model__Create, __Model__Input};
 use crate::models::__model__::{self, __Model__, __Model__Changes};
+
+/// The API's OpenAPI paths, relative to its mount (`/api/__app__`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, detail, create, update, delete), tags((name = "__app__")))]
+pub struct ApiDoc;
 
 fn not_found() -> Error {
     Error::not_found("No __model_title__ with that id.")
@@ -1207,17 +1285,26 @@ async fn check_references(db: &sea_orm::DatabaseConnection, changes: &__Model__C
 }
 
 /// `GET /api/__app__/__models__`: newest first, paginated.
+#[utoipa::path(get, path = "/__models__", tag = "__app__", params(Pagination), security(("bearer" = [])),
+    responses((status = 200, description = "A page of __models_title__, newest first.", body = PageOf<__Model__>)))]
 pub async fn list(Db(db): Db, RequireUser(_): RequireUser, page: Pagination) -> Result<Json<PageOf<__Model__>>, Error> {
     let (items, total) = __model__::list(&db, page).await?;
     Ok(Json(PageOf::new(items, page, total)))
 }
 
 /// `GET /api/__app__/__models__/{id}`
+#[utoipa::path(get, path = "/__models__/{id}", tag = "__app__", params(Id), security(("bearer" = [])),
+    responses((status = 200, description = "The __model_title__.", body = __Model__)))]
 pub async fn detail(Db(db): Db, RequireUser(_): RequireUser, Id(id): Id) -> Result<Json<__Model__>, Error> {
     __model__::find(&db, id).await?.map(Json).ok_or_else(not_found)
 }
 
 /// `POST /api/__app__/__models__` (staff) → 201.
+#[utoipa::path(post, path = "/__models__", tag = "__app__", request_body = __Model__Create, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new __model_title__.", body = __Model__),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+    ))]
 pub async fn create(Db(db): Db, RequireStaff(_): RequireStaff, Json(input): Json<__Model__Input>) -> Result<(StatusCode, Json<__Model__>), Error> {
     let changes = input.validate(true).map_err(Error::validation)?;
     check_references(&db, &changes).await?;
@@ -1226,6 +1313,11 @@ pub async fn create(Db(db): Db, RequireStaff(_): RequireStaff, Json(input): Json
 }
 
 /// `PATCH /api/__app__/__models__/{id}` (staff): a partial update.
+#[utoipa::path(patch, path = "/__models__/{id}", tag = "__app__", params(Id), request_body = __Model__Input, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed __model_title__.", body = __Model__),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+    ))]
 pub async fn update(Db(db): Db, RequireStaff(_): RequireStaff, Id(id): Id, Json(input): Json<__Model__Input>) -> Result<Json<__Model__>, Error> {
     let existing = __model__::find(&db, id).await?.ok_or_else(not_found)?;
     let changes = input.validate(false).map_err(Error::validation)?;
@@ -1234,6 +1326,11 @@ pub async fn update(Db(db): Db, RequireStaff(_): RequireStaff, Id(id): Id, Json(
 }
 
 /// `DELETE /api/__app__/__models__/{id}` (staff) → 204.
+#[utoipa::path(delete, path = "/__models__/{id}", tag = "__app__", params(Id), security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+    ))]
 pub async fn delete(Db(db): Db, RequireStaff(_): RequireStaff, Id(id): Id) -> Result<StatusCode, Error> {
     if __model__::delete(&db, id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(not_found()) }
 }
@@ -1453,6 +1550,17 @@ use crate::*;
 async fn valid_body(__app_param__: &TestApp) -> Value {
     json!({
 __valid_body__    })
+}
+
+#[test]
+fn the_api_is_documented() {
+    let doc = web::App::openapi(&__app__::__App__).expect("an OpenAPI document");
+    let paths: Vec<&String> = doc.paths.paths.keys().collect();
+    assert_eq!(paths, ["/__models__", "/__models__/{id}"]);
+    let schemas = &doc.components.as_ref().unwrap().schemas;
+    for name in ["__Model__", "__Model__Change", "__Model__Create"] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
 }
 
 #[tokio::test]

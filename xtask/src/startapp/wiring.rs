@@ -157,10 +157,11 @@ pub fn includes(source: &str) -> Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// The apps of `apps.rs` in order, as written (`accounts::Accounts`).
+/// The apps of `apps.rs` in order, as written: `accounts::Accounts`, or a struct literal
+/// such as `web::openapi::ApiDocs { title: "…", … }`.
 pub fn installed(source: &str) -> Result<Vec<String>> {
-    let re =
-        regex::Regex::new(r"Arc::new\(\s*([A-Za-z_][A-Za-z0-9_:]*)\s*\)").expect("valid regex");
+    let re = regex::Regex::new(r"Arc::new\(\s*([A-Za-z_][A-Za-z0-9_:]*(?:\s*\{[^}]*\})?)\s*\)")
+        .expect("valid regex");
     Ok(re.captures_iter(source).map(|c| c[1].to_string()).collect())
 }
 
@@ -291,6 +292,18 @@ mod tests {
     const APPS: &str = "use std::sync::Arc;\n\nuse web::App;\n\npub fn installed_apps() -> Vec<Arc<dyn App>> {\n    vec![\n        Arc::new(web::health::Health),\n        Arc::new(accounts::Accounts),\n    ]\n}\n";
     const URLS: &str = "use web::UrlRegistry;\n\npub fn urlpatterns() -> UrlRegistry {\n    UrlRegistry::new()\n        .include(\"\", web::health::urls())\n        .include(\"/accounts\", accounts::urls())\n}\n";
     const MIGRATION: &str = "pub mod accounts;\nmod columns;\npub mod sessions;\n\npub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {\n    match app {\n        \"sessions\" => Some(sessions::migrations()),\n        _ => None,\n    }\n}\n";
+
+    #[test]
+    fn installed_apps_are_read_with_their_struct_literals() {
+        let source = APPS.replace(
+            "        Arc::new(accounts::Accounts),\n",
+            "        Arc::new(accounts::Accounts),\n        Arc::new(web::openapi::ApiDocs {\n            title: \"Store\",\n            version: env!(\"CARGO_PKG_VERSION\"),\n        }),\n",
+        );
+        let apps = installed(&source).unwrap();
+        assert_eq!(apps.len(), 3);
+        assert!(apps[2].starts_with("web::openapi::ApiDocs {"), "{apps:?}");
+        assert!(apps[2].ends_with('}'), "{apps:?}");
+    }
 
     #[test]
     fn installed_apps_gets_a_line() {

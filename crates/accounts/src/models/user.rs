@@ -55,13 +55,16 @@ impl Related<super::token::Entity> for Entity {
 impl ActiveModelBehavior for ActiveModel {}
 
 /// The user as the API shows it: never a password or hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserJson {
     pub id: i64,
+    #[schema(format = Email)]
     pub email: String,
     pub name: String,
     pub is_staff: bool,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub date_joined: OffsetDateTime,
 }
 

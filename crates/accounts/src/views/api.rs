@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use serde::Serialize;
 use time::OffsetDateTime;
+use web::error::ErrorBody;
 use web::{ClientIp, Db, Dep, Error, FieldErrors, Json};
 
 use crate::auth::Auth;
@@ -11,7 +12,26 @@ use crate::forms::{self, ApiPasswordChange, LoginForm, RegisterForm};
 use crate::models::token;
 use crate::models::user::{self, NewUser, UserJson};
 
+/// The accounts API's OpenAPI paths, relative to its mount (`/api/accounts`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(register, token, me, logout, change_password),
+    tags((name = "accounts", description = "Registration and bearer tokens."))
+)]
+pub struct ApiDoc;
+
 /// `POST /api/accounts/register` → 201 user.
+#[utoipa::path(
+    post,
+    path = "/register",
+    tag = "accounts",
+    summary = "Register",
+    request_body = RegisterForm,
+    responses(
+        (status = 201, description = "The new user.", body = UserJson),
+        (status = 409, description = "The email is in use (`email_taken`).", body = ErrorBody),
+    )
+)]
 pub async fn register(
     Db(db): Db,
     Dep(auth): Dep<Auth>,
@@ -36,15 +56,32 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(UserJson::from(&created))))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Token)]
 pub struct TokenJson {
+    /// Send as `Authorization: Bearer <token>`.
     pub token: String,
+    #[schema(example = "Bearer")]
     pub token_type: &'static str,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
 }
 
 /// `POST /api/accounts/token` → a bearer token. Wrong email and wrong password fail alike.
+#[utoipa::path(
+    post,
+    path = "/token",
+    tag = "accounts",
+    summary = "Get a bearer token",
+    request_body = LoginForm,
+    responses(
+        (status = 200, description = "A new token.", body = TokenJson),
+        (status = 401, description = "Wrong email or password, alike (`invalid_credentials`).", body = ErrorBody),
+        (status = 429, description = "Too many failures for this email (`throttled`).", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 pub async fn token(
     Db(db): Db,
     Dep(auth): Dep<Auth>,
@@ -64,11 +101,27 @@ pub async fn token(
 }
 
 /// `GET /api/accounts/me`.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    summary = "The token's user",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The user.", body = UserJson))
+)]
 pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
     Json(UserJson::from(&user))
 }
 
 /// `POST /api/accounts/logout` → 204; the token stops working.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "accounts",
+    summary = "Revoke the token",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Revoked; the token now gets 401."))
+)]
 pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error> {
     token::revoke(&db, token.token_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -76,6 +129,16 @@ pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error>
 
 /// `POST /api/accounts/password` with `{old_password, new_password}` → 204. Every token of
 /// the user (this one included) and every session ends; sign in again with the new password.
+#[utoipa::path(
+    post,
+    path = "/password",
+    tag = "accounts",
+    summary = "Change the password",
+    description = "Ends every token (this one included) and session of the user.",
+    request_body = ApiPasswordChange,
+    security(("bearer" = [])),
+    responses((status = 204, description = "Changed; sign in again."))
+)]
 pub async fn change_password(
     Db(db): Db,
     Dep(auth): Dep<Auth>,

@@ -404,3 +404,29 @@ async fn passwords_are_stored_as_argon2id() {
         "Debug never shows the hash"
     );
 }
+
+/// Found by schema fuzzing: an email holding a null character made PostgreSQL fail the
+/// login query (500). Now it is a 422 naming the field on every database, and the HTML
+/// login form refuses it too.
+#[tokio::test]
+async fn null_characters_in_credentials_are_422() {
+    let app = app().await;
+    create_user(&app, "n@example.com", false).await;
+    let res = app
+        .client
+        .post("/api/accounts/token")
+        .json(&json!({"email": "n@example.com\u{0}", "password": PASSWORD}))
+        .send()
+        .await;
+    res.assert_status(422);
+    assert!(res.json_value()["error"]["fields"]["email"].is_array());
+    let res = app
+        .client
+        .submit_form(
+            "/accounts/login/",
+            "/accounts/login/",
+            &[("email", "n@example.com\u{0}"), ("password", PASSWORD)],
+        )
+        .await;
+    res.assert_status(422);
+}

@@ -15,8 +15,9 @@ use web::db::{
 use super::counts;
 use web::{Error, Pagination};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
 #[sea_orm(table_name = "products")]
+#[schema(as = Product)]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
@@ -32,8 +33,10 @@ pub struct Model {
     pub stock: i32,
     pub is_active: bool,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: TimeDateTimeWithTimeZone,
     #[serde(with = "web::db::timestamp")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

@@ -4,22 +4,27 @@ use accounts::{CurrentUser, RequireStaff};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::IntoParams;
 use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
 
-use crate::forms::ProductInput;
+use crate::forms::{ProductCreate, ProductInput};
 use crate::models::product::{self, ListFilter, Product};
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    pub q: Option<String>,
-    pub include_inactive: Option<String>,
-}
+/// The catalog API's OpenAPI paths, relative to its mount (`/api/catalog`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, detail, create, update, delete),
+    tags((name = "catalog", description = "Products: public reads, staff writes."))
+)]
+pub struct ApiDoc;
 
-fn truthy(value: Option<&str>) -> bool {
-    matches!(
-        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
-        Some("true" | "1" | "yes" | "on")
-    )
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Matches name or sku, case-insensitively (`%` and `_` literally).
+    pub q: Option<String>,
+    /// Staff only (ignored for everyone else): include inactive products.
+    pub include_inactive: Option<bool>,
 }
 
 fn not_found() -> Error {
@@ -28,6 +33,15 @@ fn not_found() -> Error {
 
 /// `GET /api/catalog/products`: active products, newest first; `?q=` searches name and
 /// sku; staff may add `?include_inactive=true`. Served from the cache while no data changed.
+#[utoipa::path(
+    get,
+    path = "/products",
+    tag = "catalog",
+    summary = "List products",
+    params(Pagination, ListQuery),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of products, newest first.", body = PageOf<Product>))
+)]
 pub async fn list(
     cache: Cache,
     Db(db): Db,
@@ -38,7 +52,7 @@ pub async fn list(
     let is_staff = user.is_some_and(|u| u.is_staff);
     let filter = ListFilter {
         search: query.q,
-        include_inactive: is_staff && truthy(query.include_inactive.as_deref()),
+        include_inactive: is_staff && query.include_inactive == Some(true),
     };
     let key = format!(
         "catalog:list:{}:{}:{}:{}",
@@ -56,6 +70,15 @@ pub async fn list(
 }
 
 /// `GET /api/catalog/products/{id}`: inactive products exist only for staff.
+#[utoipa::path(
+    get,
+    path = "/products/{id}",
+    tag = "catalog",
+    summary = "Get a product",
+    params(Id),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The product (inactive ones for staff only).", body = Product))
+)]
 pub async fn detail(
     cache: Cache,
     Db(db): Db,
@@ -74,6 +97,19 @@ pub async fn detail(
 }
 
 /// `POST /api/catalog/products` (staff) → 201.
+#[utoipa::path(
+    post,
+    path = "/products",
+    tag = "catalog",
+    summary = "Create a product (staff)",
+    request_body = ProductCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; the slug comes from the name.", body = Product),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+        (status = 409, description = "The sku is in use (`sku_taken`).", body = web::error::ErrorBody),
+    )
+)]
 pub async fn create(
     Db(db): Db,
     RequireStaff(_): RequireStaff,
@@ -85,6 +121,20 @@ pub async fn create(
 }
 
 /// `PATCH /api/catalog/products/{id}` (staff): a partial update.
+#[utoipa::path(
+    patch,
+    path = "/products/{id}",
+    tag = "catalog",
+    summary = "Change a product (staff)",
+    params(Id),
+    request_body = ProductInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed product.", body = Product),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+        (status = 409, description = "The new sku is in use (`sku_taken`).", body = web::error::ErrorBody),
+    )
+)]
 pub async fn update(
     Db(db): Db,
     RequireStaff(_): RequireStaff,
@@ -98,6 +148,19 @@ pub async fn update(
 
 /// `DELETE /api/catalog/products/{id}` (staff) → 204; a product in an order is
 /// deactivated instead of removed.
+#[utoipa::path(
+    delete,
+    path = "/products/{id}",
+    tag = "catalog",
+    summary = "Delete a product (staff)",
+    description = "A product that appears in an order is deactivated instead, so order history stays intact.",
+    params(Id),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted (or deactivated)."),
+        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+    )
+)]
 pub async fn delete(
     Db(db): Db,
     RequireStaff(_): RequireStaff,

@@ -5,7 +5,9 @@ use sea_orm::sea_query::Expr;
 use serde::Serialize;
 
 /// `pending` → `paid` → `refunded`; `pending` → `cancelled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, utoipa::ToSchema,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
 pub enum OrderStatus {

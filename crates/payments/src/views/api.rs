@@ -7,16 +7,39 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::{OrderInput, PayInput, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
-use crate::orders::{self, OrderJson, PayResponse};
+use crate::orders::{self, OrderJson, PaidJson, PayResponse};
 use crate::settings::PaymentsSettings;
 use crate::webhooks::{self, EventInput, WebhookOutcome};
 
+/// The payments API's OpenAPI paths, relative to its mount (`/api`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, create, detail, cancel, pay, refund, webhook),
+    tags((name = "payments", description = "Orders, payments and the provider's webhook."))
+)]
+pub struct ApiDoc;
+
 /// `POST /api/orders` → 201 pending order, stock reserved.
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "payments",
+    summary = "Place an order",
+    description = "Stock is reserved in the same transaction: if any line can't be met, nothing is reserved. Unknown or inactive products, and lines in different currencies, are 422.",
+    request_body = OrderInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The pending order.", body = OrderJson),
+        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product).", body = ErrorBody),
+    )
+)]
 pub async fn create(
     Db(db): Db,
     RequireUser(user): RequireUser,
@@ -29,12 +52,23 @@ pub async fn create(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    pub all: Option<String>,
+    /// Staff only (ignored for everyone else): everyone's orders.
+    pub all: Option<bool>,
 }
 
 /// `GET /api/orders`: the caller's orders, newest first (staff: `?all=true` for everyone's).
+#[utoipa::path(
+    get,
+    path = "/orders",
+    tag = "payments",
+    summary = "List your orders",
+    params(Pagination, ListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of orders, newest first.", body = PageOf<OrderJson>))
+)]
 pub async fn list(
     cache: Cache,
     Db(db): Db,
@@ -42,8 +76,7 @@ pub async fn list(
     page: Pagination,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
-    let all =
-        user.is_staff && matches!(q.all.as_deref().map(str::trim), Some("true" | "1" | "yes"));
+    let all = user.is_staff && q.all == Some(true);
     let key = format!("orders:{}:{all}:{}:{}", user.id, page.page, page.per_page);
     cache
         .json(key, || async {
@@ -54,6 +87,15 @@ pub async fn list(
 }
 
 /// `GET /api/orders/{id}`: own order (staff: any), else 404.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "payments",
+    summary = "Get an order",
+    params(Id),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The order (another user's is 404).", body = OrderJson))
+)]
 pub async fn detail(
     cache: Cache,
     Db(db): Db,
@@ -68,6 +110,18 @@ pub async fn detail(
 }
 
 /// `POST /api/orders/{id}/cancel`: only a pending order; its stock comes back.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/cancel",
+    tag = "payments",
+    summary = "Cancel a pending order",
+    params(Id),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cancelled order; its stock is released.", body = OrderJson),
+        (status = 409, description = "The order is not pending (`invalid_state`).", body = ErrorBody),
+    )
+)]
 pub async fn cancel(
     Db(db): Db,
     RequireUser(user): RequireUser,
@@ -77,6 +131,19 @@ pub async fn cancel(
 }
 
 /// `POST /api/orders/{id}/refund` (staff): only a paid order; its stock comes back.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/refund",
+    tag = "payments",
+    summary = "Refund a paid order (staff)",
+    params(Id),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The refunded order; its stock is restored.", body = OrderJson),
+        (status = 403, description = "Not staff (`forbidden`).", body = ErrorBody),
+        (status = 409, description = "The order is not paid (`invalid_state`).", body = ErrorBody),
+    )
+)]
 pub async fn refund(
     Db(db): Db,
     Dep(gateway): Dep<Gateway>,
@@ -103,6 +170,25 @@ fn pay_response(answer: PayResponse) -> Response {
 
 /// `POST /api/orders/{id}/pay` with `Idempotency-Key`: 200 paid, 402 declined; the same
 /// key gets the same answer again without a second charge.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/pay",
+    tag = "payments",
+    summary = "Pay a pending order",
+    description = "The same Idempotency-Key again on the same order answers as the first completed attempt (200 or 402) without a second charge; a key used for another order is 422 `idempotency_key_reused`.",
+    params(
+        Id,
+        ("Idempotency-Key" = String, Header, description = "Chosen by the client, unique per payment attempt.", min_length = 1, max_length = 255),
+    ),
+    request_body = PayInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Paid.", body = PaidJson),
+        (status = 402, description = "The card was declined (`card_declined`); the order stays pending.", body = ErrorBody),
+        (status = 409, description = "The order is not pending (`invalid_state`).", body = ErrorBody),
+        (status = 503, description = "The payment provider or the database is unavailable; nothing was charged (`service_unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn pay(
     Db(db): Db,
     Dep(gateway): Dep<Gateway>,
@@ -124,6 +210,21 @@ pub async fn pay(
 }
 
 /// `POST /api/payments/webhook`: the signature is checked before anything is parsed.
+#[utoipa::path(
+    post,
+    path = "/payments/webhook",
+    tag = "payments",
+    summary = "Provider events",
+    description = "Signed with `payments.webhook_secret`. An event that can't apply (unknown order, wrong state, amount mismatch) is 200 `ignored_…` and changes nothing.",
+    params(
+        ("Payment-Signature" = String, Header, description = "`t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`; at most 300 s old."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 200, description = "Processed, ignored or a duplicate.", body = WebhookOutcome),
+        (status = 400, description = "The signature is missing, wrong or stale (`invalid_signature`), or the body is not JSON (`invalid_json`).", body = ErrorBody),
+    )
+)]
 pub async fn webhook(
     Db(db): Db,
     Dep(settings): Dep<Arc<PaymentsSettings>>,

@@ -211,6 +211,14 @@ async fn users_see_their_own_orders_and_staff_see_all() {
         .await
         .json_value();
     assert_eq!(all["total"], 4);
+    let bad_flag = app
+        .client
+        .get("/api/orders?all=1")
+        .bearer(&s.staff)
+        .send()
+        .await;
+    bad_flag.assert_status(422);
+    assert!(bad_flag.json_value()["error"]["fields"]["all"].is_array());
     let paged = app
         .client
         .get("/api/orders?per_page=2&page=2")

@@ -34,7 +34,7 @@ fn project_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the project binary runs")
 }
 
-fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn project(args: &[&str], env: &[(&str, &str)]) -> Output {
     project_in(&workspace(), args, env)
 }
 

@@ -2,5 +2,6 @@
 
 mod cache;
 mod cli;
+mod openapi;
 mod processes;
 mod store;

@@ -1,0 +1,344 @@
+//! The JSON API's OpenAPI document, generated from the handlers, and the `api_docs` app
+//! that serves it with Swagger UI.
+//!
+//! An app annotates each API handler with `#[utoipa::path]`, its path written relative to
+//! where the app's API is mounted (as in its `urls.rs`), gathers them in a
+//! `#[derive(utoipa::OpenApi)]` and returns that from [`App::openapi`]. The project nests
+//! every app's paths under the app's API mount, so an app never knows its prefix, and adds
+//! what the framework itself answers, in the contract's error shape ([`ErrorBody`]):
+//!
+//! - any URL: 400 `bad_request` when malformed (a null character);
+//! - a JSON request body: 400 `invalid_json`, 413, 415, 422 `validation_error`;
+//! - query parameters or a required header: 422 `validation_error`;
+//! - a path parameter: 404 `not_found`;
+//! - bearer security: 401 `unauthenticated`;
+//! - every operation: 503 `service_unavailable`.
+//!
+//! Install [`ApiDocs`] and `include("", web::openapi::urls())`: the document is served at
+//! `GET /api/openapi.json` and browsed at `/api/docs/`; `project openapi` prints it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::Path as AxumPath;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::header;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
+    ResponseBuilder,
+};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::app::App;
+use crate::error::ErrorBody;
+use crate::extract::{Id, JSON_CONTENT_TYPE, Pagination};
+use crate::settings::{Settings, SettingsError};
+use crate::state::{Dep, Services};
+use crate::urls::{ResolvedUrls, Urls, get};
+
+/// The name of the bearer-token security scheme: `security(("bearer" = []))` in `#[utoipa::path]`.
+pub const BEARER: &str = "bearer";
+
+/// The docs app: install it with the API's title and version.
+pub struct ApiDocs {
+    pub title: &'static str,
+    pub version: &'static str,
+    pub description: &'static str,
+}
+
+/// What the docs app registers, read by [`crate::Project::state`] to build the document.
+#[derive(Clone)]
+pub struct ApiInfo {
+    pub title: &'static str,
+    pub version: &'static str,
+    pub description: &'static str,
+}
+
+/// The document, built once at startup.
+#[derive(Clone)]
+pub struct ApiDocument {
+    pub json: Arc<str>,
+    swagger: Arc<utoipa_swagger_ui::Config<'static>>,
+}
+
+#[async_trait]
+impl App for ApiDocs {
+    fn label(&self) -> &'static str {
+        "api_docs"
+    }
+    fn urls(&self) -> Urls {
+        urls()
+    }
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+    fn openapi(&self) -> Option<OpenApi> {
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths(openapi_json))]
+        struct Doc;
+        Some(<Doc as utoipa::OpenApi>::openapi())
+    }
+    fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        services.insert(ApiInfo {
+            title: self.title,
+            version: self.version,
+            description: self.description,
+        });
+        Ok(())
+    }
+}
+
+/// `api_docs:openapi` (`/api/openapi.json`) and `api_docs:docs` (`/api/docs/`).
+pub fn urls() -> Urls {
+    Urls::new("api_docs")
+        .api("/openapi.json", "openapi", get(openapi_json))
+        .api("/docs", "docs_redirect", get(docs_redirect))
+        .api("/docs/", "docs", get(docs_index))
+        .api("/docs/{*file}", "docs_file", get(docs_file))
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "api_docs",
+    operation_id = "openapi",
+    responses((status = 200, description = "The API's OpenAPI 3.1 document.", body = Object))
+)]
+async fn openapi_json(Dep(doc): Dep<ApiDocument>) -> Response {
+    (
+        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
+        doc.json.to_string(),
+    )
+        .into_response()
+}
+
+// Swagger UI loads its files relative to the page, so the page lives at `/api/docs/`.
+async fn docs_redirect() -> Redirect {
+    Redirect::permanent("/api/docs/")
+}
+
+async fn docs_index(Dep(doc): Dep<ApiDocument>) -> Response {
+    swagger_file(&doc, "index.html")
+}
+
+async fn docs_file(Dep(doc): Dep<ApiDocument>, AxumPath(file): AxumPath<String>) -> Response {
+    swagger_file(&doc, &file)
+}
+
+fn swagger_file(doc: &ApiDocument, file: &str) -> Response {
+    match utoipa_swagger_ui::serve(file, doc.swagger.clone()) {
+        Ok(Some(file)) => (
+            [(header::CONTENT_TYPE, file.content_type)],
+            file.bytes.into_owned(),
+        )
+            .into_response(),
+        Ok(None) => crate::Error::not_found("Not found.").into_response(),
+        Err(err) => crate::Error::internal(format!("swagger ui: {err}")).into_response(),
+    }
+}
+
+impl ApiDocument {
+    /// Serializes `doc` and points Swagger UI at `json_url`.
+    pub fn new(doc: &OpenApi, json_url: &str) -> anyhow::Result<Self> {
+        Ok(ApiDocument {
+            json: doc.to_pretty_json()?.into(),
+            swagger: Arc::new(utoipa_swagger_ui::Config::from(json_url.to_owned())),
+        })
+    }
+}
+
+/// The project's document: every installed app's paths nested under its API mount, the
+/// framework's error responses, the bearer scheme and the error schema.
+pub fn document(info: &ApiInfo, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> OpenApi {
+    let mut doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title(info.title)
+                .version(info.version)
+                .description(Some(info.description))
+                .license(Some(LicenseBuilder::new().name("MIT").build())),
+        )
+        .build();
+    for app in apps {
+        if let Some(api) = app.openapi() {
+            let mount = urls.api_mount(app.label()).unwrap_or("/api");
+            doc = doc.nest(mount, api);
+        }
+    }
+    let components = doc.components.get_or_insert_with(Default::default);
+    let mut error_schemas = vec![(
+        <ErrorBody as ToSchema>::name().into_owned(),
+        ErrorBody::schema(),
+    )];
+    <ErrorBody as ToSchema>::schemas(&mut error_schemas);
+    components.schemas.extend(error_schemas);
+    components.security_schemes.insert(
+        BEARER.to_owned(),
+        RefOr::T(SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A token from `POST /api/accounts/token`, sent as `Authorization: Bearer <token>`.",
+                ))
+                .build(),
+        )),
+    );
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            add_framework_responses(operation);
+        }
+    }
+    doc
+}
+
+/// The errors the framework's extractors and stack answer for an operation of this shape.
+fn add_framework_responses(operation: &mut Operation) {
+    let params: Vec<&Parameter> = operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) => Some(p),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let has = |place: ParameterIn| params.iter().any(|p| p.parameter_in == place);
+    let required_header = params
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Header && p.required == Required::True);
+    let mut errors: Vec<(u16, &str)> = Vec::new();
+    // Any URL can be malformed (a null character, refused before routing).
+    if operation.request_body.is_some() {
+        errors.extend([
+            (
+                400,
+                "The body is not valid JSON (`invalid_json`), or the URL is malformed (`bad_request`).",
+            ),
+            (413, "The body is over the size limit (`payload_too_large`)."),
+            (415, "The body is not `application/json` (`unsupported_media_type`)."),
+        ]);
+    } else {
+        errors.push((400, "The URL is malformed (`bad_request`)."));
+    }
+    if operation.request_body.is_some() || has(ParameterIn::Query) || required_header {
+        errors.push((
+            422,
+            "A field or parameter failed validation (`validation_error`, with `fields`).",
+        ));
+    }
+    if has(ParameterIn::Path) {
+        errors.push((404, "No such object, or not yours (`not_found`)."));
+    }
+    let authenticated = operation
+        .security
+        .iter()
+        .flatten()
+        .any(|r| r != &Default::default());
+    if authenticated {
+        errors.push((
+            401,
+            "The bearer token is missing, invalid or expired (`unauthenticated`).",
+        ));
+    }
+    errors.push((
+        503,
+        "The database is unreachable (`service_unavailable`); try again.",
+    ));
+    for (status, description) in errors {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| error_response(description));
+    }
+}
+
+/// A response with the contract's error body.
+pub fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(minimum))
+        .maximum(maximum)
+}
+
+/// `?page=` and `?per_page=`, as [`Pagination::from_query`] checks them.
+impl IntoParams for Pagination {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("page")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("The page, from 1 (a page past the end is empty)."))
+                .schema(Some(
+                    integer(1, Some(Pagination::MAX_PAGE as i64)).default(Some(1.into())),
+                ))
+                .build(),
+            ParameterBuilder::new()
+                .name("per_page")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("Items per page."))
+                .schema(Some(
+                    integer(1, Some(Pagination::MAX_PER_PAGE as i64))
+                        .default(Some(Pagination::DEFAULT_PER_PAGE.into())),
+                ))
+                .build(),
+        ]
+    }
+}
+
+/// `{id}`, as [`Id`] parses it: a positive integer (anything else is 404).
+impl IntoParams for Id {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The object's id."))
+                .schema(Some(integer(1, None)))
+                .build(),
+        ]
+    }
+}
+
+/// `schema` (an object) with `fields` required: the create variant of a partial-update body.
+pub fn with_required(
+    mut schema: RefOr<utoipa::openapi::Schema>,
+    fields: &[&str],
+) -> RefOr<utoipa::openapi::Schema> {
+    if let RefOr::T(utoipa::openapi::Schema::Object(object)) = &mut schema {
+        object.required = fields.iter().map(|f| (*f).to_owned()).collect();
+    }
+    schema
+}
