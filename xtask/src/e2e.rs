@@ -81,32 +81,8 @@ pub fn run_e2e(args: Args) -> Result<()> {
         .with_context(|| format!("copying {} (build it first?)", binary.display()))?;
     let port = free_port()?;
     let env = server_env(work.path(), port);
-    let manage = |args: &[&str]| -> Result<String> {
-        run(
-            Command::new(&project)
-                .args(args)
-                .current_dir(work.path())
-                .env_clear()
-                .envs(env.iter().map(|(k, v)| (k, v))),
-            &format!("project {}", args.join(" ")),
-        )
-    };
-    manage(&["migrate"])?;
-    manage(&["seed", "--users"])?;
-
     let mut procs = Processes::default();
-    let log_path = work.path().join("server.log");
-    procs.spawn(
-        "project serve",
-        Command::new(&project)
-            .arg("serve")
-            .current_dir(work.path())
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_path)?),
-    )?;
-    wait_healthy(port, "project serve", Duration::from_secs(30))?;
+    let log_path = start_seeded_server(&project, work.path(), &env, port, &mut procs)?;
     let (status, _) = http_get(port, "/static/css/site.css", None)?;
     ensure!(status == 200, "the embedded stylesheet answered {status}");
 
@@ -169,6 +145,38 @@ pub(crate) fn build_release(root: &Path) -> Result<PathBuf> {
         .context("running cargo build")?;
     ensure!(status.success(), "cargo build --release failed");
     Ok(target_dir(root).join("release/project"))
+}
+
+/// Migrates a fresh store in `dir` configured by `env` alone, seeds the demo catalog and
+/// the two local users, and starts `project serve` there; returns its log's path.
+pub(crate) fn start_seeded_server(
+    binary: &Path,
+    dir: &Path,
+    env: &[(String, String)],
+    port: u16,
+    procs: &mut Processes,
+) -> Result<PathBuf> {
+    let command = |args: &[&str]| {
+        let mut command = Command::new(binary);
+        command
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        command
+    };
+    for args in [&["migrate"][..], &["seed", "--users"]] {
+        run(&mut command(args), &format!("project {}", args.join(" ")))?;
+    }
+    let log_path = dir.join("server.log");
+    procs.spawn(
+        "project serve",
+        command(&["serve"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path)?),
+    )?;
+    wait_healthy(port, "project serve", Duration::from_secs(30))?;
+    Ok(log_path)
 }
 
 /// The environment of a production-profile server on a fresh SQLite file in `dir`.

@@ -17,13 +17,12 @@
 //! token. The server's log must have no error line at the end.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::e2e::{server_env, target_dir};
-use crate::processes::{Processes, free_port, http_post_json, run, tempfile_dir, wait_healthy};
+use crate::e2e::{server_env, start_seeded_server, target_dir};
+use crate::processes::{Processes, free_port, http_post_json, run, tempfile_dir};
 
 /// The schemathesis release the task installs (pinned: its checks change between releases).
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
@@ -133,32 +132,8 @@ pub fn run_fuzz(args: Args) -> Result<()> {
         env.retain(|(key, _)| key != "APP__DATABASE__URL");
         env.push(("APP__DATABASE__URL".into(), database));
     }
-    let manage = |args: &[&str]| -> Result<String> {
-        run(
-            Command::new(&binary)
-                .args(args)
-                .current_dir(work.path())
-                .env_clear()
-                .envs(env.iter().map(|(k, v)| (k, v))),
-            &format!("project {}", args.join(" ")),
-        )
-    };
-    manage(&["migrate"])?;
-    manage(&["seed", "--users"])?;
-
     let mut procs = Processes::default();
-    let log_path = work.path().join("server.log");
-    procs.spawn(
-        "project serve",
-        Command::new(&binary)
-            .arg("serve")
-            .current_dir(work.path())
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_path)?),
-    )?;
-    wait_healthy(port, "project serve", Duration::from_secs(30))?;
+    let log_path = start_seeded_server(&binary, work.path(), &env, port, &mut procs)?;
     let schema_url = format!("http://127.0.0.1:{port}/api/openapi.json");
     println!("server on http://127.0.0.1:{port}; schema {schema_url}");
 

@@ -37,21 +37,15 @@ use crate::error::ErrorBody;
 use crate::extract::{Id, JSON_CONTENT_TYPE, Pagination};
 use crate::settings::{Settings, SettingsError};
 use crate::state::{Dep, Services};
-use crate::urls::{ResolvedUrls, Urls, get};
+use crate::urls::{ResolvedUrls, Reverser, Urls, get};
 
 /// The name of the bearer-token security scheme: `security(("bearer" = []))` in `#[utoipa::path]`.
 pub const BEARER: &str = "bearer";
 
-/// The docs app: install it with the API's title and version.
+/// The docs app: install it with the API's title and version. It registers itself as a
+/// service, which [`crate::Project::state`] finds to build the document.
+#[derive(Clone, Copy, Debug)]
 pub struct ApiDocs {
-    pub title: &'static str,
-    pub version: &'static str,
-    pub description: &'static str,
-}
-
-/// What the docs app registers, read by [`crate::Project::state`] to build the document.
-#[derive(Clone)]
-pub struct ApiInfo {
     pub title: &'static str,
     pub version: &'static str,
     pub description: &'static str,
@@ -85,11 +79,7 @@ impl App for ApiDocs {
         Some(<Doc as utoipa::OpenApi>::openapi())
     }
     fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
-        services.insert(ApiInfo {
-            title: self.title,
-            version: self.version,
-            description: self.description,
-        });
+        services.insert(*self);
         Ok(())
     }
 }
@@ -119,9 +109,11 @@ async fn openapi_json(Dep(doc): Dep<ApiDocument>) -> Response {
         .into_response()
 }
 
-// Swagger UI loads its files relative to the page, so the page lives at `/api/docs/`.
-async fn docs_redirect() -> Redirect {
-    Redirect::permanent("/api/docs/")
+// Swagger UI loads its files relative to the page, so the page ends with a slash.
+async fn docs_redirect(reverser: Reverser) -> Result<Redirect, crate::Error> {
+    Ok(Redirect::permanent(
+        &reverser.reverse("api_docs:docs", &[])?,
+    ))
 }
 
 async fn docs_index(Dep(doc): Dep<ApiDocument>) -> Response {
@@ -156,7 +148,7 @@ impl ApiDocument {
 
 /// The project's document: every installed app's paths nested under its API mount, the
 /// framework's error responses, the bearer scheme and the error schema.
-pub fn document(info: &ApiInfo, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> OpenApi {
+pub fn document(info: &ApiDocs, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> OpenApi {
     let mut doc = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()

@@ -234,7 +234,7 @@ impl Project {
         let services = self.configure(settings)?;
         let urls = self.resolve_urls()?;
         Ok(services
-            .get::<crate::openapi::ApiInfo>()
+            .get::<crate::openapi::ApiDocs>()
             .map(|info| crate::openapi::document(info, &self.apps, &urls)))
     }
 
@@ -243,7 +243,7 @@ impl Project {
         services: &Services,
         urls: &ResolvedUrls,
     ) -> anyhow::Result<Option<crate::openapi::ApiDocument>> {
-        let Some(info) = services.get::<crate::openapi::ApiInfo>() else {
+        let Some(info) = services.get::<crate::openapi::ApiDocs>() else {
             return Ok(None);
         };
         let doc = crate::openapi::document(info, &self.apps, urls);

@@ -411,17 +411,21 @@ fn forms_rs(spec: &Spec, m: &ModelSpec) -> String {
             _ => format!("            {col}: number_value(&mut v, \"{col}\", form.get(\"{col}\"), {}),\n", !f.optional),
         });
     }
-    let required: Vec<String> = m
-        .fields
-        .iter()
-        .filter(|f| !f.optional && f.kind != Kind::Bool)
-        .map(|f| format!("\"{}\"", f.column()))
-        .collect();
+    let required = required_fields(m);
     fill(FORMS_RS, spec)
         .replace("__required__", &required.join(", "))
         .replace("__input__", &input)
         .replace("__checks__", &checks)
         .replace("__from_form__", &from_form)
+}
+
+/// The fields a new row must be given, quoted: `"name", "age"` (a `bool` defaults to false).
+fn required_fields(m: &ModelSpec) -> Vec<String> {
+    m.fields
+        .iter()
+        .filter(|f| !f.optional && f.kind != Kind::Bool)
+        .map(|f| format!("\"{}\"", f.column()))
+        .collect()
 }
 
 /// The OpenAPI attributes of an input field, matching what `convert` accepts.
@@ -712,12 +716,7 @@ fn api_tests(spec: &Spec, m: &ModelSpec) -> String {
             ));
         }
     }
-    let required: Vec<String> = m
-        .fields
-        .iter()
-        .filter(|f| !f.optional && f.kind != Kind::Bool)
-        .map(|f| format!("\"{}\"", f.column()))
-        .collect();
+    let required = required_fields(m);
     let p = probe(m);
     let (_, changed, invalid, ..) = samples(p);
     let uses_app = m
