@@ -5,8 +5,8 @@
 //! production profile on a fresh SQLite file. Headless Chromium, driven over WebDriver by
 //! chromedriver, then registers, logs out and in, browses and searches the catalog, buys a
 //! product, pays with the test card, sees the order paid and logs out; then a staff member
-//! changes that product's price on the admin site and the shop shows it. A screenshot is
-//! saved of every step.
+//! changes that product's price on the admin site and the shop shows it; last, Swagger UI
+//! shows the API's operations. A screenshot is saved of every step.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -116,6 +116,9 @@ pub fn run_e2e(args: Args) -> Result<()> {
         if result.is_ok() {
             result = session.edit_price_in_admin().await;
         }
+        if result.is_ok() {
+            result = session.api_docs().await;
+        }
         if result.is_err() {
             let _ = session.screenshot("failure").await;
         }
@@ -134,7 +137,6 @@ pub fn run_e2e(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Production settings, from the environment only: a fresh SQLite file, plain HTTP.
 /// Builds the release binary of the workspace at `root`; returns its path.
 pub(crate) fn build_release(root: &Path) -> Result<PathBuf> {
     println!("building the release binary (cargo build --release -p project)");
@@ -179,7 +181,7 @@ pub(crate) fn start_seeded_server(
     Ok(log_path)
 }
 
-/// The environment of a production-profile server on a fresh SQLite file in `dir`.
+/// Production settings, from the environment only: a fresh SQLite file in `dir`, plain HTTP.
 pub(crate) fn server_env(dir: &Path, port: u16) -> Vec<(String, String)> {
     let database = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite3").display());
     [
@@ -384,6 +386,17 @@ impl Session {
         self.wait_text("main", "$23.45").await?;
         self.screenshot("public-price-changed").await?;
         self.log_out().await
+    }
+
+    /// Swagger UI, compiled into the binary, renders the API's operations from the
+    /// served document.
+    async fn api_docs(&mut self) -> Result<()> {
+        self.open("/api/docs").await?;
+        self.wait_text("#swagger-ui", "/api/accounts/register")
+            .await?;
+        self.wait_text("#swagger-ui", "/api/orders/{id}/pay")
+            .await?;
+        self.screenshot("api-docs").await
     }
 
     async fn open(&self, path: &str) -> Result<()> {
