@@ -520,37 +520,43 @@ pub(crate) fn fresh_database(url: &str, name: &str) -> Result<String> {
         .map(|(m, q)| (m, format!("?{q}")))
         .unwrap_or((url, String::new()));
     let base = &main[..main.rfind('/').context("a database URL ends with /name")? + 1];
+    drop_database(url, name)?;
+    on_server(url, &format!("CREATE DATABASE {name}"))?;
+    Ok(format!("{base}{name}{query}"))
+}
+
+/// Drops database `name` on the server of `url`, if it exists.
+pub(crate) fn drop_database(url: &str, name: &str) -> Result<()> {
+    if url.starts_with("mysql") {
+        on_server(url, &format!("DROP DATABASE IF EXISTS {name}"))
+    } else {
+        on_server(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    }
+}
+
+/// Runs one statement with the server's command-line client (`mariadb` or `psql`).
+fn on_server(url: &str, sql: &str) -> Result<()> {
     if url.starts_with("mysql") {
         run(
-            Command::new("mariadb").args([
-                "-uroot",
-                "-h127.0.0.1",
-                "-e",
-                &format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"),
-            ]),
+            Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", sql]),
             "mariadb",
         )?;
     } else {
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            run(
-                Command::new("psql").args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                    "-c",
-                    &sql,
-                ]),
-                "psql",
-            )?;
-        }
+        run(
+            Command::new("psql").args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ]),
+            "psql",
+        )?;
     }
-    Ok(format!("{base}{name}{query}"))
+    Ok(())
 }
 
 fn ratio(a: f64, b: f64) -> String {

@@ -174,6 +174,10 @@ pub fn run_fuzz(args: Args) -> Result<()> {
         }
     }
 
+    drop(procs);
+    if let Some(url) = &args.database_url {
+        crate::bench::drop_database(url, "store_fuzz")?;
+    }
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
     if !errors.is_empty() {

@@ -73,9 +73,16 @@ impl App for Payments {
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         let settings: Arc<settings::PaymentsSettings> = state.service()?;
         let retention = time::Duration::seconds(settings.idempotency_retention_seconds);
-        Ok(vec![(
-            "expired idempotency records".into(),
-            orders::expire_idempotency_records(state.db(), retention).await?,
-        )])
+        let events = time::Duration::seconds(settings.webhook_event_retention_seconds);
+        Ok(vec![
+            (
+                "expired idempotency records".into(),
+                orders::expire_idempotency_records(state.db(), retention).await?,
+            ),
+            (
+                "old webhook events".into(),
+                webhooks::forget_old_events(state.db(), events).await?,
+            ),
+        ])
     }
 }

@@ -14,6 +14,9 @@ pub struct PaymentsSettings {
     pub webhook_tolerance_seconds: i64,
     /// How long a `pay` response is kept for replay under its `Idempotency-Key`.
     pub idempotency_retention_seconds: i64,
+    /// How long handled webhook event ids are kept to refuse a second delivery; longer
+    /// than the provider keeps retrying an event.
+    pub webhook_event_retention_seconds: i64,
 }
 
 impl PaymentsSettings {
@@ -35,6 +38,12 @@ impl PaymentsSettings {
             return Err(SettingsError::new(
                 "payments.idempotency_retention_seconds",
                 "must be greater than 0",
+            ));
+        }
+        if s.webhook_event_retention_seconds < s.webhook_tolerance_seconds {
+            return Err(SettingsError::new(
+                "payments.webhook_event_retention_seconds",
+                "must be at least payments.webhook_tolerance_seconds (and longer than your provider retries an event, e.g. 2592000 for 30 days)",
             ));
         }
         Ok(s)

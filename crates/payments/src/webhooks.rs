@@ -8,7 +8,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
@@ -172,6 +172,19 @@ impl EventInput {
             _ => Err(errors),
         }
     }
+}
+
+/// Deletes handled events received longer than `retention` ago (`project cleanup`); a
+/// provider has stopped redelivering them by then.
+pub async fn forget_old_events(
+    db: &DatabaseConnection,
+    retention: time::Duration,
+) -> Result<u64, DbErr> {
+    let result = webhook_event::Entity::delete_many()
+        .filter(webhook_event::Column::ReceivedAt.lte(now() - retention))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// The body of every `200`: `{"status": "processed" | "ignored_…" | "duplicate", "id": …}`.

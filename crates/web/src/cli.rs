@@ -43,7 +43,7 @@ fn cli(project: &Project) -> ClapCommand {
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
-        .subcommand(ClapCommand::new("cleanup").about("Delete expired sessions, tokens, throttle records and idempotency records"));
+        .subcommand(ClapCommand::new("cleanup").about("Delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
     for app in &project.apps {
         for command in app.commands() {
             cli = cli.subcommand(command.definition());

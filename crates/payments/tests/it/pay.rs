@@ -202,7 +202,7 @@ async fn cleanup_forgets_old_idempotency_records() {
         .await
         .assert_status(200);
     let report = payments::Payments.cleanup(&app.state).await.unwrap();
-    assert_eq!(report, [("expired idempotency records".to_string(), 0)]);
+    assert_eq!(report[0], ("expired idempotency records".to_string(), 0));
     let past = web::db::now() - time::Duration::days(2);
     payments::models::payment::Entity::update_many()
         .col_expr(
@@ -213,7 +213,7 @@ async fn cleanup_forgets_old_idempotency_records() {
         .await
         .unwrap();
     let report = payments::Payments.cleanup(&app.state).await.unwrap();
-    assert_eq!(report, [("expired idempotency records".to_string(), 1)]);
+    assert_eq!(report[0], ("expired idempotency records".to_string(), 1));
     let history = app
         .client
         .get(&format!("/api/orders/{}", o["id"]))

@@ -236,3 +236,56 @@ async fn well_signed_but_malformed_events_are_refused() {
         .await;
     res.assert_status(415);
 }
+
+#[tokio::test]
+async fn cleanup_forgets_events_past_their_retention_without_a_second_effect() {
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    use web::App;
+    let app = app().await;
+    let s = shop(&app, &[(1000, 5)]).await;
+    let o = order(&app.client, &s.buyer, &[(&s.products[0], 1)])
+        .await
+        .json_value();
+    let body = event("evt_old", "payment.succeeded", &o, 1000);
+    send(&app, &body, Some(signature(now(), &body)))
+        .await
+        .assert_status(200);
+    let forgotten = |report: Vec<(String, u64)>| {
+        report
+            .into_iter()
+            .find(|(what, _)| what == "old webhook events")
+            .map(|(_, n)| n)
+    };
+    let report = payments::Payments.cleanup(&app.state).await.unwrap();
+    assert_eq!(forgotten(report), Some(0), "a fresh event is kept");
+    let past = web::db::now() - time::Duration::days(31);
+    payments::models::webhook_event::Entity::update_many()
+        .col_expr(
+            payments::models::webhook_event::Column::ReceivedAt,
+            Expr::value(past),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    let report = payments::Payments.cleanup(&app.state).await.unwrap();
+    assert_eq!(forgotten(report), Some(1));
+    // A late redelivery is no longer a `duplicate`, but the paid order can't be paid again.
+    let late = send(&app, &body, Some(signature(now(), &body))).await;
+    late.assert_status(200);
+    assert!(
+        late.json_value()["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("ignored_"),
+        "{}",
+        late.text()
+    );
+    let paid = app
+        .client
+        .get(&format!("/api/orders/{}", o["id"]))
+        .bearer(&s.buyer)
+        .send()
+        .await
+        .json_value();
+    assert_eq!(paid["payments"].as_array().unwrap().len(), 1);
+}

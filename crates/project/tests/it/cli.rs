@@ -362,4 +362,22 @@ fn cleanup_reports_what_each_app_deleted() {
         text.contains("accounts: deleted 0 stale login throttle records"),
         "{text}"
     );
+    assert!(
+        text.contains("payments: deleted 0 old webhook events"),
+        "{text}"
+    );
+}
+
+#[test]
+fn webhook_events_must_be_kept_at_least_as_long_as_signatures_are_accepted() {
+    let out = project(
+        &["check"],
+        &[("APP__PAYMENTS__WEBHOOK_EVENT_RETENTION_SECONDS", "60")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("payments.webhook_event_retention_seconds"),
+        "{}",
+        stderr(&out)
+    );
 }
