@@ -17,6 +17,7 @@
 //! Install [`ApiDocs`] and `include("", web::openapi::urls())`: the document is served at
 //! `GET /api/openapi.json` and browsed at `/api/docs/`; `project openapi` prints it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -147,8 +148,14 @@ impl ApiDocument {
 }
 
 /// The project's document: every installed app's paths nested under its API mount, the
-/// framework's error responses, the bearer scheme and the error schema.
-pub fn document(info: &ApiDocs, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> OpenApi {
+/// framework's error responses, the bearer scheme and the error schema. Schema names are
+/// global to the document: two apps defining different schemas under one name is an
+/// error naming both (rename one with `#[schema(as = …)]`).
+pub fn document(
+    info: &ApiDocs,
+    apps: &[Arc<dyn App>],
+    urls: &ResolvedUrls,
+) -> Result<OpenApi, String> {
     let mut doc = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -158,8 +165,26 @@ pub fn document(info: &ApiDocs, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> O
                 .license(Some(LicenseBuilder::new().name("MIT").build())),
         )
         .build();
+    let mut owners: BTreeMap<String, &'static str> = BTreeMap::new();
     for app in apps {
         if let Some(api) = app.openapi() {
+            if let Some(components) = &api.components {
+                for (name, schema) in &components.schemas {
+                    let existing = doc.components.as_ref().and_then(|c| c.schemas.get(name));
+                    match (existing, owners.get(name)) {
+                        (Some(first), Some(owner)) if first != schema => {
+                            return Err(format!(
+                                "the OpenAPI schema `{name}` is defined differently by the apps `{owner}` and `{}`; rename one with #[schema(as = …)]",
+                                app.label()
+                            ));
+                        }
+                        (Some(_), _) => {}
+                        (None, _) => {
+                            owners.insert(name.clone(), app.label());
+                        }
+                    }
+                }
+            }
             let mount = urls.api_mount(app.label()).unwrap_or("/api");
             doc = doc.nest(mount, api);
         }
@@ -194,7 +219,7 @@ pub fn document(info: &ApiDocs, apps: &[Arc<dyn App>], urls: &ResolvedUrls) -> O
             add_framework_responses(operation);
         }
     }
-    doc
+    Ok(doc)
 }
 
 /// The errors the framework's extractors and stack answer for an operation of this shape.
@@ -333,4 +358,86 @@ pub fn with_required(
         object.required = fields.iter().map(|f| (*f).to_owned()).collect();
     }
     schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::urls::UrlRegistry;
+
+    /// An app whose API answers `/item` with a schema named `Item`.
+    struct Shop<S: ToSchema + 'static>(&'static str, std::marker::PhantomData<S>);
+
+    impl<S: ToSchema + Send + Sync + 'static> App for Shop<S> {
+        fn label(&self) -> &'static str {
+            self.0
+        }
+        fn urls(&self) -> Urls {
+            Urls::new(self.0).api("/item", "item", get(|| async { "item" }))
+        }
+        fn openapi(&self) -> Option<OpenApi> {
+            use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
+            let item = PathItem::new(HttpMethod::Get, OperationBuilder::new().build());
+            let mut doc = OpenApiBuilder::new()
+                .paths(PathsBuilder::new().path("/item", item))
+                .build();
+            doc.components
+                .get_or_insert_with(Default::default)
+                .schemas
+                .insert("Item".into(), S::schema());
+            Some(doc)
+        }
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    struct Book {
+        title: String,
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    struct Shoe {
+        size: i64,
+    }
+
+    fn document_of(apps: Vec<Arc<dyn App>>) -> Result<OpenApi, String> {
+        let mut registry = UrlRegistry::new();
+        for app in &apps {
+            registry = registry.include(&format!("/{}", app.label()), app.urls());
+        }
+        let urls = registry.build().unwrap();
+        let info = ApiDocs {
+            title: "Test",
+            version: "1",
+            description: "",
+        };
+        document(&info, &apps, &urls)
+    }
+
+    #[test]
+    fn apps_are_nested_under_their_mounts_and_may_share_a_schema() {
+        let doc = document_of(vec![
+            Arc::new(Shop::<Book>("books", Default::default())),
+            Arc::new(Shop::<Book>("library", Default::default())),
+        ])
+        .expect("the same schema twice is no clash");
+        let paths: Vec<&String> = doc.paths.paths.keys().collect();
+        assert_eq!(paths, ["/api/books/item", "/api/library/item"]);
+        assert!(doc.components.unwrap().schemas.contains_key("Item"));
+    }
+
+    #[test]
+    fn two_apps_with_different_schemas_under_one_name_are_refused() {
+        let err = document_of(vec![
+            Arc::new(Shop::<Book>("books", Default::default())),
+            Arc::new(Shop::<Shoe>("shoes", Default::default())),
+        ])
+        .err()
+        .expect("a clash");
+        assert!(
+            err.contains("`Item`") && err.contains("`books`") && err.contains("`shoes`"),
+            "{err}"
+        );
+    }
 }

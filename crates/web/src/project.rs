@@ -204,6 +204,12 @@ impl Project {
                     &self.embedded.template_sources(),
                 );
                 problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
+                if let Ok(services) = self.configure(settings)
+                    && let Some(info) = services.get::<crate::openapi::ApiDocs>()
+                    && let Err(e) = crate::openapi::document(info, &self.apps, &urls)
+                {
+                    problems.push(e);
+                }
                 if let Some(dir) = settings.templates_dir() {
                     for app in &self.apps {
                         if let Some(folder) = app.template_dir()
@@ -233,9 +239,11 @@ impl Project {
     pub fn openapi(&self, settings: &Settings) -> anyhow::Result<Option<utoipa::openapi::OpenApi>> {
         let services = self.configure(settings)?;
         let urls = self.resolve_urls()?;
-        Ok(services
+        services
             .get::<crate::openapi::ApiDocs>()
-            .map(|info| crate::openapi::document(info, &self.apps, &urls)))
+            .map(|info| crate::openapi::document(info, &self.apps, &urls))
+            .transpose()
+            .map_err(anyhow::Error::msg)
     }
 
     fn api_document(
@@ -246,7 +254,7 @@ impl Project {
         let Some(info) = services.get::<crate::openapi::ApiDocs>() else {
             return Ok(None);
         };
-        let doc = crate::openapi::document(info, &self.apps, urls);
+        let doc = crate::openapi::document(info, &self.apps, urls).map_err(anyhow::Error::msg)?;
         let json_url = urls.reverser.reverse("api_docs:openapi", &[])?;
         Ok(Some(crate::openapi::ApiDocument::new(&doc, &json_url)?))
     }
