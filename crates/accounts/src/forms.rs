@@ -270,6 +270,16 @@ impl PasswordResetForm {
 mod tests {
     use super::*;
 
+    /// utoipa's attributes take literals only: these tie them to the checked bounds.
+    #[test]
+    fn the_documented_bounds_are_the_checked_ones() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(RegisterForm::schema()).unwrap();
+        assert_eq!(schema["properties"]["email"]["maxLength"], MAX_EMAIL);
+        assert_eq!(schema["properties"]["name"]["maxLength"], MAX_NAME);
+        assert!(schema["properties"].get("next").is_none(), "HTML only");
+    }
+
     #[test]
     fn emails() {
         for ok in [

@@ -120,6 +120,21 @@ impl ProductInput {
 mod tests {
     use super::*;
 
+    /// utoipa's attributes take literals only: these tie them to the checked bounds.
+    #[test]
+    fn the_documented_bounds_are_the_checked_ones() {
+        let schema = serde_json::to_value(ProductInput::schema()).unwrap();
+        let fields = &schema["properties"];
+        assert_eq!(fields["sku"]["maxLength"], MAX_SKU);
+        assert_eq!(fields["name"]["maxLength"], MAX_NAME);
+        assert_eq!(fields["stock"]["maximum"], i32::MAX);
+        let create = serde_json::to_value(ProductCreate::schema()).unwrap();
+        assert_eq!(
+            create["required"],
+            serde_json::json!(["sku", "name", "price_cents", "stock"])
+        );
+    }
+
     fn input(json: serde_json::Value) -> ProductInput {
         serde_json::from_value(json).unwrap()
     }

@@ -149,6 +149,16 @@ pub struct PayForm {
 mod tests {
     use super::*;
     use serde_json::json;
+    use utoipa::PartialSchema;
+
+    /// utoipa's attributes take literals only: these tie them to the checked bounds.
+    #[test]
+    fn the_documented_bounds_are_the_checked_ones() {
+        let order = serde_json::to_value(OrderInput::schema()).unwrap();
+        assert_eq!(order["properties"]["items"]["maxItems"], MAX_LINES);
+        let line = serde_json::to_value(LineInput::schema()).unwrap();
+        assert_eq!(line["properties"]["quantity"]["maximum"], MAX_QUANTITY);
+    }
 
     fn lines(v: serde_json::Value) -> Result<Vec<Line>, FieldErrors> {
         serde_json::from_value::<OrderInput>(v).unwrap().validate()

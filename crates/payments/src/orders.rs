@@ -581,7 +581,7 @@ pub async fn pay(
                 (StatusCode::OK, serde_json::to_string(&body))
             } else {
                 let declined = Error::new(StatusCode::PAYMENT_REQUIRED, "card_declined", "The card was declined.");
-                (StatusCode::PAYMENT_REQUIRED, serde_json::to_string(&declined.body()))
+                (declined.status(), serde_json::to_string(&declined.body()))
             };
             let body = body.map_err(Error::internal)?;
             let mut row: payment::ActiveModel = paid.into();

@@ -191,9 +191,10 @@ impl Project {
         if let Err(e) = self.check_apps() {
             problems.push(e);
         }
-        if let Err(e) = self.configure(settings) {
-            problems.push(e.to_string());
-        }
+        let services = self
+            .configure(settings)
+            .map_err(|e| problems.push(e.to_string()))
+            .ok();
         if let Err(e) = self.migrator() {
             problems.push(e.to_string());
         }
@@ -204,9 +205,8 @@ impl Project {
                     &self.embedded.template_sources(),
                 );
                 problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
-                if let Ok(services) = self.configure(settings)
-                    && let Some(info) = services.get::<crate::openapi::ApiDocs>()
-                    && let Err(e) = crate::openapi::document(info, &self.apps, &urls)
+                if let Some(services) = &services
+                    && let Err(e) = self.document(services, &urls)
                 {
                     problems.push(e);
                 }
@@ -239,11 +239,19 @@ impl Project {
     pub fn openapi(&self, settings: &Settings) -> anyhow::Result<Option<utoipa::openapi::OpenApi>> {
         let services = self.configure(settings)?;
         let urls = self.resolve_urls()?;
+        self.document(&services, &urls).map_err(anyhow::Error::msg)
+    }
+
+    /// The document, if the configured services include the `api_docs` app's.
+    fn document(
+        &self,
+        services: &Services,
+        urls: &ResolvedUrls,
+    ) -> Result<Option<utoipa::openapi::OpenApi>, String> {
         services
             .get::<crate::openapi::ApiDocs>()
-            .map(|info| crate::openapi::document(info, &self.apps, &urls))
+            .map(|info| crate::openapi::document(info, &self.apps, urls))
             .transpose()
-            .map_err(anyhow::Error::msg)
     }
 
     fn api_document(
@@ -251,10 +259,9 @@ impl Project {
         services: &Services,
         urls: &ResolvedUrls,
     ) -> anyhow::Result<Option<crate::openapi::ApiDocument>> {
-        let Some(info) = services.get::<crate::openapi::ApiDocs>() else {
+        let Some(doc) = self.document(services, urls).map_err(anyhow::Error::msg)? else {
             return Ok(None);
         };
-        let doc = crate::openapi::document(info, &self.apps, urls).map_err(anyhow::Error::msg)?;
         let json_url = urls.reverser.reverse("api_docs:openapi", &[])?;
         Ok(Some(crate::openapi::ApiDocument::new(&doc, &json_url)?))
     }
