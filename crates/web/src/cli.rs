@@ -90,6 +90,11 @@ pub fn run(project: Project, args: Vec<std::ffi::OsString>) -> ExitCode {
 }
 
 async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()> {
+    if let Some(("check", args)) = matches.subcommand()
+        && args.get_flag("deploy")
+    {
+        return check_deploy(project);
+    }
     let settings = project.load_settings()?;
     init_logging(&settings);
     project.check_apps().map_err(anyhow::Error::msg)?;
@@ -351,8 +356,20 @@ fn openapi(project: &Project, settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
+/// `check --deploy`: every problem, settings that don't load included, one per line.
+fn check_deploy(project: &Project) -> anyhow::Result<()> {
+    let (settings, invalid) = project.load_settings_with_problems(&project.settings_source())?;
+    init_logging(&settings);
+    let mut problems: Vec<String> = invalid.iter().map(ToString::to_string).collect();
+    problems.extend(project.check(&settings, true));
+    report(&settings, true, problems)
+}
+
 fn check(project: &Project, settings: &Settings, deploy: bool) -> anyhow::Result<()> {
-    let problems = project.check(settings, deploy);
+    report(settings, deploy, project.check(settings, deploy))
+}
+
+fn report(settings: &Settings, deploy: bool, problems: Vec<String>) -> anyhow::Result<()> {
     if problems.is_empty() {
         println!(
             "System check identified no issues ({} environment{}).",

@@ -137,19 +137,28 @@ fn null_character_refusal(request: &Request) -> Option<Error> {
     })
 }
 
-/// Why `request` is refused for its Host header, if it is.
+/// The `Host` of a request: the header, or the URI's authority (HTTP/2).
+pub fn request_host(headers: &http::HeaderMap, uri: &http::Uri) -> Option<String> {
+    match headers.get(header::HOST) {
+        // A Host header that is not visible ASCII is kept as something that fails the
+        // syntax check, never silently replaced by the authority.
+        Some(value) => Some(value.to_str().unwrap_or("\u{fffd}").to_string()),
+        None => uri.authority().map(|a| a.as_str().to_string()),
+    }
+}
+
+/// Why `request` is refused for its Host header, if it is. The syntax is checked in every
+/// environment (a host name or IP literal and an optional port, nothing else: what passes
+/// can't turn a link into another site's); the allowed list only when `debug` is off.
 fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     let settings = state.settings();
-    if settings.debug {
-        return None;
-    }
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    let host = request_host(request.headers(), request.uri());
     match host {
-        Some(host) if host_allowed(host, &settings.server.allowed_hosts) => None,
+        Some(host) if split_host(&host).is_none() => Some(Error::bad_request(format!(
+            "Invalid Host header {host:?}: it must be a domain name or IP address with an optional port."
+        ))),
+        _ if settings.debug => None,
+        Some(host) if host_allowed(&host, &settings.server.allowed_hosts) => None,
         Some(host) => Some(Error::bad_request(format!(
             "Invalid Host header {host:?}: add it to server.allowed_hosts (APP__SERVER__ALLOWED_HOSTS)."
         ))),
@@ -157,19 +166,52 @@ fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     }
 }
 
-/// The host name of a `Host` header, without the port: `[::1]:8000` -> `[::1]`.
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.find(']').map(|end| &host[..=end]).unwrap_or(host);
-    }
-    host.rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
-        .map(|(h, _)| h)
-        .unwrap_or(host)
+/// Splits a syntactically valid `Host` value into its name and port, like Django's
+/// `host_validation_re`: a domain (`[a-z0-9.-]+`) or a bracketed IPv6 literal, then an
+/// optional `:digits`. Anything else (`evil.com?.example.com`, `a@b`, `a/b`, `a\b`) is
+/// `None`.
+pub fn split_host(host: &str) -> Option<(&str, Option<&str>)> {
+    let (name, port) = if host.starts_with('[') {
+        let end = host.find(']')?;
+        let (name, rest) = host.split_at(end + 1);
+        let literal = &name[1..name.len() - 1];
+        let valid = literal.contains(':')
+            && literal
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+        if !valid {
+            return None;
+        }
+        (name, rest)
+    } else {
+        let end = host.find(':').unwrap_or(host.len());
+        let (name, rest) = host.split_at(end);
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !valid {
+            return None;
+        }
+        (name, rest)
+    };
+    let port = match port.strip_prefix(':') {
+        None if port.is_empty() => None,
+        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
+            Some(digits)
+        }
+        _ => return None,
+    };
+    Some((name, port))
 }
 
+/// Whether a syntactically valid `host` matches `allowed` (Django's `ALLOWED_HOSTS`:
+/// exact names, `.example.com` for a domain and its subdomains, `*`). The port is ignored.
 pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
-    let name = strip_port(host.trim()).trim_end_matches('.');
+    let Some((name, _)) = split_host(host.trim()) else {
+        return false;
+    };
+    let name = name.trim_end_matches('.');
     allowed.iter().any(|pattern| {
         if pattern == "*" {
             true
@@ -245,6 +287,33 @@ mod tests {
         assert!(!host_allowed("evil.com", &allowed));
         assert!(!host_allowed("notexample.com", &allowed));
         assert!(host_allowed("anything", &hosts(&["*"])));
+    }
+
+    #[test]
+    fn host_syntax_is_checked_before_matching() {
+        let allowed = hosts(&["localhost", "127.0.0.1", "[::1]", ".example.com"]);
+        for forged in [
+            "evil.com?.example.com",
+            "evil.com/.example.com",
+            "evil.com#.example.com",
+            "evil.com\\.example.com",
+            "evil.com@shop.example.com",
+            "[::1]@evil.com",
+            "[::1]evil.com",
+            "localhost:80:80",
+            "localhost:",
+            "localhost:8o",
+            "",
+            "[]",
+            "[zz::1]",
+        ] {
+            assert!(split_host(forged).is_none(), "{forged:?} must be invalid");
+            assert!(!host_allowed(forged, &allowed), "{forged:?} must be refused");
+        }
+        assert_eq!(split_host("shop.example.com:8443"), Some(("shop.example.com", Some("8443"))));
+        assert_eq!(split_host("[::1]:8000"), Some(("[::1]", Some("8000"))));
+        assert_eq!(split_host("[::ffff:127.0.0.1]"), Some(("[::ffff:127.0.0.1]", None)));
+        assert_eq!(split_host("127.0.0.1"), Some(("127.0.0.1", None)));
     }
 
     #[test]

@@ -107,18 +107,37 @@ impl Project {
     /// Settings from `./config` (or `APP_CONFIG_DIR`, or the embedded copies) and the
     /// environment, with every section claimed by the framework or an installed app.
     pub fn load_settings(&self) -> Result<Settings, SettingsError> {
-        self.load_settings_from(&SettingsSource::new("config", self.embedded.config_files))
+        self.load_settings_from(&self.settings_source())
     }
 
     pub fn load_settings_from(&self, source: &SettingsSource) -> Result<Settings, SettingsError> {
-        let settings = Settings::load(source)?;
-        if let Some(section) = settings.unknown_sections(&self.labels()).first() {
-            return Err(SettingsError::new(
-                *section,
+        let (settings, problems) = self.load_settings_with_problems(source)?;
+        match problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(settings),
+        }
+    }
+
+    /// Like [`Project::load_settings_from`], listing every invalid value instead of
+    /// stopping at the first (for `project check --deploy`).
+    pub fn load_settings_with_problems(
+        &self,
+        source: &SettingsSource,
+    ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
+        let (settings, mut problems) = Settings::load_with_problems(source)?;
+        for section in settings.unknown_sections(&self.labels()) {
+            problems.push(SettingsError::new(
+                section,
                 "is not a framework section nor the label of an installed app (check the spelling)",
             ));
         }
-        Ok(settings)
+        Ok((settings, problems))
+    }
+
+    /// The source `project` reads: `./config` (or `APP_CONFIG_DIR`, or the embedded copies)
+    /// and the environment.
+    pub fn settings_source(&self) -> SettingsSource {
+        SettingsSource::new("config", self.embedded.config_files)
     }
 
     /// Runs every app's `configure`: typed app settings and services.
@@ -397,7 +416,7 @@ fn deploy_problems(settings: &Settings) -> Vec<String> {
             "secret_key is the development default; set APP__SECRET_KEY to a long random value"
                 .into(),
         );
-    } else if key.chars().count() < 32 {
+    } else if !key.is_empty() && key.chars().count() < 32 {
         problems.push(
             "secret_key is shorter than 32 characters; set APP__SECRET_KEY to a long random value"
                 .into(),
@@ -418,6 +437,9 @@ fn deploy_problems(settings: &Settings) -> Vec<String> {
     }
     if settings.server.allowed_hosts.iter().any(|h| h == "*") {
         problems.push("server.allowed_hosts contains `*`; list the real host names".into());
+    }
+    if settings.server.public_url.trim().is_empty() {
+        problems.push("server.public_url is not set; set APP__SERVER__PUBLIC_URL to the site's address (https://shop.example.com) so links in emails never depend on a request's Host".into());
     }
     problems
 }

@@ -185,6 +185,17 @@ pub struct ServerSettings {
     pub shutdown_timeout_seconds: u64,
     /// `Strict-Transport-Security` max-age; 0 sends no header.
     pub hsts_seconds: u64,
+    /// The site's own address (`https://shop.example.com`, no path) for absolute links in
+    /// emails; empty builds them from the request's validated `Host`.
+    pub public_url: String,
+    /// A connection must send a whole request head within this many seconds.
+    pub header_read_timeout_seconds: u64,
+    /// An idle keep-alive connection is closed after this many seconds.
+    pub keep_alive_seconds: u64,
+    /// Open connections at most; at the limit the server stops accepting.
+    pub max_connections: usize,
+    /// The `Content-Security-Policy` of HTML answers; empty = the built-in policy.
+    pub csp: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -315,8 +326,21 @@ impl SettingsSource {
 }
 
 impl Settings {
-    /// Loads and validates settings from `source`.
+    /// Loads and validates settings from `source`: the first problem is the error.
     pub fn load(source: &SettingsSource) -> Result<Settings, SettingsError> {
+        let (settings, problems) = Self::load_with_problems(source)?;
+        match problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(settings),
+        }
+    }
+
+    /// Loads settings from `source` and lists every invalid value instead of stopping at
+    /// the first (`project check --deploy` reports them all). Only a value that can't be
+    /// read at all (a malformed number, an unknown key) is still an error.
+    pub fn load_with_problems(
+        source: &SettingsSource,
+    ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
         let environment: Environment = source.var("APP_ENV").unwrap_or_default().parse()?;
         let mut builder = Config::builder();
         let files = [String::from("default.toml"), format!("{environment}.toml")];
@@ -373,7 +397,10 @@ impl Settings {
         Self::from_value(root, environment)
     }
 
-    fn from_value(root: Value, environment: Environment) -> Result<Settings, SettingsError> {
+    fn from_value(
+        root: Value,
+        environment: Environment,
+    ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
         const CORE: [&str; 8] = [
             "debug",
             "secret_key",
@@ -405,49 +432,64 @@ impl Settings {
         )?;
         settings.environment = environment;
         settings.apps = apps;
-        settings.validate()?;
-        Ok(settings)
+        let problems = settings.problems();
+        Ok((settings, problems))
     }
 
-    fn validate(&self) -> Result<(), SettingsError> {
+    /// Every value that is readable but invalid.
+    fn problems(&self) -> Vec<SettingsError> {
+        let mut problems = Vec::new();
         if self.secret_key.expose().is_empty() {
-            return Err(SettingsError::new(
+            problems.push(SettingsError::new(
                 "secret_key",
                 "is empty; set it to a long random value",
             ));
         }
-        if self.server.body_limit_bytes == 0 {
-            return Err(SettingsError::new(
-                "server.body_limit_bytes",
-                "must be greater than 0",
-            ));
-        }
-        if self.server.request_timeout_seconds == 0 {
-            return Err(SettingsError::new(
+        for (key, value) in [
+            ("server.body_limit_bytes", self.server.body_limit_bytes as u64),
+            (
                 "server.request_timeout_seconds",
-                "must be greater than 0",
-            ));
+                self.server.request_timeout_seconds,
+            ),
+            (
+                "server.header_read_timeout_seconds",
+                self.server.header_read_timeout_seconds,
+            ),
+            ("server.keep_alive_seconds", self.server.keep_alive_seconds),
+            ("server.max_connections", self.server.max_connections as u64),
+            (
+                "database.acquire_timeout_seconds",
+                self.database.acquire_timeout_seconds,
+            ),
+        ] {
+            if value == 0 {
+                problems.push(SettingsError::new(key, "must be greater than 0"));
+            }
+        }
+        if let Err(message) = parse_public_url(&self.server.public_url) {
+            problems.push(SettingsError::new("server.public_url", message));
         }
         if self.database.url.expose().is_empty() {
-            return Err(SettingsError::new("database.url", "is empty"));
+            problems.push(SettingsError::new("database.url", "is empty"));
+        } else if let Err(e) = crate::db::Backend::from_url(self.database.url.expose()) {
+            problems.push(SettingsError::new("database.url", e));
         }
-        crate::db::Backend::from_url(self.database.url.expose())
-            .map_err(|e| SettingsError::new("database.url", e))?;
         if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
-            return Err(SettingsError::new(
+            problems.push(SettingsError::new(
                 "static.url",
                 "must start and end with `/`, e.g. /static/",
             ));
         }
         if self.sessions.age_seconds <= 0 {
-            return Err(SettingsError::new(
+            problems.push(SettingsError::new(
                 "sessions.age_seconds",
                 "must be greater than 0",
             ));
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| SettingsError::new("log.level", e.to_string()))?;
-        Ok(())
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            problems.push(SettingsError::new("log.level", e.to_string()));
+        }
+        problems
     }
 
     /// Reads an app's section (`[accounts]`) into its typed settings; a missing section
@@ -488,6 +530,30 @@ impl Settings {
     pub fn static_dir(&self) -> Option<&Path> {
         existing_dir(&self.static_files.dir)
     }
+}
+
+/// `server.public_url` without a trailing slash, or `None` when it is empty. It must be an
+/// absolute `http`/`https` URL with no path, query or fragment: links are the routes' own
+/// paths appended to it.
+pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
+    let value = value.trim().trim_end_matches('/');
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a URL; use e.g. https://shop.example.com"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri
+        .authority()
+        .is_some_and(|a| !a.as_str().contains('@') && crate::middleware::split_host(a.as_str()).is_some());
+    let bare = uri.path_and_query().is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
+    if !(scheme_ok && host_ok && bare) || value.contains('#') {
+        return Err(format!(
+            "`{value}` must be http:// or https:// and a host with an optional port, nothing else (e.g. https://shop.example.com)"
+        ));
+    }
+    Ok(Some(value.to_string()))
 }
 
 fn existing_dir(dir: &str) -> Option<&Path> {
@@ -635,6 +701,25 @@ mod tests {
             Settings::load(&SettingsSource::embedded(PARTIAL).with_env([("X", "1")])).unwrap_err();
         assert!(err.message.contains("missing"), "{err:?}");
         assert!(!err.key.is_empty(), "{err:?}");
+    }
+
+    #[test]
+    fn public_url_must_be_a_bare_site_address() {
+        let ok = load(&[("APP__SERVER__PUBLIC_URL", "https://shop.example.com/")]).unwrap();
+        assert_eq!(
+            parse_public_url(&ok.server.public_url),
+            Ok(Some("https://shop.example.com".to_string()))
+        );
+        for bad in [
+            "shop.example.com",
+            "ftp://shop.example.com",
+            "https://shop.example.com/store",
+            "https://shop.example.com?x=1",
+            "https://user@shop.example.com",
+        ] {
+            let err = load(&[("APP__SERVER__PUBLIC_URL", bad)]).unwrap_err();
+            assert_eq!(err.key, "server.public_url", "{bad}");
+        }
     }
 
     #[test]

@@ -4,12 +4,12 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::{StatusCode, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 use web::{
     AppState, ClientIp, Db, Dep, Error, FieldErrors, Form, Messages, Page, Path, Query, Reverser,
-    context,
+    SiteUrl, context,
 };
 
 use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, encode_uid, safe_next};
@@ -269,7 +269,7 @@ pub async fn password_reset(
     Db(db): Db,
     Dep(auth): Dep<Auth>,
     Dep(mailer): Dep<Mailer>,
-    headers: HeaderMap,
+    site: SiteUrl,
     Form(form): Form<PasswordResetForm>,
 ) -> Result<Response, Error> {
     let email = match form.validate() {
@@ -291,19 +291,10 @@ pub async fn password_reset(
                 ("token", &auth.reset_token(&user, web::db::now())),
             ],
         )?;
-        let scheme = if state.settings().sessions.cookie_secure {
-            "https"
-        } else {
-            "http"
-        };
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
         let hours = auth.settings.password_reset_ttl_seconds / 3600;
         let body = state
             .templates()
-            .render("accounts/email/password_reset.txt", minijinja::context! { link => format!("{scheme}://{host}{path}"), email => user.email, hours })?;
+            .render("accounts/email/password_reset.txt", minijinja::context! { link => site.absolute(&path), email => user.email, hours })?;
         let email = Email {
             to: user.email.clone(),
             subject: "Reset your password".into(),

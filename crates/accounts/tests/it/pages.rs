@@ -2,8 +2,9 @@
 
 use accounts::email::Outbox;
 use serde_json::json;
+use web::test::{TestApp, TestClient};
 
-use crate::{PASSWORD, app, create_user, login, token};
+use crate::{PASSWORD, app, create_user, login, project, token};
 
 #[tokio::test]
 async fn profile_needs_login_and_redirects_with_next() {
@@ -379,4 +380,80 @@ async fn password_reset_sends_a_single_use_link() {
         .send()
         .await;
     assert!(tampered.text().contains("invalid-link"));
+}
+
+/// Posts the reset form for `email` with `host` as the Host header; the status.
+async fn request_reset_with_host(client: &TestClient, email: &str, host: &str) -> http::StatusCode {
+    let form = client.get("/accounts/password/reset/").send().await;
+    let token = form.csrf_token().unwrap();
+    client
+        .post("/accounts/password/reset/")
+        .header("host", host)
+        .form(&[("email", email), ("csrf_token", &token)])
+        .send()
+        .await
+        .status
+}
+
+/// The link of the last email sent.
+fn last_link(app: &TestApp) -> String {
+    let outbox: Outbox = app.state.service().unwrap();
+    let sent = outbox.sent();
+    let body = &sent.last().expect("an email").body;
+    body.lines()
+        .find(|l| l.starts_with("http"))
+        .expect("a link in the email")
+        .to_string()
+}
+
+#[tokio::test]
+async fn forged_hosts_never_reach_a_reset_link() {
+    for debug in [false, true] {
+        let app = TestApp::builder(&project())
+            .setting("debug", debug)
+            .setting("server.allowed_hosts", ".example.com,localhost")
+            .build()
+            .await;
+        create_user(&app, "victim@example.com", false).await;
+        for forged in [
+            "evil.com?.example.com",
+            "evil.com/.example.com",
+            "evil.com#.example.com",
+            "evil.com\\.example.com",
+            "[::1]@evil.com",
+            "evil.com@shop.example.com",
+        ] {
+            let status = request_reset_with_host(&app.client, "victim@example.com", forged).await;
+            assert_eq!(status, 400, "Host {forged:?} with debug {debug}");
+        }
+        let outbox: Outbox = app.state.service().unwrap();
+        assert!(outbox.sent().is_empty(), "no email for a forged Host");
+        let status =
+            request_reset_with_host(&app.client, "victim@example.com", "shop.example.com:8443")
+                .await;
+        assert_eq!(status, 303);
+        assert!(
+            last_link(&app).starts_with("http://shop.example.com:8443/accounts/reset/"),
+            "{}",
+            last_link(&app)
+        );
+    }
+}
+
+#[tokio::test]
+async fn reset_links_use_the_public_url_when_set() {
+    let app = TestApp::builder(&project())
+        .setting("server.public_url", "https://shop.example.com/")
+        .setting("server.allowed_hosts", ".example.com,localhost")
+        .build()
+        .await;
+    create_user(&app, "victim@example.com", false).await;
+    let status =
+        request_reset_with_host(&app.client, "victim@example.com", "other.example.com").await;
+    assert_eq!(status, 303);
+    assert!(
+        last_link(&app).starts_with("https://shop.example.com/accounts/reset/"),
+        "{}",
+        last_link(&app)
+    );
 }

@@ -89,6 +89,7 @@ const PRODUCTION: &[(&str, &str)] = &[
         "APP__PAYMENTS__WEBHOOK_SECRET",
         "whsec_9f8e7d6c5b4a39281706f5e4",
     ),
+    ("APP__SERVER__PUBLIC_URL", "https://shop.example.com"),
 ];
 
 #[test]
@@ -135,6 +136,35 @@ fn check_deploy_fails_on_development_settings() {
         err.contains("payments.webhook_secret is the development default"),
         "{err}"
     );
+}
+
+#[test]
+fn check_deploy_lists_every_problem_naming_its_setting() {
+    // Production with nothing set: no secret key, no webhook secret, SQLite, no public URL.
+    let out = project(&["check", "--deploy"], &[("APP_ENV", "production")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let problems: Vec<&str> = err.lines().filter(|l| l.starts_with("  - ")).collect();
+    for setting in [
+        "`secret_key`",
+        "`payments.webhook_secret`",
+        "database.url is SQLite",
+        "server.public_url",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(setting)),
+            "{setting} missing from:\n{err}"
+        );
+    }
+    assert!(problems.len() >= 4, "{err}");
+    // Only check --deploy needs the public URL: the other commands work without it.
+    let mut env = PRODUCTION.to_vec();
+    env.retain(|(k, _)| *k != "APP__SERVER__PUBLIC_URL");
+    let out = project(&["check"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = project(&["check", "--deploy"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("server.public_url"), "{}", stderr(&out));
 }
 
 #[test]

@@ -109,6 +109,33 @@ async fn unknown_host_is_refused_when_debug_is_off() {
 }
 
 #[tokio::test]
+async fn malformed_host_is_refused_in_every_environment() {
+    for debug in [false, true] {
+        let app = web::test::TestApp::builder(&crate::project())
+            .setting("debug", debug)
+            .setting("server.allowed_hosts", "*")
+            .build()
+            .await;
+        for host in ["evil.com?.example.com", "[::1]@evil.com", "a b", "x:y"] {
+            let res = app
+                .client
+                .get("/api/demo/items/1")
+                .header("host", host)
+                .send()
+                .await;
+            res.assert_status(400);
+            assert_eq!(res.error_code(), "bad_request");
+        }
+        app.client
+            .get("/api/demo/items/1")
+            .header("host", "[::1]:8000")
+            .send()
+            .await
+            .assert_status(200);
+    }
+}
+
+#[tokio::test]
 async fn static_files_are_served() {
     let app = app().await;
     let res = app.client.get("/static/css/site.css").send().await;
