@@ -79,11 +79,11 @@ impl App for Accounts {
         let window = time::Duration::seconds(auth.settings.login_window_seconds);
         Ok(vec![
             (
-                "expired API tokens".into(),
+                "expired API tokens deleted".into(),
                 models::token::delete_expired(state.db()).await?,
             ),
             (
-                "stale login throttle records".into(),
+                "stale login throttle records deleted".into(),
                 models::throttle::delete_expired(state.db(), window).await?,
             ),
         ])

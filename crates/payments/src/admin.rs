@@ -21,7 +21,7 @@ use crate::orders;
 
 pub struct OrderAdmin;
 
-const STATUSES: [&str; 4] = ["pending", "paid", "cancelled", "refunded"];
+const STATUSES: [&str; 5] = ["pending", "paid", "cancelled", "refunded", "expired"];
 
 fn spec() -> ListSpec<order::Entity> {
     use order::Column as C;
@@ -238,7 +238,7 @@ impl ModelAdmin for OrderAdmin {
                 let actor = user::find_by_id(state.db(), actor_id)
                     .await?
                     .ok_or_else(Error::forbidden)?;
-                orders::cancel(state.db(), id, &actor).await?;
+                orders::cancel(state.db(), state.service()?, id, &actor).await?;
                 Ok(Ok("The order was cancelled and its stock released.".into()))
             }
             "refund" => {

@@ -11,6 +11,7 @@ use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Services, Urls};
 
 pub mod admin;
+pub mod expiry;
 pub mod forms;
 pub mod gateway;
 pub mod models;
@@ -58,6 +59,7 @@ impl App for Payments {
             tracing::warn!("payments.gateway is the test gateway: no real money is charged");
         }
         services.insert::<gateway::Gateway>(gateway);
+        services.insert(payments.reservations());
         services.insert(Arc::new(payments));
         Ok(())
     }
@@ -74,13 +76,18 @@ impl App for Payments {
         let settings: Arc<settings::PaymentsSettings> = state.service()?;
         let retention = time::Duration::seconds(settings.idempotency_retention_seconds);
         let events = time::Duration::seconds(settings.webhook_event_retention_seconds);
+        let reservations = settings.reservations();
         Ok(vec![
             (
-                "expired idempotency records".into(),
+                "unpaid orders expired (stock released)".into(),
+                expiry::expire_overdue(state.db(), reservations).await?,
+            ),
+            (
+                "expired idempotency records cleared".into(),
                 orders::expire_idempotency_records(state.db(), retention).await?,
             ),
             (
-                "old webhook events".into(),
+                "old webhook events deleted".into(),
                 webhooks::forget_old_events(state.db(), events).await?,
             ),
         ])

@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use web::db::{is_unique_violation, now, write_transaction};
 use web::{Error, Pagination};
 
+use crate::expiry::{Reservations, expire_locked};
 use crate::gateway::{ChargeRequest, Gateway};
 use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
 
@@ -189,15 +190,23 @@ async fn lock_visible<C: ConnectionTrait>(
     query.lock_exclusive().one(db).await
 }
 
-/// The order as JSON, if `user` may see it.
-pub async fn get(db: &DatabaseConnection, id: i64, user: &User) -> Result<OrderJson, Error> {
-    let order = find_visible(db, id, user).await?.ok_or_else(not_found)?;
+/// The order as JSON, if `user` may see it (a pending order past its time shows as
+/// `expired`).
+pub async fn get(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    id: i64,
+    user: &User,
+) -> Result<OrderJson, Error> {
+    let mut order = find_visible(db, id, user).await?.ok_or_else(not_found)?;
+    order.status = rules.status_now(&order);
     details_of(db, order).await
 }
 
 /// A page of orders, newest first: the user's own, or everyone's for staff with `all`.
 pub async fn list(
     db: &DatabaseConnection,
+    rules: Reservations,
     user: &User,
     all: bool,
     page: Pagination,
@@ -216,22 +225,33 @@ pub async fn list(
         .offset(page.offset())
         .limit(page.per_page)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|order| Order {
+            status: rules.status_now(&order),
+            ..order
+        })
+        .collect();
     Ok((with_details(db, orders).await?, total))
 }
 
 /// Creates a pending order for `user_id`, reserving the stock of every line in the same
 /// transaction: if any line cannot be met, `409 out_of_stock` names the product and
 /// nothing is reserved. An unknown or inactive product, or products in different
-/// currencies, is `422`.
+/// currencies, is `422`; a user already holding `payments.max_pending_orders` live pending
+/// orders gets `409 too_many_pending_orders`.
 pub async fn create(
     db: &DatabaseConnection,
+    rules: Reservations,
     user_id: i64,
     lines: Vec<Line>,
 ) -> Result<OrderJson, Error> {
     let created = write_transaction(db, |txn| {
         let lines = lines.clone();
-        Box::pin(async move { create_in(txn, user_id, &lines).await })
+        Box::pin(async move {
+            rules.check_cap(txn, user_id).await?;
+            create_in(txn, user_id, &lines).await
+        })
     })
     .await?;
     details_of(db, created).await
@@ -353,8 +373,13 @@ pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) ->
 }
 
 /// Cancels a pending order (the user's own, or any for staff) and releases its stock in
-/// the same transaction; any other state is `409 invalid_state`.
-pub async fn cancel(db: &DatabaseConnection, id: i64, user: &User) -> Result<OrderJson, Error> {
+/// the same transaction; any other state, expired included, is `409 invalid_state`.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    id: i64,
+    user: &User,
+) -> Result<OrderJson, Error> {
     let user = user.clone();
     let order = write_transaction(db, |txn| {
         let user = user.clone();
@@ -362,18 +387,37 @@ pub async fn cancel(db: &DatabaseConnection, id: i64, user: &User) -> Result<Ord
             let order = lock_visible(txn, id, Some(&user))
                 .await?
                 .ok_or_else(not_found)?;
+            if let Some(refusal) = expire_if_overdue(txn, rules, &order, "cancelled").await? {
+                return Ok(Err(refusal));
+            }
             if !order::transition(txn, id, OrderStatus::Pending, OrderStatus::Cancelled).await? {
-                return Err(invalid_state(order.status, "cancelled"));
+                return Ok(Err(invalid_state(order.status, "cancelled")));
             }
             release_stock(txn, id).await?;
-            Ok(Order {
+            Ok(Ok(Order {
                 status: OrderStatus::Cancelled,
                 ..order
-            })
+            }))
         })
     })
-    .await?;
+    .await??;
     details_of(db, order).await
+}
+
+/// For a locked order that is past its time: writes `expired` (releasing the stock, once)
+/// and returns the `409 invalid_state` refusal, which the caller returns *after* committing
+/// so that the expiry stays written.
+async fn expire_if_overdue<C: ConnectionTrait>(
+    txn: &C,
+    rules: Reservations,
+    order: &Order,
+    action: &str,
+) -> Result<Option<Error>, Error> {
+    if !rules.is_expired(order, now()) {
+        return Ok(None);
+    }
+    expire_locked(txn, order.id).await?;
+    Ok(Some(invalid_state(OrderStatus::Expired, action)))
 }
 
 /// Refunds a paid order through the gateway, marks its payments refunded and restores
@@ -511,6 +555,7 @@ const KEY_RACE: &str = "idempotency_key_race";
 pub async fn pay(
     db: &DatabaseConnection,
     gateway: &Gateway,
+    rules: Reservations,
     user: &User,
     order_id: i64,
     key: &str,
@@ -531,7 +576,10 @@ pub async fn pay(
                 .await?
                 .ok_or_else(not_found)?;
             if let Some(record) = payment::find_by_key(txn, user_id, &key).await? {
-                return replay(&record, order_id);
+                return replay(&record, order_id).map(Ok);
+            }
+            if let Some(refusal) = expire_if_overdue(txn, rules, &order, "paid").await? {
+                return Ok(Err(refusal));
             }
             if order.status != OrderStatus::Pending {
                 return Err(invalid_state(order.status, "paid"));
@@ -588,10 +636,11 @@ pub async fn pay(
             row.response_status = Set(Some(http_status.as_u16() as i16));
             row.response_body = Set(Some(body.clone()));
             row.update(txn).await?;
-            Ok(PayResponse { status: http_status, body, replayed: false })
+            Ok(Ok(PayResponse { status: http_status, body, replayed: false }))
         })
     })
-    .await;
+    .await
+    .and_then(|committed| committed);
     match outcome {
         Err(e) if e.code() == KEY_RACE => stored_response(db, user, order_id, key)
             .await?

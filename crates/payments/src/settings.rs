@@ -17,6 +17,10 @@ pub struct PaymentsSettings {
     /// How long handled webhook event ids are kept to refuse a second delivery; longer
     /// than the provider keeps retrying an event.
     pub webhook_event_retention_seconds: i64,
+    /// How long a pending order holds its stock before it expires.
+    pub pending_order_ttl_seconds: i64,
+    /// Pending orders one user may hold at once; 0 disables the cap.
+    pub max_pending_orders: u64,
 }
 
 impl PaymentsSettings {
@@ -40,6 +44,12 @@ impl PaymentsSettings {
                 "must be greater than 0",
             ));
         }
+        if s.pending_order_ttl_seconds <= 0 {
+            return Err(SettingsError::new(
+                "payments.pending_order_ttl_seconds",
+                "must be greater than 0 (seconds an unpaid order holds its stock)",
+            ));
+        }
         if s.webhook_event_retention_seconds < s.webhook_tolerance_seconds {
             return Err(SettingsError::new(
                 "payments.webhook_event_retention_seconds",
@@ -47,6 +57,14 @@ impl PaymentsSettings {
             ));
         }
         Ok(s)
+    }
+
+    /// The reservation rules of orders.
+    pub fn reservations(&self) -> crate::expiry::Reservations {
+        crate::expiry::Reservations {
+            pending_ttl: time::Duration::seconds(self.pending_order_ttl_seconds),
+            max_pending: self.max_pending_orders,
+        }
     }
 
     /// `project check --deploy`: a development webhook secret must not reach production.

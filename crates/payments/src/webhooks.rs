@@ -16,6 +16,7 @@ use sha2::Sha256;
 use web::db::{is_unique_violation, now, write_transaction};
 use web::{Error, FieldErrors};
 
+use crate::expiry::{Reservations, expire_locked};
 use crate::models::{OrderStatus, PaymentStatus, order, payment, webhook_event};
 use crate::orders::{refund_payments, release_stock};
 
@@ -200,7 +201,11 @@ const DUPLICATE: &str = "duplicate";
 
 /// Applies an event once: a known event id is a `duplicate` with no second effect; an
 /// event that cannot apply is recorded and `ignored_…`.
-pub async fn handle(db: &DatabaseConnection, event: Event) -> Result<WebhookOutcome, Error> {
+pub async fn handle(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    event: Event,
+) -> Result<WebhookOutcome, Error> {
     let seen = webhook_event::Entity::find()
         .filter(webhook_event::Column::EventId.eq(&event.id))
         .select_only()
@@ -231,7 +236,7 @@ pub async fn handle(db: &DatabaseConnection, event: Event) -> Result<WebhookOutc
                 Err(e) if is_unique_violation(&e) => return Ok(DUPLICATE.to_string()),
                 Err(e) => return Err(e.into()),
             };
-            let outcome = apply(txn, &event).await?;
+            let outcome = apply(txn, rules, &event).await?;
             let mut row: webhook_event::ActiveModel = claimed.into();
             row.outcome = Set(outcome.to_string());
             row.update(txn).await?;
@@ -245,7 +250,11 @@ pub async fn handle(db: &DatabaseConnection, event: Event) -> Result<WebhookOutc
     })
 }
 
-async fn apply(txn: &sea_orm::DatabaseTransaction, event: &Event) -> Result<&'static str, Error> {
+async fn apply(
+    txn: &sea_orm::DatabaseTransaction,
+    rules: Reservations,
+    event: &Event,
+) -> Result<&'static str, Error> {
     let Some(order) = order::Entity::find_by_id(event.order_id)
         .lock_exclusive()
         .one(txn)
@@ -270,6 +279,17 @@ async fn apply(txn: &sea_orm::DatabaseTransaction, event: &Event) -> Result<&'st
         created_at: Set(now()),
     };
     match event.kind {
+        EventType::PaymentSucceeded if rules.is_expired(&order, now()) => {
+            // The stock went back when the order expired: the provider took money for an
+            // order that no longer holds it. Not applied; the operator refunds it.
+            expire_locked(txn, order.id).await?;
+            tracing::warn!(
+                order_id = order.id,
+                event_id = %event.id,
+                "payment.succeeded for an expired order was ignored; refund it at the provider"
+            );
+            return Ok("ignored_expired");
+        }
         EventType::PaymentSucceeded => {
             if !order::transition(txn, order.id, OrderStatus::Pending, OrderStatus::Paid).await? {
                 return Ok("ignored_invalid_state");

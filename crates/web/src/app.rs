@@ -93,8 +93,8 @@ pub trait App: Send + Sync + 'static {
         Ok(())
     }
 
-    /// The app's part of `project cleanup`: deletes expired rows; returns what it removed
-    /// as (description, count) pairs.
+    /// The app's part of `project cleanup`: deletes or expires stale rows; returns what it
+    /// did as (description, count) pairs, e.g. `("expired sessions deleted", 3)`.
     async fn cleanup(&self, _state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         Ok(Vec::new())
     }

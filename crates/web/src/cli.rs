@@ -43,7 +43,7 @@ fn cli(project: &Project) -> ClapCommand {
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
-        .subcommand(ClapCommand::new("cleanup").about("Delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
+        .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
     for app in &project.apps {
         for command in app.commands() {
             cli = cli.subcommand(command.definition());
@@ -402,7 +402,7 @@ async fn cleanup(project: &Project, settings: Settings) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cleanup of app `{}` failed", app.label()))?
         {
-            println!("{}: deleted {count} {what}", app.label());
+            println!("{}: {count} {what}", app.label());
         }
     }
     Ok(())

@@ -308,11 +308,20 @@ mod tests {
             "[zz::1]",
         ] {
             assert!(split_host(forged).is_none(), "{forged:?} must be invalid");
-            assert!(!host_allowed(forged, &allowed), "{forged:?} must be refused");
+            assert!(
+                !host_allowed(forged, &allowed),
+                "{forged:?} must be refused"
+            );
         }
-        assert_eq!(split_host("shop.example.com:8443"), Some(("shop.example.com", Some("8443"))));
+        assert_eq!(
+            split_host("shop.example.com:8443"),
+            Some(("shop.example.com", Some("8443")))
+        );
         assert_eq!(split_host("[::1]:8000"), Some(("[::1]", Some("8000"))));
-        assert_eq!(split_host("[::ffff:127.0.0.1]"), Some(("[::ffff:127.0.0.1]", None)));
+        assert_eq!(
+            split_host("[::ffff:127.0.0.1]"),
+            Some(("[::ffff:127.0.0.1]", None))
+        );
         assert_eq!(split_host("127.0.0.1"), Some(("127.0.0.1", None)));
     }
 

@@ -177,6 +177,6 @@ impl App for Sessions {
         let n = DbSessionStore::new(state.db().clone())
             .delete_expired()
             .await?;
-        Ok(vec![("expired sessions".into(), n)])
+        Ok(vec![("expired sessions deleted".into(), n)])
     }
 }

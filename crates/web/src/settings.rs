@@ -446,7 +446,10 @@ impl Settings {
             ));
         }
         for (key, value) in [
-            ("server.body_limit_bytes", self.server.body_limit_bytes as u64),
+            (
+                "server.body_limit_bytes",
+                self.server.body_limit_bytes as u64,
+            ),
             (
                 "server.request_timeout_seconds",
                 self.server.request_timeout_seconds,
@@ -544,10 +547,12 @@ pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
         .parse()
         .map_err(|_| format!("`{value}` is not a URL; use e.g. https://shop.example.com"))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let host_ok = uri
-        .authority()
-        .is_some_and(|a| !a.as_str().contains('@') && crate::middleware::split_host(a.as_str()).is_some());
-    let bare = uri.path_and_query().is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
+    let host_ok = uri.authority().is_some_and(|a| {
+        !a.as_str().contains('@') && crate::middleware::split_host(a.as_str()).is_some()
+    });
+    let bare = uri
+        .path_and_query()
+        .is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
     if !(scheme_ok && host_ok && bare) || value.contains('#') {
         return Err(format!(
             "`{value}` must be http:// or https:// and a host with an optional port, nothing else (e.g. https://shop.example.com)"

@@ -292,9 +292,10 @@ pub async fn password_reset(
             ],
         )?;
         let hours = auth.settings.password_reset_ttl_seconds / 3600;
-        let body = state
-            .templates()
-            .render("accounts/email/password_reset.txt", minijinja::context! { link => site.absolute(&path), email => user.email, hours })?;
+        let body = state.templates().render(
+            "accounts/email/password_reset.txt",
+            minijinja::context! { link => site.absolute(&path), email => user.email, hours },
+        )?;
         let email = Email {
             to: user.email.clone(),
             subject: "Reset your password".into(),

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use serde::Serialize;
 
-/// `pending` → `paid` → `refunded`; `pending` → `cancelled`.
+/// `pending` → `paid` → `refunded`; `pending` → `cancelled`; `pending` → `expired` (not
+/// paid within `payments.pending_order_ttl_seconds`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, utoipa::ToSchema,
 )]
@@ -19,6 +20,8 @@ pub enum OrderStatus {
     Cancelled,
     #[sea_orm(string_value = "refunded")]
     Refunded,
+    #[sea_orm(string_value = "expired")]
+    Expired,
 }
 
 impl OrderStatus {
@@ -28,6 +31,7 @@ impl OrderStatus {
             OrderStatus::Paid => "paid",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Refunded => "refunded",
+            OrderStatus::Expired => "expired",
         }
     }
 }

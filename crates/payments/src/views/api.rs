@@ -12,6 +12,7 @@ use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
+use crate::expiry::Reservations;
 use crate::forms::{OrderInput, PayInput, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::orders::{self, OrderJson, PaidJson, PayResponse};
@@ -32,23 +33,24 @@ pub struct ApiDoc;
     path = "/orders",
     tag = "payments",
     summary = "Place an order",
-    description = "Stock is reserved in the same transaction: if any line can't be met, nothing is reserved. Unknown or inactive products, and lines in different currencies, are 422.",
+    description = "Stock is reserved in the same transaction: if any line can't be met, nothing is reserved. An unpaid order expires after `payments.pending_order_ttl_seconds` and gives its stock back. Unknown or inactive products, and lines in different currencies, are 422.",
     request_body = OrderInput,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The pending order.", body = OrderJson),
-        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product).", body = ErrorBody),
+        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product), or the caller already holds `payments.max_pending_orders` unpaid orders (`too_many_pending_orders`).", body = ErrorBody),
     )
 )]
 pub async fn create(
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     Json(input): Json<OrderInput>,
 ) -> Result<(StatusCode, Json<OrderJson>), Error> {
     let lines = input.validate().map_err(Error::validation)?;
     Ok((
         StatusCode::CREATED,
-        Json(orders::create(&db, user.id, lines).await?),
+        Json(orders::create(&db, rules, user.id, lines).await?),
     ))
 }
 
@@ -72,6 +74,7 @@ pub struct ListQuery {
 pub async fn list(
     cache: Cache,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     page: Pagination,
     Query(q): Query<ListQuery>,
@@ -80,7 +83,7 @@ pub async fn list(
     let key = format!("orders:{}:{all}:{}:{}", user.id, page.page, page.per_page);
     cache
         .json(key, || async {
-            let (items, total) = orders::list(&db, &user, all, page).await?;
+            let (items, total) = orders::list(&db, rules, &user, all, page).await?;
             Ok(PageOf::new(items, page, total))
         })
         .await
@@ -99,12 +102,13 @@ pub async fn list(
 pub async fn detail(
     cache: Cache,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     Id(id): Id,
 ) -> Result<Response, Error> {
     cache
         .json(format!("order:{id}:{}:{}", user.id, user.is_staff), || {
-            orders::get(&db, id, &user)
+            orders::get(&db, rules, id, &user)
         })
         .await
 }
@@ -119,15 +123,16 @@ pub async fn detail(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cancelled order; its stock is released.", body = OrderJson),
-        (status = 409, description = "The order is not pending (`invalid_state`).", body = ErrorBody),
+        (status = 409, description = "The order is not pending, or has expired (`invalid_state`).", body = ErrorBody),
     )
 )]
 pub async fn cancel(
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     Id(id): Id,
 ) -> Result<Json<OrderJson>, Error> {
-    Ok(Json(orders::cancel(&db, id, &user).await?))
+    Ok(Json(orders::cancel(&db, rules, id, &user).await?))
 }
 
 /// `POST /api/orders/{id}/refund` (staff): only a paid order; its stock comes back.
@@ -185,12 +190,13 @@ fn pay_response(answer: PayResponse) -> Response {
     responses(
         (status = 200, description = "Paid.", body = PaidJson),
         (status = 402, description = "The card was declined (`card_declined`); the order stays pending.", body = ErrorBody),
-        (status = 409, description = "The order is not pending (`invalid_state`).", body = ErrorBody),
+        (status = 409, description = "The order is not pending, or has expired (`invalid_state`).", body = ErrorBody),
         (status = 503, description = "The payment provider or the database is unavailable; nothing was charged (`service_unavailable`).", body = ErrorBody),
     )
 )]
 pub async fn pay(
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     Dep(gateway): Dep<Gateway>,
     RequireUser(user): RequireUser,
     Id(id): Id,
@@ -205,7 +211,7 @@ pub async fn pay(
     }
     let card = clean_card(input.card_number.as_deref()).map_err(Error::validation)?;
     Ok(pay_response(
-        orders::pay(&db, &gateway, &user, id, &key, &card).await?,
+        orders::pay(&db, &gateway, rules, &user, id, &key, &card).await?,
     ))
 }
 
@@ -256,5 +262,7 @@ pub async fn webhook(
     let event = parse_json::<EventInput>(&body)?
         .validate()
         .map_err(Error::validation)?;
-    Ok(Json(webhooks::handle(&db, event).await?))
+    Ok(Json(
+        webhooks::handle(&db, settings.reservations(), event).await?,
+    ))
 }

@@ -7,6 +7,7 @@ use axum::response::{Redirect, Response};
 use rand::RngCore;
 use web::{Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, context};
 
+use crate::expiry::Reservations;
 use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::models::OrderStatus;
@@ -23,10 +24,11 @@ pub async fn order_list(
     page: Page,
     RequireUser(user): RequireUser,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
-    let (orders, total) = orders::list(&db, &user, false, pagination).await?;
+    let (orders, total) = orders::list(&db, rules, &user, false, pagination).await?;
     let listing = PageOf::new(orders, pagination, total);
     let last = listing.last_page();
     page.render(
@@ -48,9 +50,10 @@ pub async fn order_detail(
     page: Page,
     RequireUser(user): RequireUser,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     Id(id): Id,
 ) -> Result<Response, Error> {
-    let order = orders::get(&db, id, &user).await?;
+    let order = orders::get(&db, rules, id, &user).await?;
     let mut key = [0u8; 16];
     rand::rng().fill_bytes(&mut key);
     let pending = order.status == OrderStatus::Pending;
@@ -65,6 +68,7 @@ pub async fn order_detail(
 pub async fn order_create(
     RequireUser(user): RequireUser,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     messages: Messages,
     reverser: Reverser,
     Form(form): Form<BuyForm>,
@@ -113,6 +117,7 @@ pub async fn order_create(
     };
     match orders::create(
         &db,
+        rules,
         user.id,
         vec![Line {
             product_id,
@@ -140,9 +145,11 @@ pub async fn order_create(
 }
 
 /// The pay form of an order page.
+#[allow(clippy::too_many_arguments)] // one extractor per thing the view uses, axum's way
 pub async fn order_pay(
     RequireUser(user): RequireUser,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     Dep(gateway): Dep<Gateway>,
     messages: Messages,
     reverser: Reverser,
@@ -164,7 +171,7 @@ pub async fn order_pay(
         }
     };
     let key = clean_idempotency_key(form.idempotency_key.as_deref()).map_err(Error::validation)?;
-    match orders::pay(&db, &gateway, &user, id, &key, &card).await {
+    match orders::pay(&db, &gateway, rules, &user, id, &key, &card).await {
         Ok(answer) if answer.status.is_success() => {
             messages.success("Payment received. Thank you!").await?
         }
@@ -185,11 +192,12 @@ pub async fn order_pay(
 pub async fn order_cancel(
     RequireUser(user): RequireUser,
     Db(db): Db,
+    Dep(rules): Dep<Reservations>,
     messages: Messages,
     reverser: Reverser,
     Id(id): Id,
 ) -> Result<Redirect, Error> {
-    match orders::cancel(&db, id, &user).await {
+    match orders::cancel(&db, rules, id, &user).await {
         Ok(_) => messages.info("The order was cancelled.").await?,
         Err(e) if e.status() == http::StatusCode::CONFLICT => {
             messages.warning(e.message().to_string()).await?

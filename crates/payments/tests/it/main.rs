@@ -11,6 +11,7 @@ use web::test::{TestApp, TestClient};
 use web::{Embedded, Project, UrlRegistry};
 
 mod concurrency;
+mod expiry;
 mod orders;
 mod pages;
 mod pay;
@@ -141,4 +142,27 @@ pub async fn pay(
         .json(&json!({ "card_number": card }))
         .send()
         .await
+}
+
+/// What `project cleanup` reports for `what` (e.g. "old webhook events deleted").
+pub async fn cleanup_count(app: &TestApp, what: &str) -> u64 {
+    use web::App;
+    let report = payments::Payments.cleanup(&app.state).await.unwrap();
+    report
+        .into_iter()
+        .find(|(w, _)| w == what)
+        .map(|(_, n)| n)
+        .unwrap_or_else(|| panic!("cleanup reports no {what:?}"))
+}
+
+/// Moves order `id`'s creation `age` into the past (a reservation that has run its time).
+pub async fn backdate_order(app: &TestApp, id: &Value, age: time::Duration) {
+    use payments::models::order;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    order::Entity::update_many()
+        .col_expr(order::Column::CreatedAt, Expr::value(web::db::now() - age))
+        .filter(order::Column::Id.eq(id.as_i64().unwrap()))
+        .exec(app.db())
+        .await
+        .unwrap();
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::{CARD, DECLINED, app, new_user, order, pay, shop};
+use crate::{CARD, DECLINED, app, cleanup_count, new_user, order, pay, shop};
 
 #[tokio::test]
 async fn a_good_card_pays_the_order() {
@@ -192,7 +192,6 @@ async fn only_the_owner_pays() {
 #[tokio::test]
 async fn cleanup_forgets_old_idempotency_records() {
     use sea_orm::{EntityTrait, sea_query::Expr};
-    use web::App;
     let app = app().await;
     let s = shop(&app, &[(1500, 5)]).await;
     let o = order(&app.client, &s.buyer, &[(&s.products[0], 1)])
@@ -201,8 +200,10 @@ async fn cleanup_forgets_old_idempotency_records() {
     pay(&app.client, &s.buyer, &o["id"], "old-key", CARD)
         .await
         .assert_status(200);
-    let report = payments::Payments.cleanup(&app.state).await.unwrap();
-    assert_eq!(report[0], ("expired idempotency records".to_string(), 0));
+    assert_eq!(
+        cleanup_count(&app, "expired idempotency records cleared").await,
+        0
+    );
     let past = web::db::now() - time::Duration::days(2);
     payments::models::payment::Entity::update_many()
         .col_expr(
@@ -212,8 +213,10 @@ async fn cleanup_forgets_old_idempotency_records() {
         .exec(app.db())
         .await
         .unwrap();
-    let report = payments::Payments.cleanup(&app.state).await.unwrap();
-    assert_eq!(report[0], ("expired idempotency records".to_string(), 1));
+    assert_eq!(
+        cleanup_count(&app, "expired idempotency records cleared").await,
+        1
+    );
     let history = app
         .client
         .get(&format!("/api/orders/{}", o["id"]))

@@ -164,7 +164,11 @@ fn check_deploy_lists_every_problem_naming_its_setting() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = project(&["check", "--deploy"], &env);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("server.public_url"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("server.public_url"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -381,19 +385,19 @@ fn cleanup_reports_what_each_app_deleted() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("sessions: deleted 0 expired sessions"),
+        text.contains("sessions: 0 expired sessions deleted"),
         "{text}"
     );
     assert!(
-        text.contains("accounts: deleted 0 expired API tokens"),
+        text.contains("accounts: 0 expired API tokens deleted"),
         "{text}"
     );
     assert!(
-        text.contains("accounts: deleted 0 stale login throttle records"),
+        text.contains("accounts: 0 stale login throttle records deleted"),
         "{text}"
     );
     assert!(
-        text.contains("payments: deleted 0 old webhook events"),
+        text.contains("payments: 0 old webhook events deleted"),
         "{text}"
     );
 }

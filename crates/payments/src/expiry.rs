@@ -1,0 +1,149 @@
+//! Reservations that don't last for ever: a pending order holds its stock for
+//! `payments.pending_order_ttl_seconds`, and one user holds at most
+//! `payments.max_pending_orders` pending orders at once (contract v2).
+//!
+//! An order past its time counts as expired at once, for pay, cancel, webhooks and the cap,
+//! whether or not the sweep (`project cleanup`) has written `expired` yet. Whoever gets to
+//! it first (the sweep, or a pay or cancel that finds it overdue) moves it from `pending`
+//! to `expired` with a conditional update, so its stock is released exactly once.
+
+use accounts::models::user;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use time::{Duration, OffsetDateTime};
+use web::Error;
+use web::db::{now, write_transaction};
+
+use crate::models::{Order, OrderStatus, order};
+use crate::orders::release_stock;
+
+/// The reservation rules from the `[payments]` settings (a service: `Dep<Reservations>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservations {
+    /// How long a pending order holds its stock.
+    pub pending_ttl: Duration,
+    /// Pending orders one user may hold at once; 0 = no limit.
+    pub max_pending: u64,
+}
+
+/// Why an order could not be placed under [`Reservations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyPendingOrders {
+    pub limit: u64,
+}
+
+impl From<TooManyPendingOrders> for Error {
+    fn from(e: TooManyPendingOrders) -> Error {
+        Error::conflict(
+            "too_many_pending_orders",
+            format!(
+                "You already have {} unpaid orders; pay or cancel one first.",
+                e.limit
+            ),
+        )
+    }
+}
+
+impl Reservations {
+    /// Pending orders created at or before this instant are expired.
+    pub fn cutoff(&self, at: OffsetDateTime) -> OffsetDateTime {
+        at - self.pending_ttl
+    }
+
+    /// Whether `order` is expired at `at`: written so, or pending past its time.
+    pub fn is_expired(&self, order: &Order, at: OffsetDateTime) -> bool {
+        order.status == OrderStatus::Expired
+            || (order.status == OrderStatus::Pending && order.created_at <= self.cutoff(at))
+    }
+
+    /// The status the contract shows now: a pending order past its time is `expired`.
+    pub fn status_now(&self, order: &Order) -> OrderStatus {
+        if self.is_expired(order, now()) {
+            OrderStatus::Expired
+        } else {
+            order.status
+        }
+    }
+
+    /// When a pending order stops holding its stock.
+    pub fn expires_at(&self, order: &Order) -> OffsetDateTime {
+        order.created_at + self.pending_ttl
+    }
+
+    /// Refuses a new order when `user_id` already holds the maximum of live pending
+    /// orders. Locks the user's row first, so two concurrent orders of one user are
+    /// counted one after the other (SQLite's write transaction serialises anyway).
+    pub async fn check_cap<C: ConnectionTrait>(&self, txn: &C, user_id: i64) -> Result<(), Error> {
+        if self.max_pending == 0 {
+            return Ok(());
+        }
+        user::Entity::find_by_id(user_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+        let live = order::Entity::find()
+            .filter(order::Column::UserId.eq(user_id))
+            .filter(order::Column::Status.eq(OrderStatus::Pending))
+            .filter(order::Column::CreatedAt.gt(self.cutoff(now())))
+            .count(txn)
+            .await?;
+        if live >= self.max_pending {
+            return Err(TooManyPendingOrders {
+                limit: self.max_pending,
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Moves a locked, overdue pending order to `expired` and releases its stock, once: the
+/// conditional update lets only one caller win. Returns whether this one did.
+pub(crate) async fn expire_locked<C: ConnectionTrait>(
+    txn: &C,
+    order_id: i64,
+) -> Result<bool, DbErr> {
+    if !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Expired).await? {
+        return Ok(false);
+    }
+    release_stock(txn, order_id).await?;
+    Ok(true)
+}
+
+/// The sweep (`project cleanup`): every pending order past its time becomes `expired`
+/// and gives its stock back, each in its own short transaction. Returns how many.
+pub async fn expire_overdue(db: &DatabaseConnection, rules: Reservations) -> Result<u64, Error> {
+    const BATCH: u64 = 500;
+    let mut expired = 0;
+    loop {
+        let due: Vec<i64> = order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
+            .filter(order::Column::Status.eq(OrderStatus::Pending))
+            .filter(order::Column::CreatedAt.lte(rules.cutoff(now())))
+            .order_by_asc(order::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if due.is_empty() {
+            return Ok(expired);
+        }
+        for id in due {
+            let won = write_transaction(db, |txn| {
+                Box::pin(async move {
+                    // Lock first, like pay and cancel: of a pay and the sweep, one wins.
+                    order::Entity::find_by_id(id)
+                        .lock_exclusive()
+                        .one(txn)
+                        .await?;
+                    Ok(expire_locked(txn, id).await?)
+                })
+            })
+            .await?;
+            expired += u64::from(won);
+        }
+    }
+}
