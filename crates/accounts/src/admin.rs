@@ -8,8 +8,8 @@
 use async_trait::async_trait;
 use sea_orm::EntityTrait;
 use web::admin::{
-    Action, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
-    ModelAdmin, Object, Row, Saved, checkbox, datetime, list_page, text, yes_no,
+    Action, Actor, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery,
+    ListSpec, ModelAdmin, Object, Row, Saved, checkbox, datetime, list_page, text, yes_no,
 };
 use web::{AppState, Error, FieldErrors};
 
@@ -149,6 +149,47 @@ impl ModelAdmin for UserAdmin {
     }
     fn can_delete(&self) -> bool {
         false
+    }
+
+    /// Only superusers grant or remove staff/superuser status, or touch a superuser at all
+    /// (edit, set password): stricter than Django on purpose, so a staff account can't
+    /// raise itself.
+    async fn authorize(
+        &self,
+        state: &AppState,
+        actor: Actor,
+        id: Option<i64>,
+        form: Option<&FormData>,
+    ) -> Result<FieldErrors, Error> {
+        if actor.is_superuser {
+            return Ok(FieldErrors::new());
+        }
+        let target = match id {
+            Some(id) => user::find_by_id(state.db(), id).await?,
+            None => None,
+        };
+        if target.as_ref().is_some_and(|u| u.is_superuser) {
+            return Err(Error::forbidden());
+        }
+        let mut refused = FieldErrors::new();
+        if let Some(form) = form {
+            let (_, is_staff, is_superuser) = flags(form);
+            let (was_staff, was_superuser) = target
+                .as_ref()
+                .map_or((false, false), |u| (u.is_staff, u.is_superuser));
+            for (field, now, before) in [
+                ("is_staff", is_staff, was_staff),
+                ("is_superuser", is_superuser, was_superuser),
+            ] {
+                if now != before {
+                    refused.insert(
+                        field.to_string(),
+                        vec!["Only a superuser may grant or remove this status.".to_string()],
+                    );
+                }
+            }
+        }
+        Ok(refused)
     }
 
     async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {

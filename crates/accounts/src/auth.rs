@@ -23,6 +23,11 @@ pub const SESSION_USER_ID: &str = "_auth_user_id";
 /// Session key of the hash tying the session to the user's current password.
 pub const SESSION_USER_HASH: &str = "_auth_user_hash";
 
+/// Password-reset emails one address gets per hour, at most.
+pub const RESET_EMAILS_PER_ADDRESS: u32 = 3;
+/// Password-reset requests one client address makes per hour, at most.
+pub const RESET_REQUESTS_PER_CLIENT: u32 = 20;
+
 /// Why a login failed.
 #[derive(Debug)]
 pub enum LoginError {
@@ -94,6 +99,11 @@ impl Auth {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// How long throttle records must be kept: the longest window any of them uses.
+    pub fn throttle_retention(&self) -> Duration {
+        Ord::max(self.window(), Duration::hours(1))
+    }
+
     fn window(&self) -> Duration {
         Duration::seconds(self.settings.login_window_seconds)
     }
@@ -108,24 +118,7 @@ impl Auth {
         ip: IpAddr,
     ) -> Result<User, LoginError> {
         let email = user::normalize_email(email);
-        let email_key = throttle::email_key(&email);
-        let ip_key = throttle::ip_key(&ip);
-        let ip_limit = self.settings.ip_max_failures;
-        if let Some(wait) = throttle::retry_after(
-            db,
-            &email_key,
-            self.settings.login_max_failures,
-            self.window(),
-        )
-        .await?
-        {
-            return Err(LoginError::Throttled(wait));
-        }
-        if ip_limit > 0
-            && let Some(wait) = throttle::retry_after(db, &ip_key, ip_limit, self.window()).await?
-        {
-            return Err(LoginError::Throttled(wait));
-        }
+        self.reserve_attempt(db, &email, ip).await?;
         let found = user::find_by_email(db, &email).await?;
         let valid = match &found {
             Some(u) => self.hasher.verify(password, &u.password).await? && u.is_active,
@@ -134,14 +127,11 @@ impl Auth {
                 false
             }
         };
+        // A failed check keeps its reserved attempt: it is the failure counted.
         let Some(mut user) = found.filter(|_| valid) else {
-            throttle::record_failure(db, &email_key, self.window()).await?;
-            if ip_limit > 0 {
-                throttle::record_failure(db, &ip_key, self.window()).await?;
-            }
             return Err(LoginError::InvalidCredentials);
         };
-        throttle::reset(db, &email_key).await?;
+        self.forget_attempt(db, &email, ip).await?;
         user::touch_last_login(db, user.id).await?;
         if self.hasher.needs_rehash(&user.password) {
             let hash = self.hasher.hash(password).await?;
@@ -149,6 +139,95 @@ impl Auth {
             user.password = hash;
         }
         Ok(user)
+    }
+
+    /// Whether a password-reset email may go to `email` now, asked by a client at `ip`: at
+    /// most [`RESET_EMAILS_PER_ADDRESS`] emails per address and
+    /// [`RESET_REQUESTS_PER_CLIENT`] requests per client address an hour. `None` for an
+    /// email with no active account still counts the client's request. The page looks the
+    /// same either way, so the limit reveals nothing.
+    pub async fn allow_reset_email(
+        &self,
+        db: &DatabaseConnection,
+        email: Option<&str>,
+        ip: IpAddr,
+    ) -> Result<bool, Error> {
+        let hour = Duration::hours(1);
+        let client = format!("reset-ip:{ip}");
+        if throttle::reserve_attempt(db, &client, RESET_REQUESTS_PER_CLIENT, hour)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let Some(email) = email else {
+            return Ok(false);
+        };
+        let address = format!("reset-email:{email}");
+        Ok(
+            throttle::reserve_attempt(db, &address, RESET_EMAILS_PER_ADDRESS, hour)
+                .await?
+                .is_none(),
+        )
+    }
+
+    /// Checks the signed-in `user`'s current password (a password change), throttled like
+    /// a login: a wrong one counts as a failed login for their email and the address, so
+    /// a stolen token or session can't be used to guess the password.
+    pub async fn check_current_password(
+        &self,
+        db: &DatabaseConnection,
+        user: &User,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<bool, LoginError> {
+        self.reserve_attempt(db, &user.email, ip).await?;
+        let valid = self.hasher.verify(password, &user.password).await?;
+        if valid {
+            self.forget_attempt(db, &user.email, ip).await?;
+        }
+        Ok(valid)
+    }
+
+    /// Reserves one password check for `email` and for the client address `ip` *before*
+    /// the (slow) check runs, so parallel guesses can't all be checked: 429 with the wait
+    /// once `login_max_failures` (per email) or `ip_max_failures` (per address) attempts
+    /// are in the window. Only failures count: a success calls `throttle::reset`.
+    pub async fn reserve_attempt(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<(), LoginError> {
+        let email_key = throttle::email_key(email);
+        let (max, window) = (self.settings.login_max_failures, self.window());
+        if let Some(wait) = throttle::reserve_attempt(db, &email_key, max, window).await? {
+            return Err(LoginError::Throttled(wait));
+        }
+        let ip_limit = self.settings.ip_max_failures;
+        if ip_limit > 0 {
+            let ip_key = throttle::ip_key(&ip);
+            if let Some(wait) = throttle::reserve_attempt(db, &ip_key, ip_limit, window).await? {
+                throttle::release_attempt(db, &email_key).await?;
+                return Err(LoginError::Throttled(wait));
+            }
+        }
+        Ok(())
+    }
+
+    /// After a successful check: the email's failures are forgotten and the address's
+    /// reserved attempt given back (only failures count).
+    pub async fn forget_attempt(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<(), LoginError> {
+        throttle::reset(db, &throttle::email_key(email)).await?;
+        if self.settings.ip_max_failures > 0 {
+            throttle::release_attempt(db, &throttle::ip_key(&ip)).await?;
+        }
+        Ok(())
     }
 
     /// Ties a session to the user's current password: changing the password ends every

@@ -76,7 +76,7 @@ impl App for Accounts {
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         let auth: Auth = state.service()?;
-        let window = time::Duration::seconds(auth.settings.login_window_seconds);
+        let window = auth.throttle_retention();
         Ok(vec![
             (
                 "expired API tokens deleted".into(),

@@ -206,6 +206,13 @@ pub type FormData = BTreeMap<String, String>;
 pub type Saved = Result<i64, FieldErrors>;
 
 /// A model registered with the admin site.
+/// The staff member acting on the admin site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i64,
+    pub is_superuser: bool,
+}
+
 #[async_trait]
 pub trait ModelAdmin: Send + Sync + 'static {
     /// The label of the app that owns the model (`catalog`).
@@ -260,6 +267,19 @@ pub trait ModelAdmin: Send + Sync + 'static {
     /// orders refer to it").
     async fn delete(&self, _state: &AppState, _id: i64) -> Result<String, Error> {
         Err(Error::forbidden())
+    }
+    /// Refuses what `actor` may not do to object `id` (`None`: a new one) with `form` (`None`:
+    /// opening its change form, an action or a delete): field errors re-render the form,
+    /// `Err` (403) refuses outright. By default staff may do anything the model admin
+    /// offers; `accounts` keeps staff/superuser status and superusers to superusers.
+    async fn authorize(
+        &self,
+        _state: &AppState,
+        _actor: Actor,
+        _id: Option<i64>,
+        _form: Option<&FormData>,
+    ) -> Result<FieldErrors, Error> {
+        Ok(FieldErrors::new())
     }
     /// Runs `action` on the object for the staff member `actor_id`; returns the message
     /// to show. Field errors come back as `Ok(Err(..))`.

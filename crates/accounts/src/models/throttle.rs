@@ -29,34 +29,21 @@ pub fn ip_key(ip: &std::net::IpAddr) -> String {
     format!("ip:{ip}")
 }
 
-/// Seconds until `key` may try again, if it has reached `max` failures in the window.
-pub async fn retry_after<C: ConnectionTrait>(
+/// Reserves one attempt for `key` before the password is checked, counting it as a
+/// failure until [`reset`] says otherwise: `Ok(None)` when reserved, `Ok(Some(seconds))`
+/// when `key` already has `max` attempts in its window. The count is raised with one
+/// conditional `UPDATE … WHERE failures < max`, atomic across requests and processes, so
+/// at most `max` guesses per window are ever checked however many arrive at once.
+pub async fn reserve_attempt<C: ConnectionTrait>(
     db: &C,
     key: &str,
     max: u32,
     window: Duration,
 ) -> Result<Option<u64>, DbErr> {
-    let Some(row) = Entity::find_by_id(key.to_string()).one(db).await? else {
-        return Ok(None);
-    };
-    let ends = row.window_started_at + window;
-    let remaining = ends - now();
-    if remaining.is_positive() && row.failures >= max as i32 {
-        Ok(Some(remaining.whole_seconds().max(1) as u64))
-    } else {
-        Ok(None)
-    }
-}
-
-/// Counts one failure for `key`, starting a new window if the old one is over.
-pub async fn record_failure<C: ConnectionTrait>(
-    db: &C,
-    key: &str,
-    window: Duration,
-) -> Result<(), DbErr> {
     // Scoped: ExprTrait's `max`/`add` would shadow the integer methods elsewhere.
     use sea_orm::sea_query::ExprTrait;
     let current = now();
+    // A window that is over starts again from zero.
     Entity::delete_many()
         .filter(Column::Key.eq(key))
         .filter(Column::WindowStartedAt.lte(current - window))
@@ -64,19 +51,46 @@ pub async fn record_failure<C: ConnectionTrait>(
         .await?;
     Entity::insert(ActiveModel {
         key: Set(key.to_string()),
-        failures: Set(1),
+        failures: Set(0),
         window_started_at: Set(current),
     })
+    // An existing row stays as it is (a no-op update: MySQL has no DO NOTHING).
     .on_conflict(
         OnConflict::column(Column::Key)
-            .value(
-                Column::Failures,
-                Expr::col((Entity, Column::Failures)).add(1),
-            )
+            .update_column(Column::Key)
             .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
+    let reserved = Entity::update_many()
+        .col_expr(Column::Failures, Expr::col(Column::Failures).add(1))
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.lt(max as i32))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if reserved {
+        return Ok(None);
+    }
+    let started = Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+        .map_or(current, |row| row.window_started_at);
+    Ok(Some(
+        Ord::max((started + window - current).whole_seconds(), 1) as u64,
+    ))
+}
+
+/// Gives back an attempt reserved with [`reserve_attempt`] that was never checked.
+pub async fn release_attempt<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    Entity::update_many()
+        .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.gt(0))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -137,11 +137,15 @@ pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error>
     description = "Ends every token (this one included) and session of the user.",
     request_body = ApiPasswordChange,
     security(("bearer" = [])),
-    responses((status = 204, description = "Changed; sign in again."))
+    responses(
+        (status = 204, description = "Changed; sign in again."),
+        (status = 429, description = "Too many wrong passwords for this account or address (`throttled`, with `Retry-After`); a wrong `old_password` counts as a failed login.", body = ErrorBody),
+    )
 )]
 pub async fn change_password(
     Db(db): Db,
     Dep(auth): Dep<Auth>,
+    ClientIp(ip): ClientIp,
     token: BearerToken,
     Json(form): Json<ApiPasswordChange>,
 ) -> Result<StatusCode, Error> {
@@ -161,7 +165,10 @@ pub async fn change_password(
                 .push("This field is required.".into());
         }
         Some(old) => {
-            if !auth.hasher.verify(&old, &token.user.password).await? {
+            if !auth
+                .check_current_password(&db, &token.user, &old, ip)
+                .await?
+            {
                 errors
                     .entry("old_password".into())
                     .or_default()

@@ -219,11 +219,12 @@ pub async fn password_change(
     Dep(auth): Dep<Auth>,
     session: Session,
     messages: Messages,
+    ClientIp(ip): ClientIp,
     Form(form): Form<PasswordChangeForm>,
 ) -> Result<Response, Error> {
     let mut errors = FieldErrors::new();
     let old_ok = match form.old_password.as_deref().filter(|p| !p.is_empty()) {
-        Some(old) => auth.hasher.verify(old, &user.password).await?,
+        Some(old) => auth.check_current_password(&db, &user, old, ip).await?,
         None => false,
     };
     if !old_ok {
@@ -270,6 +271,7 @@ pub async fn password_reset(
     Dep(auth): Dep<Auth>,
     Dep(mailer): Dep<Mailer>,
     site: SiteUrl,
+    ClientIp(ip): ClientIp,
     Form(form): Form<PasswordResetForm>,
 ) -> Result<Response, Error> {
     let email = match form.validate() {
@@ -280,10 +282,13 @@ pub async fn password_reset(
                 .await;
         }
     };
-    if let Some(user) = user::find_by_email(&db, &email)
+    let user = user::find_by_email(&db, &email)
         .await?
-        .filter(|u| u.is_active)
-    {
+        .filter(|u| u.is_active);
+    let allowed = auth
+        .allow_reset_email(&db, user.as_ref().map(|u| u.email.as_str()), ip)
+        .await?;
+    if let Some(user) = user.filter(|_| allowed) {
         let path = page.reverser().reverse(
             "accounts:password_reset_confirm",
             &[

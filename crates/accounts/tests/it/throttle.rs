@@ -171,3 +171,131 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         .await;
     res.assert_status(429);
 }
+
+/// Fifty guesses at once, through two server processes on one database: the attempt is
+/// reserved before the password check, so exactly `login_max_failures` are checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_get_no_more_checks_than_the_limit() {
+    let first = TestApp::builder(&project()).file_database().build().await;
+    let second = TestApp::builder(&project())
+        .share_database(&first)
+        .build()
+        .await;
+    create_user(&first, "target@example.com", false).await;
+    let tasks = (0..50).map(|n| {
+        let client = if n % 2 == 0 {
+            first.client.clone()
+        } else {
+            second.client.clone()
+        };
+        tokio::spawn(async move {
+            attempt(&client, "target@example.com", &format!("guess-{n}"))
+                .await
+                .status
+                .as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures_join(tasks).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        45,
+        "{statuses:?}"
+    );
+    attempt(&second.client, "target@example.com", PASSWORD)
+        .await
+        .assert_status(429);
+}
+
+async fn futures_join(tasks: impl Iterator<Item = tokio::task::JoinHandle<u16>>) -> Vec<u16> {
+    let mut out = Vec::new();
+    for task in tasks.collect::<Vec<_>>() {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_wrong_old_password_counts_as_a_failed_login() {
+    let app = app().await;
+    create_user(&app, "owner@example.com", false).await;
+    let token = crate::token(&app.client, "owner@example.com").await;
+    for _ in 0..5 {
+        let res = app
+            .client
+            .post("/api/accounts/password")
+            .bearer(&token)
+            .json(&json!({"old_password": "a-guess", "new_password": "brand-New-pass-77"}))
+            .send()
+            .await;
+        res.assert_status(422);
+    }
+    let locked = app
+        .client
+        .post("/api/accounts/password")
+        .bearer(&token)
+        .json(&json!({"old_password": PASSWORD, "new_password": "brand-New-pass-77"}))
+        .send()
+        .await;
+    locked.assert_status(429);
+    assert_eq!(locked.error_code(), "throttled");
+    assert!(locked.header("retry-after").is_some());
+    // The account's logins wait too, and the password is unchanged.
+    attempt(&app.client, "owner@example.com", PASSWORD)
+        .await
+        .assert_status(429);
+}
+
+#[tokio::test]
+async fn password_reset_emails_are_rate_limited_without_revealing_it() {
+    use accounts::email::Outbox;
+    let app = app().await;
+    create_user(&app, "often@example.com", false).await;
+    let outbox: Outbox = app.state.service().unwrap();
+    let mut locations = Vec::new();
+    for _ in 0..5 {
+        let res = app
+            .client
+            .submit_form(
+                "/accounts/password/reset/",
+                "/accounts/password/reset/",
+                &[("email", "often@example.com")],
+            )
+            .await;
+        res.assert_status(303);
+        locations.push(res.location().unwrap().to_string());
+    }
+    assert!(locations.iter().all(|l| l == &locations[0]), "same answer");
+    assert_eq!(
+        outbox.sent().len(),
+        3,
+        "at most 3 emails per address an hour"
+    );
+    // One client address: 20 requests an hour, whatever the addresses.
+    for n in 0..20 {
+        app.client
+            .submit_form(
+                "/accounts/password/reset/",
+                "/accounts/password/reset/",
+                &[("email", &format!("nobody{n}@example.com"))],
+            )
+            .await
+            .assert_status(303);
+    }
+    create_user(&app, "fresh@example.com", false).await;
+    let res = app
+        .client
+        .submit_form(
+            "/accounts/password/reset/",
+            "/accounts/password/reset/",
+            &[("email", "fresh@example.com")],
+        )
+        .await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some(locations[0].as_str()));
+    assert_eq!(outbox.sent().len(), 3, "the client is over its limit");
+}

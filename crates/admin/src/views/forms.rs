@@ -161,7 +161,15 @@ pub async fn add(
         return Err(Error::forbidden());
     }
     let form = form_data(fields);
-    match model.create(&state, &form).await? {
+    let refused = model
+        .authorize(&state, target.actor(), None, Some(&form))
+        .await?;
+    let saved = if refused.is_empty() {
+        model.create(&state, &form).await?
+    } else {
+        Err(refused)
+    };
+    match saved {
         Ok(id) => {
             let object = object_or_404(model.as_ref(), &state, id).await?;
             log(
@@ -237,7 +245,7 @@ pub async fn change_form(
     reverser: Reverser,
 ) -> Result<Response, Error> {
     let model = &target.model;
-    let object = target.object(&state).await?;
+    let object = target.authorized_object(&state).await?;
     let values = object.values.clone();
     render_change(
         page,
@@ -264,9 +272,17 @@ pub async fn change(
     if !model.can_change() {
         return Err(Error::forbidden());
     }
-    let before = target.object(&state).await?;
+    let before = target.authorized_object(&state).await?;
     let form = form_data(fields);
-    match model.update(&state, before.id, &form).await? {
+    let refused = model
+        .authorize(&state, target.actor(), Some(before.id), Some(&form))
+        .await?;
+    let saved = if refused.is_empty() {
+        model.update(&state, before.id, &form).await?
+    } else {
+        Err(refused)
+    };
+    match saved {
         Ok(id) => {
             let after = object_or_404(model.as_ref(), &state, id).await?;
             let changed: Vec<&str> = change_fields(model.as_ref())

@@ -46,6 +46,27 @@ pub struct StaffModel {
 }
 
 impl StaffModel {
+    /// Who acts, for [`web::admin::ModelAdmin::authorize`].
+    pub(crate) fn actor(&self) -> web::admin::Actor {
+        web::admin::Actor {
+            id: self.staff.id,
+            is_superuser: self.staff.is_superuser && self.staff.is_active,
+        }
+    }
+
+    /// The object the URL names, if the acting staff member may touch it (else 403).
+    pub(crate) async fn authorized_object(&self, state: &AppState) -> Result<Object, Error> {
+        let object = self.object(state).await?;
+        let refused = self
+            .model
+            .authorize(state, self.actor(), Some(object.id), None)
+            .await?;
+        if !refused.is_empty() {
+            return Err(Error::forbidden());
+        }
+        Ok(object)
+    }
+
     /// The `{id}` of the URL (404 unless it is a number).
     pub(crate) fn id(&self) -> Result<i64, Error> {
         self.id

@@ -26,7 +26,7 @@ pub async fn delete_confirmation(
     if !model.can_delete() {
         return Err(Error::forbidden());
     }
-    let object = target.object(&state).await?;
+    let object = target.authorized_object(&state).await?;
     let effects = model.delete_effects(&state, object.id).await?;
     page.render(
         "admin/delete_confirmation.html",
@@ -52,7 +52,7 @@ pub async fn delete(
     if !model.can_delete() {
         return Err(Error::forbidden());
     }
-    let object = target.object(&state).await?;
+    let object = target.authorized_object(&state).await?;
     let outcome = model.delete(&state, object.id).await?;
     log(
         &state,
@@ -164,7 +164,7 @@ pub async fn action_form(
 ) -> Result<Response, Error> {
     let model = &target.model;
     let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
-    let object = target.object(&state).await?;
+    let object = target.authorized_object(&state).await?;
     render_action(
         page,
         model.as_ref(),
@@ -189,7 +189,7 @@ pub async fn action(
 ) -> Result<Response, Error> {
     let model = &target.model;
     let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
-    let object = target.object(&state).await?;
+    let object = target.authorized_object(&state).await?;
     let form = form_data(fields);
     let change_url = object_url(&reverser, "admin:change", model.as_ref(), object.id)?;
     match model

@@ -116,3 +116,130 @@ async fn the_index_lists_every_registered_model_by_app() {
     }
     assert!(!html.contains("/admin/payments/order/add/"));
 }
+
+/// A staff member who is not a superuser: signed in, with their user id.
+async fn plain_staff(site: &crate::Site) -> (web::test::TestClient, i64) {
+    use accounts::models::user::{self, NewUser};
+    let auth: accounts::Auth = site.app.state.service().unwrap();
+    let created = user::create(
+        site.app.db(),
+        NewUser {
+            email: "clerk@example.com".into(),
+            name: "Clerk".into(),
+            password_hash: auth.hasher.hash(crate::PASSWORD).await.unwrap(),
+            is_staff: true,
+            is_superuser: false,
+        },
+    )
+    .await
+    .unwrap();
+    (
+        crate::signed_in(&site.app, "clerk@example.com").await,
+        created.id,
+    )
+}
+
+async fn flags_of(site: &crate::Site, id: i64) -> (bool, bool) {
+    let u = accounts::models::user::find_by_id(site.app.db(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    (u.is_staff, u.is_superuser)
+}
+
+#[tokio::test]
+async fn staff_cannot_raise_themselves_or_touch_a_superuser() {
+    let site = site().await;
+    let (clerk, clerk_id) = plain_staff(&site).await;
+    let change = format!("/admin/accounts/user/{clerk_id}/change/");
+    // Ticking "superuser" on their own account is refused; nothing changes.
+    let res = clerk
+        .submit_form(
+            &change,
+            &change,
+            &[
+                ("email", "clerk@example.com"),
+                ("name", "Clerk"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+                ("is_superuser", "on"),
+            ],
+        )
+        .await;
+    assert_ne!(res.status, 303, "refused");
+    assert!(res.text().contains("Only a superuser"), "{}", res.text());
+    assert_eq!(flags_of(&site, clerk_id).await, (true, false));
+    // Editing other fields of a non-superuser still works.
+    clerk
+        .submit_form(
+            &change,
+            &change,
+            &[
+                ("email", "clerk@example.com"),
+                ("name", "Clerk Renamed"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+            ],
+        )
+        .await
+        .assert_status(303);
+    // A new user with staff status: refused, nobody created.
+    let res = clerk
+        .submit_form(
+            "/admin/accounts/user/add/",
+            "/admin/accounts/user/add/",
+            &[
+                ("email", "minion@example.com"),
+                ("password", "minion-Pass-2026"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+            ],
+        )
+        .await;
+    assert_ne!(res.status, 303);
+    assert!(
+        accounts::models::user::find_by_email(site.app.db(), "minion@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The superuser's pages and password are out of reach.
+    let superuser = site.staff_id;
+    for page in [
+        format!("/admin/accounts/user/{superuser}/change/"),
+        format!("/admin/accounts/user/{superuser}/actions/set_password/"),
+    ] {
+        clerk.get(&page).send().await.assert_status(403);
+    }
+    let set_password = format!("/admin/accounts/user/{superuser}/actions/set_password/");
+    let res = clerk
+        .post(&set_password)
+        .form(&[
+            ("new_password1", "taken-Over-2026"),
+            ("new_password2", "taken-Over-2026"),
+            (
+                "csrf_token",
+                &clerk.get("/admin/").send().await.csrf_token().unwrap(),
+            ),
+        ])
+        .send()
+        .await;
+    res.assert_status(403);
+    crate::token(&site.app, "staff@example.com").await;
+    // A superuser may grant staff status.
+    let other = crate::new_user(&site.app, "helper@example.com", false).await;
+    let change = format!("/admin/accounts/user/{other}/change/");
+    site.staff
+        .submit_form(
+            &change,
+            &change,
+            &[
+                ("email", "helper@example.com"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+            ],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(flags_of(&site, other).await, (true, false));
+}

@@ -145,7 +145,6 @@ pub async fn order_create(
 }
 
 /// The pay form of an order page.
-#[allow(clippy::too_many_arguments)] // one extractor per thing the view uses, axum's way
 pub async fn order_pay(
     RequireUser(user): RequireUser,
     Db(db): Db,
