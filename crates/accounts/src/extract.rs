@@ -56,6 +56,12 @@ async fn resolve(
             None => None,
         }
     };
+    if let Some(personal) = parts.extensions.get::<web::middleware::Personal>() {
+        personal.consulted();
+        if found.is_some() {
+            personal.identified();
+        }
+    }
     parts.extensions.insert(Resolved(found.clone()));
     Ok(found)
 }

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering as AtomicOrdering};
 use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
@@ -63,8 +65,11 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
         let json = crate::error::is_json_path(request.uri().path());
+        let personal = Personal::default();
+        request.extensions_mut().insert(personal.clone());
+        let body_read = track_body(&mut request);
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let refused =
             host_refusal(&self.state, &request).or_else(|| null_character_refusal(&request));
@@ -79,6 +84,8 @@ where
             json,
             method,
             uri,
+            personal,
+            body_read,
         }
     }
 }
@@ -93,6 +100,8 @@ pin_project_lite::pin_project! {
         json: bool,
         method: http::Method,
         uri: http::Uri,
+        personal: Personal,
+        body_read: Option<Arc<AtomicBool>>,
     }
 }
 
@@ -118,13 +127,115 @@ where
                 .map(IntoResponse::into_response)
                 .unwrap_or_default(),
         };
-        Poll::Ready(Ok(crate::error::render(
-            this.state,
-            *this.json,
-            this.method,
-            this.uri,
-            response,
-        )))
+        let mut response =
+            crate::error::render(this.state, *this.json, this.method, this.uri, response);
+        this.personal.mark(response.headers_mut());
+        if this
+            .body_read
+            .as_ref()
+            .is_some_and(|read| !read.load(AtomicOrdering::Acquire))
+        {
+            // The body was left unread: the server will close this connection after the
+            // answer, so say so, and a keep-alive client opens a new one for its next
+            // request instead of failing on a closed socket.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// For an HTTP/1 request with a body: wraps the body so that reading it to the end is
+/// noticed, and returns the flag. `None` when there is no body to leave unread.
+fn track_body(request: &mut Request) -> Option<Arc<AtomicBool>> {
+    use http_body::Body as _;
+    let http1 = matches!(
+        request.version(),
+        http::Version::HTTP_10 | http::Version::HTTP_11
+    );
+    if !http1 || request.body().is_end_stream() {
+        return None;
+    }
+    let read = Arc::new(AtomicBool::new(false));
+    let body = std::mem::take(request.body_mut());
+    *request.body_mut() = axum::body::Body::new(TrackedBody {
+        inner: body,
+        read: read.clone(),
+    });
+    Some(read)
+}
+
+pin_project_lite::pin_project! {
+    /// A request body that records when it has been read to the end.
+    struct TrackedBody {
+        #[pin]
+        inner: axum::body::Body,
+        read: Arc<AtomicBool>,
+    }
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = this.inner.poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) {
+            this.read.store(true, AtomicOrdering::Release);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Whether the answer depends on who asks. Put in every request's extensions by the guard;
+/// whatever looks at the caller (the user extractors of `accounts`) says so here, and the
+/// guard then marks the response: `Vary: Cookie, Authorization` when identity was looked
+/// at, plus `Cache-Control: private, no-store` when someone was signed in, so no shared
+/// cache keeps or mixes up personal pages. Public answers carry neither.
+#[derive(Debug, Clone, Default)]
+pub struct Personal(Arc<AtomicU8>);
+
+const CONSULTED: u8 = 1;
+const IDENTIFIED: u8 = 2;
+
+impl Personal {
+    /// Identity was looked at (the answer differs for a signed-in caller).
+    pub fn consulted(&self) {
+        self.0.fetch_max(CONSULTED, AtomicOrdering::Relaxed);
+    }
+
+    /// A signed-in caller was found: the answer is theirs alone.
+    pub fn identified(&self) {
+        self.0.fetch_max(IDENTIFIED, AtomicOrdering::Relaxed);
+    }
+
+    fn mark(&self, headers: &mut http::HeaderMap) {
+        let level = self.0.load(AtomicOrdering::Relaxed);
+        if level >= CONSULTED {
+            headers.append(
+                header::VARY,
+                http::HeaderValue::from_static("Cookie, Authorization"),
+            );
+        }
+        if level >= IDENTIFIED {
+            headers.insert(
+                header::CACHE_CONTROL,
+                http::HeaderValue::from_static("private, no-store"),
+            );
+        }
     }
 }
 

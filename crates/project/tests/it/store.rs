@@ -126,3 +126,67 @@ async fn every_page_of_the_composed_store_renders() {
         assert!(res.text().contains("</html>"), "{path}");
     }
 }
+
+/// Personal answers are private to the browser and vary by identity; public ones are not
+/// marked (contract v2).
+#[tokio::test]
+async fn personal_answers_are_never_kept_by_shared_caches() {
+    let app = store().await;
+    catalog::seed::seed_users(&app.state).await.unwrap();
+    let token = app
+        .client
+        .post("/api/accounts/token")
+        .json(&serde_json::json!({"email": "user@example.com", "password": "userpass123"}))
+        .send()
+        .await
+        .json_value()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let private = |res: &web::test::TestResponse, what: &str| {
+        assert_eq!(
+            res.header("cache-control"),
+            Some("private, no-store"),
+            "{what}"
+        );
+        let vary: Vec<String> = res
+            .headers
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .collect();
+        assert!(
+            vary.iter()
+                .any(|v| v.contains("cookie") && v.contains("authorization")),
+            "{what}: {vary:?}"
+        );
+    };
+    for path in ["/api/accounts/me", "/api/orders", "/api/orders?page=1"] {
+        let res = app.client.get(path).bearer(&token).send().await;
+        res.assert_status(200);
+        private(&res, path);
+    }
+    let public = app.client.get("/api/catalog/products").send().await;
+    public.assert_status(200);
+    assert_ne!(public.header("cache-control"), Some("private, no-store"));
+    let anonymous_page = app.client.get("/catalog/").send().await;
+    assert_ne!(
+        anonymous_page.header("cache-control"),
+        Some("private, no-store")
+    );
+
+    let browser = app.client.new_session();
+    browser
+        .submit_form(
+            "/accounts/login/",
+            "/accounts/login/",
+            &[("email", "user@example.com"), ("password", "userpass123")],
+        )
+        .await
+        .assert_status(303);
+    for path in ["/accounts/profile/", "/catalog/", "/orders/"] {
+        let res = browser.get(path).send().await;
+        res.assert_status(200);
+        private(&res, path);
+    }
+}
