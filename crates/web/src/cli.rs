@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Arg, ArgAction, ArgMatches, Command as ClapCommand, value_parser};
@@ -238,7 +237,7 @@ async fn serve(
         listener,
         router,
         crate::server::shutdown_signal(),
-        Duration::from_secs(settings.server.shutdown_timeout_seconds),
+        crate::server::ServeOptions::from_settings(&settings.server),
     )
     .await?;
     tracing::info!("server stopped");

@@ -78,6 +78,15 @@ fn free_port() -> u16 {
 
 impl Server {
     async fn start(database_url: &str, settings: &[(&str, &str)]) -> Server {
+        Server::start_with_file_limit(database_url, settings, None).await
+    }
+
+    /// Like [`Server::start`], the process allowed at most `files` open file descriptors.
+    async fn start_with_file_limit(
+        database_url: &str,
+        settings: &[(&str, &str)],
+        files: Option<u64>,
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut env = base_env(database_url);
@@ -85,7 +94,25 @@ impl Server {
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let log = dir.path().join("server.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = project_command(dir.path(), env)
+        let mut command = project_command(dir.path(), env);
+        if let Some(files) = files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe; it only lowers the child's own limit.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: files,
+                        rlim_max: files,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let child = command
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -642,4 +669,78 @@ async fn sigterm_finishes_requests_in_flight_and_exits_zero() {
         "no 5xx under shutdown"
     );
     assert!(ok.load(Ordering::SeqCst) >= 50);
+}
+
+/// Slow clients can't take the server down: with 256 file descriptors and a 2-second
+/// header timeout, 300 connections that never finish their request head are all closed by
+/// the server (those beyond the limit wait in the backlog meanwhile), a connection left
+/// idle after an answer is closed after `keep_alive_seconds`, and a normal request is
+/// served afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_and_idle_connections_are_closed_by_the_server() {
+    let database = seeded_database().await;
+    let server = Server::start_with_file_limit(
+        database.url(),
+        &[
+            ("APP__SERVER__HEADER_READ_TIMEOUT_SECONDS", "2"),
+            ("APP__SERVER__KEEP_ALIVE_SECONDS", "3"),
+        ],
+        Some(256),
+    )
+    .await;
+    let addr = server.addr;
+    let started = Instant::now();
+    let slow = (0..300).map(|_| {
+        tokio::spawn(async move {
+            let mut stream = TcpStream::connect(addr)
+                .await
+                .expect("connects or waits in the backlog");
+            // Half a request head, never finished.
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .await
+                .unwrap();
+            let mut buf = [0u8; 512];
+            // Closed by the server: end of stream or a reset, long before this timeout.
+            match tokio::time::timeout(Duration::from_secs(60), stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => true,
+                Ok(Ok(_)) | Err(_) => false,
+            }
+        })
+    });
+    let mut closed = 0;
+    for task in slow.collect::<Vec<_>>() {
+        closed += usize::from(task.await.unwrap());
+    }
+    assert_eq!(closed, 300, "every slow connection is closed by the server");
+    eprintln!("300 slow connections closed in {:?}", started.elapsed());
+    assert_eq!(
+        get_json(server.url("/healthz"), None).await.0,
+        StatusCode::OK
+    );
+
+    // Idle after an answer: kept for a while (a second request works), then closed.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut buf = vec![0u8; 4096];
+    idle.write_all(request).await.unwrap();
+    assert!(idle.read(&mut buf).await.unwrap() > 0);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    idle.write_all(request).await.unwrap();
+    let n = idle.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let idle_since = Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(20), idle.read(&mut buf))
+        .await
+        .expect("the idle connection is closed");
+    assert!(matches!(end, Ok(0) | Err(_)), "{end:?}");
+    assert!(
+        idle_since.elapsed() >= Duration::from_secs(2),
+        "not before keep_alive_seconds"
+    );
+    assert!(
+        !server.log_text().contains("panicked"),
+        "{}",
+        server.log_text()
+    );
 }

@@ -30,7 +30,10 @@ async fn graceful_shutdown_finishes_the_request_in_flight() {
         async move {
             let _ = stop_rx.await;
         },
-        Duration::from_secs(10),
+        web::server::ServeOptions {
+            grace: Duration::from_secs(10),
+            ..Default::default()
+        },
     ));
     let in_flight = tokio::spawn(async move { get(addr, "/api/demo/slow?ms=700").await });
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -88,7 +91,7 @@ async fn an_unread_body_closes_the_connection_and_says_so() {
         listener,
         app.router.clone(),
         std::future::pending(),
-        Duration::from_secs(1),
+        web::server::ServeOptions::default(),
     ));
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let body = r#"{"name": "x"}"#;
