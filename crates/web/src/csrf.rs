@@ -1,8 +1,10 @@
 //! CSRF protection for every HTML form POST.
 //!
-//! The token lives in the session (created the first time a template renders
-//! `csrf_input()`), travels in the hidden field `csrf_token` or the `X-CSRF-Token` header,
-//! and is compared in constant time. Requests under `/api/` are exempt: the JSON API
+//! The token is created the first time a template renders `csrf_input()`. It lives in the
+//! session when the visitor has one; a visitor without a session (anonymous, on the login
+//! or register page) gets it in a signed `csrftoken` cookie instead, so an anonymous GET
+//! writes nothing to the database (Django's CSRF cookie). It travels back in the hidden
+//! field `csrf_token` or the `X-CSRF-Token` header, and is compared in constant time. Requests under `/api/` are exempt: the JSON API
 //! authenticates with bearer tokens only, never with cookies, so a forged cross-site
 //! request carries no credentials there.
 
@@ -10,8 +12,11 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::{Arc, Mutex};
+
 use base64::Engine;
-use http::{Method, StatusCode, header};
+use hmac::{Hmac, KeyInit, Mac};
+use http::{HeaderValue, Method, StatusCode, header};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
@@ -24,6 +29,66 @@ use crate::templates::CSRF_SESSION_KEY;
 pub const CSRF_FIELD: &str = "csrf_token";
 /// Header accepted instead of the field (for scripts).
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The cookie holding a signed token for visitors without a session.
+pub const CSRF_COOKIE: &str = "csrftoken";
+
+/// The request's token outside the session: the one its `csrftoken` cookie carried (if
+/// the signature holds), and a new one to send back when a page created it.
+#[derive(Debug, Clone, Default)]
+pub struct CookieToken(Arc<Mutex<CookieTokenState>>);
+
+#[derive(Debug, Default)]
+struct CookieTokenState {
+    received: Option<String>,
+    to_send: Option<String>,
+}
+
+impl CookieToken {
+    /// The token the visitor's cookie carries.
+    pub fn received(&self) -> Option<String> {
+        self.lock().received.clone()
+    }
+
+    /// Sends `token` in the cookie with the response.
+    pub fn send(&self, token: String) {
+        self.lock().to_send = Some(token);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CookieTokenState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn signature(secret: &str, token: &str) -> String {
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"csrf-cookie\0");
+    mac.update(token.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// `token.signature`: a cookie set by a sibling subdomain can't plant a token of its own.
+fn signed(secret: &str, token: &str) -> String {
+    format!("{token}.{}", signature(secret, token))
+}
+
+fn unsigned(secret: &str, value: &str) -> Option<String> {
+    let (token, sig) = value.rsplit_once('.')?;
+    let expected = signature(secret, token);
+    (sig.len() == expected.len() && bool::from(sig.as_bytes().ct_eq(expected.as_bytes())))
+        .then(|| token.to_string())
+}
+
+fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
 
 /// A new random token (256 bits, URL-safe base64).
 pub fn new_token() -> String {
@@ -49,22 +114,63 @@ fn rejected() -> Response {
     .into_response()
 }
 
-/// Middleware: refuses unsafe-method requests outside `/api/` without a valid token.
-pub async fn csrf_protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Middleware: refuses unsafe-method requests outside `/api/` without a valid token, and
+/// sends the `csrftoken` cookie when a page created a token for a visitor without a
+/// session.
+pub async fn csrf_protect(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if crate::error::is_json_path(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let secret = state.settings().secret_key.expose().to_string();
+    let cookie = CookieToken::default();
+    cookie.lock().received =
+        cookie_value(request.headers(), CSRF_COOKIE).and_then(|v| unsigned(&secret, v));
+    request.extensions_mut().insert(cookie.clone());
+    let mut response = check(&state, request, next, cookie.received()).await;
+    if let Some(token) = cookie.lock().to_send.take() {
+        let secure = if state.settings().sessions.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        };
+        let value = format!(
+            "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31449600{secure}",
+            signed(&secret, &token)
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+async fn check(
+    state: &AppState,
+    request: Request,
+    next: Next,
+    cookie_token: Option<String>,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    if safe || crate::error::is_json_path(request.uri().path()) {
+    if safe {
         return next.run(request).await;
     }
-    let Some(session) = request.extensions().get::<Session>().cloned() else {
-        return rejected();
+    let in_session = match request.extensions().get::<Session>() {
+        Some(session) => match session.get::<String>(CSRF_SESSION_KEY).await {
+            Ok(token) => token,
+            Err(err) => return Error::from(err).into_response(),
+        },
+        None => None,
     };
-    let expected = match session.get::<String>(CSRF_SESSION_KEY).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return rejected(),
-        Err(err) => return Error::from(err).into_response(),
+    // The session's token wins; a visitor without one uses the cookie's.
+    let Some(expected) = in_session.or(cookie_token) else {
+        return rejected();
     };
     if let Some(given) = request
         .headers()

@@ -93,6 +93,9 @@ fn backend(err: DbErr) -> session_store::Error {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Always a fresh id: a session flushed at logout comes back here with its old id,
+        // which must not be reused (Django gives a new session after logout too).
+        record.id = Id::default();
         // A 128-bit random id practically never collides; if it does, draw another.
         for _ in 0..8 {
             match Entity::insert(Self::row(record)?)

@@ -334,6 +334,7 @@ impl Object for CsrfToken {
 pub struct Page {
     state: AppState,
     session: Option<Session>,
+    csrf_cookie: Option<crate::csrf::CookieToken>,
     context: Vec<(&'static str, Value)>,
     path: String,
 }
@@ -348,6 +349,7 @@ impl FromRequestParts<AppState> for Page {
         Ok(Page {
             state: state.clone(),
             session: parts.extensions.get::<Session>().cloned(),
+            csrf_cookie: parts.extensions.get::<crate::csrf::CookieToken>().cloned(),
             context,
             path: parts
                 .uri
@@ -414,10 +416,19 @@ impl Page {
         template: &str,
         context: impl Serialize,
     ) -> Result<(String, bool), Error> {
-        let existing = match &self.session {
+        let in_session = match &self.session {
             Some(session) => session.get::<String>(CSRF_SESSION_KEY).await?,
             None => None,
         };
+        // A visitor with a stored session keeps the token there; one without (anonymous)
+        // in the signed cookie, so showing a form writes nothing to the database.
+        let has_session = self.session.as_ref().is_some_and(|s| s.id().is_some());
+        let existing = in_session.or_else(|| {
+            self.csrf_cookie
+                .as_ref()
+                .filter(|_| !has_session)
+                .and_then(|c| c.received())
+        });
         let slot = Arc::new(CsrfSlot {
             token: Mutex::new(existing),
             created: Default::default(),
@@ -448,8 +459,15 @@ impl Page {
             .state
             .templates()
             .render(template, Value::from(values))?;
-        if let (Some(token), Some(session)) = (slot.created(), &self.session) {
-            session.insert(CSRF_SESSION_KEY, token).await?;
+        if let Some(token) = slot.created() {
+            match (&self.session, &self.csrf_cookie) {
+                (Some(session), _) if has_session => {
+                    session.insert(CSRF_SESSION_KEY, token).await?
+                }
+                (_, Some(cookie)) => cookie.send(token),
+                (Some(session), None) => session.insert(CSRF_SESSION_KEY, token).await?,
+                (None, None) => {}
+            }
         }
         let shareable =
             messages.is_empty() && !slot.used.load(std::sync::atomic::Ordering::Relaxed);

@@ -97,6 +97,14 @@ async fn form_posts_without_a_csrf_token_are_403() {
 async fn login_rotates_the_session_and_follows_next() {
     let app = app().await;
     create_user(&app, "li@example.com", false).await;
+    // A visitor who already has a session (here: the flash message of signing out).
+    let anonymous = app.client.csrf_token("/accounts/login/").await;
+    app.client
+        .post("/accounts/logout/")
+        .form(&[("csrf_token", anonymous.as_str())])
+        .send()
+        .await
+        .assert_status(303);
     let token = app
         .client
         .csrf_token("/accounts/login/?next=/accounts/password/")
@@ -104,7 +112,7 @@ async fn login_rotates_the_session_and_follows_next() {
     let before = app
         .client
         .cookie("sessionid")
-        .expect("the login form starts a session");
+        .expect("the visitor has a session");
     let res = app
         .client
         .post("/accounts/login/")
@@ -455,5 +463,43 @@ async fn reset_links_use_the_public_url_when_set() {
         last_link(&app).starts_with("https://shop.example.com/accounts/reset/"),
         "{}",
         last_link(&app)
+    );
+}
+
+#[tokio::test]
+async fn logout_gives_a_new_session_id_and_anonymous_pages_store_nothing() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = app().await;
+    let sessions = || web::sessions::entity::Entity::find().count(app.db());
+    for page in ["/accounts/login/", "/accounts/register/"] {
+        app.client.get(page).send().await.assert_status(200);
+    }
+    assert_eq!(
+        sessions().await.unwrap(),
+        0,
+        "anonymous GETs write no session"
+    );
+    create_user(&app, "cycle@example.com", false).await;
+    login(&app.client, "cycle@example.com").await;
+    let signed_in = app.client.cookie("sessionid").expect("a session");
+    let token = app.client.csrf_token("/accounts/profile/").await;
+    app.client
+        .post("/accounts/logout/")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .assert_status(303);
+    let after = app
+        .client
+        .cookie("sessionid")
+        .expect("the flash message's session");
+    assert_ne!(after, signed_in, "a new session id after logout");
+    assert!(
+        web::sessions::entity::Entity::find_by_id(signed_in)
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_none(),
+        "the signed-in session is gone"
     );
 }

@@ -81,16 +81,53 @@ async fn token_from_another_session_is_refused() {
 }
 
 #[tokio::test]
-async fn session_cookie_is_http_only_and_lax() {
+async fn an_anonymous_form_page_stores_nothing_and_sets_a_signed_csrf_cookie() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
     let app = app().await;
     let res = app.client.get("/demo/form/").send().await;
-    let cookie = res
-        .header("set-cookie")
-        .expect("a form page starts a session");
-    assert!(cookie.starts_with("sessionid="));
-    assert!(cookie.contains("HttpOnly"));
-    assert!(cookie.contains("SameSite=Lax"));
-    assert!(!cookie.contains("Secure"));
+    let cookies: Vec<&str> = res
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let csrf = cookies[0];
+    assert!(csrf.starts_with("csrftoken="), "{csrf}");
+    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax"));
+    assert!(!csrf.contains("Secure"));
+    let sessions = || web::sessions::entity::Entity::find().count(app.db());
+    assert_eq!(
+        sessions().await.unwrap(),
+        0,
+        "an anonymous GET writes nothing"
+    );
+    // The cookie's token is the form's; posting it works, and the flash message is the
+    // first thing stored: that starts the session.
+    let token = res.csrf_token().unwrap();
+    let posted = app
+        .client
+        .post("/demo/form/")
+        .form(&[("name", "x"), ("csrf_token", token.as_str())])
+        .send()
+        .await;
+    posted.assert_status(303);
+    let session = posted.header("set-cookie").expect("a session now");
+    assert!(session.starts_with("sessionid="));
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    assert_eq!(sessions().await.unwrap(), 1);
+    // A forged cookie (wrong signature) carries no token.
+    let forged = app.client.new_session();
+    let res = forged
+        .post("/demo/form/")
+        .header(
+            "cookie",
+            &format!("csrftoken={token}.00000000000000000000000000000000"),
+        )
+        .form(&[("name", "x"), ("csrf_token", token.as_str())])
+        .send()
+        .await;
+    res.assert_status(403);
 }
 
 #[tokio::test]
