@@ -16,6 +16,7 @@ pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod cli;
+pub mod csp;
 pub mod csrf;
 pub mod db;
 pub mod error;

@@ -69,6 +69,8 @@ where
         let json = crate::error::is_json_path(request.uri().path());
         let personal = Personal::default();
         request.extensions_mut().insert(personal.clone());
+        let nonce = crate::csp::CspNonce::default();
+        request.extensions_mut().insert(nonce.clone());
         let body_read = track_body(&mut request);
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let refused =
@@ -86,6 +88,7 @@ where
             uri,
             personal,
             body_read,
+            nonce,
         }
     }
 }
@@ -102,6 +105,7 @@ pin_project_lite::pin_project! {
         uri: http::Uri,
         personal: Personal,
         body_read: Option<Arc<AtomicBool>>,
+        nonce: crate::csp::CspNonce,
     }
 }
 
@@ -130,6 +134,8 @@ where
         let mut response =
             crate::error::render(this.state, *this.json, this.method, this.uri, response);
         this.personal.mark(response.headers_mut());
+        this.nonce
+            .apply(&this.state.settings().server.csp, response.headers_mut());
         if this
             .body_read
             .as_ref()

@@ -322,6 +322,16 @@ impl Object for CsrfToken {
     }
 }
 
+/// `{{ csp_nonce }}`: the response's script nonce, drawn when a template renders it.
+#[derive(Debug)]
+struct NonceValue(crate::csp::CspNonce);
+
+impl Object for NonceValue {
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.value())
+    }
+}
+
 /// What an HTML handler renders with: the template environment plus the request's
 /// context (processors' values, CSRF token, flash messages).
 ///
@@ -335,6 +345,7 @@ pub struct Page {
     state: AppState,
     session: Option<Session>,
     csrf_cookie: Option<crate::csrf::CookieToken>,
+    csp_nonce: crate::csp::CspNonce,
     context: Vec<(&'static str, Value)>,
     path: String,
 }
@@ -350,6 +361,11 @@ impl FromRequestParts<AppState> for Page {
             state: state.clone(),
             session: parts.extensions.get::<Session>().cloned(),
             csrf_cookie: parts.extensions.get::<crate::csrf::CookieToken>().cloned(),
+            csp_nonce: parts
+                .extensions
+                .get::<crate::csp::CspNonce>()
+                .cloned()
+                .unwrap_or_default(),
             context,
             path: parts
                 .uri
@@ -445,6 +461,10 @@ impl Page {
         let csrf = Value::from_object(CsrfToken(slot.clone()));
         values.insert("csrf_token".into(), csrf.clone());
         values.insert("csrf_input".into(), csrf);
+        values.insert(
+            "csp_nonce".into(),
+            Value::from_object(NonceValue(self.csp_nonce.clone())),
+        );
         values.insert("messages".into(), Value::from_serialize(&messages));
         values.insert("request_path".into(), Value::from(self.path));
         let own = Value::from_serialize(&context);
@@ -469,8 +489,9 @@ impl Page {
                 (None, None) => {}
             }
         }
-        let shareable =
-            messages.is_empty() && !slot.used.load(std::sync::atomic::Ordering::Relaxed);
+        let shareable = messages.is_empty()
+            && !slot.used.load(std::sync::atomic::Ordering::Relaxed)
+            && !self.csp_nonce.used();
         Ok((html, shareable))
     }
 

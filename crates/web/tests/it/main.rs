@@ -49,7 +49,7 @@ impl App for Demo {
         .unwrap();
         env.add_template_owned(
             "demo/done.html",
-            r#"{% extends "base.html" %}{% block content %}<p id="done">done {{ who }}</p>{% endblock %}"#,
+            r#"{% extends "base.html" %}{% block content %}<p id="done">done {{ who }}</p><script nonce="{{ csp_nonce }}">window.done = true;</script>{% endblock %}"#,
         )
         .unwrap();
     }

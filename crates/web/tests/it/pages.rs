@@ -167,3 +167,54 @@ async fn templates_can_ask_whether_a_route_exists() {
         .unwrap();
     assert_eq!(html, "yes");
 }
+
+#[tokio::test]
+async fn html_answers_carry_a_content_security_policy_with_their_nonce() {
+    let app = app().await;
+    let page = app.client.get("/demo/done/").send().await;
+    let policy = page
+        .header("content-security-policy")
+        .expect("a policy")
+        .to_string();
+    for directive in [
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(policy.contains(directive), "{directive} missing: {policy}");
+    }
+    assert!(
+        !policy.contains("script-src 'self' 'unsafe-inline'"),
+        "{policy}"
+    );
+    let text = page.text();
+    let nonce = text
+        .split(r#"<script nonce=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page's script has a nonce");
+    assert!(policy.contains(&format!("'nonce-{nonce}'")), "{policy}");
+    let again = app.client.get("/demo/done/").send().await;
+    assert!(!again.text().contains(nonce), "a new nonce per response");
+    // HTML errors too; JSON answers need none.
+    let missing = app.client.get("/demo/nowhere/").send().await;
+    assert!(missing.header("content-security-policy").is_some());
+    let json = app.client.get("/api/demo/items/1").send().await;
+    assert!(json.header("content-security-policy").is_none());
+    // server.csp replaces the policy.
+    let custom = web::test::TestApp::builder(&crate::project())
+        .setting(
+            "server.csp",
+            "default-src 'none'; script-src 'nonce-{nonce}'",
+        )
+        .build()
+        .await;
+    let page = custom.client.get("/demo/done/").send().await;
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(
+        policy.starts_with("default-src 'none'; script-src 'nonce-"),
+        "{policy}"
+    );
+}
