@@ -61,6 +61,19 @@ fn clean_email(errors: &mut FieldErrors, value: Option<String>) -> String {
     email
 }
 
+/// A user's display name: at most [`MAX_NAME`] characters of one line of plain text.
+fn clean_name(errors: &mut FieldErrors, name: &str) {
+    if let Some(problem) = web::forms::forbidden_characters(name, false) {
+        add(errors, "name", problem);
+    } else if name.chars().count() > MAX_NAME {
+        add(
+            errors,
+            "name",
+            format!("Ensure this field has at most {MAX_NAME} characters."),
+        );
+    }
+}
+
 /// Registration: `{email, password, name}`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = RegisterRequest)]
@@ -105,13 +118,7 @@ impl RegisterForm {
             }
             None => String::new(),
         };
-        if name.chars().count() > MAX_NAME {
-            add(
-                &mut errors,
-                "name",
-                format!("Ensure this field has at most {MAX_NAME} characters."),
-            );
-        }
+        clean_name(&mut errors, &name);
         if errors.is_empty() {
             Ok(Registration {
                 email,
@@ -143,13 +150,7 @@ impl UserEdit {
         let mut errors = FieldErrors::new();
         let email = clean_email(&mut errors, email);
         let name = name.trim().to_string();
-        if name.chars().count() > MAX_NAME {
-            add(
-                &mut errors,
-                "name",
-                format!("Ensure this field has at most {MAX_NAME} characters."),
-            );
-        }
+        clean_name(&mut errors, &name);
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -64,6 +64,7 @@ impl ProductInput {
         let name = c.required("name", self.name, creating);
         let name = c.text("name", name, MAX_NAME);
         let description = c.required("description", self.description, false);
+        c.multiline("description", description.as_deref());
         let price_cents = c.required("price_cents", self.price_cents, creating);
         c.at_least("price_cents", price_cents, 0);
         let currency = c.required("currency", self.currency, false);

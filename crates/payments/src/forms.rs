@@ -130,6 +130,24 @@ pub fn clean_idempotency_key(key: Option<&str>) -> Result<String, FieldErrors> {
     Err(errors)
 }
 
+/// The `Idempotency-Key` header's text: a header that is not visible ASCII (HTTP headers
+/// carry no other text reliably) gets a message saying so, not "required".
+pub fn idempotency_key_header(headers: &http::HeaderMap) -> Result<String, FieldErrors> {
+    match headers.get("idempotency-key").map(|v| v.to_str()) {
+        Some(Err(_)) => {
+            let mut errors = FieldErrors::new();
+            add(
+                &mut errors,
+                "Idempotency-Key",
+                "Use visible ASCII characters only (letters, digits, punctuation), e.g. a UUID.",
+            );
+            Err(errors)
+        }
+        Some(Ok(key)) => clean_idempotency_key(Some(key)),
+        None => clean_idempotency_key(None),
+    }
+}
+
 /// The Buy form on a product page.
 #[derive(Debug, Deserialize)]
 pub struct BuyForm {

@@ -272,6 +272,15 @@ impl Pagination {
             match key.as_ref() {
                 "page" => match value.trim().parse::<u64>() {
                     Ok(n) if (1..=Self::MAX_PAGE).contains(&n) => page = n,
+                    Ok(n) if n > Self::MAX_PAGE => {
+                        fields.insert(
+                            "page".into(),
+                            vec![format!(
+                                "Must be at most {} (no list has that many pages).",
+                                Self::MAX_PAGE
+                            )],
+                        );
+                    }
                     _ => {
                         fields.insert(
                             "page".into(),
@@ -406,6 +415,7 @@ mod tests {
             "page=0",
             "page=-1",
             "page=x",
+            "page=9223372036854775807",
             "per_page=1.5",
         ] {
             assert_eq!(

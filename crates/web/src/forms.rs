@@ -72,10 +72,13 @@ impl Validator {
         }
     }
 
-    /// Trims a string and checks it is not blank and at most `max` characters.
+    /// Trims a string and checks it is not blank, at most `max` characters and one line of
+    /// plain text ([`forbidden_characters`]).
     pub fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
         let v = value?.trim().to_string();
-        if v.is_empty() {
+        if let Some(problem) = forbidden_characters(&v, false) {
+            self.fail(field, problem);
+        } else if v.is_empty() {
             self.fail(field, "This field may not be blank.");
         } else if v.chars().count() > max {
             self.fail(
@@ -84,6 +87,14 @@ impl Validator {
             );
         }
         Some(v)
+    }
+
+    /// Checks free text that may span lines (a description): tabs and line breaks are
+    /// fine, other control characters and bidirectional overrides are not.
+    pub fn multiline(&mut self, field: &str, value: Option<&str>) {
+        if let Some(problem) = value.and_then(|v| forbidden_characters(v, true)) {
+            self.fail(field, problem);
+        }
     }
 
     /// Checks `value` is at least `min`.
@@ -108,6 +119,28 @@ impl Validator {
             Err(self.errors)
         }
     }
+}
+
+/// Why `value` can't be stored as text people read, if it can't: control characters
+/// (C0, DEL and C1; tab and line breaks allowed when `multiline`) and the bidirectional
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make a name display as
+/// something other than what it is.
+pub fn forbidden_characters(value: &str, multiline: bool) -> Option<&'static str> {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let allowed_control = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
+    if value.chars().any(bidi) {
+        return Some(
+            "Bidirectional text overrides (U+202A–U+202E, U+2066–U+2069) are not allowed.",
+        );
+    }
+    if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
+        return Some(if multiline {
+            "Control characters are not allowed (tabs and line breaks are)."
+        } else {
+            "Control characters (including tabs and line breaks) are not allowed."
+        });
+    }
+    None
 }
 
 /// Parses an HTML form value (always a string) for a typed field; an empty string is
@@ -179,6 +212,24 @@ pub fn parse_datetime(s: &str) -> Option<time::OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_refused() {
+        for bad in [
+            "a\u{7}b",
+            "tab\there",
+            "line\nbreak",
+            "\u{202E}gnp.exe",
+            "x\u{2066}y",
+            "\u{85}",
+        ] {
+            assert!(forbidden_characters(bad, false).is_some(), "{bad:?}");
+        }
+        assert!(forbidden_characters("tab\there\nand\r\nlines", true).is_none());
+        assert!(forbidden_characters("bell\u{7}", true).is_some());
+        assert!(forbidden_characters("\u{202D}", true).is_some());
+        assert!(forbidden_characters("Crème brûlée — 東京 ✓", false).is_none());
+    }
 
     #[test]
     fn required_and_nullable() {

@@ -206,6 +206,25 @@ impl http_body::Body for TrackedBody {
     }
 }
 
+/// Removes a client's `X-Request-Id` unless it is short and plain (1 to 64 letters,
+/// digits, `-`, `_`, `.`), so a new id is made: ids end up in logs and answers, where
+/// control characters or megabytes of text from a client have no place.
+pub fn drop_unplain_request_id<B>(mut request: http::Request<B>) -> http::Request<B> {
+    let plain = |v: &http::HeaderValue| {
+        let bytes = v.as_bytes();
+        (1..=64).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    let headers = request.headers_mut();
+    let all: Vec<&http::HeaderValue> = headers.get_all("x-request-id").iter().collect();
+    if !(all.len() == 1 && plain(all[0])) {
+        headers.remove("x-request-id");
+    }
+    request
+}
+
 /// Whether the answer depends on who asks. Put in every request's extensions by the guard;
 /// whatever looks at the caller (the user extractors of `accounts`) says so here, and the
 /// guard then marks the response: `Vary: Cookie, Authorization` when identity was looked

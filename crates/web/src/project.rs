@@ -348,6 +348,7 @@ impl Project {
             });
         // Outermost first.
         let stack = ServiceBuilder::new()
+            .map_request(crate::middleware::drop_unplain_request_id)
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()

@@ -4,10 +4,14 @@ use sea_orm_migration::MigrationTrait;
 
 pub(crate) mod m20261125_000201_create_products;
 mod m20261125_000202_product_search_and_counts;
+mod m20261201_000203_sku_unique_ignoring_case;
+mod m20261201_000204_create_product_slug_history;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261125_000201_create_products::Migration),
         Box::new(m20261125_000202_product_search_and_counts::Migration),
+        Box::new(m20261201_000203_sku_unique_ignoring_case::Migration),
+        Box::new(m20261201_000204_create_product_slug_history::Migration),
     ]
 }

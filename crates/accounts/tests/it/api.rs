@@ -430,3 +430,39 @@ async fn null_characters_in_credentials_are_422() {
         .await;
     res.assert_status(422);
 }
+
+#[tokio::test]
+async fn control_characters_and_bidi_overrides_are_refused_in_names_and_emails() {
+    let app = crate::app().await;
+    for (field, body) in [
+        (
+            "name",
+            json!({"email": "a@example.com", "password": "long-Enough-42", "name": "Ada\u{202E}nimda"}),
+        ),
+        (
+            "name",
+            json!({"email": "b@example.com", "password": "long-Enough-42", "name": "Ada\u{1b}[31m"}),
+        ),
+        (
+            "email",
+            json!({"email": "c\u{7}@example.com", "password": "long-Enough-42", "name": "C"}),
+        ),
+        (
+            "email",
+            json!({"email": "d@exa\u{2067}mple.com", "password": "long-Enough-42", "name": "D"}),
+        ),
+    ] {
+        let res = app
+            .client
+            .post("/api/accounts/register")
+            .json(&body)
+            .send()
+            .await;
+        res.assert_status(422);
+        assert!(
+            res.json_value()["error"]["fields"][field].is_array(),
+            "{}",
+            res.text()
+        );
+    }
+}

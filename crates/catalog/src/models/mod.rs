@@ -1,6 +1,7 @@
 //! The catalog's table and the queries on it.
 
 pub mod counts;
+pub mod old_slug;
 pub mod product;
 pub mod stock;
 

@@ -2,7 +2,7 @@
 
 use sea_orm::Select;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, Func};
 use sea_orm::{
     ActiveValue::NotSet, DatabaseTransaction, DbBackend, FromQueryResult, QueryOrder, QuerySelect,
     QueryTrait, Set, TransactionTrait,
@@ -218,6 +218,18 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Product>
 }
 
 /// An active product by its slug (the public page).
+/// The current slug of the active product that once had `slug` (renamed since).
+pub async fn renamed_slug<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<String>, DbErr> {
+    let Some(id) = super::old_slug::product_id(db, slug).await? else {
+        return Ok(None);
+    };
+    Ok(Entity::find_by_id(id)
+        .filter(Column::IsActive.eq(true))
+        .one(db)
+        .await?
+        .map(|p| p.slug))
+}
+
 pub async fn find_active_by_slug<C: ConnectionTrait>(
     db: &C,
     slug: &str,
@@ -234,7 +246,17 @@ pub async fn sku_taken<C: ConnectionTrait>(
     sku: &str,
     except: Option<i64>,
 ) -> Result<bool, DbErr> {
-    let mut query = Entity::find().filter(Column::Sku.eq(sku));
+    // Scoped: ExprTrait's methods would shadow others elsewhere in this module.
+    use sea_orm::sea_query::ExprTrait;
+    // Case does not make another SKU: the `products_sku_lower` index on SQLite and
+    // PostgreSQL; on MySQL/MariaDB the column's case-insensitive collation compares so
+    // already (and `LOWER(sku)` there could not use the unique index).
+    let same_sku = if db.get_database_backend() == sea_orm::DbBackend::MySql {
+        Column::Sku.eq(sku)
+    } else {
+        Expr::expr(Func::lower(Expr::col(Column::Sku))).eq(Func::lower(Expr::val(sku)))
+    };
+    let mut query = Entity::find().filter(same_sku);
     if let Some(id) = except {
         query = query.filter(Column::Id.ne(id));
     }
@@ -431,7 +453,13 @@ async fn apply_changes(
     }
     if let Some(name) = &new_name {
         row.name = Set(name.clone());
-        row.slug = Set(unique_slug(txn, &slugify(name), Some(id)).await?);
+        let slug = unique_slug(txn, &slugify(name), Some(id)).await?;
+        if let sea_orm::ActiveValue::Unchanged(old) | sea_orm::ActiveValue::Set(old) = &row.slug
+            && *old != slug
+        {
+            super::old_slug::remember(txn, old, id).await?;
+        }
+        row.slug = Set(slug);
     }
     row.updated_at = Set(now());
     row.update(txn).await.map_err(|e| {

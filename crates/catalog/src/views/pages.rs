@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::RawQuery;
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use web::{Cache, Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
 
@@ -65,11 +65,30 @@ pub async fn product_detail(
     Db(db): Db,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    page.render_cached(&cache, "catalog/product_detail.html", || async {
-        let product = product::find_active_by_slug(&db, &slug)
-            .await?
-            .ok_or_else(|| Error::not_found("No such product."))?;
-        Ok(context! { product })
-    })
-    .await
+    let reverser = page.reverser().clone();
+    let answer = page
+        .render_cached(&cache, "catalog/product_detail.html", || async {
+            let product = product::find_active_by_slug(&db, &slug)
+                .await?
+                .ok_or_else(|| Error::not_found("No such product."))?;
+            Ok(context! { product })
+        })
+        .await;
+    match answer {
+        // A link from before a rename: permanently to the product's page now.
+        Err(e) if e.status() == http::StatusCode::NOT_FOUND => {
+            match product::renamed_slug(&db, &slug).await? {
+                Some(current) => {
+                    let to = reverser.reverse("catalog:product_detail", &[("slug", &current)])?;
+                    Ok((
+                        http::StatusCode::MOVED_PERMANENTLY,
+                        [(http::header::LOCATION, to)],
+                    )
+                        .into_response())
+                }
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
 }

@@ -13,7 +13,7 @@ use web::extract::{JSON_CONTENT_TYPE, parse_json};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::expiry::Reservations;
-use crate::forms::{OrderInput, PayInput, clean_card, clean_idempotency_key};
+use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};
 use crate::gateway::Gateway;
 use crate::orders::{self, OrderJson, PaidJson, PayResponse};
 use crate::settings::PaymentsSettings;
@@ -203,8 +203,7 @@ pub async fn pay(
     headers: HeaderMap,
     Json(input): Json<PayInput>,
 ) -> Result<Response, Error> {
-    let key = clean_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))
-        .map_err(Error::validation)?;
+    let key = idempotency_key_header(&headers).map_err(Error::validation)?;
     // A replay answers as the first attempt did, whatever the body says now.
     if let Some(stored) = orders::stored_response(&db, &user, id, &key).await? {
         return Ok(pay_response(stored));

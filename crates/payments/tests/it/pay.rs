@@ -110,6 +110,13 @@ async fn bad_requests_are_refused_and_not_remembered() {
         .await;
     no_key.assert_status(422);
     assert!(no_key.json_value()["error"]["fields"]["Idempotency-Key"].is_array());
+    let unicode = pay(&app.client, &s.buyer, &o["id"], "schlüssel-1", CARD).await;
+    unicode.assert_status(422);
+    let message = unicode.json_value()["error"]["fields"]["Idempotency-Key"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("ASCII"), "{message}");
     let luhn = pay(&app.client, &s.buyer, &o["id"], "k-fix", "4242424242424241").await;
     luhn.assert_status(422);
     assert!(luhn.json_value()["error"]["fields"]["card_number"].is_array());

@@ -62,6 +62,33 @@ async fn security_headers_and_request_id_on_every_response() {
         .send()
         .await;
     assert_eq!(res.header("x-request-id"), Some("abc-123"));
+    // Only short, plain ids are echoed; anything else gets a new one.
+    let long = "a".repeat(65);
+    for bad in [
+        "has space",
+        "semi;colon",
+        "ünïcode",
+        long.as_str(),
+        "<script>",
+    ] {
+        let res = app
+            .client
+            .get("/healthz")
+            .header("x-request-id", bad)
+            .send()
+            .await;
+        let id = res.header("x-request-id").unwrap();
+        assert_ne!(id, bad);
+        assert!(id.len() >= 32, "{id}");
+    }
+    let plain = "A.b_c-9".to_string() + &"x".repeat(57);
+    let res = app
+        .client
+        .get("/healthz")
+        .header("x-request-id", &plain)
+        .send()
+        .await;
+    assert_eq!(res.header("x-request-id"), Some(plain.as_str()));
 }
 
 #[tokio::test]
