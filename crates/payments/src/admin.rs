@@ -39,7 +39,7 @@ fn spec() -> ListSpec<order::Entity> {
 }
 
 /// `42` finds order 42; anything else, orders of users whose email contains it.
-fn search(term: &str) -> Condition {
+fn search(backend: sea_orm::DbBackend, term: &str) -> Condition {
     match term.trim_start_matches('#').parse::<i64>() {
         Ok(id) => Condition::all().add(order::Column::Id.eq(id)),
         Err(_) => Condition::all().add(
@@ -47,7 +47,7 @@ fn search(term: &str) -> Condition {
                 user::Entity::find()
                     .select_only()
                     .column(user::Column::Id)
-                    .filter(web::db::like_contains(user::Column::Email, term))
+                    .filter(web::db::like_contains(backend, user::Column::Email, term))
                     .into_query(),
             ),
         ),
@@ -132,7 +132,7 @@ impl ModelAdmin for OrderAdmin {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            select = select.filter(search(term));
+            select = select.filter(search(state.db().get_database_backend(), term));
         }
         let (orders, total) =
             list_page(state.db(), select, &spec(), query, self.default_ordering()).await?;

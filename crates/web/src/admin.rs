@@ -352,7 +352,11 @@ where
     if let Some(term) = term.filter(|_| !spec.search.is_empty()) {
         let mut any = Condition::any();
         for column in &spec.search {
-            any = any.add(crate::db::like_contains(*column, term));
+            any = any.add(crate::db::like_contains(
+                db.get_database_backend(),
+                *column,
+                term,
+            ));
         }
         select = select.filter(any);
     }

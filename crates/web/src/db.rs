@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
 use sea_orm::sqlx;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
-    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    RuntimeErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -92,6 +92,8 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                // `REGEXP`, for searches that fold case beyond ASCII ([`like_contains`]).
+                .with_regexp()
         });
     }
     sea_orm::Database::connect(options).await
@@ -249,11 +251,34 @@ pub fn escape_like(term: &str) -> String {
     out
 }
 
-/// `LOWER(column) LIKE '%term%' ESCAPE '!'`: a case-insensitive substring match in which
-/// `%` and `_` in `term` match literally, on all three backends.
-pub fn like_contains(column: impl IntoColumnRef, term: &str) -> SimpleExpr {
-    let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('!'))
+/// `column` contains `term` ignoring case, on all three backends alike: simple Unicode
+/// case folding, accent-sensitive (`ÜBER`, `Über` and `über` find each other, `uber` does
+/// not, `ß` is not `ss`), and `%` and `_` in `term` match literally.
+///
+/// - PostgreSQL: `LOWER(column) LIKE '%term%' ESCAPE '!'` (`lower` folds every script;
+///   a `pg_trgm` index on `lower(column)` serves it).
+/// - MySQL/MariaDB: the same, compared under `utf8mb4_bin`: the column's `_ci` collation
+///   would also equate `u` and `ü`.
+/// - SQLite: `column REGEXP '(?i)term'` (the `regex` crate, registered on every
+///   connection by [`connect`]): SQLite's own `LOWER` and `LIKE` fold ASCII only.
+pub fn like_contains(backend: DbBackend, column: impl IntoColumnRef, term: &str) -> SimpleExpr {
+    match backend {
+        DbBackend::Sqlite => Expr::col(column).binary(
+            BinOper::Custom("REGEXP"),
+            Expr::val(format!("(?i){}", regex::escape(term))),
+        ),
+        DbBackend::MySql => Expr::cust_with_exprs(
+            "LOWER(?) COLLATE utf8mb4_bin LIKE ? ESCAPE '!'",
+            [
+                Expr::col(column),
+                Expr::val(format!("%{}%", escape_like(&term.to_lowercase()))),
+            ],
+        ),
+        _ => {
+            let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('!'))
+        }
+    }
 }
 
 /// Serde helpers for RFC 3339 UTC timestamps with microseconds and a `Z`, as the contract

@@ -65,28 +65,29 @@ impl ListFilter {
             .filter(|t| !t.is_empty())
     }
 
-    fn condition(&self) -> Condition {
+    fn condition(&self, backend: DbBackend) -> Condition {
         let mut condition = Condition::all();
         if !self.include_inactive {
             condition = condition.add(Column::IsActive.eq(true));
         }
         if let Some(term) = self.term() {
-            condition = condition.add(matches(term));
+            condition = condition.add(matches(backend, term));
         }
         condition
     }
 }
 
-/// Name or sku contains `term`, case-insensitively, wildcards taken literally.
-fn matches(term: &str) -> Condition {
+/// Name or sku contains `term`, ignoring case (simple Unicode folding, see
+/// [`like_contains`]), wildcards taken literally.
+fn matches(backend: DbBackend, term: &str) -> Condition {
     Condition::any()
-        .add(like_contains(Column::Name, term))
-        .add(like_contains(Column::Sku, term))
+        .add(like_contains(backend, Column::Name, term))
+        .add(like_contains(backend, Column::Sku, term))
 }
 
 /// [`matches`], worded so the database answers it from its trigram index: on SQLite the
-/// FTS5 table finds the candidates (LIKE then keeps the exact semantics: the index folds
-/// case beyond ASCII); PostgreSQL's `pg_trgm` indexes serve the LIKE itself.
+/// FTS5 table (whose trigram tokenizer folds case like the match) finds the candidates
+/// and the match checks them; PostgreSQL's `pg_trgm` indexes serve the LIKE itself.
 fn indexed_matches(backend: DbBackend, term: &str) -> Condition {
     let mut condition = Condition::all();
     if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
@@ -95,7 +96,7 @@ fn indexed_matches(backend: DbBackend, term: &str) -> Condition {
             [fts_phrase(term)],
         ));
     }
-    condition.add(matches(term))
+    condition.add(matches(backend, term))
 }
 
 /// `term` as one FTS5 phrase: quoted, inner quotes doubled, so no character is syntax.
@@ -122,15 +123,19 @@ pub async fn list<C: ConnectionTrait>(
             if let Some(found) = search_few(db, filter, term, page).await? {
                 return Ok(found);
             }
-            Entity::find().filter(filter.condition()).count(db).await?
+            Entity::find()
+                .filter(filter.condition(db.get_database_backend()))
+                .count(db)
+                .await?
         }
     };
     if page.offset() >= total {
         return Ok((Vec::new(), total));
     }
+    let backend = db.get_database_backend();
     let newest_first = |query: Select<Entity>| {
         query
-            .filter(filter.condition())
+            .filter(filter.condition(backend))
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
     };

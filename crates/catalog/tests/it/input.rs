@@ -120,3 +120,51 @@ async fn out_of_range_pages_say_what_is_wrong() {
         .to_string();
     assert!(message.contains("at most"), "{message}");
 }
+
+/// Search folds case in every script and keeps accents (contract v2), on every database.
+#[tokio::test]
+async fn search_folds_case_for_every_script_but_keeps_accents() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    for (sku, name) in [
+        ("FOLD-1", "Über Mug"),
+        ("FOLD-2", "Uber Cup"),
+        ("FOLD-3", "Straße Sign"),
+        ("FOLD-4", "Strasse Map"),
+        ("FOLD-5", "ΣΟΦΙΑ Tea"),
+        ("fold-ß6", "Plain"),
+    ] {
+        create(&app.client, &staff, product(sku, name)).await;
+    }
+    let names = |q: &'static str| {
+        let client = app.client.clone();
+        async move {
+            let res = client
+                .get(&format!("/api/catalog/products?q={}", urlencode(q)))
+                .send()
+                .await;
+            res.assert_status(200);
+            let mut names: Vec<String> = res.json_value()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    for q in ["über", "ÜBER", "Über", "üBeR mUG", "ü", "Ü"] {
+        assert_eq!(names(q).await, ["Über Mug"], "q={q}");
+    }
+    assert_eq!(names("uber").await, ["Uber Cup"], "accents count");
+    assert_eq!(names("STRASSE").await, ["Strasse Map"], "ß is not ss");
+    assert_eq!(names("straße").await, ["Straße Sign"]);
+    assert_eq!(names("ß").await, ["Plain", "Straße Sign"], "the sku too");
+    assert_eq!(names("σοφια").await, ["ΣΟΦΙΑ Tea"]);
+    assert_eq!(names("σοφ").await, ["ΣΟΦΙΑ Tea"]);
+}
+
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
