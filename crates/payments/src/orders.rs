@@ -22,6 +22,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use time::OffsetDateTime;
+use web::cursor::Keyset;
 use web::db::{is_unique_violation, now, write_transaction};
 use web::{Error, Pagination};
 
@@ -209,30 +210,40 @@ pub async fn list(
     rules: Reservations,
     user: &User,
     all: bool,
-    page: Pagination,
-) -> Result<(Vec<OrderJson>, u64), Error> {
+    page: &Pagination,
+    after: Option<Keyset>,
+) -> Result<(Vec<OrderJson>, u64, bool), Error> {
     let mut query = order::Entity::find();
     if !(all && user.is_staff) {
         query = query.filter(order::Column::UserId.eq(user.id));
     }
     let total = query.clone().count(db).await?;
-    if page.offset() >= total {
-        return Ok((Vec::new(), total));
-    }
-    let orders = query
+    let skip = match after {
+        Some(key) => {
+            query = query.filter(key.older(order::Column::CreatedAt, order::Column::Id));
+            0
+        }
+        None if page.offset() >= total => return Ok((Vec::new(), total, false)),
+        None => page.offset(),
+    };
+    // One more than a page says whether another follows.
+    let mut orders: Vec<Order> = query
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
+        .offset(skip)
+        .limit(page.per_page + 1)
         .all(db)
-        .await?
+        .await?;
+    let more = orders.len() as u64 > page.per_page;
+    orders.truncate(page.per_page as usize);
+    let orders = orders
         .into_iter()
         .map(|order| Order {
             status: rules.status_now(&order),
             ..order
         })
         .collect();
-    Ok((with_details(db, orders).await?, total))
+    Ok((with_details(db, orders).await?, total, more))
 }
 
 /// Creates a pending order for `user_id`, reserving the stock of every line in the same

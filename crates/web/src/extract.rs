@@ -245,11 +245,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// `?page=1&per_page=20`: page ≥ 1, per_page 1..=100 (default 20); anything else is 422.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `?page=1&per_page=20`: page ≥ 1, per_page 1..=100 (default 20); or `?cursor=` (the
+/// `next_cursor` of a page, [`crate::cursor`]) instead of `page`. Anything else is 422.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pagination {
     pub page: u64,
     pub per_page: u64,
+    /// The cursor given, read back (then `page` is 1 and unused).
+    pub cursor: Option<crate::cursor::Cursor>,
 }
 
 impl Pagination {
@@ -263,15 +266,66 @@ impl Pagination {
         (self.page - 1) * self.per_page
     }
 
+    /// Page `page` of `per_page` items.
+    pub fn page(page: u64, per_page: u64) -> Pagination {
+        Pagination {
+            page,
+            per_page,
+            cursor: None,
+        }
+    }
+
+    /// Which page this is, as text for cache keys: `page:per_page[:cursor position]`.
+    pub fn cache_key(&self) -> String {
+        match &self.cursor {
+            Some(c) => format!(
+                "{}:{}:{}.{}",
+                self.page,
+                self.per_page,
+                c.key.created_at.unix_timestamp_nanos(),
+                c.key.id
+            ),
+            None => format!("{}:{}", self.page, self.per_page),
+        }
+    }
+
+    /// The position to continue after, for the list `scope` ([`crate::cursor::scope`]):
+    /// `None` without a cursor; 422 naming `cursor` when it belongs to another list or
+    /// other filters.
+    pub fn after(&self, scope: &str) -> Result<Option<crate::cursor::Keyset>, Error> {
+        match &self.cursor {
+            None => Ok(None),
+            Some(cursor) if cursor.scope == scope => Ok(Some(cursor.key)),
+            Some(_) => Err(Error::field(
+                "cursor",
+                "This cursor belongs to another list or to other filters; start again without it.",
+            )),
+        }
+    }
+
     /// Parses the two parameters strictly (the JSON API).
     pub fn from_query(query: Option<&str>) -> Result<Pagination, Error> {
         let mut fields = FieldErrors::new();
         let mut page = 1;
         let mut per_page = Self::DEFAULT_PER_PAGE;
+        let mut page_given = false;
+        let mut cursor = None;
         for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             match key.as_ref() {
+                "cursor" => match crate::cursor::decode(&value) {
+                    Some(c) => cursor = Some(c),
+                    None => {
+                        fields.insert(
+                            "cursor".into(),
+                            vec!["Not a cursor: use the next_cursor of a page, unchanged.".into()],
+                        );
+                    }
+                },
                 "page" => match value.trim().parse::<u64>() {
-                    Ok(n) if (1..=Self::MAX_PAGE).contains(&n) => page = n,
+                    Ok(n) if (1..=Self::MAX_PAGE).contains(&n) => {
+                        page = n;
+                        page_given = true;
+                    }
                     Ok(n) if n > Self::MAX_PAGE => {
                         fields.insert(
                             "page".into(),
@@ -303,8 +357,18 @@ impl Pagination {
                 _ => {}
             }
         }
+        if page_given && cursor.is_some() {
+            fields.insert(
+                "cursor".into(),
+                vec!["Give either page or cursor, not both.".into()],
+            );
+        }
         if fields.is_empty() {
-            Ok(Pagination { page, per_page })
+            Ok(Pagination {
+                page,
+                per_page,
+                cursor,
+            })
         } else {
             Err(Error::validation(fields))
         }
@@ -318,7 +382,7 @@ impl Pagination {
             .and_then(|(_, v)| v.trim().parse::<u64>().ok())
             .filter(|n| (1..=Self::MAX_PAGE).contains(n))
             .unwrap_or(1);
-        Pagination { page, per_page }
+        Pagination::page(page, per_page)
     }
 }
 
@@ -330,22 +394,50 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
 }
 
 /// A page of a list, as the contract returns it:
-/// `{"items": [...], "page": 1, "per_page": 20, "total": 57}`.
+/// `{"items": [...], "page": 1, "per_page": 20, "total": 57, "next_cursor": "…"}`
+/// (`page` is `null` for a page read by cursor; `next_cursor` is `null` on the last page).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PageOf<T> {
     pub items: Vec<T>,
-    pub page: u64,
+    pub page: Option<u64>,
     pub per_page: u64,
     pub total: u64,
+    /// Pass as `?cursor=` for the following page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl<T> PageOf<T> {
-    pub fn new(items: Vec<T>, pagination: Pagination, total: u64) -> Self {
+    /// A page read by number (HTML pages; no cursor).
+    pub fn new(items: Vec<T>, pagination: &Pagination, total: u64) -> Self {
         PageOf {
             items,
-            page: pagination.page,
+            page: Some(pagination.page),
             per_page: pagination.per_page,
             total,
+            next_cursor: None,
+        }
+    }
+
+    /// A page of the newest-first list `scope` ([`crate::cursor`]): `more` says whether
+    /// items follow the last one, whose position (`key`) the next cursor holds.
+    pub fn keyed(
+        items: Vec<T>,
+        pagination: &Pagination,
+        total: u64,
+        more: bool,
+        scope: &str,
+        key: impl Fn(&T) -> crate::cursor::Keyset,
+    ) -> Self {
+        let next_cursor = items
+            .last()
+            .filter(|_| more)
+            .map(|last| crate::cursor::encode(scope, key(last)));
+        PageOf {
+            page: pagination.cursor.is_none().then_some(pagination.page),
+            per_page: pagination.per_page,
+            total,
+            next_cursor,
+            items,
         }
     }
 
@@ -398,10 +490,7 @@ mod tests {
     fn pagination_bounds() {
         assert_eq!(
             Pagination::from_query(None).unwrap(),
-            Pagination {
-                page: 1,
-                per_page: 20
-            }
+            Pagination::page(1, 20)
         );
         assert_eq!(
             Pagination::from_query(Some("page=3&per_page=100"))
@@ -417,6 +506,8 @@ mod tests {
             "page=x",
             "page=9223372036854775807",
             "per_page=1.5",
+            "cursor=x",
+            "cursor=MS5hYmNkLjEuMg",
         ] {
             assert_eq!(
                 Pagination::from_query(Some(bad)).unwrap_err().status(),
@@ -426,15 +517,7 @@ mod tests {
         }
         assert_eq!(Pagination::lenient(Some("page=abc"), 20).page, 1);
         assert_eq!(
-            PageOf::<u8>::new(
-                vec![],
-                Pagination {
-                    page: 1,
-                    per_page: 20
-                },
-                41
-            )
-            .last_page(),
+            PageOf::<u8>::new(vec![], &Pagination::page(1, 20), 41).last_page(),
             3
         );
     }

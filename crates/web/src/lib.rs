@@ -18,6 +18,7 @@ pub mod cache;
 pub mod cli;
 pub mod csp;
 pub mod csrf;
+pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod extract;

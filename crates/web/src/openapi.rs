@@ -326,6 +326,15 @@ impl IntoParams for Pagination {
                         .default(Some(Pagination::DEFAULT_PER_PAGE.into())),
                 ))
                 .build(),
+            ParameterBuilder::new()
+                .name("cursor")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(
+                    "The `next_cursor` of the previous page (instead of `page`): the following page, at any depth. Bound to this list and its filters.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
         ]
     }
 }

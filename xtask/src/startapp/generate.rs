@@ -1083,6 +1083,7 @@ use std::collections::BTreeMap;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::NotSet, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
+use web::cursor::Keyset;
 use web::db::now;
 use web::{FieldErrors, Pagination};
 
@@ -1127,16 +1128,25 @@ __into_fields__        })
 }
 
 /// A page of __models_title__, newest first, and the total count.
-pub async fn list<C: ConnectionTrait>(db: &C, page: Pagination) -> Result<(Vec<__Model__>, u64), DbErr> {
+/// A page, newest first (after a cursor's position `after`, when given), the total and
+/// whether more follow.
+pub async fn list<C: ConnectionTrait>(db: &C, page: &Pagination, after: Option<Keyset>) -> Result<(Vec<__Model__>, u64, bool), DbErr> {
     let total = Entity::find().count(db).await?;
-    let items = Entity::find()
+    let mut query = Entity::find();
+    if let Some(key) = after {
+        query = query.filter(key.older(Column::CreatedAt, Column::Id));
+    }
+    let skip = if after.is_some() { 0 } else { page.offset() };
+    let mut items = query
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
+        .offset(skip)
+        .limit(page.per_page + 1)
         .all(db)
         .await?;
-    Ok((items, total))
+    let more = items.len() as u64 > page.per_page;
+    items.truncate(page.per_page as usize);
+    Ok((items, total, more))
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<__Model__>, DbErr> {
@@ -1264,6 +1274,7 @@ const MODEL_API: &str = r#"//! The `__app__` JSON API: signed-in users read, sta
 
 use accounts::{RequireStaff, RequireUser};
 use http::StatusCode;
+use web::cursor::{self, Keyset};
 use web::{Db, Error, Id, Json, PageOf, Pagination};
 
 use crate::forms::{__Model__Create, __Model__Input};
@@ -1287,8 +1298,10 @@ async fn check_references(db: &sea_orm::DatabaseConnection, changes: &__Model__C
 #[utoipa::path(get, path = "/__models__", tag = "__app__", params(Pagination), security(("bearer" = [])),
     responses((status = 200, description = "A page of __models_title__, newest first.", body = PageOf<__Model__>)))]
 pub async fn list(Db(db): Db, RequireUser(_): RequireUser, page: Pagination) -> Result<Json<PageOf<__Model__>>, Error> {
-    let (items, total) = __model__::list(&db, page).await?;
-    Ok(Json(PageOf::new(items, page, total)))
+    let scope = cursor::scope("__app__:__models__", &[]);
+    let after = page.after(&scope)?;
+    let (items, total, more) = __model__::list(&db, &page, after).await?;
+    Ok(Json(PageOf::keyed(items, &page, total, more, &scope, |m| Keyset::of(m.created_at, m.id))))
 }
 
 /// `GET /api/__app__/__models__/{id}`
@@ -1370,8 +1383,8 @@ pub(crate) async fn validate(db: &sea_orm::DatabaseConnection, form: &HashMap<St
 /// `/__app__/`
 pub async fn list(page: Page, RequireUser(_): RequireUser, Db(db): Db, RawQuery(raw): RawQuery) -> Result<Response, Error> {
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
-    let (items, total) = __model__::list(&db, pagination).await?;
-    let listing = PageOf::new(items, pagination, total);
+    let (items, total, _) = __model__::list(&db, &pagination, None).await?;
+    let listing = PageOf::new(items, &pagination, total);
     let last = listing.last_page();
     page.render(
         "__app__/__model___list.html",

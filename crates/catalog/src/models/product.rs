@@ -13,6 +13,7 @@ use web::db::{
 };
 
 use super::counts;
+use web::cursor::Keyset;
 use web::{Error, Pagination};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
@@ -109,55 +110,70 @@ fn fts_phrase(term: &str) -> String {
 /// hits are dense, so walking the newest-first index finds a page quickly.
 const FEW_HITS: u64 = 1000;
 
-/// One page of products, newest first, and the total count. Neither a plain list nor a
-/// search reads the whole table where the database has the index (see the README's
-/// "Large catalogs"): a plain list's total comes from `catalog_counts`.
+/// One page of products, newest first (after `after`, a cursor's position, when given),
+/// the total count, and whether more follow. Neither a plain list nor a search reads the
+/// whole table where the database has the index (see the README's "Large catalogs"): a
+/// plain list's total comes from `catalog_counts`, and a cursor page seeks in the
+/// newest-first index instead of skipping rows.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
-    page: Pagination,
-) -> Result<(Vec<Product>, u64), DbErr> {
+    page: &Pagination,
+    after: Option<Keyset>,
+) -> Result<(Vec<Product>, u64, bool), DbErr> {
+    let backend = db.get_database_backend();
     let total = match filter.term() {
         None => counts::get(db, filter.include_inactive).await?,
         Some(term) => {
-            if let Some(found) = search_few(db, filter, term, page).await? {
+            if let Some(found) = search_few(db, filter, term, page, after).await? {
                 return Ok(found);
             }
             Entity::find()
-                .filter(filter.condition(db.get_database_backend()))
+                .filter(filter.condition(backend))
                 .count(db)
                 .await?
         }
     };
-    if page.offset() >= total {
-        return Ok((Vec::new(), total));
-    }
-    let backend = db.get_database_backend();
     let newest_first = |query: Select<Entity>| {
+        let mut query = query.filter(filter.condition(backend));
+        if let Some(key) = after {
+            query = query.filter(key.older(Column::CreatedAt, Column::Id));
+        }
         query
-            .filter(filter.condition(backend))
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
     };
-    if page.offset() < DEEP_OFFSET {
-        let items = newest_first(Entity::find())
+    // One more than a page says whether another follows.
+    let wanted = page.per_page + 1;
+    let mut items = if after.is_some() || page.offset() < DEEP_OFFSET {
+        if after.is_none() && page.offset() >= total {
+            return Ok((Vec::new(), total, false));
+        }
+        let skip = if after.is_some() { 0 } else { page.offset() };
+        newest_first(Entity::find())
+            .offset(skip)
+            .limit(wanted)
+            .all(db)
+            .await?
+    } else {
+        if page.offset() >= total {
+            return Ok((Vec::new(), total, false));
+        }
+        // A deep page: skip rows in the index alone (MySQL and PostgreSQL would otherwise
+        // read every skipped row), then read the page's rows by id.
+        let ids: Vec<i64> = newest_first(Entity::find().select_only().column(Column::Id))
             .offset(page.offset())
-            .limit(page.per_page)
+            .limit(wanted)
+            .into_tuple()
             .all(db)
             .await?;
-        return Ok((items, total));
-    }
-    // A deep page: skip rows in the index alone (MySQL and PostgreSQL would otherwise read
-    // every skipped row), then read the page's rows by id.
-    let ids: Vec<i64> = newest_first(Entity::find().select_only().column(Column::Id))
-        .offset(page.offset())
-        .limit(page.per_page)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut items = Entity::find().filter(Column::Id.is_in(ids)).all(db).await?;
-    items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
-    Ok((items, total))
+        let mut items = Entity::find().filter(Column::Id.is_in(ids)).all(db).await?;
+        items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
+        items
+    };
+    let more = items.len() as u64 > page.per_page;
+    items.truncate(page.per_page as usize);
+    Ok((items, total, more))
 }
 
 /// From this many rows skipped on, a page is read in two steps (ids, then rows).
@@ -170,13 +186,15 @@ struct Hit {
     is_active: bool,
 }
 
-/// The page and total of a search with at most [`FEW_HITS`] hits; `None` if it has more.
+/// The page, total and "more follow" of a search with at most [`FEW_HITS`] hits; `None`
+/// if it has more.
 async fn search_few<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
     term: &str,
-    page: Pagination,
-) -> Result<Option<(Vec<Product>, u64)>, DbErr> {
+    page: &Pagination,
+    after: Option<Keyset>,
+) -> Result<Option<(Vec<Product>, u64, bool)>, DbErr> {
     let backend = db.get_database_backend();
     // No is_active filter and no ORDER BY here: either would tempt the planner into
     // walking the newest-first index instead of the trigram one.
@@ -203,19 +221,27 @@ async fn search_few<C: ConnectionTrait>(
     }
     hits.retain(|hit| filter.include_inactive || hit.is_active);
     hits.sort_unstable_by_key(|hit| std::cmp::Reverse((hit.created_at, hit.id)));
-    let ids: Vec<i64> = hits
-        .iter()
-        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
-        .map(|hit| hit.id)
-        .collect();
+    let total = hits.len() as u64;
+    let start = match after {
+        Some(key) => hits
+            .iter()
+            .position(|hit| key.is_before(hit.created_at, hit.id))
+            .unwrap_or(hits.len()),
+        None => usize::try_from(page.offset())
+            .unwrap_or(usize::MAX)
+            .min(hits.len()),
+    };
+    let rest = &hits[start..];
+    let per_page = usize::try_from(page.per_page).unwrap_or(usize::MAX);
+    let ids: Vec<i64> = rest.iter().take(per_page).map(|hit| hit.id).collect();
+    let more = rest.len() > per_page;
     let mut items = if ids.is_empty() {
         Vec::new()
     } else {
         Entity::find().filter(Column::Id.is_in(ids)).all(db).await?
     };
     items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
-    Ok(Some((items, hits.len() as u64)))
+    Ok(Some((items, total, more)))
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Product>, DbErr> {

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use web::cursor::{self, Keyset};
 use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::{ProductCreate, ProductInput};
@@ -54,17 +55,31 @@ pub async fn list(
         search: query.q,
         include_inactive: is_staff && query.include_inactive == Some(true),
     };
+    let term = filter.search.as_deref().map(str::trim).unwrap_or_default();
+    let scope = cursor::scope(
+        "catalog:products",
+        &[
+            ("q", term),
+            ("include_inactive", &filter.include_inactive.to_string()),
+        ],
+    );
+    let after = pagination.after(&scope)?;
     let key = format!(
-        "catalog:list:{}:{}:{}:{}",
-        pagination.page,
-        pagination.per_page,
+        "catalog:list:{}:{}:{term}",
+        pagination.cache_key(),
         filter.include_inactive,
-        filter.search.as_deref().map(str::trim).unwrap_or_default()
     );
     cache
         .json(key, || async {
-            let (items, total) = product::list(&db, &filter, pagination).await?;
-            Ok(PageOf::new(items, pagination, total))
+            let (items, total, more) = product::list(&db, &filter, &pagination, after).await?;
+            Ok(PageOf::keyed(
+                items,
+                &pagination,
+                total,
+                more,
+                &scope,
+                |p| Keyset::of(p.created_at, p.id),
+            ))
         })
         .await
 }

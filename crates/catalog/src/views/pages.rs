@@ -42,8 +42,8 @@ pub async fn product_list(
             search: q.clone(),
             include_inactive: false,
         };
-        let (items, total) = product::list(&db, &filter, pagination).await?;
-        let listing = PageOf::new(items, pagination, total);
+        let (items, total, _) = product::list(&db, &filter, &pagination, None).await?;
+        let listing = PageOf::new(items, &pagination, total);
         let last = listing.last_page();
         Ok(context! {
             products => listing.items,

@@ -10,6 +10,7 @@ use web::test::{TestApp, TestClient};
 use web::{Embedded, Project, UrlRegistry};
 
 mod api;
+mod cursor;
 mod input;
 mod pages;
 mod seed;

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
@@ -80,11 +81,15 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
     let all = user.is_staff && q.all == Some(true);
-    let key = format!("orders:{}:{all}:{}:{}", user.id, page.page, page.per_page);
+    let scope = cursor::scope("payments:orders", &[("all", &all.to_string())]);
+    let after = page.after(&scope)?;
+    let key = format!("orders:{}:{all}:{}", user.id, page.cache_key());
     cache
         .json(key, || async {
-            let (items, total) = orders::list(&db, rules, &user, all, page).await?;
-            Ok(PageOf::new(items, page, total))
+            let (items, total, more) = orders::list(&db, rules, &user, all, &page, after).await?;
+            Ok(PageOf::keyed(items, &page, total, more, &scope, |o| {
+                Keyset::of(o.created_at, o.id)
+            }))
         })
         .await
 }

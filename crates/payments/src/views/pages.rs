@@ -28,8 +28,8 @@ pub async fn order_list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
-    let (orders, total) = orders::list(&db, rules, &user, false, pagination).await?;
-    let listing = PageOf::new(orders, pagination, total);
+    let (orders, total, _) = orders::list(&db, rules, &user, false, &pagination, None).await?;
+    let listing = PageOf::new(orders, &pagination, total);
     let last = listing.last_page();
     page.render(
         "payments/order_list.html",

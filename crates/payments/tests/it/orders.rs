@@ -357,3 +357,50 @@ async fn deleting_an_ordered_product_deactivates_it_and_keeps_the_history() {
         .await;
     assert_eq!(all.json_value()["total"], 1);
 }
+
+/// Orders page by cursor too, and a cursor of another list is refused.
+#[tokio::test]
+async fn orders_page_by_cursor() {
+    let app = crate::app().await;
+    let s = crate::shop(&app, &[(100, 50), (200, 50)]).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let o = crate::order(&app.client, &s.staff, &[(&s.products[0], 1)]).await;
+        o.assert_status(201);
+        ids.push(o.json_value()["id"].as_i64().unwrap());
+    }
+    ids.reverse();
+    let get = |path: String| {
+        let (client, token) = (app.client.clone(), s.staff.clone());
+        async move { client.get(&path).bearer(&token).send().await }
+    };
+    let first = get("/api/orders?per_page=3".into()).await.json_value();
+    assert_eq!(first["total"], 4);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let rest = get(format!("/api/orders?cursor={cursor}"))
+        .await
+        .json_value();
+    assert_eq!(rest["page"], serde_json::Value::Null);
+    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+    let seen: Vec<i64> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["items"].as_array().unwrap())
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seen, ids);
+    // Bound to its filters (`all`) and to this endpoint.
+    let res = get(format!("/api/orders?all=true&cursor={cursor}")).await;
+    res.assert_status(422);
+    let products = app
+        .client
+        .get("/api/catalog/products?per_page=1")
+        .send()
+        .await
+        .json_value();
+    let foreign = products["next_cursor"].as_str().unwrap();
+    let res = get(format!("/api/orders?cursor={foreign}")).await;
+    res.assert_status(422);
+    assert!(res.json_value()["error"]["fields"]["cursor"].is_array());
+}

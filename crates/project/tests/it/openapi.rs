@@ -133,7 +133,10 @@ async fn operations_document_their_errors_security_and_parameters() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["page", "per_page", "q", "include_inactive"]);
+    assert_eq!(
+        params,
+        ["page", "per_page", "cursor", "q", "include_inactive"]
+    );
     assert_eq!(list["parameters"][1]["schema"]["maximum"], 100);
     let pay = &doc["paths"]["/api/orders/{id}/pay"]["post"];
     assert_eq!(pay["parameters"][1]["name"], "Idempotency-Key");

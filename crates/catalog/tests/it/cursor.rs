@@ -1,0 +1,111 @@
+//! Keyset pages (contract v2): `next_cursor` on every list, `?cursor=` for the next page.
+
+use serde_json::Value;
+
+use crate::{app, create, product, staff};
+
+async fn get(app: &web::test::TestApp, path: &str) -> Value {
+    let res = app.client.get(path).send().await;
+    res.assert_status(200);
+    res.json_value()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn cursors_walk_a_list_to_its_end_whatever_the_page_size() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    for n in 1..=7 {
+        create(
+            &app.client,
+            &staff,
+            product(&format!("CUR-{n}"), &format!("Cursor mug {n}")),
+        )
+        .await;
+    }
+    for base in [
+        "/api/catalog/products?",
+        "/api/catalog/products?q=cursor%20mug&",
+    ] {
+        let first = get(&app, &format!("{base}per_page=3")).await;
+        assert_eq!(first["page"], 1);
+        assert_eq!(first["total"], 7);
+        let mut seen = names(&first);
+        let mut cursor = first["next_cursor"].as_str().unwrap().to_string();
+        // per_page may change from one page to the next.
+        for per_page in [2, 5] {
+            let next = get(&app, &format!("{base}per_page={per_page}&cursor={cursor}")).await;
+            assert_eq!(next["page"], Value::Null, "a cursor page has no number");
+            assert_eq!(next["total"], 7);
+            seen.extend(names(&next));
+            match next["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (1..=7).rev().map(|n| format!("Cursor mug {n}")).collect();
+        assert_eq!(seen, expected, "{base}");
+        // The last page says so.
+        let last = get(&app, &format!("{base}per_page=7")).await;
+        assert_eq!(last["next_cursor"], Value::Null);
+        let numbered = get(&app, &format!("{base}page=3&per_page=3")).await;
+        assert_eq!(names(&numbered), ["Cursor mug 1"]);
+        assert_eq!(numbered["next_cursor"], Value::Null);
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_works_only_on_its_own_list_and_filters() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    for n in 1..=3 {
+        create(
+            &app.client,
+            &staff,
+            product(&format!("BND-{n}"), &format!("Bound cup {n}")),
+        )
+        .await;
+    }
+    let first = get(&app, "/api/catalog/products?q=bound&per_page=1").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    for (path, why) in [
+        (
+            format!("/api/catalog/products?q=cup&cursor={cursor}"),
+            "other filters",
+        ),
+        (
+            format!("/api/catalog/products?cursor={cursor}"),
+            "no search",
+        ),
+        (
+            format!("/api/catalog/products?q=bound&cursor={cursor}&page=2"),
+            "page and cursor",
+        ),
+        (
+            "/api/catalog/products?cursor=not-a-cursor".to_string(),
+            "malformed",
+        ),
+    ] {
+        let res = app.client.get(&path).send().await;
+        res.assert_status(422);
+        assert!(
+            res.json_value()["error"]["fields"]["cursor"].is_array(),
+            "{why}: {}",
+            res.text()
+        );
+    }
+    let next = get(
+        &app,
+        &format!("/api/catalog/products?q=bound&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(names(&next), ["Bound cup 2", "Bound cup 1"]);
+}
