@@ -404,6 +404,9 @@ pub struct PageOf<T> {
     pub total: u64,
     /// Pass as `?cursor=` for the following page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// A search's `total` stopped counting at [`PageOf::TOTAL_CAP`] (absent otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
 }
 
 impl<T> PageOf<T> {
@@ -415,7 +418,18 @@ impl<T> PageOf<T> {
             per_page: pagination.per_page,
             total,
             next_cursor: None,
+            total_capped: false,
         }
+    }
+
+    /// Searches may stop counting here (contract v2): `total` is then this, with
+    /// `total_capped: true`.
+    pub const TOTAL_CAP: u64 = 10_000;
+
+    /// Marks `total` as capped at [`PageOf::TOTAL_CAP`].
+    pub fn with_total_capped(mut self, capped: bool) -> Self {
+        self.total_capped = capped;
+        self
     }
 
     /// A page of the newest-first list `scope` ([`crate::cursor`]): `more` says whether
@@ -437,6 +451,7 @@ impl<T> PageOf<T> {
             per_page: pagination.per_page,
             total,
             next_cursor,
+            total_capped: false,
             items,
         }
     }

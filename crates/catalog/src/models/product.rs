@@ -14,7 +14,7 @@ use web::db::{
 
 use super::counts;
 use web::cursor::Keyset;
-use web::{Error, Pagination};
+use web::{Error, PageOf, Pagination};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
 #[sea_orm(table_name = "products")]
@@ -120,19 +120,30 @@ pub async fn list<C: ConnectionTrait>(
     filter: &ListFilter,
     page: &Pagination,
     after: Option<Keyset>,
-) -> Result<(Vec<Product>, u64, bool), DbErr> {
+) -> Result<Listing, DbErr> {
     let backend = db.get_database_backend();
+    let mut total_capped = false;
     let total = match filter.term() {
         None => counts::get(db, filter.include_inactive).await?,
         Some(term) => {
             if let Some(found) = search_few(db, filter, term, page, after).await? {
                 return Ok(found);
             }
-            Entity::find()
+            // A search counts its hits up to the cap only (contract v2).
+            let counted = Entity::find()
                 .filter(filter.condition(backend))
+                .limit(PageOf::<Product>::TOTAL_CAP + 1)
                 .count(db)
-                .await?
+                .await?;
+            total_capped = counted > PageOf::<Product>::TOTAL_CAP;
+            counted.min(PageOf::<Product>::TOTAL_CAP)
         }
+    };
+    let empty = |total| Listing {
+        items: Vec::new(),
+        total,
+        total_capped,
+        more: false,
     };
     let newest_first = |query: Select<Entity>| {
         let mut query = query.filter(filter.condition(backend));
@@ -146,8 +157,8 @@ pub async fn list<C: ConnectionTrait>(
     // One more than a page says whether another follows.
     let wanted = page.per_page + 1;
     let mut items = if after.is_some() || page.offset() < DEEP_OFFSET {
-        if after.is_none() && page.offset() >= total {
-            return Ok((Vec::new(), total, false));
+        if after.is_none() && page.offset() >= total && !total_capped {
+            return Ok(empty(total));
         }
         let skip = if after.is_some() { 0 } else { page.offset() };
         newest_first(Entity::find())
@@ -156,8 +167,8 @@ pub async fn list<C: ConnectionTrait>(
             .all(db)
             .await?
     } else {
-        if page.offset() >= total {
-            return Ok((Vec::new(), total, false));
+        if page.offset() >= total && !total_capped {
+            return Ok(empty(total));
         }
         // A deep page: skip rows in the index alone (MySQL and PostgreSQL would otherwise
         // read every skipped row), then read the page's rows by id.
@@ -173,7 +184,23 @@ pub async fn list<C: ConnectionTrait>(
     };
     let more = items.len() as u64 > page.per_page;
     items.truncate(page.per_page as usize);
-    Ok((items, total, more))
+    Ok(Listing {
+        items,
+        total,
+        total_capped,
+        more,
+    })
+}
+
+/// A page of products as [`list`] finds it.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub items: Vec<Product>,
+    /// All matching products, or [`PageOf::TOTAL_CAP`] when `total_capped`.
+    pub total: u64,
+    pub total_capped: bool,
+    /// Whether products follow the page.
+    pub more: bool,
 }
 
 /// From this many rows skipped on, a page is read in two steps (ids, then rows).
@@ -186,15 +213,14 @@ struct Hit {
     is_active: bool,
 }
 
-/// The page, total and "more follow" of a search with at most [`FEW_HITS`] hits; `None`
-/// if it has more.
+/// The page of a search with at most [`FEW_HITS`] hits; `None` if it has more.
 async fn search_few<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
     term: &str,
     page: &Pagination,
     after: Option<Keyset>,
-) -> Result<Option<(Vec<Product>, u64, bool)>, DbErr> {
+) -> Result<Option<Listing>, DbErr> {
     let backend = db.get_database_backend();
     // No is_active filter and no ORDER BY here: either would tempt the planner into
     // walking the newest-first index instead of the trigram one.
@@ -241,7 +267,12 @@ async fn search_few<C: ConnectionTrait>(
         Entity::find().filter(Column::Id.is_in(ids)).all(db).await?
     };
     items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
-    Ok(Some((items, total, more)))
+    Ok(Some(Listing {
+        items,
+        total,
+        total_capped: false,
+        more,
+    }))
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Product>, DbErr> {

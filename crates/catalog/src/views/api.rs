@@ -71,15 +71,16 @@ pub async fn list(
     );
     cache
         .json(key, || async {
-            let (items, total, more) = product::list(&db, &filter, &pagination, after).await?;
+            let found = product::list(&db, &filter, &pagination, after).await?;
             Ok(PageOf::keyed(
-                items,
+                found.items,
                 &pagination,
-                total,
-                more,
+                found.total,
+                found.more,
                 &scope,
                 |p| Keyset::of(p.created_at, p.id),
-            ))
+            )
+            .with_total_capped(found.total_capped))
         })
         .await
 }

@@ -42,7 +42,8 @@ pub async fn product_list(
             search: q.clone(),
             include_inactive: false,
         };
-        let (items, total, _) = product::list(&db, &filter, &pagination, None).await?;
+        let found = product::list(&db, &filter, &pagination, None).await?;
+        let (items, total) = (found.items, found.total);
         let listing = PageOf::new(items, &pagination, total);
         let last = listing.last_page();
         Ok(context! {

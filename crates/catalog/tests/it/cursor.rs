@@ -109,3 +109,31 @@ async fn a_cursor_works_only_on_its_own_list_and_filters() {
     .await;
     assert_eq!(names(&next), ["Bound cup 2", "Bound cup 1"]);
 }
+
+/// A search with more than 10,000 hits stops counting there (contract v2); others count
+/// exactly and say nothing about a cap.
+#[tokio::test]
+async fn huge_search_totals_are_capped() {
+    let app = app().await;
+    let products: Vec<_> = (1..=10_050).map(catalog::seed::synthetic).collect();
+    catalog::seed::insert_products(app.db(), products, |_, _| {})
+        .await
+        .unwrap();
+    let huge = get(&app, "/api/catalog/products?q=product&per_page=5").await;
+    assert_eq!(huge["total"], 10_000);
+    assert_eq!(huge["total_capped"], true);
+    assert_eq!(huge["items"].as_array().unwrap().len(), 5);
+    let next = huge["next_cursor"].as_str().unwrap();
+    let second = get(
+        &app,
+        &format!("/api/catalog/products?q=product&per_page=5&cursor={next}"),
+    )
+    .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 5);
+    let few = get(&app, "/api/catalog/products?q=product%200042").await;
+    assert_eq!(few["total"], 1);
+    assert!(few.get("total_capped").is_none(), "{few}");
+    let all = get(&app, "/api/catalog/products").await;
+    assert_eq!(all["total"], 10_050, "plain lists are not searches");
+    assert!(all.get("total_capped").is_none());
+}
