@@ -140,10 +140,15 @@ impl Cache {
     pub fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
         let now = self.version()?;
         let entries = self.0.entries.read().ok()?;
-        match entries.get(key) {
+        let found = match entries.get(key) {
             Some((version, value)) if *version == now => value.clone().downcast::<T>().ok(),
             _ => None,
+        };
+        match found {
+            Some(_) => metrics::counter!("cache_hits_total").increment(1),
+            None => metrics::counter!("cache_misses_total").increment(1),
         }
+        found
     }
 
     /// Stores `value` for `key`, computed from data read at `version` (taken *before*

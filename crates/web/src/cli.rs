@@ -223,6 +223,7 @@ async fn serve(
             .await
             .with_context(|| format!("app `{}` failed to start", app.label()))?;
     }
+    let state_db = state.db().clone();
     let router = project.router(state, urls);
     let address = settings.bind_address();
     let listener = tokio::net::TcpListener::bind(&address)
@@ -233,6 +234,22 @@ async fn serve(
             )
         })?;
     tracing::info!(environment = %settings.environment, "listening on http://{}", listener.local_addr()?);
+    let metrics = match settings.metrics.port {
+        0 => None,
+        port => {
+            let address = settings.address_on(port);
+            let listener = tokio::net::TcpListener::bind(&address)
+                .await
+                .with_context(|| {
+                    format!("cannot listen on {address} for metrics (metrics.port)")
+                })?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let app = crate::metrics::router(crate::metrics::install(), state_db.clone());
+            Some(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ))
+        }
+    };
     crate::server::serve(
         listener,
         router,
@@ -240,6 +257,9 @@ async fn serve(
         crate::server::ServeOptions::from_settings(&settings.server),
     )
     .await?;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     tracing::info!("server stopped");
     Ok(())
 }

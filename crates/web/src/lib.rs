@@ -25,6 +25,7 @@ pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod messages;
+pub mod metrics;
 pub mod middleware;
 pub mod migrate;
 pub mod openapi;

@@ -328,10 +328,17 @@ impl Project {
             pages = pages.merge(files);
         }
         let fallback = urls.fallback;
-        let app = pages
+        let mut app = pages
             .merge(urls.json)
             .fallback(move |request| fallback.clone().handle(request))
             .with_state(state.clone());
+        if settings.metrics.port != 0 {
+            crate::metrics::install();
+            app = app.route_layer(from_fn_with_state(
+                crate::metrics::RouteNames::new(&urls.routes),
+                crate::metrics::record,
+            ));
+        }
         let cors =
             (!settings.server.cors_origins.is_empty()).then(|| cors(&settings.server.cors_origins));
         let hsts = (settings.server.hsts_seconds > 0)

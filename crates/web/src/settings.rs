@@ -156,6 +156,7 @@ pub struct Settings {
     #[serde(rename = "static")]
     pub static_files: StaticSettings,
     pub sessions: SessionSettings,
+    pub metrics: MetricsSettings,
     #[serde(skip)]
     apps: BTreeMap<String, Value>,
 }
@@ -243,6 +244,13 @@ pub struct StaticSettings {
     pub dir: String,
     /// URL prefix, e.g. `/static/`.
     pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Port of the Prometheus `/metrics` listener on `server.host`; 0 = no metrics.
+    pub port: u16,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -401,7 +409,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 8] = [
+        const CORE: [&str; 9] = [
             "debug",
             "secret_key",
             "server",
@@ -410,6 +418,7 @@ impl Settings {
             "templates",
             "static",
             "sessions",
+            "metrics",
         ];
         let table = root
             .into_table()
@@ -517,10 +526,15 @@ impl Settings {
 
     /// The address `serve` binds.
     pub fn bind_address(&self) -> String {
+        self.address_on(self.server.port)
+    }
+
+    /// `server.host` with `port` (the metrics listener's too).
+    pub fn address_on(&self, port: u16) -> String {
         if self.server.host.contains(':') && !self.server.host.starts_with('[') {
-            format!("[{}]:{}", self.server.host, self.server.port)
+            format!("[{}]:{port}", self.server.host)
         } else {
-            format!("{}:{}", self.server.host, self.server.port)
+            format!("{}:{port}", self.server.host)
         }
     }
 

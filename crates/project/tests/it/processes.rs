@@ -744,3 +744,48 @@ async fn slow_and_idle_connections_are_closed_by_the_server() {
         server.log_text()
     );
 }
+
+/// `metrics.port` serves Prometheus metrics on a listener of its own: requests by route
+/// name and status with their latency, the database pool, the response cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_are_served_on_their_own_port() {
+    let database = seeded_database().await;
+    let metrics_port = free_port();
+    let server = Server::start(
+        database.url(),
+        &[("APP__METRICS__PORT", &metrics_port.to_string())],
+    )
+    .await;
+    for _ in 0..3 {
+        get_json(server.url("/api/catalog/products"), None).await;
+    }
+    get_json(server.url("/api/catalog/products/999999"), None).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    let has = |needle: &str| {
+        text.lines()
+            .any(|l| l.starts_with(needle) || l.contains(needle))
+    };
+    assert!(
+        text.lines().any(|l| l.starts_with("http_requests_total")
+            && l.contains(r#"route="catalog:api_product_list""#)
+            && l.contains(r#"status="200""#)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("http_requests_total") && l.contains(r#"status="404""#)),
+        "{text}"
+    );
+    assert!(has("http_request_duration_seconds_bucket"), "{text}");
+    assert!(has(r#"db_pool_connections{state="idle"}"#), "{text}");
+    // The public port does not serve them.
+    let public = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics (`metrics.port`, 0 = off): `GET /metrics` on a listener of its own on
+//! `server.host`, so the public port never exposes them.
+//!
+//! - `http_requests_total{route, method, status}` and `http_request_duration_seconds{route,
+//!   method}` (a histogram), `route` being the route's name (`catalog:product_list`);
+//!   `http_server_errors_total{route}` counts 5xx answers.
+//! - `db_pool_connections{state="in_use"|"idle"}`, read at each scrape.
+//! - `cache_hits_total` and `cache_misses_total` of the response cache.
+//!
+//! Off, nothing is recorded and no layer is added to the request path.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sea_orm::DatabaseConnection;
+
+use crate::urls::RouteInfo;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process's recorder (once; later calls get the same handle).
+pub fn install() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0,
+                ])
+                .expect("static buckets are valid")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder already installed (a test binary): ours still renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Route names by path template, for the `route` label.
+#[derive(Clone)]
+pub struct RouteNames(Arc<HashMap<String, String>>);
+
+impl RouteNames {
+    pub fn new(routes: &[RouteInfo]) -> Self {
+        RouteNames(Arc::new(
+            routes
+                .iter()
+                .map(|r| (r.path.clone(), r.name.clone()))
+                .collect(),
+        ))
+    }
+}
+
+/// Route layer: counts and times every routed request under its route's name.
+pub async fn record(State(names): State<RouteNames>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| {
+            names
+                .0
+                .get(p.as_str())
+                .cloned()
+                .unwrap_or_else(|| p.as_str().to_string())
+        })
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = request.method().as_str().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    metrics::counter!(
+        "http_requests_total",
+        "route" => route.clone(),
+        "method" => method.clone(),
+        "status" => status.as_u16().to_string()
+    )
+    .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route.clone(), "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    if status.is_server_error() {
+        metrics::counter!("http_server_errors_total", "route" => route).increment(1);
+    }
+    response
+}
+
+/// The `/metrics` listener's router.
+pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let (handle, db) = (handle.clone(), db.clone());
+            async move {
+                record_pool(&db);
+                (
+                    [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    handle.render(),
+                )
+                    .into_response()
+            }
+        }),
+    )
+}
+
+/// The pool's connections in use and idle, as gauges.
+fn record_pool(db: &DatabaseConnection) {
+    use sea_orm::DbBackend;
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => return,
+    };
+    let idle = idle as f64;
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set((f64::from(size) - idle).max(0.0));
+}
