@@ -460,6 +460,35 @@ impl<T> PageOf<T> {
     pub fn last_page(&self) -> u64 {
         self.total.div_ceil(self.per_page).max(1)
     }
+
+    /// The page links of an HTML list (`number`, `last`, `previous`, `next`).
+    pub fn nav(&self) -> PageNav {
+        PageNav::new(self.page.unwrap_or(1), self.per_page, self.total)
+    }
+}
+
+/// Where an HTML list's page links lead: spread into a template's context
+/// (`context! { items, ..Value::from_serialize(listing.nav()) }`), it gives `number`,
+/// `last`, and `previous`/`next` (absent at either end). A page past the end links back
+/// to the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PageNav {
+    pub number: u64,
+    pub last: u64,
+    pub previous: Option<u64>,
+    pub next: Option<u64>,
+}
+
+impl PageNav {
+    pub fn new(number: u64, per_page: u64, total: u64) -> PageNav {
+        let last = total.div_ceil(per_page.max(1)).max(1);
+        PageNav {
+            number,
+            last,
+            previous: (number > 1).then(|| (number - 1).min(last)),
+            next: (number < last).then_some(number + 1),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -531,6 +560,23 @@ mod tests {
             );
         }
         assert_eq!(Pagination::lenient(Some("page=abc"), 20).page, 1);
+        let nav = |page, total| PageOf::<u8>::new(vec![], &Pagination::page(page, 20), total).nav();
+        assert_eq!(
+            nav(1, 41),
+            PageNav {
+                number: 1,
+                last: 3,
+                previous: None,
+                next: Some(2)
+            }
+        );
+        assert_eq!(nav(3, 41).next, None);
+        assert_eq!(
+            nav(9, 41).previous,
+            Some(3),
+            "past the end links to the last page"
+        );
+        assert_eq!(nav(1, 0).last, 1);
         assert_eq!(
             PageOf::<u8>::new(vec![], &Pagination::page(1, 20), 41).last_page(),
             3

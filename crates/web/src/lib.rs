@@ -45,9 +45,11 @@ pub use app::{App, Command, ContextProcessor};
 pub use cache::Cache;
 pub use db::Db;
 pub use error::{Error, FieldErrors};
-pub use extract::{Form, Id, Json, PageOf, Pagination, Path, Query};
+pub use extract::{Form, Id, Json, PageNav, PageOf, Pagination, Path, Query};
 pub use messages::Messages;
 pub use middleware::ClientIp;
+/// Re-exported so apps need no dependency of their own for template values.
+pub use minijinja;
 pub use minijinja::context;
 pub use project::{Embedded, Project};
 pub use settings::Settings;

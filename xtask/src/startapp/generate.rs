@@ -1355,6 +1355,7 @@ use std::collections::{BTreeMap, HashMap};
 use accounts::{RequireStaff, RequireUser};
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
+use web::minijinja::Value;
 use web::{Db, Error, FieldErrors, Form, Id, Messages, Page, PageOf, Pagination, Reverser, context};
 
 use crate::forms::__Model__Input;
@@ -1385,18 +1386,8 @@ pub async fn list(page: Page, RequireUser(_): RequireUser, Db(db): Db, RawQuery(
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
     let (items, total, _) = __model__::list(&db, &pagination, None).await?;
     let listing = PageOf::new(items, &pagination, total);
-    let last = listing.last_page();
-    page.render(
-        "__app__/__model___list.html",
-        context! {
-            items => listing.items,
-            total,
-            number => pagination.page,
-            last,
-            previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
-            next => (pagination.page < last).then_some(pagination.page + 1),
-        },
-    )
+    let nav = Value::from_serialize(listing.nav());
+    page.render("__app__/__model___list.html", context! { items => listing.items, total, ..nav })
     .await
 }
 

@@ -3,7 +3,7 @@
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use web::{AppState, Error, Page, Reverser, context};
+use web::{AppState, Error, Page, PageNav, Reverser, context};
 
 use super::{ModelInfo, StaffModel, href, object_url};
 use crate::forms::{PER_PAGE, list_query};
@@ -126,8 +126,12 @@ pub async fn changelist(
             context! { id => row.id, cells => row.cells, url }
         })
         .collect();
-    let last = listing.total.div_ceil(PER_PAGE).max(1);
-    let number = query.page;
+    let PageNav {
+        number,
+        last,
+        previous,
+        next,
+    } = PageNav::new(query.page, PER_PAGE, listing.total);
     page.render(
         "admin/change_list.html",
         context! {
@@ -144,8 +148,8 @@ pub async fn changelist(
                 .collect::<Vec<_>>(),
             number,
             last,
-            previous_url => (number > 1).then(|| href(link(&[("page", (number - 1).min(last).to_string())]))),
-            next_url => (number < last).then(|| href(link(&[("page", (number + 1).to_string())]))),
+            previous_url => previous.map(|n| href(link(&[("page", n.to_string())]))),
+            next_url => next.map(|n| href(link(&[("page", n.to_string())]))),
         },
     )
     .await

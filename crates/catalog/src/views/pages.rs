@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use web::minijinja::Value;
 use web::{Cache, Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
 
 use crate::models::product::{self, ListFilter};
@@ -45,16 +46,8 @@ pub async fn product_list(
         let found = product::list(&db, &filter, &pagination, None).await?;
         let (items, total) = (found.items, found.total);
         let listing = PageOf::new(items, &pagination, total);
-        let last = listing.last_page();
-        Ok(context! {
-            products => listing.items,
-            q,
-            total,
-            number => pagination.page,
-            last,
-            previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
-            next => (pagination.page < last).then_some(pagination.page + 1),
-        })
+        let nav = Value::from_serialize(listing.nav());
+        Ok(context! { products => listing.items, q, total, ..nav })
     })
     .await
 }

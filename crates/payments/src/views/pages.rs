@@ -5,6 +5,7 @@ use accounts::RequireUser;
 use axum::extract::RawQuery;
 use axum::response::{Redirect, Response};
 use rand::RngCore;
+use web::minijinja::Value;
 use web::{Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, context};
 
 use crate::expiry::Reservations;
@@ -30,17 +31,10 @@ pub async fn order_list(
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
     let (orders, total, _) = orders::list(&db, rules, &user, false, &pagination, None).await?;
     let listing = PageOf::new(orders, &pagination, total);
-    let last = listing.last_page();
+    let nav = Value::from_serialize(listing.nav());
     page.render(
         "payments/order_list.html",
-        context! {
-            orders => listing.items,
-            total,
-            number => pagination.page,
-            last,
-            previous => (pagination.page > 1).then(|| (pagination.page - 1).min(last)),
-            next => (pagination.page < last).then_some(pagination.page + 1),
-        },
+        context! { orders => listing.items, total, ..nav },
     )
     .await
 }
