@@ -3,8 +3,8 @@
 //! here only. `server.csp` replaces the policy; a `{nonce}` in it becomes the nonce.
 //!
 //! A template that needs an inline script writes `<script nonce="{{ csp_nonce }}">`; the
-//! nonce is new for every response (a page that renders it is never cached), and scripts
-//! without it don't run.
+//! nonce is new for every response that renders it (such a page is never cached), and
+//! scripts without it don't run.
 
 use std::sync::{Arc, OnceLock};
 
@@ -18,9 +18,8 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'nonce-{
 style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
 base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
-/// The request's script nonce, drawn the first time something asks for it (the template
-/// or the header). The guard puts one in every request's extensions and sets the header
-/// on HTML answers.
+/// The request's script nonce, drawn the first time a template asks for it. The guard puts
+/// one in every request's extensions and sets the header on HTML answers.
 #[derive(Debug, Clone, Default)]
 pub struct CspNonce(Arc<OnceLock<String>>);
 
@@ -30,17 +29,18 @@ impl CspNonce {
         self.0.get_or_init(|| {
             let mut bytes = [0u8; 16];
             rand::rng().fill_bytes(&mut bytes);
-            base64::engine::general_purpose::STANDARD.encode(bytes)
+            // URL-safe letters: nothing in it is escaped in HTML, and CSP allows `-` and `_`.
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
         })
     }
 
-    /// Whether a template used the nonce.
+    /// Whether the nonce was drawn (a template rendered it).
     pub fn used(&self) -> bool {
         self.0.get().is_some()
     }
 
-    /// Sets the policy on an HTML answer: `configured` (`server.csp`), or the built-in one.
-    pub fn apply(&self, configured: &str, headers: &mut HeaderMap) {
+    /// Sets `policy` on an HTML answer, with this response's nonce if a template drew it.
+    pub fn apply(&self, policy: &CspPolicy, headers: &mut HeaderMap) {
         let is_html = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -48,18 +48,51 @@ impl CspNonce {
         if !is_html || headers.contains_key(header::CONTENT_SECURITY_POLICY) {
             return;
         }
+        let value = match (&policy.without_nonce, self.used()) {
+            (Some(fixed), false) => Some(fixed.clone()),
+            _ => match &policy.around_nonce {
+                Some((before, after)) => {
+                    HeaderValue::from_str(&format!("{before}{}{after}", self.value())).ok()
+                }
+                None => policy.without_nonce.clone(),
+            },
+        };
+        if let Some(value) = value {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// The policy, prepared once at startup: a page that rendered no nonce gets a fixed header
+/// (the built-in policy then allows scripts from this site only), one that did gets the
+/// nonce put in place.
+#[derive(Debug, Clone)]
+pub struct CspPolicy {
+    without_nonce: Option<HeaderValue>,
+    around_nonce: Option<(String, String)>,
+}
+
+impl CspPolicy {
+    /// From `server.csp` (empty: [`DEFAULT_POLICY`]).
+    pub fn new(configured: &str) -> CspPolicy {
         let template = if configured.trim().is_empty() {
             DEFAULT_POLICY
         } else {
-            configured
+            configured.trim()
         };
-        let policy = if template.contains("{nonce}") {
-            template.replace("{nonce}", self.value())
+        let around_nonce = template
+            .split_once("{nonce}")
+            .map(|(before, after)| (before.to_string(), after.to_string()));
+        let without_nonce = if around_nonce.is_none() {
+            HeaderValue::from_str(template).ok()
+        } else if template.contains(" 'nonce-{nonce}'") {
+            HeaderValue::from_str(&template.replace(" 'nonce-{nonce}'", "")).ok()
         } else {
-            template.to_string()
+            None
         };
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        CspPolicy {
+            without_nonce,
+            around_nonce,
         }
     }
 }
@@ -77,7 +110,7 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        nonce.apply("", &mut headers);
+        nonce.apply(&CspPolicy::new(""), &mut headers);
         let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.contains(&format!("'nonce-{rendered}'")), "{policy}");
         assert!(!policy.contains("script-src 'self' 'unsafe-inline'"));
@@ -86,14 +119,22 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        nonce.apply("", &mut json);
+        nonce.apply(&CspPolicy::new(""), &mut json);
         assert!(!json.contains_key(header::CONTENT_SECURITY_POLICY));
         let mut custom = HeaderMap::new();
         custom.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-        CspNonce::default().apply("default-src 'none'", &mut custom);
+        CspNonce::default().apply(&CspPolicy::new("default-src 'none'"), &mut custom);
         assert_eq!(
             custom[header::CONTENT_SECURITY_POLICY],
             "default-src 'none'"
         );
+        // A page without inline scripts: scripts from this site only, no nonce drawn.
+        let mut plain = HeaderMap::new();
+        plain.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        let unused = CspNonce::default();
+        unused.apply(&CspPolicy::new(""), &mut plain);
+        let policy = plain[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(!unused.used());
     }
 }

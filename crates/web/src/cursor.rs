@@ -8,8 +8,8 @@
 //!
 //! ```ignore
 //! let scope = cursor::scope("catalog:products", &[("q", q), ("include_inactive", "false")]);
-//! let after = pagination.after(&scope)?;            // 422 for a foreign cursor
-//! let (items, total, more) = product::list(&db, &filter, pagination, after).await?;
+//! let after = pagination.after(|| scope.clone())?;   // 422 for a foreign cursor
+//! let (items, total, more) = product::list(&db, &filter, &pagination, after).await?;
 //! Ok(PageOf::keyed(items, pagination, total, more, &scope, |p| Keyset::of(p.created_at, p.id)))
 //! ```
 

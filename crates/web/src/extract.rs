@@ -289,13 +289,16 @@ impl Pagination {
         }
     }
 
-    /// The position to continue after, for the list `scope` ([`crate::cursor::scope`]):
-    /// `None` without a cursor; 422 naming `cursor` when it belongs to another list or
-    /// other filters.
-    pub fn after(&self, scope: &str) -> Result<Option<crate::cursor::Keyset>, Error> {
+    /// The position to continue after, for the list whose [`crate::cursor::scope`]
+    /// `scope()` makes (only called when a cursor was given): `None` without a cursor; 422
+    /// naming `cursor` when it belongs to another list or other filters.
+    pub fn after(
+        &self,
+        scope: impl FnOnce() -> String,
+    ) -> Result<Option<crate::cursor::Keyset>, Error> {
         match &self.cursor {
             None => Ok(None),
-            Some(cursor) if cursor.scope == scope => Ok(Some(cursor.key)),
+            Some(cursor) if cursor.scope == scope() => Ok(Some(cursor.key)),
             Some(_) => Err(Error::field(
                 "cursor",
                 "This cursor belongs to another list or to other filters; start again without it.",

@@ -26,11 +26,13 @@ use crate::state::AppState;
 #[derive(Clone)]
 pub struct GuardLayer {
     state: AppState,
+    csp: Arc<crate::csp::CspPolicy>,
 }
 
 impl GuardLayer {
     pub fn new(state: AppState) -> Self {
-        GuardLayer { state }
+        let csp = Arc::new(crate::csp::CspPolicy::new(&state.settings().server.csp));
+        GuardLayer { state, csp }
     }
 }
 
@@ -40,6 +42,7 @@ impl<S> Layer<S> for GuardLayer {
         Guard {
             inner,
             state: self.state.clone(),
+            csp: self.csp.clone(),
         }
     }
 }
@@ -49,6 +52,7 @@ impl<S> Layer<S> for GuardLayer {
 pub struct Guard<S> {
     inner: S,
     state: AppState,
+    csp: Arc<crate::csp::CspPolicy>,
 }
 
 impl<S, B> Service<Request> for Guard<S>
@@ -89,6 +93,7 @@ where
             personal,
             body_read,
             nonce,
+            csp: self.csp.clone(),
         }
     }
 }
@@ -106,6 +111,7 @@ pin_project_lite::pin_project! {
         personal: Personal,
         body_read: Option<Arc<AtomicBool>>,
         nonce: crate::csp::CspNonce,
+        csp: Arc<crate::csp::CspPolicy>,
     }
 }
 
@@ -134,8 +140,7 @@ where
         let mut response =
             crate::error::render(this.state, *this.json, this.method, this.uri, response);
         this.personal.mark(response.headers_mut());
-        this.nonce
-            .apply(&this.state.settings().server.csp, response.headers_mut());
+        this.nonce.apply(this.csp, response.headers_mut());
         if this
             .body_read
             .as_ref()
@@ -218,8 +223,13 @@ pub fn drop_unplain_request_id<B>(mut request: http::Request<B>) -> http::Reques
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     };
     let headers = request.headers_mut();
-    let all: Vec<&http::HeaderValue> = headers.get_all("x-request-id").iter().collect();
-    if !(all.len() == 1 && plain(all[0])) {
+    let mut given = headers.get_all("x-request-id").iter();
+    let keep = match (given.next(), given.next()) {
+        (None, _) => return request,
+        (Some(one), None) => plain(one),
+        _ => false,
+    };
+    if !keep {
         headers.remove("x-request-id");
     }
     request

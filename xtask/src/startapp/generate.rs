@@ -1298,10 +1298,10 @@ async fn check_references(db: &sea_orm::DatabaseConnection, changes: &__Model__C
 #[utoipa::path(get, path = "/__models__", tag = "__app__", params(Pagination), security(("bearer" = [])),
     responses((status = 200, description = "A page of __models_title__, newest first.", body = PageOf<__Model__>)))]
 pub async fn list(Db(db): Db, RequireUser(_): RequireUser, page: Pagination) -> Result<Json<PageOf<__Model__>>, Error> {
-    let scope = cursor::scope("__app__:__models__", &[]);
-    let after = page.after(&scope)?;
+    let scope = || cursor::scope("__app__:__models__", &[]);
+    let after = page.after(scope)?;
     let (items, total, more) = __model__::list(&db, &page, after).await?;
-    Ok(Json(PageOf::keyed(items, &page, total, more, &scope, |m| Keyset::of(m.created_at, m.id))))
+    Ok(Json(PageOf::keyed(items, &page, total, more, &scope(), |m| Keyset::of(m.created_at, m.id))))
 }
 
 /// `GET /api/__app__/__models__/{id}`

@@ -56,14 +56,17 @@ pub async fn list(
         include_inactive: is_staff && query.include_inactive == Some(true),
     };
     let term = filter.search.as_deref().map(str::trim).unwrap_or_default();
-    let scope = cursor::scope(
-        "catalog:products",
-        &[
-            ("q", term),
-            ("include_inactive", &filter.include_inactive.to_string()),
-        ],
-    );
-    let after = pagination.after(&scope)?;
+    // The list's fingerprint, made only for a cursor given or one to hand out (a miss).
+    let scope = || {
+        cursor::scope(
+            "catalog:products",
+            &[
+                ("q", term),
+                ("include_inactive", &filter.include_inactive.to_string()),
+            ],
+        )
+    };
+    let after = pagination.after(scope)?;
     let key = format!(
         "catalog:list:{}:{}:{term}",
         pagination.cache_key(),
@@ -77,7 +80,7 @@ pub async fn list(
                 &pagination,
                 found.total,
                 found.more,
-                &scope,
+                &scope(),
                 |p| Keyset::of(p.created_at, p.id),
             )
             .with_total_capped(found.total_capped))

@@ -81,13 +81,14 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
     let all = user.is_staff && q.all == Some(true);
-    let scope = cursor::scope("payments:orders", &[("all", &all.to_string())]);
-    let after = page.after(&scope)?;
+    // The list's fingerprint, made only for a cursor given or one to hand out (a miss).
+    let scope = || cursor::scope("payments:orders", &[("all", &all.to_string())]);
+    let after = page.after(scope)?;
     let key = format!("orders:{}:{all}:{}", user.id, page.cache_key());
     cache
         .json(key, || async {
             let (items, total, more) = orders::list(&db, rules, &user, all, &page, after).await?;
-            Ok(PageOf::keyed(items, &page, total, more, &scope, |o| {
+            Ok(PageOf::keyed(items, &page, total, more, &scope(), |o| {
                 Keyset::of(o.created_at, o.id)
             }))
         })
