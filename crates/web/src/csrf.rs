@@ -125,21 +125,22 @@ pub async fn csrf_protect(
     if crate::error::is_json_path(request.uri().path()) {
         return next.run(request).await;
     }
-    let secret = state.settings().secret_key.expose().to_string();
+    let settings = state.settings().clone();
+    let secret = settings.secret_key.expose();
     let cookie = CookieToken::default();
     cookie.lock().received =
-        cookie_value(request.headers(), CSRF_COOKIE).and_then(|v| unsigned(&secret, v));
+        cookie_value(request.headers(), CSRF_COOKIE).and_then(|v| unsigned(secret, v));
     request.extensions_mut().insert(cookie.clone());
     let mut response = check(&state, request, next, cookie.received()).await;
     if let Some(token) = cookie.lock().to_send.take() {
-        let secure = if state.settings().sessions.cookie_secure {
+        let secure = if settings.sessions.cookie_secure {
             "; Secure"
         } else {
             ""
         };
         let value = format!(
             "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31449600{secure}",
-            signed(&secret, &token)
+            signed(secret, &token)
         );
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, value);
