@@ -5,7 +5,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use web::test::TestApp;
 
-use crate::{CARD, new_user, order, pay, project, shop, stock_of};
+use crate::{CARD, new_user, order, pay, project, shop, statuses, stock_of};
 
 async fn racing_app() -> TestApp {
     TestApp::builder(&project()).file_database().build().await
@@ -30,11 +30,7 @@ async fn twenty_buyers_for_the_last_five_units_buy_exactly_five() {
                 .as_u16()
         })
     });
-    let statuses: Vec<u16> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let statuses = statuses(tasks).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         5,
@@ -101,11 +97,7 @@ async fn concurrent_pays_with_different_keys_succeed_at_most_once() {
                 .as_u16()
         })
     });
-    let statuses: Vec<u16> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let statuses = statuses(tasks).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         1,

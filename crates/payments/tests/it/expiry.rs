@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use time::Duration;
 use web::test::TestApp;
 
-use crate::{CARD, backdate_order, cleanup_count, new_user, order, pay, project, shop, stock_of};
+use crate::{
+    CARD, backdate_order, cleanup_count, new_user, order, pay, project, shop, statuses, stock_of,
+};
 
 const UNPAID_EXPIRED: &str = "unpaid orders expired (stock released)";
 
@@ -84,11 +86,7 @@ async fn the_cap_holds_under_concurrent_orders() {
         let (client, token, p) = (app.client.clone(), s.buyer.clone(), s.products[0].clone());
         tokio::spawn(async move { order(&client, &token, &[(&p, 1)]).await.status.as_u16() })
     });
-    let statuses: Vec<u16> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let statuses = statuses(tasks).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         3,
@@ -234,11 +232,7 @@ async fn pay_cancel_and_sweep_racing_on_an_overdue_order_release_stock_once() {
             payments::Payments.cleanup(&state).await.unwrap();
         })
     });
-    let statuses: Vec<u16> = join_all(tasks)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let statuses = statuses(tasks).await;
     for sweep in join_all(sweeps).await {
         sweep.unwrap();
     }

@@ -166,3 +166,12 @@ pub async fn backdate_order(app: &TestApp, id: &Value, age: time::Duration) {
         .await
         .unwrap();
 }
+
+/// Waits for every spawned request and returns their status codes, in spawn order.
+pub async fn statuses(tasks: impl IntoIterator<Item = tokio::task::JoinHandle<u16>>) -> Vec<u16> {
+    futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
