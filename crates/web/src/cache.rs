@@ -1,35 +1,32 @@
 //! A response cache that is never stale, also with several server processes.
 //!
 //! An entry records the database's *version* when it was computed, and is served only
-//! while the database still has that version. On SQLite (in WAL mode, as [`crate::db`]
-//! sets it) the version is the header of the WAL index, which every commit from any
-//! connection, in this process or another, rewrites before it returns; reading it is a
-//! few loads from shared memory ([`wal_index`]). Without WAL it is `PRAGMA data_version`
-//! on a dedicated read-only connection. Either way a cached answer costs no database
-//! round trip, and any commit anywhere makes every entry miss once.
+//! while the database still has that version. Where the version comes from:
 //!
-//! On MySQL/MariaDB and PostgreSQL there is no such cheap signal (a version query would
-//! cost as much as the queries it saves), so the cache is off there: [`Cache::get`] always
-//! misses and every request reads the database.
+//! - **A shared cache** (`cache.url`, Redis/Valkey; [`shared`]): a random token that every
+//!   acknowledged write replaces before its answer goes out ([`Cache::changed`], called
+//!   by the framework after every unsafe request and management command). Entries live
+//!   in Redis (shared by every process) and in a small in-process copy; reading the token
+//!   is one Redis round trip, no database query. A cache that is down only costs speed.
+//! - **SQLite files, no `cache.url`**: the header of the WAL index, which every commit from
+//!   any connection, in this process or another, rewrites before it returns; reading it
+//!   is a few loads from shared memory ([`wal_index`]). Without WAL it is
+//!   `PRAGMA data_version` on a dedicated read-only connection.
+//! - **MySQL/MariaDB and PostgreSQL without `cache.url`**: no cheap signal (a version
+//!   query would cost as much as the queries it saves), so the cache is off: every
+//!   request reads the database.
 //!
 //! ```ignore
 //! async fn detail(cache: Cache, Db(db): Db, Id(id): Id) -> Result<Response, Error> {
-//!     let key = format!("product:{id}");
-//!     if let Some(hit) = cache.get(&key) {
-//!         return Ok(hit.into_response());
-//!     }
-//!     let version = cache.version();              // before reading, so a race only misses
-//!     let body = serialize(&find(&db, id).await?)?;
-//!     cache.put(key, version, body.clone());
-//!     Ok(body.into_response())
+//!     cache.json(format!("product:{id}"), || find(&db, id)).await
 //! }
 //! ```
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -40,11 +37,20 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::extract::JSON_CONTENT_TYPE;
+use crate::settings::Settings;
 use crate::state::AppState;
 
+mod shared;
+mod sqlite;
 mod wal_index;
 
-/// Entries kept at most; past that the cache starts over (search terms are unbounded).
+use shared::Shared;
+use sqlite::SqliteVersion;
+
+pub use shared::check_url;
+
+/// Entries kept at most in-process; past that the local copy starts over (search terms
+/// are unbounded).
 const MAX_ENTRIES: usize = 4096;
 
 /// The state of the database an entry was computed from: equal versions, equal data.
@@ -55,48 +61,28 @@ pub enum Version {
     /// `PRAGMA data_version`: when the database is not in WAL mode, or a writer was
     /// halfway through the header.
     DataVersion(i64),
+    /// The shared cache's token ([`shared`]).
+    Shared(u128),
 }
 
-/// Reads the database's version.
-struct SqliteVersion {
-    /// Also what keeps the wal-index mapped (see [`wal_index`]).
-    connection: Mutex<rusqlite::Connection>,
-    wal_index: Option<wal_index::WalIndex>,
+/// Where versions come from.
+enum Signal {
+    Off,
+    Sqlite(SqliteVersion),
+    Shared(Shared),
 }
 
-impl SqliteVersion {
-    fn open(path: &Path) -> Option<Self> {
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = rusqlite::Connection::open_with_flags(path, flags).ok()?;
-        // A first read attaches this connection to the wal-index before it is mapped.
-        connection
-            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
-            .ok()?;
-        Some(SqliteVersion {
-            connection: Mutex::new(connection),
-            wal_index: wal_index::WalIndex::open(path),
-        })
-    }
-
-    fn read(&self) -> Option<Version> {
-        if let Some(state) = self.wal_index.as_ref().and_then(|index| index.state()) {
-            return Some(Version::WalIndex(state));
-        }
-        let connection = self.connection.lock().ok()?;
-        let mut statement = connection.prepare_cached("PRAGMA data_version").ok()?;
-        statement
-            .query_row([], |r| r.get::<_, i64>(0))
-            .ok()
-            .map(Version::DataVersion)
-    }
+/// A cached value, the data version it was computed at and when it was stored.
+struct Entry {
+    version: Version,
+    stored: Instant,
+    value: Arc<dyn Any + Send + Sync>,
 }
-
-/// A cached value and the data version it was computed at.
-type Entry = (Version, Arc<dyn Any + Send + Sync>);
 
 struct Inner {
-    version: Option<SqliteVersion>,
+    signal: Signal,
+    /// How long an in-process entry of the shared cache lives at most (as its Redis copy).
+    ttl: Duration,
     entries: RwLock<HashMap<String, Entry>>,
     /// One lock per key being computed, so concurrent misses compute it once (a burst of
     /// requests after a commit would otherwise all run the same query).
@@ -108,59 +94,159 @@ struct Inner {
 pub struct Cache(Arc<Inner>);
 
 impl Cache {
-    /// A cache for the database at `url`: on for a SQLite file, off otherwise.
+    /// The cache the settings ask for: shared when `cache.url` is set, else in-process on
+    /// a SQLite file, else off. A `cache.url` that can't be used was refused by the
+    /// settings check; should it still fail here, the cache is off (and says so).
+    pub fn from_settings(settings: &Settings) -> Cache {
+        let url = settings.cache.url.expose();
+        let database_url = settings.database.url.expose();
+        if url.is_empty() {
+            return Cache::for_database(database_url);
+        }
+        match Shared::new(url, database_url, settings.cache.ttl_seconds) {
+            Ok(shared) => Cache::with(
+                Signal::Shared(shared),
+                Duration::from_secs(settings.cache.ttl_seconds.max(1)),
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "cache.url can't be used; the cache is off");
+                Cache::disabled()
+            }
+        }
+    }
+
+    /// An in-process cache for the database at `url`: on for a SQLite file, off otherwise.
     pub fn for_database(url: &str) -> Cache {
-        let version = sqlite_file(url).and_then(|path| SqliteVersion::open(Path::new(&path)));
-        Cache(Arc::new(Inner {
-            version,
-            entries: RwLock::new(HashMap::new()),
-            computing: Mutex::new(HashMap::new()),
-        }))
+        match SqliteVersion::for_url(url) {
+            Some(version) => Cache::with(Signal::Sqlite(version), Duration::MAX),
+            None => Cache::disabled(),
+        }
     }
 
     /// A cache that never hits.
     pub fn disabled() -> Cache {
+        Cache::with(Signal::Off, Duration::MAX)
+    }
+
+    fn with(signal: Signal, ttl: Duration) -> Cache {
         Cache(Arc::new(Inner {
-            version: None,
+            signal,
+            ttl,
             entries: RwLock::new(HashMap::new()),
             computing: Mutex::new(HashMap::new()),
         }))
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.0.version.is_some()
+        !matches!(self.0.signal, Signal::Off)
     }
 
-    /// The current data version (`None`: caching is off).
-    pub fn version(&self) -> Option<Version> {
-        self.0.version.as_ref()?.read()
+    /// Whether this is a cache shared by several processes (`cache.url`).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0.signal, Signal::Shared(_))
     }
 
-    /// The entry for `key`, if it was computed at the current data version.
-    pub fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
-        let now = self.version()?;
-        let entries = self.0.entries.read().ok()?;
-        let found = match entries.get(key) {
-            Some((version, value)) if *version == now => value.clone().downcast::<T>().ok(),
-            _ => None,
-        };
-        match found {
-            Some(_) => metrics::counter!("cache_hits_total").increment(1),
-            None => metrics::counter!("cache_misses_total").increment(1),
+    /// The current data version (`None`: caching is off, or the shared cache is down).
+    pub async fn version(&self) -> Option<Version> {
+        match &self.0.signal {
+            Signal::Off => None,
+            Signal::Sqlite(version) => version.read(),
+            Signal::Shared(shared) => shared.version().await,
         }
+    }
+
+    /// Announces a committed write to every process: call it after the commit and before
+    /// answering. The framework does this after every unsafe request (POST, PUT, PATCH,
+    /// DELETE) and every management command, so views need not. SQLite's own signal needs
+    /// no announcement. `false`: the shared cache could not be told (it is down); this
+    /// process keeps off it until it can.
+    pub async fn changed(&self) -> bool {
+        match &self.0.signal {
+            Signal::Shared(shared) => {
+                self.clear_local();
+                shared.bump().await
+            }
+            _ => true,
+        }
+    }
+
+    /// For `/readyz`: `None` without a shared cache, else whether it answers now.
+    pub async fn shared_status(&self) -> Option<bool> {
+        match &self.0.signal {
+            Signal::Shared(shared) => Some(shared.ping().await),
+            _ => None,
+        }
+    }
+
+    /// The in-process entry for `key`, if it was computed at the current data version.
+    pub async fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let now = self.version().await?;
+        let found = self.local::<T>(key, now);
+        count(found.is_some());
         found
     }
 
-    /// Stores `value` for `key`, computed from data read at `version` (taken *before*
-    /// reading, so a commit in between only causes a miss later).
+    fn local<T: Send + Sync + 'static>(&self, key: &str, now: Version) -> Option<Arc<T>> {
+        let entries = self.0.entries.read().ok()?;
+        match entries.get(key) {
+            Some(entry) if entry.version == now && entry.stored.elapsed() < self.0.ttl => {
+                entry.value.clone().downcast::<T>().ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// Stores `value` for `key` in this process, computed from data read at `version`
+    /// (taken *before* reading, so a write in between only causes a miss later).
     pub fn put<T: Send + Sync + 'static>(&self, key: String, version: Option<Version>, value: T) {
         let Some(version) = version else { return };
         if let Ok(mut entries) = self.0.entries.write() {
             if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
                 entries.clear();
             }
-            entries.insert(key, (version, Arc::new(value)));
+            let entry = Entry {
+                version,
+                stored: Instant::now(),
+                value: Arc::new(value),
+            };
+            entries.insert(key, entry);
         }
+    }
+
+    fn clear_local(&self) {
+        if let Ok(mut entries) = self.0.entries.write() {
+            entries.clear();
+        }
+    }
+
+    /// A serialized answer for `key` (a JSON body, a rendered page): from this process,
+    /// else from the shared cache, if computed at the current version.
+    pub async fn bytes(&self, key: &str) -> Option<Bytes> {
+        let now = self.version().await?;
+        let found = match self.local::<Bytes>(key, now) {
+            Some(body) => Some((*body).clone()),
+            None => match &self.0.signal {
+                Signal::Shared(shared) => {
+                    let body = shared.get(key, now).await;
+                    if let Some(body) = &body {
+                        self.put(key.to_string(), Some(now), body.clone());
+                    }
+                    body
+                }
+                _ => None,
+            },
+        };
+        count(found.is_some());
+        found
+    }
+
+    /// Stores a serialized answer, in this process and in the shared cache.
+    pub fn put_bytes(&self, key: String, version: Option<Version>, body: Bytes) {
+        let Some(version) = version else { return };
+        if let Signal::Shared(shared) = &self.0.signal {
+            shared.put(&key, version, &body);
+        }
+        self.put(key, Some(version), body);
     }
 
     /// The JSON of `compute()`'s value, served from the cache while the data is unchanged.
@@ -170,36 +256,50 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        if let Some(body) = self.get::<Bytes>(&key) {
-            return Ok(json_bytes((*body).clone()));
-        }
-        let compute_json = || async {
-            let version = self.version();
-            let value = compute().await?;
-            let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
-            self.put(key.clone(), version, body.clone());
-            Ok(json_bytes(body))
-        };
         if !self.is_enabled() {
-            return compute_json().await;
+            let value = compute().await?;
+            return Ok(json_bytes(Bytes::from(
+                serde_json::to_vec(&value).map_err(Error::internal)?,
+            )));
+        }
+        if let Some(body) = self.bytes(&key).await {
+            return Ok(json_bytes(body));
         }
         // Wait for whoever is computing this key, then take their answer if it is current.
         let lock = self.computing_lock(&key);
         let _computing = lock.lock().await;
-        if let Some(body) = self.get::<Bytes>(&key) {
-            return Ok(json_bytes((*body).clone()));
+        if let Some(body) = self.local_current(&key).await {
+            return Ok(json_bytes(body));
         }
         // Forget the lock when done, also if this request is cancelled mid-way.
         let _forget = ForgetLock {
             cache: self,
             key: &key,
         };
-        compute_json().await
+        let version = self.version().await;
+        let value = compute().await?;
+        let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
+        self.put_bytes(key.clone(), version, body.clone());
+        Ok(json_bytes(body))
+    }
+
+    /// What a concurrent computation of `key` just stored in this process, if current.
+    async fn local_current(&self, key: &str) -> Option<Bytes> {
+        let now = self.version().await?;
+        self.local::<Bytes>(key, now).map(|body| (*body).clone())
     }
 
     fn computing_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut computing = self.0.computing.lock().unwrap_or_else(|e| e.into_inner());
         computing.entry(key.to_string()).or_default().clone()
+    }
+}
+
+fn count(hit: bool) {
+    if hit {
+        metrics::counter!("cache_hits_total").increment(1);
+    } else {
+        metrics::counter!("cache_misses_total").increment(1);
     }
 }
 
@@ -221,18 +321,6 @@ fn json_bytes(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body).into_response()
 }
 
-/// The file of a `sqlite://path?…` URL (not an in-memory database).
-fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
-        return None;
-    }
-    Some(path.to_string())
-}
-
 impl FromRequestParts<AppState> for Cache {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -240,8 +328,40 @@ impl FromRequestParts<AppState> for Cache {
     }
 }
 
+/// Middleware: after an unsafe request (POST, PUT, PATCH, DELETE), whatever its outcome,
+/// tells every process that the data may have changed, before the answer leaves. A
+/// request cancelled after its commit (a client gone, a timeout) still announces.
+pub async fn announce_writes(
+    axum::extract::State(cache): axum::extract::State<Cache>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method().is_safe() || !cache.is_shared() {
+        return next.run(request).await;
+    }
+    let mut pending = PendingAnnouncement(Some(cache.clone()));
+    let response = next.run(request).await;
+    pending.0 = None;
+    cache.changed().await;
+    response
+}
+
+/// Announces in the background if the request is dropped before it could.
+struct PendingAnnouncement(Option<Cache>);
+
+impl Drop for PendingAnnouncement {
+    fn drop(&mut self) {
+        if let Some(cache) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move { cache.changed().await });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::sqlite::sqlite_file;
     use super::*;
 
     #[test]
@@ -259,8 +379,8 @@ mod tests {
         assert!(!Cache::for_database("mysql://root@localhost/test").is_enabled());
     }
 
-    #[test]
-    fn entries_die_with_any_commit_from_another_connection() {
+    #[tokio::test]
+    async fn entries_die_with_any_commit_from_another_connection() {
         let dir = std::env::temp_dir().join(format!("web-cache-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.sqlite3");
@@ -270,20 +390,20 @@ mod tests {
             .unwrap();
         let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
         assert!(cache.is_enabled());
-        let version = cache.version();
+        let version = cache.version().await;
         assert!(
             matches!(version, Some(Version::WalIndex(_))),
             "WAL databases are versioned by the wal-index: {version:?}"
         );
         cache.put("k".into(), version, Bytes::from_static(b"cached"));
         assert_eq!(
-            cache.get::<Bytes>("k").as_deref().map(|b| &b[..]),
+            cache.get::<Bytes>("k").await.as_deref().map(|b| &b[..]),
             Some(&b"cached"[..])
         );
-        assert!(cache.get::<String>("k").is_none(), "typed");
+        assert!(cache.get::<String>("k").await.is_none(), "typed");
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert!(
-            cache.get::<Bytes>("k").is_none(),
+            cache.get::<Bytes>("k").await.is_none(),
             "a commit elsewhere invalidates"
         );
         let _ = std::fs::remove_dir_all(&dir);
@@ -330,8 +450,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    #[test]
-    fn every_commit_and_wal_restart_gives_a_new_version() {
+    #[tokio::test]
+    async fn every_commit_and_wal_restart_gives_a_new_version() {
         let dir = std::env::temp_dir().join(format!("web-cache-versions-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.sqlite3");
@@ -340,9 +460,9 @@ mod tests {
             .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
             .unwrap();
         let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
-        let mut seen = vec![cache.version().unwrap()];
+        let mut seen = vec![cache.version().await.unwrap()];
         assert_eq!(
-            cache.version(),
+            cache.version().await,
             Some(seen[0]),
             "stable while nothing commits"
         );
@@ -354,7 +474,7 @@ mod tests {
                     .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                     .unwrap();
             }
-            let version = cache.version().unwrap();
+            let version = cache.version().await.unwrap();
             assert!(!seen.contains(&version), "commit {n} repeated a version");
             seen.push(version);
         }
@@ -363,7 +483,7 @@ mod tests {
         writer
             .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
             .unwrap();
-        assert_eq!(cache.version(), Some(last));
+        assert_eq!(cache.version().await, Some(last));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

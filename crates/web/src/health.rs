@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 
 use crate::app::App;
+use crate::cache::Cache;
 use crate::db::Db;
 use crate::extract::JSON_CONTENT_TYPE;
 use crate::urls::{Urls, get};
@@ -46,23 +47,39 @@ async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#)
 }
 
-/// 200 when the database answers `SELECT 1` within two seconds, else 503.
-async fn readyz(Db(db): Db) -> Response {
-    match tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&db)).await {
-        Ok(Ok(())) => json(StatusCode::OK, r#"{"status":"ok","database":"ok"}"#),
+/// 200 when the database answers `SELECT 1` within two seconds, else 503. With a shared
+/// cache, also `"cache": "ok" | "unavailable"`; a cache that is down only costs speed, so
+/// it never makes the answer 503.
+async fn readyz(Db(db): Db, cache: Cache) -> Response {
+    let (database, cache) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&db)),
+        cache.shared_status()
+    );
+    let database_ok = match database {
+        Ok(Ok(())) => true,
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check: database unavailable");
-            json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                r#"{"status":"unavailable","database":"unavailable"}"#,
-            )
+            false
         }
         Err(_) => {
             tracing::warn!("readiness check: database did not answer within 2 s");
-            json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                r#"{"status":"unavailable","database":"unavailable"}"#,
-            )
+            false
         }
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let mut body = serde_json::json!({"status": word(database_ok), "database": word(database_ok)});
+    if let Some(cache_ok) = cache {
+        body["cache"] = word(cache_ok).into();
     }
+    let status = if database_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
+        body.to_string(),
+    )
+        .into_response()
 }

@@ -380,7 +380,11 @@ impl Project {
                 HeaderValue::from_static("same-origin"),
             ))
             .layer(CompressionLayer::new())
-            .layer(crate::middleware::GuardLayer::new(state))
+            .layer(crate::middleware::GuardLayer::new(state.clone()))
+            .layer(from_fn_with_state(
+                state.cache().clone(),
+                crate::cache::announce_writes,
+            ))
             .layer(CatchPanicLayer::custom(crate::error::panic_response))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,

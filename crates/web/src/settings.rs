@@ -157,6 +157,7 @@ pub struct Settings {
     pub static_files: StaticSettings,
     pub sessions: SessionSettings,
     pub metrics: MetricsSettings,
+    pub cache: CacheSettings,
     #[serde(skip)]
     apps: BTreeMap<String, Value>,
 }
@@ -251,6 +252,17 @@ pub struct StaticSettings {
 pub struct MetricsSettings {
     /// Port of the Prometheus `/metrics` listener on `server.host`; 0 = no metrics.
     pub port: u16,
+}
+
+/// The response cache (see [`crate::cache`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// `redis://host:port/db` (or `rediss://`, `valkey://`): one cache shared by every
+    /// process; empty: in-process on a SQLite file, none on MySQL/PostgreSQL.
+    pub url: Secret,
+    /// Shared entries also expire after this many seconds (a safety net).
+    pub ttl_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -409,7 +421,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 9] = [
+        const CORE: [&str; 10] = [
             "debug",
             "secret_key",
             "server",
@@ -419,6 +431,7 @@ impl Settings {
             "static",
             "sessions",
             "metrics",
+            "cache",
         ];
         let table = root
             .into_table()
@@ -473,6 +486,7 @@ impl Settings {
                 "database.acquire_timeout_seconds",
                 self.database.acquire_timeout_seconds,
             ),
+            ("cache.ttl_seconds", self.cache.ttl_seconds),
         ] {
             if value == 0 {
                 problems.push(SettingsError::new(key, "must be greater than 0"));
@@ -485,6 +499,9 @@ impl Settings {
             problems.push(SettingsError::new("database.url", "is empty"));
         } else if let Err(e) = crate::db::Backend::from_url(self.database.url.expose()) {
             problems.push(SettingsError::new("database.url", e));
+        }
+        if let Err(message) = crate::cache::check_url(self.cache.url.expose()) {
+            problems.push(SettingsError::new("cache.url", message));
         }
         if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
             problems.push(SettingsError::new(

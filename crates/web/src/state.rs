@@ -39,7 +39,7 @@ impl AppState {
         services: Services,
         context_processors: Vec<Arc<dyn ContextProcessor>>,
     ) -> Self {
-        let cache = Cache::for_database(settings.database.url.expose());
+        let cache = Cache::from_settings(&settings);
         AppState(Arc::new(Inner {
             settings,
             db,
@@ -62,7 +62,7 @@ impl AppState {
     pub fn reverser(&self) -> &Reverser {
         &self.0.reverser
     }
-    /// The response cache (on for SQLite files; see [`crate::cache`]).
+    /// The response cache (shared with `cache.url`, else on for SQLite files; see [`crate::cache`]).
     pub fn cache(&self) -> &Cache {
         &self.0.cache
     }

@@ -412,15 +412,15 @@ impl Page {
     {
         let anonymous = self.session.as_ref().is_none_or(|s| s.id().is_none());
         let key = format!("page:{template}:{}", self.path);
-        if anonymous && let Some(html) = cache.get::<Bytes>(&key) {
-            return Ok(html_response((*html).clone()));
+        if anonymous && let Some(html) = cache.bytes(&key).await {
+            return Ok(html_response(html));
         }
-        let version = cache.version();
+        let version = cache.version().await;
         let context = context().await?;
         let (html, shareable) = self.render_html(template, context).await?;
         let html = Bytes::from(html);
         if anonymous && shareable {
-            cache.put(key, version, html.clone());
+            cache.put_bytes(key, version, html.clone());
         }
         Ok(html_response(html))
     }

@@ -51,6 +51,11 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
+/// The Redis of tests that use a shared cache: `TEST_REDIS_URL`, else the local one.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_string())
+}
+
 /// A running test project.
 pub struct TestApp {
     pub client: TestClient,
@@ -159,6 +164,9 @@ impl TestAppBuilder<'_> {
             .project
             .state(Arc::new(settings), db)
             .unwrap_or_else(|e| panic!("{e:#}"));
+        // A fresh database is new data: entries a shared cache may hold from an earlier
+        // database under the same URL must not match it.
+        state.cache().changed().await;
         let router = self.project.router(state.clone(), urls);
         TestApp {
             client: TestClient::new(router.clone()),

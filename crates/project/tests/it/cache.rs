@@ -1,22 +1,36 @@
 //! The response cache is never stale: every change, made by this process or by another
-//! one on the same database, shows on the next request. On SQLite files the cache is on;
-//! on MySQL/PostgreSQL it is off and these tests check plain reads.
+//! one on the same database, shows on the next request. Every test runs twice: with the
+//! in-process cache (on for SQLite files, off on MySQL/PostgreSQL, where these tests check
+//! plain reads) and with a shared Redis cache (`cache.url`, on for every database).
 
 use serde_json::{Value, json};
 use web::db::Backend;
-use web::test::TestApp;
+use web::test::{TestApp, redis_url};
 
-async fn store() -> TestApp {
-    TestApp::builder(&project::project())
-        .file_database()
-        .build()
-        .await
+/// Which cache a test's processes use.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    InProcess,
+    Shared,
 }
 
-/// A second server process on the same database, with its own pool and cache.
+const MODES: [Mode; 2] = [Mode::InProcess, Mode::Shared];
+
+async fn store(mode: Mode) -> TestApp {
+    let project = project::project();
+    let builder = TestApp::builder(&project).file_database();
+    match mode {
+        Mode::InProcess => builder.build().await,
+        Mode::Shared => builder.setting("cache.url", redis_url()).build().await,
+    }
+}
+
+/// A second server process on the same database, with its own pool and in-process cache
+/// (and the same shared cache, if any).
 async fn second_process(first: &TestApp) -> TestApp {
     TestApp::builder(&project::project())
         .share_database(first)
+        .setting("cache.url", first.settings().cache.url.expose())
         .build()
         .await
 }
@@ -47,8 +61,8 @@ async fn product(app: &TestApp, staff: &str, sku: &str, price: i64) -> Value {
 }
 
 #[tokio::test]
-async fn the_cache_is_on_only_for_sqlite_files() {
-    let app = store().await;
+async fn the_in_process_cache_is_on_only_for_sqlite_files_the_shared_one_everywhere() {
+    let app = store(Mode::InProcess).await;
     assert_eq!(
         app.state.cache().is_enabled(),
         app.backend() == Backend::Sqlite
@@ -60,11 +74,149 @@ async fn the_cache_is_on_only_for_sqlite_files() {
             "an in-memory database has no other connection to watch"
         );
     }
+    let shared = store(Mode::Shared).await;
+    assert!(shared.state.cache().is_shared() && shared.state.cache().is_enabled());
+    let ready = shared.client.get("/readyz").send().await;
+    ready.assert_status(200);
+    assert_eq!(
+        ready.json_value(),
+        json!({"status": "ok", "database": "ok", "cache": "ok"})
+    );
+    // Without a shared cache, /readyz doesn't mention one.
+    assert_eq!(
+        app.client.get("/readyz").send().await.json_value(),
+        json!({"status": "ok", "database": "ok"})
+    );
+}
+
+/// The shared cache really answers: a change made behind the framework's back (raw SQL,
+/// not announced) is not seen until someone announces a write; then at once, everywhere.
+#[tokio::test]
+async fn shared_entries_are_served_until_a_write_is_announced() {
+    use sea_orm::ConnectionTrait;
+    let a = store(Mode::Shared).await;
+    let b = second_process(&a).await;
+    let staff = staff_token(&a).await;
+    let p = product(&a, &staff, "RAW", 100).await;
+    let detail = format!("/api/catalog/products/{}", p["id"]);
+    assert_eq!(
+        a.client.get(&detail).send().await.json_value()["price_cents"],
+        100
+    );
+    a.db()
+        .execute_unprepared(&format!(
+            "UPDATE products SET price_cents = 555 WHERE id = {}",
+            p["id"]
+        ))
+        .await
+        .unwrap();
+    // B never computed it: it gets A's entry from Redis.
+    assert_eq!(
+        b.client.get(&detail).send().await.json_value()["price_cents"],
+        100,
+        "served from the shared cache"
+    );
+    a.state.cache().changed().await;
+    assert_eq!(
+        b.client.get(&detail).send().await.json_value()["price_cents"],
+        555
+    );
+    assert_eq!(
+        a.client.get(&detail).send().await.json_value()["price_cents"],
+        555
+    );
+}
+
+/// Two databases sharing one Redis (two deployments, two tests) never see each other's
+/// entries, even for the same URL.
+#[tokio::test]
+async fn databases_sharing_a_redis_keep_their_own_entries() {
+    let one = store(Mode::Shared).await;
+    let two = store(Mode::Shared).await;
+    let staff_one = staff_token(&one).await;
+    let staff_two = staff_token(&two).await;
+    let first = product(&one, &staff_one, "ONE", 111).await;
+    let second = product(&two, &staff_two, "TWO", 222).await;
+    let list = |app: &TestApp| {
+        let client = app.client.clone();
+        async move {
+            client
+                .get("/api/catalog/products")
+                .send()
+                .await
+                .json_value()
+        }
+    };
+    assert_eq!(list(&one).await["items"][0]["sku"], "ONE");
+    assert_eq!(list(&two).await["items"][0]["sku"], "TWO");
+    assert_eq!(list(&one).await["items"][0]["sku"], "ONE");
+    let detail = |id: &Value| format!("/api/catalog/products/{id}");
+    assert_eq!(
+        one.client
+            .get(&detail(&first["id"]))
+            .send()
+            .await
+            .json_value()["price_cents"],
+        111
+    );
+    assert_eq!(
+        two.client
+            .get(&detail(&second["id"]))
+            .send()
+            .await
+            .json_value()["price_cents"],
+        222
+    );
+}
+
+/// A shared cache that can't be reached costs speed only: answers come from the database
+/// and /readyz stays 200, saying so.
+#[tokio::test]
+async fn an_unreachable_cache_is_no_error() {
+    let app = TestApp::builder(&project::project())
+        .setting("cache.url", "redis://127.0.0.1:1/0")
+        .build()
+        .await;
+    let staff = staff_token(&app).await;
+    let p = product(&app, &staff, "DOWN", 100).await;
+    let detail = format!("/api/catalog/products/{}", p["id"]);
+    for price in [200, 300] {
+        app.client
+            .patch(&detail)
+            .bearer(&staff)
+            .json(&json!({"price_cents": price}))
+            .send()
+            .await
+            .assert_status(200);
+        assert_eq!(
+            app.client.get(&detail).send().await.json_value()["price_cents"],
+            price
+        );
+    }
+    app.client.get("/catalog/").send().await.assert_status(200);
+    app.client
+        .get("/api/orders")
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(200);
+    let ready = app.client.get("/readyz").send().await;
+    ready.assert_status(200);
+    assert_eq!(
+        ready.json_value(),
+        json!({"status": "ok", "database": "ok", "cache": "unavailable"})
+    );
 }
 
 #[tokio::test]
 async fn lists_and_details_follow_every_change() {
-    let app = store().await;
+    for mode in MODES {
+        lists_and_details_follow_every_change_in(mode).await;
+    }
+}
+
+async fn lists_and_details_follow_every_change_in(mode: Mode) {
+    let app = store(mode).await;
     let staff = staff_token(&app).await;
     let p = product(&app, &staff, "A", 100).await;
     let detail = format!("/api/catalog/products/{}", p["id"]);
@@ -138,7 +290,13 @@ async fn lists_and_details_follow_every_change() {
 
 #[tokio::test]
 async fn another_process_sees_changes_at_once() {
-    let a = store().await;
+    for mode in MODES {
+        another_process_sees_changes_at_once_in(mode).await;
+    }
+}
+
+async fn another_process_sees_changes_at_once_in(mode: Mode) {
+    let a = store(mode).await;
     let b = second_process(&a).await;
     let staff = staff_token(&a).await;
     let p = product(&a, &staff, "X", 700).await;
@@ -175,7 +333,13 @@ async fn another_process_sees_changes_at_once() {
 
 #[tokio::test]
 async fn a_token_revoked_in_one_process_fails_in_the_other_at_once() {
-    let a = store().await;
+    for mode in MODES {
+        a_token_revoked_in_one_process_fails_in_the_other_at_once_in(mode).await;
+    }
+}
+
+async fn a_token_revoked_in_one_process_fails_in_the_other_at_once_in(mode: Mode) {
+    let a = store(mode).await;
     let b = second_process(&a).await;
     let staff = staff_token(&a).await;
     b.client
@@ -212,7 +376,13 @@ async fn a_token_revoked_in_one_process_fails_in_the_other_at_once() {
 
 #[tokio::test]
 async fn a_users_orders_follow_their_changes() {
-    let a = store().await;
+    for mode in MODES {
+        a_users_orders_follow_their_changes_in(mode).await;
+    }
+}
+
+async fn a_users_orders_follow_their_changes_in(mode: Mode) {
+    let a = store(mode).await;
     let b = second_process(&a).await;
     let staff = staff_token(&a).await;
     let p = product(&a, &staff, "O", 300).await;
@@ -278,7 +448,13 @@ async fn a_users_orders_follow_their_changes() {
 
 #[tokio::test]
 async fn only_anonymous_pages_are_shared() {
-    let app = store().await;
+    for mode in MODES {
+        only_anonymous_pages_are_shared_in(mode).await;
+    }
+}
+
+async fn only_anonymous_pages_are_shared_in(mode: Mode) {
+    let app = store(mode).await;
     let staff = staff_token(&app).await;
     let p = product(&app, &staff, "H", 100).await;
     let page = format!("/catalog/{}/", p["slug"].as_str().unwrap());

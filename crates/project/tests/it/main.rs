@@ -4,4 +4,5 @@ mod cache;
 mod cli;
 mod openapi;
 mod processes;
+mod shared_cache;
 mod store;

@@ -20,7 +20,7 @@ use web::test::ScratchDatabase;
 use crate::cli::project_command;
 
 /// A `project serve` child process. Dropping it kills that one process.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
     addr: SocketAddr,
@@ -30,7 +30,7 @@ struct Server {
 
 /// The environment every process of a test gets: the test profile, templates and static
 /// files from the binary (no folders beside it), the given database.
-fn base_env(database_url: &str) -> Vec<(String, String)> {
+pub(crate) fn base_env(database_url: &str) -> Vec<(String, String)> {
     [
         ("APP_ENV", "test"),
         ("APP__DATABASE__URL", database_url),
@@ -46,9 +46,16 @@ fn base_env(database_url: &str) -> Vec<(String, String)> {
 }
 
 /// Runs `project args…` to completion (migrate, seed) and checks it succeeded.
-fn manage(database_url: &str, args: &[&str]) {
+pub(crate) fn manage(database_url: &str, args: &[&str]) {
+    manage_with(database_url, &[], args);
+}
+
+/// Like [`manage`], with more settings.
+pub(crate) fn manage_with(database_url: &str, settings: &[(&str, &str)], args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let output = project_command(dir.path(), base_env(database_url))
+    let mut env = base_env(database_url);
+    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let output = project_command(dir.path(), env)
         .args(args)
         .output()
         .expect("the project binary runs");
@@ -61,14 +68,14 @@ fn manage(database_url: &str, args: &[&str]) {
 }
 
 /// A migrated database with the two documented users.
-async fn seeded_database() -> ScratchDatabase {
+pub(crate) async fn seeded_database() -> ScratchDatabase {
     let database = ScratchDatabase::new().await;
     manage(database.url(), &["migrate"]);
     manage(database.url(), &["seed", "--users"]);
     database
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -77,7 +84,7 @@ fn free_port() -> u16 {
 }
 
 impl Server {
-    async fn start(database_url: &str, settings: &[(&str, &str)]) -> Server {
+    pub(crate) async fn start(database_url: &str, settings: &[(&str, &str)]) -> Server {
         Server::start_with_file_limit(database_url, settings, None).await
     }
 
@@ -152,11 +159,11 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -193,7 +200,7 @@ impl Drop for Server {
 
 /// A browser-like client: keeps cookies (per host, so across both ports, as behind one
 /// load balancer), doesn't follow redirects.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -201,7 +208,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn hidden_input(html: &str, name: &str) -> String {
+pub(crate) fn hidden_input(html: &str, name: &str) -> String {
     let at = html
         .find(&format!("name=\"{name}\""))
         .unwrap_or_else(|| panic!("no {name} field in:\n{html}"));
@@ -211,12 +218,12 @@ fn hidden_input(html: &str, name: &str) -> String {
     rest[start..start + end].to_string()
 }
 
-async fn csrf_token(client: &reqwest::Client, page: &str) -> String {
+pub(crate) async fn csrf_token(client: &reqwest::Client, page: &str) -> String {
     let html = client.get(page).send().await.unwrap().text().await.unwrap();
     hidden_input(&html, "csrf_token")
 }
 
-async fn token(server: &Server, email: &str, password: &str) -> String {
+pub(crate) async fn token(server: &Server, email: &str, password: &str) -> String {
     let res = reqwest::Client::new()
         .post(server.url("/api/accounts/token"))
         .json(&json!({"email": email, "password": password}))
@@ -230,7 +237,7 @@ async fn token(server: &Server, email: &str, password: &str) -> String {
         .to_string()
 }
 
-async fn get_json(url: String, bearer: Option<&str>) -> (StatusCode, Value) {
+pub(crate) async fn get_json(url: String, bearer: Option<&str>) -> (StatusCode, Value) {
     let mut req = reqwest::Client::new().get(url);
     if let Some(token) = bearer {
         req = req.bearer_auth(token);
@@ -408,14 +415,14 @@ async fn two_processes_share_sessions_tokens_stock_and_throttling() {
 
 /// A TCP proxy the test can cut (every connection through it drops, new ones are closed
 /// at once) and restore, standing in for a database that becomes unreachable.
-struct Proxy {
-    addr: SocketAddr,
+pub(crate) struct Proxy {
+    pub(crate) addr: SocketAddr,
     up: Arc<AtomicBool>,
     cut: tokio::sync::watch::Sender<u64>,
 }
 
 impl Proxy {
-    async fn start(upstream: String) -> Proxy {
+    pub(crate) async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
@@ -443,18 +450,18 @@ impl Proxy {
         Proxy { addr, up, cut }
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.cut.send_modify(|generation| *generation += 1);
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
 }
 
 /// The `host:port` of a `scheme://user@host:port/db?q` URL.
-fn authority(url: &str) -> std::ops::Range<usize> {
+pub(crate) fn authority(url: &str) -> std::ops::Range<usize> {
     let after_scheme = url.find("://").unwrap() + 3;
     let start = url[after_scheme..]
         .find('@')
@@ -463,7 +470,7 @@ fn authority(url: &str) -> std::ops::Range<usize> {
     start..start + url[start..].find('/').unwrap()
 }
 
-async fn wait_for_status(url: &str, want: StatusCode) -> Value {
+pub(crate) async fn wait_for_status(url: &str, want: StatusCode) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (status, body) = get_json(url.to_string(), None).await;
