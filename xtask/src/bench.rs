@@ -7,7 +7,7 @@
 //! product-list bytes from memory: what the HTTP stack alone does here.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,17 @@ pub struct Args {
     /// BENCH_MYSQL_URL / BENCH_POSTGRES_URL, defaulting to the local test servers)
     #[arg(long, value_delimiter = ',')]
     databases: Vec<String>,
-    /// Also seed 100,000 products and measure the list and search at that size
+    /// Also seed a large catalog (see --large-products) on SQLite and every --databases
+    /// database and measure the list, cursor pages and searches at that size
     #[arg(long)]
     large: bool,
+    /// Products of the large catalog
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    large_products: u32,
+    /// Shared cache for the --databases runs: each database is measured without and with
+    /// it (empty: without only)
+    #[arg(long, default_value = "redis://127.0.0.1:6379/0", value_name = "URL")]
+    cache_url: String,
     /// Skip the Django peer (ours and the floor only)
     #[arg(long)]
     no_peer: bool,
@@ -147,16 +155,25 @@ impl Bench {
 
     /// wrk directly against one URL (for the large-catalog queries `load.sh` does not have).
     fn wrk(&self, url: &str) -> Result<Figures> {
+        self.wrk_with(
+            url,
+            self.args.connections,
+            &self.shared.join("bench/wrk_report.lua"),
+        )
+    }
+
+    /// wrk with `connections` and a Lua `script` (which reports like `wrk_report.lua`).
+    fn wrk_with(&self, url: &str, connections: u32, script: &Path) -> Result<Figures> {
         let out = run(
             Command::new("wrk")
                 .args([
                     "-t2",
-                    &format!("-c{}", self.args.connections),
+                    &format!("-c{connections}"),
                     &format!("-d{}s", self.args.duration),
                     "--latency",
                     "-s",
                 ])
-                .arg(self.shared.join("bench/wrk_report.lua"))
+                .arg(script)
                 .arg(url),
             "wrk",
         )?;
@@ -184,8 +201,21 @@ impl Bench {
         database: &str,
         products: u32,
     ) -> Result<(u16, u32)> {
+        self.start_ours_with(procs, name, database, products, &[])
+    }
+
+    /// [`Bench::start_ours`] with more settings (`APP__…` variables).
+    fn start_ours_with(
+        &self,
+        procs: &mut Processes,
+        name: &str,
+        database: &str,
+        products: u32,
+        settings: &[(&str, &str)],
+    ) -> Result<(u16, u32)> {
         let port = free_port()?;
-        let env = self.our_env(database, port);
+        let mut env = self.our_env(database, port);
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let started = Instant::now();
         let seeded = run(
             self.project(
@@ -386,25 +416,62 @@ pub fn run_bench(args: Args) -> Result<()> {
         results
     };
 
-    let mut other_dbs: Vec<(String, Results)> = Vec::new();
+    let mut other_dbs: Vec<SameDatabase> = Vec::new();
     for db in &bench.args.databases {
-        let url = match db.as_str() {
-            "mysql" | "mariadb" => std::env::var("BENCH_MYSQL_URL")
-                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
-            "postgres" | "postgresql" => std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| {
-                "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into()
-            }),
-            other => bail!("unknown database `{other}`: use mysql or postgres"),
+        let url = server_url(db)?;
+        let mut run = SameDatabase {
+            db: db.clone(),
+            ..SameDatabase::default()
         };
+        if !bench.args.no_peer {
+            println!("\nDjango peer on {db} (gunicorn, 2 sync workers):");
+            let peer_database = fresh_database(&url, "store_bench_django")?;
+            let peer_port = free_port()?;
+            let log = std::fs::File::create(bench.work.path().join(format!("django-{db}.log")))?;
+            procs.spawn(
+                "django-db",
+                Command::new("bash")
+                    .arg(bench.shared.join("peers/django_store/run.sh"))
+                    .env("WORKERS", "2")
+                    .env("PORT", peer_port.to_string())
+                    .env("SEED_PRODUCTS", "1000")
+                    .env("RESET_DB", "1")
+                    .env("DJANGO_STORE_DB_URL", django_url(&peer_database))
+                    .stdout(log.try_clone()?)
+                    .stderr(log),
+            )?;
+            wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
+            run.django = bench.load(peer_port, &all)?;
+            procs.stop("django-db");
+        }
         let database = fresh_database(&url, "store_bench")?;
-        println!("\nOur server on {db}:");
+        println!("\nOur server on {db}, no cache:");
         let (port, _) = bench.start_ours(&mut procs, db, &database, 1000)?;
-        other_dbs.push((db.clone(), bench.load(port, &all)?));
+        run.uncached = bench.load(port, &all)?;
         procs.stop(db);
+        if !bench.args.cache_url.is_empty() {
+            println!(
+                "\nOur server on {db}, cache.url = {}:",
+                bench.args.cache_url
+            );
+            let (port, pid) = bench.start_ours_with(
+                &mut procs,
+                db,
+                &database,
+                1000,
+                &[("APP__CACHE__URL", &bench.args.cache_url)],
+            )?;
+            run.cached = bench.load(port, &all)?;
+            run.cached_rss = peak_rss_mib(pid);
+            procs.stop(db);
+        }
+        other_dbs.push(run);
     }
 
     let mut large: Vec<(String, String, f64, Figures)> = Vec::new();
+    let mut seed_times: Vec<(String, f64)> = Vec::new();
     if bench.args.large {
+        let products = bench.args.large_products;
         let mut targets = vec![(
             "sqlite".to_string(),
             format!(
@@ -413,43 +480,59 @@ pub fn run_bench(args: Args) -> Result<()> {
             ),
         )];
         for db in &bench.args.databases {
-            let url = if db.starts_with("mysql") || db == "mariadb" {
-                std::env::var("BENCH_MYSQL_URL")
-                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
-            } else {
-                std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| {
-                    "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into()
-                })
-            };
-            targets.push((db.clone(), fresh_database(&url, "store_bench_large")?));
+            targets.push((
+                db.clone(),
+                fresh_database(&server_url(db)?, "store_bench_large")?,
+            ));
         }
+        let script = bench.work.path().join("random_search.lua");
+        std::fs::write(&script, random_search_script(&bench.shared, products))?;
         for (db, url) in targets {
-            println!("\n100,000 products on {db}:");
+            println!("\n{products} products on {db}:");
             let name = format!("large-{db}");
-            let (port, _) = bench.start_ours(&mut procs, &name, &url, 100_000)?;
-            for (label, path) in [
-                ("list, page 1", "/api/catalog/products?page=1&per_page=20"),
+            let started = Instant::now();
+            let (port, _) = bench.start_ours(&mut procs, &name, &url, products)?;
+            seed_times.push((db.clone(), started.elapsed().as_secs_f64()));
+            // A cursor 50,000 rows deep (or as deep as the catalog goes).
+            let deep_page = (products / 20).min(2500).max(1);
+            let (_, deep) = http_get(
+                port,
+                &format!("/api/catalog/products?page={deep_page}&per_page=20"),
+                None,
+            )?;
+            let deep: serde_json::Value = serde_json::from_slice(&deep)?;
+            let cursor = deep["next_cursor"].as_str().unwrap_or_default().to_string();
+            let mut queries = vec![
                 (
-                    "list, page 2500",
-                    "/api/catalog/products?page=2500&per_page=20",
+                    "list, page 1".to_string(),
+                    "/api/catalog/products?page=1&per_page=20".to_string(),
                 ),
                 (
-                    "search name `Product 0999` (1 hit)",
-                    "/api/catalog/products?q=Product%200999",
+                    format!("list, page {deep_page}"),
+                    format!("/api/catalog/products?page={deep_page}&per_page=20"),
+                ),
+            ];
+            if !cursor.is_empty() {
+                queries.push((
+                    format!("cursor page {} rows deep", deep_page * 20),
+                    format!("/api/catalog/products?per_page=20&cursor={cursor}"),
+                ));
+            }
+            queries.extend([
+                (
+                    "search name `Product 0999`".to_string(),
+                    "/api/catalog/products?q=Product%200999".to_string(),
                 ),
                 (
-                    "search sku `SKU-0999` (100 hits)",
-                    "/api/catalog/products?q=SKU-0999",
+                    "search with no hit".to_string(),
+                    "/api/catalog/products?q=no-such-product".to_string(),
                 ),
                 (
-                    "search with no hit",
-                    "/api/catalog/products?q=no-such-product",
+                    "search `Product` (every product)".to_string(),
+                    "/api/catalog/products?q=Product".to_string(),
                 ),
-                (
-                    "search `Product` (100,000 hits)",
-                    "/api/catalog/products?q=Product",
-                ),
-            ] {
+            ]);
+            for (label, path) in &queries {
                 // The first request is a cache miss on SQLite: the query's own cost.
                 let started = Instant::now();
                 let (status, _) = http_get(port, path, None)?;
@@ -462,14 +545,35 @@ pub fn run_bench(args: Args) -> Result<()> {
                     "    {label:<40} first {first_ms:>7.2} ms  {:>10.0} req/s  p99 {:>7.2} ms",
                     figures.req_per_s, figures.p99_ms
                 );
-                large.push((db.clone(), label.to_string(), first_ms, figures));
+                large.push((db.clone(), label.clone(), first_ms, figures));
             }
+            // A different term on every request: no cache can answer.
+            let label = "search, a random term per request, 16 connections".to_string();
+            let figures = bench.wrk_with(
+                &format!("http://127.0.0.1:{port}/api/catalog/products"),
+                16,
+                &script,
+            )?;
+            println!(
+                "    {label:<40}                 {:>10.0} req/s  p99 {:>7.2} ms  errors {}",
+                figures.req_per_s, figures.p99_ms, figures.errors
+            );
+            large.push((db.clone(), label, f64::NAN, figures));
             procs.stop(&name);
         }
     }
     drop(procs);
 
-    let report = report(&ours, &django, &floor, rss, &other_dbs, &large, &bench.args);
+    let report = report(
+        &ours,
+        &django,
+        &floor,
+        rss,
+        &other_dbs,
+        &large,
+        &seed_times,
+        &bench.args,
+    );
     println!("\n{report}");
     if let Some(path) = &bench.args.write {
         let plot = path.with_extension("svg");
@@ -506,11 +610,63 @@ fn invocation(args: &Args) -> String {
     }
     if args.large {
         out.push_str(" --large");
+        if args.large_products != 100_000 {
+            out.push_str(&format!(" --large-products {}", args.large_products));
+        }
     }
     if args.no_peer {
         out.push_str(" --no-peer");
     }
     out
+}
+
+/// One database server's side-by-side: the Django peer, ours without and with the shared
+/// cache, all with the same seed.
+#[derive(Default)]
+struct SameDatabase {
+    db: String,
+    django: Results,
+    uncached: Results,
+    cached: Results,
+    cached_rss: Option<f64>,
+}
+
+/// The server URL for `--databases` name `db`.
+fn server_url(db: &str) -> Result<String> {
+    Ok(match db {
+        "mysql" | "mariadb" => std::env::var("BENCH_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+        "postgres" | "postgresql" => std::env::var("BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into()),
+        other => bail!("unknown database `{other}`: use mysql or postgres"),
+    })
+}
+
+/// The peer's `DJANGO_STORE_DB_URL`: ours without the query string.
+fn django_url(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+/// A wrk script asking for a different search term on every request (so no cache can
+/// answer): a product number's digits (3 to 6 of them), a whole name or a whole sku, as
+/// a shop's visitors type them. Reports like `wrk_report.lua`.
+fn random_search_script(shared: &Path, products: u32) -> String {
+    format!(
+        r#"dofile("{report}")
+local n = {products}
+math.randomseed(os.time())
+local forms = {{
+  function() local d = math.random(3, 6); return tostring(math.random(10 ^ (d - 1), 10 ^ d - 1)) end,
+  function() return string.format("Product%%20%04d", math.random(1, n)) end,
+  function() return string.format("SKU-%06d", math.random(1, n)) end,
+}}
+request = function()
+  local q = forms[math.random(#forms)]()
+  return wrk.format("GET", "/api/catalog/products?q=" .. q)
+end
+"#,
+        report = shared.join("bench/wrk_report.lua").display()
+    )
 }
 
 /// Drops and creates database `name` on the server of `url`; returns its URL.
@@ -582,8 +738,9 @@ fn report(
     django: &Results,
     floor: &Results,
     rss: Option<f64>,
-    others: &[(String, Results)],
+    others: &[SameDatabase],
     large: &[(String, String, f64, Figures)],
+    seed_times: &[(String, f64)],
     args: &Args,
 ) -> String {
     let mut out = format!(
@@ -620,22 +777,49 @@ fn report(
             "\nPeak RSS of our server during the run: **{rss:.1} MiB**.\n"
         ));
     }
-    for (db, results) in others {
-        out.push_str(&format!("\n**Our server on {db}** (same seed):\n\n| endpoint | req/s | p99 ms | errors |\n|---|---:|---:|---:|\n"));
+    for run in others {
+        out.push_str(&format!(
+            "\n**{}, the same database for both** (1,000 products; ours without a cache, then with `cache.url` = Redis):\n\n| endpoint | Django req/s | ours req/s | ours/Django | ours + cache req/s | ours + cache/Django | p99 ms Django / ours / ours + cache | errors (ours) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+            run.db
+        ));
         for (key, label) in ENDPOINTS {
-            if let Some(f) = results.get(key) {
-                out.push_str(&format!(
-                    "| `{label}` | {:.0} | {:.1} | {} |\n",
-                    f.req_per_s, f.p99_ms, f.errors
-                ));
-            }
+            let (d, u, c) = (
+                run.django.get(key),
+                run.uncached.get(key),
+                run.cached.get(key),
+            );
+            let base = d.map_or(0.0, |x| x.req_per_s);
+            out.push_str(&format!(
+                "| `{label}` | {} | {} | {} | {} | {} | {} / {} / {} | {} |\n",
+                rps(d),
+                rps(u),
+                ratio(u.map_or(0.0, |x| x.req_per_s), base),
+                rps(c),
+                ratio(c.map_or(0.0, |x| x.req_per_s), base),
+                p99(d),
+                p99(u),
+                p99(c),
+                u.map_or(0, |x| x.errors) + c.map_or(0, |x| x.errors)
+            ));
+        }
+        if let Some(rss) = run.cached_rss {
+            out.push_str(&format!(
+                "\nPeak RSS of our server with the cache: {rss:.1} MiB.\n"
+            ));
         }
     }
     if !large.is_empty() {
-        out.push_str("\n**100,000 products** (`project seed --products 100000`). *First* is one request on an idle server, before any cache has the answer: the query's own cost. On SQLite the load then runs from the cache; MySQL/MariaDB and PostgreSQL have no cache, so every request runs the query.\n\n| database | query | first ms | req/s | p99 ms | errors |\n|---|---|---:|---:|---:|---:|\n");
+        out.push_str(&format!("\n**{} products** (`project seed --products {}`; seeding took {}). *First* is one request on an idle server, before any cache has the answer: the query's own cost. On SQLite the load then runs from the cache; on MySQL/MariaDB and PostgreSQL (no `cache.url`) every request runs the query. The random-term search asks for a different term on every request (digits of a product number, a name, a sku), so nothing is cached anywhere.\n\n| database | query | first ms | req/s | p99 ms | errors |\n|---|---|---:|---:|---:|---:|\n",
+            args.large_products, args.large_products,
+            seed_times.iter().map(|(db, s)| format!("{s:.0} s on {db}")).collect::<Vec<_>>().join(", ")));
         for (db, label, first_ms, f) in large {
+            let first = if first_ms.is_nan() {
+                "—".to_string()
+            } else {
+                format!("{first_ms:.1}")
+            };
             out.push_str(&format!(
-                "| {db} | {label} | {first_ms:.1} | {:.0} | {:.1} | {} |\n",
+                "| {db} | {label} | {first} | {:.0} | {:.1} | {} |\n",
                 f.req_per_s, f.p99_ms, f.errors
             ));
         }

@@ -13,8 +13,8 @@ use sea_orm::{
 };
 use web::{AppState, Command};
 
-use crate::models::counts;
 use crate::models::product::{self, ActiveModel, Column, Entity};
+use crate::models::{counts, search_index};
 
 /// Rows per INSERT: 10 columns each stays far below every backend's parameter limit.
 const BATCH: usize = 1000;
@@ -401,6 +401,8 @@ pub async fn insert_products(
     let total = fresh.len();
     let at = web::db::now();
     let txn = web::db::begin_write(db).await?;
+    // Ids above this are new (MySQL/MariaDB index them for search batch by batch).
+    let mut indexed = newest_id(&txn).await?;
     for (n, chunk) in fresh.chunks(BATCH).enumerate() {
         let rows = chunk.iter().map(|p| ActiveModel {
             id: NotSet,
@@ -418,6 +420,9 @@ pub async fn insert_products(
         Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
+        let newest = newest_id(&txn).await?;
+        search_index::index_range(&txn, indexed + 1, newest).await?;
+        indexed = newest;
         progress((n * BATCH + chunk.len()).min(total), total);
     }
     let created = i64::try_from(total).unwrap_or(i64::MAX);
@@ -430,6 +435,16 @@ pub async fn insert_products(
         created: total,
         skipped,
     })
+}
+
+async fn newest_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let newest: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column_as(Column::Id.max(), "newest")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.flatten().unwrap_or(0))
 }
 
 /// Tells the planner the table's new size after a bulk load: until autovacuum gets to it,

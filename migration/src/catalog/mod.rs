@@ -6,6 +6,7 @@ pub(crate) mod m20261125_000201_create_products;
 mod m20261125_000202_product_search_and_counts;
 mod m20261201_000203_sku_unique_ignoring_case;
 mod m20261201_000204_create_product_slug_history;
+mod m20261201_000205_product_search_trigrams;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -13,5 +14,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261125_000202_product_search_and_counts::Migration),
         Box::new(m20261201_000203_sku_unique_ignoring_case::Migration),
         Box::new(m20261201_000204_create_product_slug_history::Migration),
+        Box::new(m20261201_000205_product_search_trigrams::Migration),
     ]
 }

@@ -13,6 +13,7 @@ use web::db::{
 };
 
 use super::counts;
+use super::search_index::{self, Plan};
 use web::cursor::Keyset;
 use web::{Error, PageOf, Pagination};
 
@@ -123,18 +124,28 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Listing, DbErr> {
     let backend = db.get_database_backend();
     let mut total_capped = false;
+    // The common trigrams of a dense search on MySQL/MariaDB (see `search_index`).
+    let mut dense_trigrams: Vec<String> = Vec::new();
     let total = match filter.term() {
         None => counts::get(db, filter.include_inactive).await?,
         Some(term) => {
-            if let Some(found) = search_few(db, filter, term, page, after).await? {
+            let plan = search_index::plan(db, term).await?;
+            if let Plan::Dense(trigrams) = &plan {
+                dense_trigrams = trigrams.clone();
+            }
+            if let Some(found) = search_few(db, filter, term, &plan, page, after).await? {
                 return Ok(found);
             }
-            // A search counts its hits up to the cap only (contract v2).
-            let counted = Entity::find()
-                .filter(filter.condition(backend))
-                .limit(PageOf::<Product>::TOTAL_CAP + 1)
-                .count(db)
-                .await?;
+            // A search counts its hits up to the cap only (contract v2); on MySQL/MariaDB
+            // through the side table's common trigrams rather than in table order.
+            let counted = search_index::having_trigrams(
+                Entity::find().filter(filter.condition(backend)),
+                (Entity, Column::Id),
+                &dense_trigrams,
+            )
+            .limit(PageOf::<Product>::TOTAL_CAP + 1)
+            .count(db)
+            .await?;
             total_capped = counted > PageOf::<Product>::TOTAL_CAP;
             counted.min(PageOf::<Product>::TOTAL_CAP)
         }
@@ -146,6 +157,9 @@ pub async fn list<C: ConnectionTrait>(
         more: false,
     };
     let newest_first = |query: Select<Entity>| {
+        // With a dense search's trigrams joined, the database chooses: walk the
+        // newest-first index checking them, or read their postings and sort.
+        let query = search_index::having_trigrams(query, (Entity, Column::Id), &dense_trigrams);
         let mut query = query.filter(filter.condition(backend));
         if let Some(key) = after {
             query = query.filter(key.older(Column::CreatedAt, Column::Id));
@@ -213,14 +227,45 @@ struct Hit {
     is_active: bool,
 }
 
-/// The page of a search with at most [`FEW_HITS`] hits; `None` if it has more.
+/// The page of a search answered from a trigram index: on MySQL/MariaDB whenever the
+/// side table narrows it down (see [`search_index`]), elsewhere when it has at most
+/// [`FEW_HITS`] hits. `None`: the hits are dense; the caller walks the newest-first index.
 async fn search_few<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
     term: &str,
+    plan: &Plan,
     page: &Pagination,
     after: Option<Keyset>,
 ) -> Result<Option<Listing>, DbErr> {
+    let backend = db.get_database_backend();
+    let hits = match plan {
+        // MySQL/MariaDB: the side table (see `search_index`), checked with the exact match.
+        Plan::NoHit => Vec::new(),
+        Plan::Few(trigrams) => {
+            let query = Entity::find().select_only().columns([
+                Column::Id,
+                Column::CreatedAt,
+                Column::IsActive,
+            ]);
+            search_index::having_trigrams(query, (Entity, Column::Id), trigrams)
+                .filter(matches(backend, term))
+                .into_model::<Hit>()
+                .all(db)
+                .await?
+        }
+        Plan::Dense(_) => return Ok(None),
+        Plan::Unindexed => match indexed_hits(db, term).await? {
+            Some(hits) => hits,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(page_of_hits(db, filter, hits, page, after).await?))
+}
+
+/// Up to [`FEW_HITS`] hits through the database's own trigram index (a scan where there
+/// is none); `None` if there are more.
+async fn indexed_hits<C: ConnectionTrait>(db: &C, term: &str) -> Result<Option<Vec<Hit>>, DbErr> {
     let backend = db.get_database_backend();
     // No is_active filter and no ORDER BY here: either would tempt the planner into
     // walking the newest-first index instead of the trigram one.
@@ -241,10 +286,18 @@ async fn search_few<C: ConnectionTrait>(
     } else {
         format!("{} LIMIT {limit}", statement.sql)
     };
-    let mut hits = Hit::find_by_statement(statement).all(db).await?;
-    if hits.len() as u64 > FEW_HITS {
-        return Ok(None);
-    }
+    let hits = Hit::find_by_statement(statement).all(db).await?;
+    Ok((hits.len() as u64 <= FEW_HITS).then_some(hits))
+}
+
+/// The page of `hits` (all of a search's hits, any order) that `page` or `after` asks for.
+async fn page_of_hits<C: ConnectionTrait>(
+    db: &C,
+    filter: &ListFilter,
+    mut hits: Vec<Hit>,
+    page: &Pagination,
+    after: Option<Keyset>,
+) -> Result<Listing, DbErr> {
     hits.retain(|hit| filter.include_inactive || hit.is_active);
     hits.sort_unstable_by_key(|hit| std::cmp::Reverse((hit.created_at, hit.id)));
     let total = hits.len() as u64;
@@ -267,12 +320,12 @@ async fn search_few<C: ConnectionTrait>(
         Entity::find().filter(Column::Id.is_in(ids)).all(db).await?
     };
     items.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
-    Ok(Some(Listing {
+    Ok(Listing {
         items,
         total,
         total_capped: false,
         more,
-    }))
+    })
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Product>, DbErr> {
@@ -391,6 +444,7 @@ pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product,
         let new = new.clone();
         Box::pin(async move {
             let product = insert(txn, &new).await?;
+            search_index::reindex(txn, product.id).await?;
             let active = i64::from(product.is_active);
             counts::adjust(txn, 1, active).await?;
             Ok(product)
@@ -472,7 +526,11 @@ pub async fn update(
                 .await?
                 .ok_or_else(|| Error::not_found("No such product."))?;
             let was_active = current.is_active;
+            let searched_text = (current.name.clone(), current.sku.clone());
             let updated = apply_changes(txn, current, changes).await?;
+            if (updated.name.clone(), updated.sku.clone()) != searched_text {
+                search_index::reindex(txn, id).await?;
+            }
             let delta = i64::from(updated.is_active) - i64::from(was_active);
             counts::adjust(txn, 0, delta).await?;
             Ok(updated)
@@ -556,6 +614,7 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>,
             match Entity::delete_by_id(id).exec(&attempt).await {
                 Ok(_) => {
                     attempt.commit().await?;
+                    search_index::forget(txn, id).await?;
                     counts::adjust(txn, -1, -active).await?;
                     Ok(Some(Deleted::Removed))
                 }

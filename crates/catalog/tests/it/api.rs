@@ -243,6 +243,64 @@ async fn detail_hides_inactive_products_except_from_staff() {
     }
 }
 
+/// Search follows every change of a product's name or sku and its deletion at once (on
+/// MySQL/MariaDB through the trigram side table, written in the product's transaction).
+#[tokio::test]
+async fn search_follows_renames_new_skus_and_deletes() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let zebra = create(&app.client, &staff, product("ZB-100", "Zebra Mug")).await;
+    create(&app.client, &staff, product("OT-1", "Other Mug")).await;
+    let skus = |q: &str| {
+        let client = app.client.clone();
+        let q = q.to_string();
+        async move {
+            let res = client
+                .get(&format!("/api/catalog/products?q={q}"))
+                .send()
+                .await;
+            res.assert_status(200);
+            res.json_value()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["sku"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(skus("zebra").await, ["ZB-100"]);
+    assert_eq!(skus("zb-1").await, ["ZB-100"]);
+    let detail = format!("/api/catalog/products/{}", zebra["id"]);
+    app.client
+        .patch(&detail)
+        .bearer(&staff)
+        .json(&json!({"name": "Yak Mug", "sku": "YK-900"}))
+        .send()
+        .await
+        .assert_status(200);
+    assert!(skus("zebra").await.is_empty());
+    assert!(skus("zb-1").await.is_empty());
+    assert_eq!(skus("YAK").await, ["YK-900"]);
+    assert_eq!(skus("k-90").await, ["YK-900"]);
+    // A change of something else keeps it findable.
+    app.client
+        .patch(&detail)
+        .bearer(&staff)
+        .json(&json!({"price_cents": 5}))
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(skus("yak%20m").await, ["YK-900"]);
+    app.client
+        .delete(&detail)
+        .bearer(&staff)
+        .send()
+        .await
+        .assert_status(204);
+    assert!(skus("yak").await.is_empty());
+    assert_eq!(skus("other").await, ["OT-1"]);
+}
+
 #[tokio::test]
 async fn create_needs_staff() {
     let app = app().await;

@@ -1,0 +1,225 @@
+//! Substring search on MySQL/MariaDB: the `product_search_trigrams` side table (migration
+//! `m20261201_000205`) and its per-trigram counts, written in the same transaction as
+//! the product, and the query that finds a search's candidates through its rarest
+//! trigrams. The candidates are then
+//! checked with the exact match ([`super::product`]'s `matches`), so the index only has
+//! to be a superset. Other databases index by themselves (FTS5, `pg_trgm`); there these
+//! functions do nothing.
+//!
+//! Only windows of three ASCII characters are indexed and looked up: ASCII lowercases the
+//! same in Rust and in the database, so a term's windows are exactly windows of what the
+//! database compares (`LOWER(name) LIKE LOWER(term)`). A term without one (shorter than
+//! three, or no three ASCII characters in a row) is answered by a scan.
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoColumnRef, JoinType};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, DeriveIden, EntityTrait, FromQueryResult, QuerySelect,
+    Select, Statement, Value,
+};
+
+/// A posting list longer than this is not read: when even a term's rarest trigram is
+/// this common, its hits are dense and the newest-first walk finds a page sooner. At most
+/// the contract's cap, so a total from the index is exact.
+const MAX_POSTINGS: u64 = 10_000;
+/// Trigrams intersected at most (the rarest ones).
+const INTERSECTED: usize = 3;
+
+/// Windows of the given products (`WHERE` on `p.id`), ready for `INSERT IGNORE`.
+fn index_statement(products: &str) -> String {
+    format!(
+        "INSERT IGNORE INTO product_search_trigrams (trigram, product_id) \
+         SELECT w.trigram, w.id FROM ( \
+           SELECT p.id, SUBSTRING(LOWER(p.name), n.n, 3) AS trigram \
+             FROM products p JOIN product_search_positions n ON n.n <= CHAR_LENGTH(p.name) - 2 \
+             WHERE {products} \
+           UNION \
+           SELECT p.id, SUBSTRING(LOWER(p.sku), n.n, 3) \
+             FROM products p JOIN product_search_positions n ON n.n <= CHAR_LENGTH(p.sku) - 2 \
+             WHERE {products} \
+         ) w WHERE LENGTH(w.trigram) = 3"
+    )
+}
+
+fn mysql(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::MySql
+}
+
+/// Adds `sign` (1 or -1) to the counts of the trigrams of the products `WHERE`
+/// `product_id` …, in trigram order (concurrent writers lock the rows in one order).
+fn count_statement(products: &str, sign: i8) -> String {
+    format!(
+        "INSERT INTO product_search_trigram_counts (trigram, products) \
+         SELECT trigram, {sign} * COUNT(*) FROM product_search_trigrams WHERE {products} \
+         GROUP BY trigram ORDER BY trigram \
+         ON DUPLICATE KEY UPDATE products = products + VALUES(products)"
+    )
+}
+
+async fn run<C: ConnectionTrait>(db: &C, sql: &str, values: &[i64]) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        sql,
+        values.iter().map(|&v| Value::from(v)),
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// (Re)indexes one product, after its insert or a change of its name or sku.
+pub async fn reindex<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
+    if !mysql(db) {
+        return Ok(());
+    }
+    forget(db, id).await?;
+    run(db, &index_statement("p.id = ?"), &[id, id]).await?;
+    run(db, &count_statement("product_id = ?", 1), &[id]).await
+}
+
+/// Removes a deleted product's trigrams.
+pub async fn forget<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
+    if !mysql(db) {
+        return Ok(());
+    }
+    run(db, &count_statement("product_id = ?", -1), &[id]).await?;
+    run(
+        db,
+        "DELETE FROM product_search_trigrams WHERE product_id = ?",
+        &[id],
+    )
+    .await
+}
+
+/// Indexes the new products with ids in `from..=to` (a bulk load).
+pub async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
+    if !mysql(db) || from > to {
+        return Ok(());
+    }
+    run(
+        db,
+        &index_statement("p.id BETWEEN ? AND ?"),
+        &[from, to, from, to],
+    )
+    .await?;
+    run(
+        db,
+        &count_statement("product_id BETWEEN ? AND ?", 1),
+        &[from, to],
+    )
+    .await
+}
+
+/// The distinct ASCII trigrams of `term`, lowercased, in order of appearance.
+pub fn term_trigrams(term: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for run in term.split(|c: char| !c.is_ascii()) {
+        let lower = run.to_ascii_lowercase();
+        for window in lower.as_bytes().windows(3) {
+            let trigram = String::from_utf8_lossy(window).into_owned();
+            if !found.contains(&trigram) {
+                found.push(trigram);
+            }
+        }
+    }
+    found
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Postings {
+    trigram: String,
+    size: i64,
+}
+
+/// How the side table answers a search term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Not MySQL, or the term has no trigram: the caller scans.
+    Unindexed,
+    /// Some trigram of the term is in no product: no hit.
+    NoHit,
+    /// The products having these trigrams (rarest first) are few: read them all.
+    Few(Vec<String>),
+    /// Even the rarest trigram is common: the hits are likely dense.
+    Dense(Vec<String>),
+}
+
+/// Looks up how many products have each of the term's trigrams and picks the rarest.
+pub async fn plan<C: ConnectionTrait>(db: &C, term: &str) -> Result<Plan, DbErr> {
+    let trigrams = term_trigrams(term);
+    if !mysql(db) || trigrams.is_empty() {
+        return Ok(Plan::Unindexed);
+    }
+    let placeholders = vec!["?"; trigrams.len()].join(", ");
+    let mut postings = Postings::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        format!(
+            "SELECT trigram, products AS size FROM product_search_trigram_counts \
+             WHERE trigram IN ({placeholders}) AND products > 0"
+        ),
+        trigrams.iter().map(|t| Value::from(t.clone())),
+    ))
+    .all(db)
+    .await?;
+    if postings.len() < trigrams.len() {
+        return Ok(Plan::NoHit);
+    }
+    postings.sort_by_key(|p| p.size);
+    let few = postings[0].size as u64 <= MAX_POSTINGS;
+    let chosen = postings
+        .into_iter()
+        .take(INTERSECTED)
+        .map(|p| p.trigram)
+        .collect();
+    Ok(if few {
+        Plan::Few(chosen)
+    } else {
+        Plan::Dense(chosen)
+    })
+}
+
+#[derive(DeriveIden)]
+enum SearchTrigrams {
+    #[sea_orm(iden = "product_search_trigrams")]
+    Table,
+    Trigram,
+    ProductId,
+}
+
+/// Restricts `query` (on `products`) to the products having every one of `trigrams`,
+/// rarest first: the database reads the rarest one's postings and checks the others
+/// through their primary key. The caller adds the exact match.
+pub fn having_trigrams<E: EntityTrait>(
+    mut query: Select<E>,
+    products_id: impl IntoColumnRef + Clone,
+    trigrams: &[String],
+) -> Select<E> {
+    for (n, trigram) in trigrams.iter().enumerate() {
+        let alias = Alias::new(format!("t{n}"));
+        QuerySelect::query(&mut query).join_as(
+            JoinType::InnerJoin,
+            SearchTrigrams::Table,
+            alias.clone(),
+            Condition::all()
+                .add(
+                    Expr::col((alias.clone(), SearchTrigrams::ProductId))
+                        .equals(products_id.clone()),
+                )
+                .add(Expr::col((alias, SearchTrigrams::Trigram)).eq(trigram.as_str())),
+        );
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::term_trigrams;
+
+    #[test]
+    fn trigrams_are_lowercased_ascii_windows() {
+        assert_eq!(term_trigrams("SKU-1"), ["sku", "ku-", "u-1"]);
+        assert_eq!(term_trigrams("aaaa"), ["aaa"]);
+        assert!(term_trigrams("ab").is_empty());
+        // Non-ASCII characters split the runs: `ber` from `Über`, nothing across `ß`.
+        assert_eq!(term_trigrams("Über"), ["ber"]);
+        assert!(term_trigrams("aßb").is_empty());
+    }
+}
