@@ -494,7 +494,7 @@ pub fn run_bench(args: Args) -> Result<()> {
             let (port, _) = bench.start_ours(&mut procs, &name, &url, products)?;
             seed_times.push((db.clone(), started.elapsed().as_secs_f64()));
             // A cursor 50,000 rows deep (or as deep as the catalog goes).
-            let deep_page = (products / 20).min(2500).max(1);
+            let deep_page = (products / 20).clamp(1, 2500);
             let (_, deep) = http_get(
                 port,
                 &format!("/api/catalog/products?page={deep_page}&per_page=20"),
