@@ -67,6 +67,23 @@ impl Reservations {
         }
     }
 
+    /// How long an answer showing `orders` stays true: until the first pending one among
+    /// them expires (`None`: none is pending, only a change can alter it).
+    pub fn answer_holds_for<'a>(
+        &self,
+        orders: impl IntoIterator<Item = &'a crate::orders::OrderJson>,
+    ) -> Option<std::time::Duration> {
+        let at = now();
+        orders
+            .into_iter()
+            .filter(|o| o.status == OrderStatus::Pending)
+            .map(|o| {
+                let left = o.created_at + self.pending_ttl - at;
+                std::time::Duration::try_from(left).unwrap_or_default()
+            })
+            .min()
+    }
+
     /// When a pending order stops holding its stock.
     pub fn expires_at(&self, order: &Order) -> OffsetDateTime {
         order.created_at + self.pending_ttl

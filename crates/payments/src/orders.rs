@@ -18,7 +18,8 @@ use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    Set,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -217,23 +218,33 @@ pub async fn list(
     if !(all && user.is_staff) {
         query = query.filter(order::Column::UserId.eq(user.id));
     }
-    let total = query.clone().count(db).await?;
-    let skip = match after {
+    let (mut orders, total) = match after {
+        // After a cursor the page is a subset: the total is counted on its own.
         Some(key) => {
-            query = query.filter(key.older(order::Column::CreatedAt, order::Column::Id));
-            0
+            let total = query.clone().count(db).await?;
+            let orders = newest_first(
+                query.filter(key.older(order::Column::CreatedAt, order::Column::Id)),
+                0,
+                page,
+            )
+            .all(db)
+            .await?;
+            (orders, total)
         }
-        None if page.offset() >= total => return Ok((Vec::new(), total, false)),
-        None => page.offset(),
+        // A numbered page and its total in one statement (a window function).
+        None => {
+            let rows: Vec<Counted> = newest_first(query.clone(), page.offset(), page)
+                .column_as(Expr::cust("COUNT(*) OVER ()"), "list_total")
+                .into_model::<Counted>()
+                .all(db)
+                .await?;
+            let total = match rows.first() {
+                Some(Counted(_, total)) => u64::try_from(*total).unwrap_or(0),
+                None => query.count(db).await?,
+            };
+            (rows.into_iter().map(|Counted(o, _)| o).collect(), total)
+        }
     };
-    // One more than a page says whether another follows.
-    let mut orders: Vec<Order> = query
-        .order_by_desc(order::Column::CreatedAt)
-        .order_by_desc(order::Column::Id)
-        .offset(skip)
-        .limit(page.per_page + 1)
-        .all(db)
-        .await?;
     let more = orders.len() as u64 > page.per_page;
     orders.truncate(page.per_page as usize);
     let orders = orders
@@ -244,6 +255,32 @@ pub async fn list(
         })
         .collect();
     Ok((with_details(db, orders).await?, total, more))
+}
+
+/// `query`'s orders, newest first, from `skip`: one more than a page (which says whether
+/// another follows).
+fn newest_first(
+    query: Select<order::Entity>,
+    skip: u64,
+    page: &Pagination,
+) -> Select<order::Entity> {
+    query
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .offset(skip)
+        .limit(page.per_page + 1)
+}
+
+/// An order and the total of its list, read together.
+struct Counted(Order, i64);
+
+impl FromQueryResult for Counted {
+    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Counted(
+            Order::from_query_result(row, prefix)?,
+            row.try_get(prefix, "list_total")?,
+        ))
+    }
 }
 
 /// Creates a pending order for `user_id`, reserving the stock of every line in the same

@@ -75,7 +75,9 @@ enum Signal {
 /// A cached value, the data version it was computed at and when it was stored.
 struct Entry {
     version: Version,
-    stored: Instant,
+    /// When the entry stops being served whatever the version: `cache.ttl_seconds`
+    /// after it was stored, or sooner for an answer that changes with time.
+    expires: Instant,
     value: Arc<dyn Any + Send + Sync>,
 }
 
@@ -189,7 +191,7 @@ impl Cache {
     fn local<T: Send + Sync + 'static>(&self, key: &str, now: Version) -> Option<Arc<T>> {
         let entries = self.0.entries.read().ok()?;
         match entries.get(key) {
-            Some(entry) if entry.version == now && entry.stored.elapsed() < self.0.ttl => {
+            Some(entry) if entry.version == now && Instant::now() < entry.expires => {
                 entry.value.clone().downcast::<T>().ok()
             }
             _ => None,
@@ -199,14 +201,28 @@ impl Cache {
     /// Stores `value` for `key` in this process, computed from data read at `version`
     /// (taken *before* reading, so a write in between only causes a miss later).
     pub fn put<T: Send + Sync + 'static>(&self, key: String, version: Option<Version>, value: T) {
+        self.put_for(key, version, value, self.0.ttl);
+    }
+
+    /// [`Cache::put`] for at most `lifetime`.
+    fn put_for<T: Send + Sync + 'static>(
+        &self,
+        key: String,
+        version: Option<Version>,
+        value: T,
+        lifetime: Duration,
+    ) {
         let Some(version) = version else { return };
         if let Ok(mut entries) = self.0.entries.write() {
             if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
                 entries.clear();
             }
+            let now = Instant::now();
             let entry = Entry {
                 version,
-                stored: Instant::now(),
+                expires: now
+                    .checked_add(lifetime.min(self.0.ttl))
+                    .unwrap_or(now + Duration::from_secs(86_400 * 365)),
                 value: Arc::new(value),
             };
             entries.insert(key, entry);
@@ -226,13 +242,13 @@ impl Cache {
         let found = match self.local::<Bytes>(key, now) {
             Some(body) => Some((*body).clone()),
             None => match &self.0.signal {
-                Signal::Shared(shared) => {
-                    let body = shared.get(key, now).await;
-                    if let Some(body) = &body {
-                        self.put(key.to_string(), Some(now), body.clone());
+                Signal::Shared(shared) => match shared.get(key, now).await {
+                    Some((body, holds_for)) => {
+                        self.put_for(key.to_string(), Some(now), body.clone(), holds_for);
+                        Some(body)
                     }
-                    body
-                }
+                    None => None,
+                },
                 _ => None,
             },
         };
@@ -242,11 +258,25 @@ impl Cache {
 
     /// Stores a serialized answer, in this process and in the shared cache.
     pub fn put_bytes(&self, key: String, version: Option<Version>, body: Bytes) {
+        self.put_bytes_for(key, version, body, self.0.ttl);
+    }
+
+    /// [`Cache::put_bytes`] for at most `lifetime`.
+    fn put_bytes_for(
+        &self,
+        key: String,
+        version: Option<Version>,
+        body: Bytes,
+        lifetime: Duration,
+    ) {
         let Some(version) = version else { return };
-        if let Signal::Shared(shared) = &self.0.signal {
-            shared.put(&key, version, &body);
+        if lifetime.is_zero() {
+            return;
         }
-        self.put(key, Some(version), body);
+        if let Signal::Shared(shared) = &self.0.signal {
+            shared.put(&key, version, &body, lifetime);
+        }
+        self.put_for(key, Some(version), body, lifetime);
     }
 
     /// The JSON of `compute()`'s value, served from the cache while the data is unchanged.
@@ -256,8 +286,21 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
+        self.json_for(key, || async move { Ok((compute().await?, None)) })
+            .await
+    }
+
+    /// Like [`Cache::json`], for an answer that also changes with time: `compute` says
+    /// how long its value holds (`None`: until the data changes), e.g. until a pending
+    /// order expires.
+    pub async fn json_for<T, F, Fut>(&self, key: String, compute: F) -> Result<Response, Error>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(T, Option<Duration>), Error>>,
+    {
         if !self.is_enabled() {
-            let value = compute().await?;
+            let (value, _) = compute().await?;
             return Ok(json_bytes(Bytes::from(
                 serde_json::to_vec(&value).map_err(Error::internal)?,
             )));
@@ -277,9 +320,14 @@ impl Cache {
             key: &key,
         };
         let version = self.version().await;
-        let value = compute().await?;
+        let (value, holds_for) = compute().await?;
         let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
-        self.put_bytes(key.clone(), version, body.clone());
+        self.put_bytes_for(
+            key.clone(),
+            version,
+            body.clone(),
+            holds_for.unwrap_or(self.0.ttl),
+        );
         Ok(json_bytes(body))
     }
 

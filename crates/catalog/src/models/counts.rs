@@ -35,6 +35,20 @@ pub async fn adjust<C: ConnectionTrait>(db: &C, all: i64, active: i64) -> Result
     Ok(())
 }
 
+/// [`get`] as a subquery, to read a list's total in the same statement as its page.
+pub fn total_expr(include_inactive: bool) -> sea_orm::sea_query::SimpleExpr {
+    let name = if include_inactive { ALL } else { ACTIVE };
+    let value = sea_orm::sea_query::Query::select()
+        .column(Column::Value)
+        .from(Entity)
+        .and_where(Column::Name.eq(name))
+        .to_owned();
+    sea_orm::sea_query::SimpleExpr::SubQuery(
+        None,
+        Box::new(sea_orm::sea_query::QueryStatementBuilder::into_sub_query_statement(value)),
+    )
+}
+
 /// The number of products (active ones only unless `include_inactive`).
 pub async fn get<C: ConnectionTrait>(db: &C, include_inactive: bool) -> Result<u64, DbErr> {
     let name = if include_inactive { ALL } else { ACTIVE };

@@ -108,8 +108,10 @@ fn fts_phrase(term: &str) -> String {
 
 /// A search with at most this many hits is answered from the trigram index: the hits
 /// are read (id, date, active), sorted here, and the page fetched by id. With more, the
-/// hits are dense, so walking the newest-first index finds a page quickly.
-const FEW_HITS: u64 = 1000;
+/// hits are dense, so walking the newest-first index finds a page quickly, and the count
+/// stops at the contract's cap anyway. (At 1,000 a term with a few thousand hits in a
+/// million products walked, and counted, most of the table.)
+const FEW_HITS: u64 = PageOf::<Product>::TOTAL_CAP;
 
 /// One page of products, newest first (after `after`, a cursor's position, when given),
 /// the total count, and whether more follow. Neither a plain list nor a search reads the
@@ -127,10 +129,15 @@ pub async fn list<C: ConnectionTrait>(
     // The common trigrams of a dense search on MySQL/MariaDB (see `search_index`).
     let mut dense_trigrams: Vec<String> = Vec::new();
     let total = match filter.term() {
+        None if after.is_some() || page.offset() < DEEP_OFFSET => {
+            return near_the_top(db, filter, page, after).await;
+        }
         None => counts::get(db, filter.include_inactive).await?,
         Some(term) => {
             let plan = search_index::plan(db, term).await?;
-            if let Plan::Dense(trigrams) = &plan {
+            if let Plan::Dense(trigrams, rarest) = &plan
+                && *rarest <= search_index::WALK_BEYOND
+            {
                 dense_trigrams = trigrams.clone();
             }
             if let Some(found) = search_few(db, filter, term, &plan, page, after).await? {
@@ -138,7 +145,7 @@ pub async fn list<C: ConnectionTrait>(
             }
             // A search counts its hits up to the cap only (contract v2); on MySQL/MariaDB
             // through the side table's common trigrams rather than in table order.
-            let counted = search_index::having_trigrams(
+            let counted = search_index::joined_with_trigrams(
                 Entity::find().filter(filter.condition(backend)),
                 (Entity, Column::Id),
                 &dense_trigrams,
@@ -159,7 +166,8 @@ pub async fn list<C: ConnectionTrait>(
     let newest_first = |query: Select<Entity>| {
         // With a dense search's trigrams joined, the database chooses: walk the
         // newest-first index checking them, or read their postings and sort.
-        let query = search_index::having_trigrams(query, (Entity, Column::Id), &dense_trigrams);
+        let query =
+            search_index::joined_with_trigrams(query, (Entity, Column::Id), &dense_trigrams);
         let mut query = query.filter(filter.condition(backend));
         if let Some(key) = after {
             query = query.filter(key.older(Column::CreatedAt, Column::Id));
@@ -202,6 +210,60 @@ pub async fn list<C: ConnectionTrait>(
         items,
         total,
         total_capped,
+        more,
+    })
+}
+
+/// A product and the total of its list, read together.
+struct Counted(Product, i64);
+
+impl FromQueryResult for Counted {
+    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Counted(
+            Product::from_query_result(row, prefix)?,
+            row.try_get(prefix, "list_total")?,
+        ))
+    }
+}
+
+/// A plain list's page near its top (or after a cursor) and its total, in one statement:
+/// the total is a subquery on `catalog_counts`.
+async fn near_the_top<C: ConnectionTrait>(
+    db: &C,
+    filter: &ListFilter,
+    page: &Pagination,
+    after: Option<Keyset>,
+) -> Result<Listing, DbErr> {
+    let mut query = Entity::find()
+        .filter(filter.condition(db.get_database_backend()))
+        .column_as(counts::total_expr(filter.include_inactive), "list_total");
+    let skip = match after {
+        Some(key) => {
+            query = query.filter(key.older(Column::CreatedAt, Column::Id));
+            0
+        }
+        None => page.offset(),
+    };
+    let rows: Vec<Counted> = query
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .offset(skip)
+        .limit(page.per_page + 1)
+        .into_model::<Counted>()
+        .all(db)
+        .await?;
+    let total = match rows.first() {
+        Some(Counted(_, total)) => u64::try_from(*total).unwrap_or(0),
+        // Past the end: no row carries the total.
+        None => counts::get(db, filter.include_inactive).await?,
+    };
+    let mut items: Vec<Product> = rows.into_iter().map(|Counted(p, _)| p).collect();
+    let more = items.len() as u64 > page.per_page;
+    items.truncate(page.per_page as usize);
+    Ok(Listing {
+        items,
+        total,
+        total_capped: false,
         more,
     })
 }
@@ -254,7 +316,7 @@ async fn search_few<C: ConnectionTrait>(
                 .all(db)
                 .await?
         }
-        Plan::Dense(_) => return Ok(None),
+        Plan::Dense(..) => return Ok(None),
         Plan::Unindexed => match indexed_hits(db, term).await? {
             Some(hits) => hits,
             None => return Ok(None),

@@ -86,11 +86,14 @@ pub async fn list(
     let after = page.after(scope)?;
     let key = format!("orders:{}:{all}:{}", user.id, page.cache_key());
     cache
-        .json(key, || async {
+        .json_for(key, || async {
             let (items, total, more) = orders::list(&db, rules, &user, all, &page, after).await?;
-            Ok(PageOf::keyed(items, &page, total, more, &scope(), |o| {
+            // A pending order shown here turns `expired` at its time, without a write.
+            let holds_for = rules.answer_holds_for(&items);
+            let page = PageOf::keyed(items, &page, total, more, &scope(), |o| {
                 Keyset::of(o.created_at, o.id)
-            }))
+            });
+            Ok((page, holds_for))
         })
         .await
 }
@@ -113,9 +116,14 @@ pub async fn detail(
     Id(id): Id,
 ) -> Result<Response, Error> {
     cache
-        .json(format!("order:{id}:{}:{}", user.id, user.is_staff), || {
-            orders::get(&db, rules, id, &user)
-        })
+        .json_for(
+            format!("order:{id}:{}:{}", user.id, user.is_staff),
+            || async {
+                let order = orders::get(&db, rules, id, &user).await?;
+                let holds_for = rules.answer_holds_for([&order]);
+                Ok((order, holds_for))
+            },
+        )
         .await
 }
 

@@ -51,8 +51,8 @@ async fn bad_missing_or_stale_signatures_change_nothing() {
     for sig in [
         None,
         Some(format!("t={},v1=deadbeef", now())),
-        Some(signature(now() - 301, &body)),
-        Some(signature(now() + 301, &body)),
+        Some(signature(now() - 310, &body)),
+        Some(signature(now() + 310, &body)),
         Some("nonsense".into()),
     ] {
         let res = send(&app, &body, sig.clone()).await;

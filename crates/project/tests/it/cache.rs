@@ -481,3 +481,47 @@ async fn only_anonymous_pages_are_shared_in(mode: Mode) {
     assert_eq!(again, anonymous);
     assert!(!again.contains("staff@example.com"));
 }
+
+/// A cached order answer showing a pending order turns `expired` at the order's time,
+/// with no write in between (the entry lives only that long).
+#[tokio::test]
+async fn a_cached_pending_order_expires_on_time() {
+    for mode in MODES {
+        let project = project::project();
+        let mut builder = TestApp::builder(&project)
+            .file_database()
+            .setting("payments.pending_order_ttl_seconds", 2);
+        if let Mode::Shared = mode {
+            builder = builder.setting("cache.url", redis_url());
+        }
+        let app = builder.build().await;
+        let staff = staff_token(&app).await;
+        let p = product(&app, &staff, "TTL", 100).await;
+        let created = app
+            .client
+            .post("/api/orders")
+            .bearer(&staff)
+            .json(&json!({"items": [{"product_id": p["id"], "quantity": 1}]}))
+            .send()
+            .await;
+        created.assert_status(201);
+        let detail = format!("/api/orders/{}", created.json_value()["id"]);
+        let status = |path: String| {
+            let client = app.client.clone();
+            let staff = staff.clone();
+            async move {
+                let body = client.get(&path).bearer(&staff).send().await.json_value();
+                body.get("status")
+                    .cloned()
+                    .unwrap_or_else(|| body["items"][0]["status"].clone())
+            }
+        };
+        for _ in 0..2 {
+            assert_eq!(status(detail.clone()).await, "pending", "{mode:?}");
+            assert_eq!(status("/api/orders".into()).await, "pending", "{mode:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+        assert_eq!(status(detail.clone()).await, "expired", "{mode:?}");
+        assert_eq!(status("/api/orders".into()).await, "expired", "{mode:?}");
+    }
+}

@@ -23,6 +23,7 @@ use bytes::Bytes;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use super::Version;
 
@@ -30,8 +31,17 @@ use super::Version;
 const TIMEOUT: Duration = Duration::from_millis(250);
 /// How long an unavailable cache is left alone before the next try.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
-/// Bytes of the version token in front of a stored entry.
+/// A stored entry is the version token (16 bytes), when it stops holding (milliseconds
+/// since the Unix epoch, 8 bytes), then the body.
 const TOKEN: usize = 16;
+const HEADER: usize = TOKEN + 8;
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
 
 pub(super) struct Shared {
     connection: ConnectionManager,
@@ -41,6 +51,17 @@ pub(super) struct Shared {
     entry_prefix: String,
     ttl_seconds: u64,
     health: Arc<Health>,
+    reads: VersionReads,
+}
+
+/// Version reads shared by concurrent callers (see [`Shared::version`]).
+struct VersionReads {
+    /// Reads sent so far (numbered from 1).
+    sent: AtomicU64,
+    /// The last finished read: its number and answer.
+    done: watch::Sender<(u64, Option<Version>)>,
+    /// Held by the caller whose read is in flight.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -62,11 +83,43 @@ impl Shared {
             entry_prefix: format!("{namespace}:entry:"),
             ttl_seconds: ttl_seconds.max(1),
             health: Arc::new(Health::new()),
+            reads: VersionReads {
+                sent: AtomicU64::new(0),
+                done: watch::channel((0, None)).0,
+                turn: tokio::sync::Mutex::new(()),
+            },
         })
     }
 
     /// The current version; `None` while the cache is unavailable.
+    ///
+    /// Concurrent callers share reads: a caller takes the answer of a read *sent after it
+    /// asked* (so it sees every write acknowledged before it asked), and one read is in
+    /// flight at a time. Under load that is one Redis round trip for a whole batch of
+    /// requests instead of one each.
     pub(super) async fn version(&self) -> Option<Version> {
+        let reads = &self.reads;
+        let asked = reads.sent.load(Ordering::SeqCst);
+        let current = |done: &watch::Receiver<(u64, Option<Version>)>| {
+            let (sent, version) = *done.borrow();
+            (sent > asked).then_some(version)
+        };
+        let done = reads.done.subscribe();
+        if let Some(version) = current(&done) {
+            return version;
+        }
+        // Waits for the read in flight (or a cancelled one's turn) to finish.
+        let _turn = reads.turn.lock().await;
+        if let Some(version) = current(&done) {
+            return version;
+        }
+        let sent = reads.sent.fetch_add(1, Ordering::SeqCst) + 1;
+        let version = self.read_version().await;
+        reads.done.send_replace((sent, version));
+        version
+    }
+
+    async fn read_version(&self) -> Option<Version> {
         let mut connection = self.connection.clone();
         let mut current = None;
         // Twice at most: the read may be what finds the cache back, and then a bump is due.
@@ -113,8 +166,8 @@ impl Shared {
         sent.is_some()
     }
 
-    /// The stored entry for `key`, if it was stored at `version`.
-    pub(super) async fn get(&self, key: &str, version: Version) -> Option<Bytes> {
+    /// The stored entry for `key`, if it was stored at `version`, and how long it holds.
+    pub(super) async fn get(&self, key: &str, version: Version) -> Option<(Bytes, Duration)> {
         let Version::Shared(token) = version else {
             return None;
         };
@@ -124,24 +177,35 @@ impl Shared {
             .run(connection.get(format!("{}{key}", self.entry_prefix)))
             .await?;
         let stored = Bytes::from(stored?);
-        (stored.len() >= TOKEN && stored[..TOKEN] == token.to_be_bytes())
-            .then(|| stored.slice(TOKEN..))
+        if stored.len() < HEADER || stored[..TOKEN] != token.to_be_bytes() {
+            return None;
+        }
+        let expires = u64::from_be_bytes(stored[TOKEN..HEADER].try_into().ok()?);
+        let left = expires.checked_sub(unix_millis())?;
+        Some((stored.slice(HEADER..), Duration::from_millis(left)))
     }
 
-    /// Stores `body` for `key` at `version`, in the background (the answer doesn't wait).
-    pub(super) fn put(&self, key: &str, version: Version, body: &Bytes) {
+    /// Stores `body` for `key` at `version` for at most `lifetime` (and `cache.ttl_seconds`),
+    /// in the background (the answer doesn't wait).
+    pub(super) fn put(&self, key: &str, version: Version, body: &Bytes, lifetime: Duration) {
         let Version::Shared(token) = version else {
             return;
         };
-        let mut value = Vec::with_capacity(TOKEN + body.len());
+        let milliseconds = lifetime
+            .min(Duration::from_secs(self.ttl_seconds))
+            .as_millis()
+            .max(1) as u64;
+        let mut value = Vec::with_capacity(HEADER + body.len());
         value.extend_from_slice(&token.to_be_bytes());
+        value.extend_from_slice(&(unix_millis() + milliseconds).to_be_bytes());
         value.extend_from_slice(body);
         let mut connection = self.connection.clone();
         let health = self.health.clone();
         let key = format!("{}{key}", self.entry_prefix);
-        let ttl = self.ttl_seconds;
         tokio::spawn(async move {
-            let _: Option<()> = health.run(connection.set_ex(key, value, ttl)).await;
+            let _: Option<()> = health
+                .run(connection.pset_ex(key, value, milliseconds))
+                .await;
         });
     }
 
