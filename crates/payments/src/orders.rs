@@ -18,8 +18,7 @@ use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -218,33 +217,18 @@ pub async fn list(
     if !(all && user.is_staff) {
         query = query.filter(order::Column::UserId.eq(user.id));
     }
-    let (mut orders, total) = match after {
-        // After a cursor the page is a subset: the total is counted on its own.
+    // The count is its own statement: folded into the page as `COUNT(*) OVER ()` it
+    // was slower on MariaDB (2,441 against 3,339 req/s, BENCHMARKS.md).
+    let total = query.clone().count(db).await?;
+    let skip = match after {
         Some(key) => {
-            let total = query.clone().count(db).await?;
-            let orders = newest_first(
-                query.filter(key.older(order::Column::CreatedAt, order::Column::Id)),
-                0,
-                page,
-            )
-            .all(db)
-            .await?;
-            (orders, total)
+            query = query.filter(key.older(order::Column::CreatedAt, order::Column::Id));
+            0
         }
-        // A numbered page and its total in one statement (a window function).
-        None => {
-            let rows: Vec<Counted> = newest_first(query.clone(), page.offset(), page)
-                .column_as(Expr::cust("COUNT(*) OVER ()"), "list_total")
-                .into_model::<Counted>()
-                .all(db)
-                .await?;
-            let total = match rows.first() {
-                Some(Counted(_, total)) => u64::try_from(*total).unwrap_or(0),
-                None => query.count(db).await?,
-            };
-            (rows.into_iter().map(|Counted(o, _)| o).collect(), total)
-        }
+        None if page.offset() >= total => return Ok((Vec::new(), total, false)),
+        None => page.offset(),
     };
+    let mut orders: Vec<Order> = newest_first(query, skip, page).all(db).await?;
     let more = orders.len() as u64 > page.per_page;
     orders.truncate(page.per_page as usize);
     let orders = orders
@@ -269,18 +253,6 @@ fn newest_first(
         .order_by_desc(order::Column::Id)
         .offset(skip)
         .limit(page.per_page + 1)
-}
-
-/// An order and the total of its list, read together.
-struct Counted(Order, i64);
-
-impl FromQueryResult for Counted {
-    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Counted(
-            Order::from_query_result(row, prefix)?,
-            row.try_get(prefix, "list_total")?,
-        ))
-    }
 }
 
 /// Creates a pending order for `user_id`, reserving the stock of every line in the same

@@ -5,7 +5,8 @@
 //!   method}` (a histogram), `route` being the route's name (`catalog:product_list`);
 //!   `http_server_errors_total{route}` counts 5xx answers.
 //! - `db_pool_connections{state="in_use"|"idle"}`, read at each scrape.
-//! - `cache_hits_total` and `cache_misses_total` of the response cache.
+//! - `cache_hits_total` and `cache_misses_total` of the response cache, `cache_errors_total`
+//!   of shared-cache calls that failed or timed out.
 //!
 //! Off, nothing is recorded and no layer is added to the request path.
 
