@@ -193,6 +193,35 @@ impl Bench {
         })
     }
 
+    /// Runs the Django peer (2 gunicorn workers, 1,000 products, its database given by
+    /// `database`, a `run.sh` variable and its value), loads `endpoints` and stops it.
+    fn run_peer(
+        &self,
+        procs: &mut Processes,
+        name: &str,
+        database: (&str, &std::ffi::OsStr),
+        endpoints: &str,
+    ) -> Result<Results> {
+        let peer_port = free_port()?;
+        let log = std::fs::File::create(self.work.path().join(format!("{name}.log")))?;
+        procs.spawn(
+            name,
+            Command::new("bash")
+                .arg(self.shared.join("peers/django_store/run.sh"))
+                .env("WORKERS", "2")
+                .env("PORT", peer_port.to_string())
+                .env("SEED_PRODUCTS", "1000")
+                .env("RESET_DB", "1")
+                .env(database.0, database.1)
+                .stdout(log.try_clone()?)
+                .stderr(log),
+        )?;
+        wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
+        let results = self.load(peer_port, endpoints)?;
+        procs.stop(name);
+        Ok(results)
+    }
+
     /// Starts our server on `database` (migrated and seeded) and returns its port and pid.
     fn start_ours(
         &self,
@@ -396,24 +425,13 @@ pub fn run_bench(args: Args) -> Result<()> {
         println!(
             "\nDjango peer (gunicorn, 2 sync workers, SQLite; first run installs it into a venv):"
         );
-        let peer_port = free_port()?;
-        let log = std::fs::File::create(bench.work.path().join("django.log"))?;
-        procs.spawn(
+        let sqlite = bench.work.path().join("django.sqlite3");
+        bench.run_peer(
+            &mut procs,
             "django",
-            Command::new("bash")
-                .arg(bench.shared.join("peers/django_store/run.sh"))
-                .env("WORKERS", "2")
-                .env("PORT", peer_port.to_string())
-                .env("SEED_PRODUCTS", "1000")
-                .env("RESET_DB", "1")
-                .env("DJANGO_STORE_DB", bench.work.path().join("django.sqlite3"))
-                .stdout(log.try_clone()?)
-                .stderr(log),
-        )?;
-        wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
-        let results = bench.load(peer_port, &all)?;
-        procs.stop("django");
-        results
+            ("DJANGO_STORE_DB", sqlite.as_os_str()),
+            &all,
+        )?
     };
 
     let mut other_dbs: Vec<SameDatabase> = Vec::new();
@@ -425,24 +443,13 @@ pub fn run_bench(args: Args) -> Result<()> {
         };
         if !bench.args.no_peer {
             println!("\nDjango peer on {db} (gunicorn, 2 sync workers):");
-            let peer_database = fresh_database(&url, "store_bench_django")?;
-            let peer_port = free_port()?;
-            let log = std::fs::File::create(bench.work.path().join(format!("django-{db}.log")))?;
-            procs.spawn(
-                "django-db",
-                Command::new("bash")
-                    .arg(bench.shared.join("peers/django_store/run.sh"))
-                    .env("WORKERS", "2")
-                    .env("PORT", peer_port.to_string())
-                    .env("SEED_PRODUCTS", "1000")
-                    .env("RESET_DB", "1")
-                    .env("DJANGO_STORE_DB_URL", django_url(&peer_database))
-                    .stdout(log.try_clone()?)
-                    .stderr(log),
+            let peer_database = django_url(&fresh_database(&url, "store_bench_django")?);
+            run.django = bench.run_peer(
+                &mut procs,
+                &format!("django-{db}"),
+                ("DJANGO_STORE_DB_URL", peer_database.as_ref()),
+                &all,
             )?;
-            wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
-            run.django = bench.load(peer_port, &all)?;
-            procs.stop("django-db");
         }
         let database = fresh_database(&url, "store_bench")?;
         println!("\nOur server on {db}, no cache:");

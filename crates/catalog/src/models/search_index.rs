@@ -191,6 +191,13 @@ enum SearchTrigrams {
     ProductId,
 }
 
+/// The join condition "`alias` is the posting of `trigram` for `product_id`".
+fn posting_of(alias: Alias, product_id: impl IntoColumnRef, trigram: &str) -> Condition {
+    Condition::all()
+        .add(Expr::col((alias.clone(), SearchTrigrams::ProductId)).equals(product_id))
+        .add(Expr::col((alias, SearchTrigrams::Trigram)).eq(trigram))
+}
+
 /// [`having_trigrams`] for a dense search: the side table joined, so the database may
 /// also walk the newest-first index and check each row's trigrams through the primary
 /// key (materializing the postings first is slower there).
@@ -205,21 +212,16 @@ pub fn joined_with_trigrams<E: EntityTrait>(
             JoinType::InnerJoin,
             SearchTrigrams::Table,
             alias.clone(),
-            Condition::all()
-                .add(
-                    Expr::col((alias.clone(), SearchTrigrams::ProductId))
-                        .equals(products_id.clone()),
-                )
-                .add(Expr::col((alias, SearchTrigrams::Trigram)).eq(trigram.as_str())),
+            posting_of(alias, products_id.clone(), trigram),
         );
     }
     query
 }
 
 /// Restricts `query` (on `products`) to the products having every one of `trigrams`,
-/// rarest first (the rarest with at most [`WALK_BEYOND`] products): `id IN (…)` a subquery that reads the rarest one's postings and checks
-/// the others through their primary key, all in the side table's index, so only the
-/// survivors' rows are read. No trigrams: `query` unchanged. The caller adds the exact
+/// rarest first (the rarest with at most [`WALK_BEYOND`] products): `id IN (…)` a
+/// subquery that reads the rarest one's postings and checks the others through their
+/// primary key, all in the side table's index, so only the survivors' rows are read. No trigrams: `query` unchanged. The caller adds the exact
 /// match.
 pub fn having_trigrams<E: EntityTrait>(
     query: Select<E>,
@@ -241,12 +243,7 @@ pub fn having_trigrams<E: EntityTrait>(
             JoinType::InnerJoin,
             SearchTrigrams::Table,
             alias.clone(),
-            Condition::all()
-                .add(
-                    Expr::col((alias.clone(), SearchTrigrams::ProductId))
-                        .equals((first.clone(), SearchTrigrams::ProductId)),
-                )
-                .add(Expr::col((alias, SearchTrigrams::Trigram)).eq(trigram.as_str())),
+            posting_of(alias, (first.clone(), SearchTrigrams::ProductId), trigram),
         );
     }
     // Wrapped with a LIMIT (never reached: a caller's rarest trigram has at most
