@@ -82,6 +82,11 @@ async fn the_in_process_cache_is_on_only_for_sqlite_files_the_shared_one_everywh
         ready.json_value(),
         json!({"status": "ok", "database": "ok", "cache": "ok"})
     );
+    // In the contract's key order (the nginx check compares the text).
+    assert_eq!(
+        shared.client.get("/readyz").send().await.text(),
+        r#"{"status":"ok","database":"ok","cache":"ok"}"#
+    );
     // Without a shared cache, /readyz doesn't mention one.
     assert_eq!(
         app.client.get("/readyz").send().await.json_value(),
