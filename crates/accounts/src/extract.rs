@@ -85,13 +85,13 @@ async fn bearer_user(state: &AppState, raw: &str) -> Result<Option<(User, Option
     let key = format!("token:{key_hash}");
     let cache = state.cache();
     let now = web::db::now();
-    if let Some(hit) = cache.get::<CachedToken>(&key).await
+    let (hit, version) = cache.lookup::<CachedToken>(&key).await;
+    if let Some(hit) = hit
         && hit.expires_at > now
         && !token::needs_touch(hit.last_used_at, now)
     {
         return Ok(Some((hit.user.clone(), Some(hit.token_id))));
     }
-    let version = cache.version().await;
     let Some((found, user)) = token::resolve(state.db(), &key_hash).await? else {
         return Ok(None);
     };

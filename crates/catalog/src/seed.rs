@@ -402,7 +402,7 @@ pub async fn insert_products(
     let at = web::db::now();
     let txn = web::db::begin_write(db).await?;
     // Ids above this are new (MySQL/MariaDB index them for search batch by batch).
-    let mut indexed = newest_id(&txn).await?;
+    let mut indexed = search_index::newest_product(&txn).await?;
     for (n, chunk) in fresh.chunks(BATCH).enumerate() {
         let rows = chunk.iter().map(|p| ActiveModel {
             id: NotSet,
@@ -420,7 +420,7 @@ pub async fn insert_products(
         Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
-        let newest = newest_id(&txn).await?;
+        let newest = search_index::newest_product(&txn).await?;
         search_index::index_range(&txn, indexed + 1, newest).await?;
         indexed = newest;
         progress((n * BATCH + chunk.len()).min(total), total);
@@ -435,16 +435,6 @@ pub async fn insert_products(
         created: total,
         skipped,
     })
-}
-
-async fn newest_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
-    let newest: Option<Option<i64>> = Entity::find()
-        .select_only()
-        .column_as(Column::Id.max(), "newest")
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(newest.flatten().unwrap_or(0))
 }
 
 /// Tells the planner the table's new size after a bulk load: until autovacuum gets to it,

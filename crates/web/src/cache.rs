@@ -182,10 +182,22 @@ impl Cache {
 
     /// The in-process entry for `key`, if it was computed at the current data version.
     pub async fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
-        let now = self.version().await?;
+        self.lookup(key).await.0
+    }
+
+    /// [`Cache::get`], also giving the version it compared with: on a miss, the version to
+    /// [`Cache::put`] the freshly computed value under (read before the data, so no
+    /// second read is needed).
+    pub async fn lookup<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+    ) -> (Option<Arc<T>>, Option<Version>) {
+        let Some(now) = self.version().await else {
+            return (None, None);
+        };
         let found = self.local::<T>(key, now);
         count(found.is_some());
-        found
+        (found, Some(now))
     }
 
     fn local<T: Send + Sync + 'static>(&self, key: &str, now: Version) -> Option<Arc<T>> {
@@ -236,9 +248,12 @@ impl Cache {
     }
 
     /// A serialized answer for `key` (a JSON body, a rendered page): from this process,
-    /// else from the shared cache, if computed at the current version.
-    pub async fn bytes(&self, key: &str) -> Option<Bytes> {
-        let now = self.version().await?;
+    /// else from the shared cache, if computed at the current version; and that version,
+    /// as [`Cache::lookup`] gives it.
+    pub async fn lookup_bytes(&self, key: &str) -> (Option<Bytes>, Option<Version>) {
+        let Some(now) = self.version().await else {
+            return (None, None);
+        };
         let found = match self.local::<Bytes>(key, now) {
             Some(body) => Some((*body).clone()),
             None => match &self.0.signal {
@@ -253,7 +268,7 @@ impl Cache {
             },
         };
         count(found.is_some());
-        found
+        (found, Some(now))
     }
 
     /// Stores a serialized answer, in this process and in the shared cache.
@@ -305,21 +320,24 @@ impl Cache {
                 serde_json::to_vec(&value).map_err(Error::internal)?,
             )));
         }
-        if let Some(body) = self.bytes(&key).await {
+        // One version read serves the whole request: it was taken after the request
+        // began, so it covers every write acknowledged before, and it is taken before the
+        // data is read, so a value computed now may be stored under it.
+        let (hit, version) = self.lookup_bytes(&key).await;
+        if let Some(body) = hit {
             return Ok(json_bytes(body));
         }
         // Wait for whoever is computing this key, then take their answer if it is current.
         let lock = self.computing_lock(&key);
         let _computing = lock.lock().await;
-        if let Some(body) = self.local_current(&key).await {
-            return Ok(json_bytes(body));
+        if let Some(body) = version.and_then(|now| self.local::<Bytes>(&key, now)) {
+            return Ok(json_bytes((*body).clone()));
         }
         // Forget the lock when done, also if this request is cancelled mid-way.
         let _forget = ForgetLock {
             cache: self,
             key: &key,
         };
-        let version = self.version().await;
         let (value, holds_for) = compute().await?;
         let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
         self.put_bytes_for(
@@ -329,12 +347,6 @@ impl Cache {
             holds_for.unwrap_or(self.0.ttl),
         );
         Ok(json_bytes(body))
-    }
-
-    /// What a concurrent computation of `key` just stored in this process, if current.
-    async fn local_current(&self, key: &str) -> Option<Bytes> {
-        let now = self.version().await?;
-        self.local::<Bytes>(key, now).map(|body| (*body).clone())
     }
 
     fn computing_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {

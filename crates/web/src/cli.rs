@@ -98,13 +98,15 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
     init_logging(&settings);
     project.check_apps().map_err(anyhow::Error::msg)?;
     // Commands that write tell the shared cache when they are done (see `crate::cache`).
-    let cache = crate::cache::Cache::from_settings(&settings);
     let writes = matches!(
         matches.subcommand_name(),
         Some(name) if !["serve", "showmigrations", "routes", "openapi", "check"].contains(&name)
     );
+    let cache = writes.then(|| crate::cache::Cache::from_settings(&settings));
     let outcome = run_command(project, settings, matches).await;
-    if writes && !cache.changed().await {
+    if let Some(cache) = cache
+        && !cache.changed().await
+    {
         eprintln!(
             "warning: the shared cache (cache.url) could not be told about this change; \
              other processes may serve older data for up to cache.ttl_seconds"

@@ -412,10 +412,16 @@ impl Page {
     {
         let anonymous = self.session.as_ref().is_none_or(|s| s.id().is_none());
         let key = format!("page:{template}:{}", self.path);
-        if anonymous && let Some(html) = cache.bytes(&key).await {
-            return Ok(html_response(html));
-        }
-        let version = cache.version().await;
+        // A signed-in visitor's page is never cached: no need to read the version.
+        let version = if anonymous {
+            let (hit, version) = cache.lookup_bytes(&key).await;
+            if let Some(html) = hit {
+                return Ok(html_response(html));
+            }
+            version
+        } else {
+            None
+        };
         let context = context().await?;
         let (html, shareable) = self.render_html(template, context).await?;
         let html = Bytes::from(html);

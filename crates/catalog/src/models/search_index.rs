@@ -89,6 +89,21 @@ pub async fn forget<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
     .await
 }
 
+/// The highest product id, to know which products a bulk load added; 0 where the
+/// database indexes by itself (no query).
+pub async fn newest_product<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    if !mysql(db) {
+        return Ok(0);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT COALESCE(MAX(id), 0) AS newest FROM products",
+        ))
+        .await?;
+    row.map_or(Ok(0), |row| row.try_get("", "newest"))
+}
+
 /// Indexes the new products with ids in `from..=to` (a bulk load).
 pub async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
     if !mysql(db) || from > to {

@@ -121,21 +121,21 @@ impl Shared {
 
     async fn read_version(&self) -> Option<Version> {
         let mut connection = self.connection.clone();
-        let mut current = None;
-        // Twice at most: the read may be what finds the cache back, and then a bump is due.
-        for _ in 0..2 {
-            if self.health.owes_bump() && !self.bump().await {
+        if self.health.owes_bump() && !self.bump().await {
+            return None;
+        }
+        let mut current: Option<String> =
+            self.health.run(connection.get(&self.version_key)).await?;
+        if self.health.owes_bump() {
+            // This read found the cache back: replace the token first, then read it.
+            if !self.bump().await {
                 return None;
             }
             current = self.health.run(connection.get(&self.version_key)).await?;
-            if !self.health.owes_bump() {
-                break;
+            if self.health.owes_bump() {
+                return None;
             }
         }
-        if self.health.owes_bump() {
-            return None;
-        }
-        let current: Option<String> = current;
         if let Some(token) = current.as_deref().and_then(parse_token) {
             return Some(Version::Shared(token));
         }
