@@ -222,7 +222,11 @@ pub async fn list(
     let total = query.clone().count(db).await?;
     let skip = match after {
         Some(key) => {
-            query = query.filter(key.older(order::Column::CreatedAt, order::Column::Id));
+            query = query.filter(key.older(
+                db.get_database_backend(),
+                order::Column::CreatedAt,
+                order::Column::Id,
+            ));
             0
         }
         None if page.offset() >= total => return Ok((Vec::new(), total, false)),

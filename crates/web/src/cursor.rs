@@ -14,8 +14,8 @@
 //! ```
 
 use base64::Engine;
-use sea_orm::ColumnTrait;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DbBackend};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -32,8 +32,17 @@ impl Keyset {
     }
 
     /// Rows after this position in a newest-first list: `(created_at, id) < (self)`,
-    /// written so that a `(created_at, id)` index serves it.
-    pub fn older<C: ColumnTrait>(&self, created_at: C, id: C) -> Condition {
+    /// written so that a `(.., created_at, id)` index seeks to it rather than skipping the
+    /// rows before it (which costs a page 50,000 rows deep as much as reading them). On
+    /// PostgreSQL a row comparison, the only form its planner turns into an index
+    /// condition; elsewhere the `OR` form, which SQLite and MySQL/MariaDB range-scan (see
+    /// the MySQL index hint where the product list uses it).
+    pub fn older<C: ColumnTrait>(&self, backend: DbBackend, created_at: C, id: C) -> Condition {
+        if backend == DbBackend::Postgres {
+            let row = Expr::tuple([created_at.into_expr(), id.into_expr()]);
+            let key = Expr::tuple([Expr::val(self.created_at), Expr::val(self.id)]);
+            return Condition::all().add(row.lt(key));
+        }
         Condition::any().add(created_at.lt(self.created_at)).add(
             Condition::all()
                 .add(created_at.eq(self.created_at))
