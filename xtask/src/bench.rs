@@ -154,12 +154,8 @@ impl Bench {
     }
 
     /// wrk directly against one URL (for the large-catalog queries `load.sh` does not have).
-    fn wrk(&self, url: &str) -> Result<Figures> {
-        self.wrk_with(
-            url,
-            self.args.connections,
-            &self.shared.join("bench/wrk_report.lua"),
-        )
+    fn wrk(&self, url: &str, connections: u32) -> Result<Figures> {
+        self.wrk_with(url, connections, &self.shared.join("bench/wrk_report.lua"))
     }
 
     /// wrk with `connections` and a Lua `script` (which reports like `wrk_report.lua`).
@@ -551,11 +547,8 @@ pub fn run_bench(args: Args) -> Result<()> {
                 if status != 200 {
                     bail!("{path} answered {status}");
                 }
-                let figures = bench.wrk_with(
-                    &format!("http://127.0.0.1:{port}{path}"),
-                    LARGE_CONNECTIONS,
-                    &bench.shared.join("bench/wrk_report.lua"),
-                )?;
+                let figures =
+                    bench.wrk(&format!("http://127.0.0.1:{port}{path}"), LARGE_CONNECTIONS)?;
                 println!(
                     "    {label:<40} first {first_ms:>7.2} ms  {:>10.0} req/s  p99 {:>7.2} ms",
                     figures.req_per_s, figures.p99_ms
