@@ -401,8 +401,7 @@ pub async fn insert_products(
     let total = fresh.len();
     let at = web::db::now();
     let txn = web::db::begin_write(db).await?;
-    // Ids above this are new (MySQL/MariaDB index them for search batch by batch).
-    let mut indexed = search_index::newest_product(&txn).await?;
+    let mut search = search_index::BulkLoad::start(&txn).await?;
     for (n, chunk) in fresh.chunks(BATCH).enumerate() {
         let rows = chunk.iter().map(|p| ActiveModel {
             id: NotSet,
@@ -420,11 +419,10 @@ pub async fn insert_products(
         Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
-        let newest = search_index::newest_product(&txn).await?;
-        search_index::index_range(&txn, indexed + 1, newest).await?;
-        indexed = newest;
+        search.inserted(&txn).await?;
         progress((n * BATCH + chunk.len()).min(total), total);
     }
+    search.finish(&txn).await?;
     let created = i64::try_from(total).unwrap_or(i64::MAX);
     counts::adjust(&txn, created, created).await?;
     txn.commit().await?;

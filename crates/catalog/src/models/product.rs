@@ -3,7 +3,7 @@
 use sea_orm::Select;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
-use sea_orm::sea_query::{Alias, Condition, Expr, Func};
+use sea_orm::sea_query::{Alias, CommonTableExpression, Condition, Expr, Func, Query};
 use sea_orm::{
     ActiveValue::NotSet, DatabaseTransaction, DbBackend, FromQueryResult, QueryOrder, QuerySelect,
     QueryTrait, Set, TransactionTrait,
@@ -316,6 +316,9 @@ async fn search_few<C: ConnectionTrait>(
     let hits = match plan {
         // MySQL/MariaDB: the side table (see `search_index`), checked with the exact match.
         Plan::NoHit => Vec::new(),
+        Plan::Few(windows) if backend == DbBackend::Postgres => {
+            rare_window_hits(db, term, windows).await?
+        }
         Plan::Few(trigrams) => {
             let query = Entity::find().select_only().columns([
                 Column::Id,
@@ -362,6 +365,61 @@ async fn indexed_hits<C: ConnectionTrait>(db: &C, term: &str) -> Result<Option<V
     };
     let hits = Hit::find_by_statement(statement).all(db).await?;
     Ok((hits.len() as u64 <= FEW_HITS).then_some(hits))
+}
+
+/// PostgreSQL: the hits among the products whose name or sku has every one of `windows`
+/// (the term's rarest, see [`search_index::plan`]), which `pg_trgm`'s indexes find from
+/// short posting lists; the exact match is checked on those candidates alone. Handed the
+/// whole term, the index would also walk the posting lists of its common trigrams (`pro`
+/// of "Product 1234" is in every product): 15 ms a search at a million products, not 1.
+async fn rare_window_hits<C: ConnectionTrait>(
+    db: &C,
+    term: &str,
+    windows: &[String],
+) -> Result<Vec<Hit>, DbErr> {
+    let backend = db.get_database_backend();
+    let has_windows = |column: Column| {
+        windows.iter().fold(Condition::all(), |all, window| {
+            all.add(like_contains(backend, column, window))
+        })
+    };
+    let candidates = Entity::find()
+        .select_only()
+        .columns([
+            Column::Id,
+            Column::CreatedAt,
+            Column::IsActive,
+            Column::Name,
+            Column::Sku,
+        ])
+        .filter(
+            Condition::any()
+                .add(has_windows(Column::Name))
+                .add(has_windows(Column::Sku)),
+        )
+        .into_query();
+    // Materialized, so the planner can't hand the exact match to the index as well.
+    let table = Alias::new("candidates");
+    let exact = Query::select()
+        .columns(["id", "created_at", "is_active"].map(Alias::new))
+        .from(table.clone())
+        .cond_where(
+            Condition::any()
+                .add(like_contains(backend, Alias::new("name"), term))
+                .add(like_contains(backend, Alias::new("sku"), term)),
+        )
+        .to_owned();
+    let query = Query::with()
+        .cte(
+            CommonTableExpression::new()
+                .query(candidates)
+                .table_name(table)
+                .materialized(true)
+                .to_owned(),
+        )
+        .to_owned()
+        .query(exact);
+    Hit::find_by_statement(backend.build(&query)).all(db).await
 }
 
 /// The page of `hits` (all of a search's hits, any order) that `page` or `after` asks for.

@@ -1,17 +1,21 @@
-//! Substring search on MySQL/MariaDB: the `product_search_trigrams` side table (migration
-//! `m20261201_000205`) and its per-trigram counts, written in the same transaction as
-//! the product, and the query that finds a search's candidates through its rarest
-//! trigrams. The candidates are then
-//! checked with the exact match ([`super::product`]'s `matches`), so the index only has
-//! to be a superset. Other databases index by themselves (FTS5, `pg_trgm`); there these
-//! functions do nothing.
+//! Substring search through a term's rarest trigrams.
+//!
+//! On MySQL/MariaDB, which have no n-gram index of their own: the
+//! `product_search_trigrams` side table (migration `m20261201_000205`) and its
+//! per-trigram counts, written in the same transaction as the product, and the query that
+//! finds a search's candidates through its rarest trigrams. On PostgreSQL the counts only
+//! (migration `m20261201_000206`, kept by triggers): `pg_trgm`'s index is handed the rarest
+//! windows instead of the whole term, whose common trigrams it would otherwise walk. The
+//! candidates are then checked with the exact match ([`super::product`]'s `matches`), so
+//! the index only has to be a superset. SQLite's FTS5 needs neither; there these functions
+//! do nothing.
 //!
 //! Only windows of three ASCII characters are indexed and looked up: ASCII lowercases the
 //! same in Rust and in the database, so a term's windows are exactly windows of what the
 //! database compares (`LOWER(name) LIKE LOWER(term)`). A term without one (shorter than
 //! three, or no three ASCII characters in a row) is answered by a scan.
 
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoColumnRef, JoinType};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, IntoColumnRef, JoinType, Query};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, DeriveIden, EntityTrait, FromQueryResult, QueryFilter,
     QuerySelect, Select, Statement, Value,
@@ -89,24 +93,87 @@ pub async fn forget<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
     .await
 }
 
-/// The highest product id, to know which products a bulk load added; 0 where the
-/// database indexes by itself (no query).
-pub async fn newest_product<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
-    if !mysql(db) {
-        return Ok(0);
-    }
+/// The highest product id (0 for none).
+async fn newest_product<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
-            DbBackend::MySql,
+            db.get_database_backend(),
             "SELECT COALESCE(MAX(id), 0) AS newest FROM products",
         ))
         .await?;
     row.map_or(Ok(0), |row| row.try_get("", "newest"))
 }
 
+/// Keeps the search index right through a bulk load (`seed`) in one transaction:
+/// MySQL/MariaDB index each batch as it lands; PostgreSQL's triggers stand aside and the
+/// new products are counted once at the end (see migration 000206 for why). Nothing to
+/// do on SQLite, whose FTS5 triggers index row by row.
+pub struct BulkLoad {
+    /// Products with a higher id are the load's.
+    before: i64,
+    /// Products up to this id are indexed (MySQL/MariaDB).
+    indexed: i64,
+}
+
+impl BulkLoad {
+    pub async fn start<C: ConnectionTrait>(txn: &C) -> Result<BulkLoad, DbErr> {
+        let backend = txn.get_database_backend();
+        if backend == DbBackend::Sqlite {
+            return Ok(BulkLoad {
+                before: 0,
+                indexed: 0,
+            });
+        }
+        if backend == DbBackend::Postgres {
+            txn.execute_unprepared(
+                "SELECT set_config('catalog.search_counts_deferred', 'on', true)",
+            )
+            .await?;
+        }
+        let before = newest_product(txn).await?;
+        Ok(BulkLoad {
+            before,
+            indexed: before,
+        })
+    }
+
+    /// After each batch of inserts.
+    pub async fn inserted<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), DbErr> {
+        if !mysql(txn) {
+            return Ok(());
+        }
+        let newest = newest_product(txn).await?;
+        index_range(txn, self.indexed + 1, newest).await?;
+        self.indexed = newest;
+        Ok(())
+    }
+
+    /// After the last batch, before the commit.
+    pub async fn finish<C: ConnectionTrait>(self, txn: &C) -> Result<(), DbErr> {
+        if txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        txn.execute_unprepared("SELECT set_config('catalog.search_counts_deferred', 'off', true)")
+            .await?;
+        let new = "FROM products WHERE id > $1";
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT product_search_count( \
+                   (SELECT array_agg(name ORDER BY id) {new}), \
+                   (SELECT array_agg(sku ORDER BY id) {new}), \
+                   (SELECT array_agg(id ORDER BY id) {new}), '{{}}', '{{}}', '{{}}')"
+            ),
+            [Value::from(self.before)],
+        ))
+        .await
+        .map(|_| ())
+    }
+}
+
 /// Indexes the new products with ids in `from..=to` (a bulk load).
-pub async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
-    if !mysql(db) || from > to {
+async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
+    if from > to {
         return Ok(());
     }
     run(
@@ -147,7 +214,8 @@ struct Postings {
 /// How the side table answers a search term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
-    /// Not MySQL, or the term has no trigram: the caller scans.
+    /// Neither MySQL nor PostgreSQL, or the term has no counted window: the database's own
+    /// index (or a scan) answers.
     Unindexed,
     /// Some trigram of the term is in no product: no hit.
     NoHit,
@@ -163,23 +231,54 @@ pub enum Plan {
 /// within a few rows.
 pub const WALK_BEYOND: u64 = 200_000;
 
-/// Looks up how many products have each of the term's trigrams and picks the rarest.
+/// The windows of `term` that `product_search_trigram_counts` counts on this backend:
+/// every ASCII window on MySQL/MariaDB (the side table's own), windows of ASCII letters and
+/// digits on PostgreSQL (the ones `pg_trgm` indexes whatever surrounds them, migration
+/// 000206), none elsewhere.
+fn counted_windows(backend: DbBackend, term: &str) -> Vec<String> {
+    let windows = term_trigrams(term);
+    match backend {
+        DbBackend::MySql => windows,
+        DbBackend::Postgres => windows
+            .into_iter()
+            .filter(|w| w.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[derive(DeriveIden)]
+enum ProductSearchTrigramCounts {
+    Table,
+    Trigram,
+    Products,
+}
+
+/// Looks up how many products have each of the term's windows and picks the rarest. On
+/// PostgreSQL only `Few` and `NoHit` change what is done: a term without a rare window
+/// goes to `pg_trgm` whole, as before (`Unindexed`).
 pub async fn plan<C: ConnectionTrait>(db: &C, term: &str) -> Result<Plan, DbErr> {
-    let trigrams = term_trigrams(term);
-    if !mysql(db) || trigrams.is_empty() {
+    let backend = db.get_database_backend();
+    let trigrams = counted_windows(backend, term);
+    if trigrams.is_empty() {
         return Ok(Plan::Unindexed);
     }
-    let placeholders = vec!["?"; trigrams.len()].join(", ");
-    let mut postings = Postings::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::MySql,
-        format!(
-            "SELECT trigram, products AS size FROM product_search_trigram_counts \
-             WHERE trigram IN ({placeholders}) AND products > 0"
-        ),
-        trigrams.iter().map(|t| Value::from(t.clone())),
-    ))
-    .all(db)
-    .await?;
+    let lookup = Query::select()
+        .expr_as(
+            Expr::col(ProductSearchTrigramCounts::Trigram),
+            Alias::new("trigram"),
+        )
+        .expr_as(
+            Expr::col(ProductSearchTrigramCounts::Products),
+            Alias::new("size"),
+        )
+        .from(ProductSearchTrigramCounts::Table)
+        .and_where(Expr::col(ProductSearchTrigramCounts::Trigram).is_in(trigrams.iter().cloned()))
+        .and_where(Expr::col(ProductSearchTrigramCounts::Products).gt(0))
+        .to_owned();
+    let mut postings = Postings::find_by_statement(backend.build(&lookup))
+        .all(db)
+        .await?;
     if postings.len() < trigrams.len() {
         return Ok(Plan::NoHit);
     }
@@ -191,10 +290,10 @@ pub async fn plan<C: ConnectionTrait>(db: &C, term: &str) -> Result<Plan, DbErr>
         .take(INTERSECTED)
         .map(|p| p.trigram)
         .collect();
-    Ok(if few {
-        Plan::Few(chosen)
-    } else {
-        Plan::Dense(chosen, rarest)
+    Ok(match backend {
+        _ if few => Plan::Few(chosen),
+        DbBackend::MySql => Plan::Dense(chosen, rarest),
+        _ => Plan::Unindexed,
     })
 }
 
