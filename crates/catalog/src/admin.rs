@@ -11,7 +11,7 @@ use web::admin::{
 use web::{AppState, Error, FieldErrors};
 
 use crate::forms::ProductInput;
-use crate::models::product::{self, Deleted, Product};
+use crate::models::product::{self, Deleted, Product, ProductError};
 
 pub struct ProductAdmin;
 
@@ -85,14 +85,14 @@ fn merge(mut parsed: FieldErrors, validation: FieldErrors) -> FieldErrors {
 }
 
 /// A taken sku is a field error on the form, as the API's `409 sku_taken` is.
-fn saved(result: Result<Product, Error>) -> Result<Saved, Error> {
+fn saved(result: Result<Product, ProductError>) -> Result<Saved, Error> {
     match result {
         Ok(p) => Ok(Ok(p.id)),
-        Err(e) if e.code() == "sku_taken" => Ok(Err(FieldErrors::from([(
+        Err(e @ ProductError::SkuTaken) => Ok(Err(FieldErrors::from([(
             "sku".to_string(),
-            vec![e.message().to_string()],
+            vec![e.to_string()],
         )]))),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

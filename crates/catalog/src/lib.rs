@@ -11,6 +11,7 @@ use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Command, Services, Urls};
 
 pub mod admin;
+pub mod errors;
 pub mod forms;
 pub mod models;
 pub mod seed;

@@ -23,7 +23,9 @@ use sea_orm::{
 use serde::Serialize;
 use time::OffsetDateTime;
 use web::cursor::Keyset;
-use web::db::{is_unique_violation, now, write_transaction};
+use web::db::{
+    TransactionError, is_unique_violation, now, write_transaction, write_transaction_as,
+};
 use web::{Error, Pagination};
 
 use crate::expiry::{Reservations, expire_locked};
@@ -569,8 +571,28 @@ pub async fn stored_response(
     }
 }
 
-/// The error code that tells [`pay`] a concurrent request claimed the same key first.
-const KEY_RACE: &str = "idempotency_key_race";
+/// How [`pay`]'s transaction ends when it does not commit.
+#[derive(Debug, thiserror::Error)]
+enum PayError {
+    /// A concurrent request with the same `Idempotency-Key` claimed it first: the answer
+    /// is that request's stored response.
+    #[error("a concurrent request claimed the Idempotency-Key first")]
+    KeyRace,
+    #[error(transparent)]
+    Refused(#[from] Error),
+}
+
+impl From<sea_orm::DbErr> for PayError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        PayError::Refused(e.into())
+    }
+}
+
+impl TransactionError for PayError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, PayError::Refused(e) if e.is_retryable())
+    }
+}
 
 /// Pays the user's own pending order with `card` (digits, Luhn-checked). The gateway's
 /// answer (200 with the paid order, or 402 `card_declined` with a failed payment recorded)
@@ -589,7 +611,7 @@ pub async fn pay(
         return Ok(stored);
     }
     let user_id = user.id;
-    let outcome = write_transaction(db, |txn| {
+    let outcome = write_transaction_as(db, |txn| {
         let (gateway, key, card) = (gateway.clone(), key.to_string(), card.to_string());
         Box::pin(async move {
             // Only the owner pays, staff included: paying is the buyer's act.
@@ -600,13 +622,13 @@ pub async fn pay(
                 .await?
                 .ok_or_else(not_found)?;
             if let Some(record) = payment::find_by_key(txn, user_id, &key).await? {
-                return replay(&record, order_id).map(Ok);
+                return Ok(replay(&record, order_id).map(Ok)?);
             }
             if let Some(refusal) = expire_if_overdue(txn, rules, &order, "paid").await? {
                 return Ok(Err(refusal));
             }
             if order.status != OrderStatus::Pending {
-                return Err(invalid_state(order.status, "paid"));
+                return Err(invalid_state(order.status, "paid").into());
             }
             // Claim the key before charging: a concurrent request with the same key (even
             // for another order) waits on the unique index here, then fails, and is
@@ -626,7 +648,7 @@ pub async fn pay(
             };
             let claimed = match claim.insert(txn).await {
                 Ok(row) => row,
-                Err(e) if is_unique_violation(&e) => return Err(Error::conflict(KEY_RACE, "")),
+                Err(e) if is_unique_violation(&e) => return Err(PayError::KeyRace),
                 Err(e) => return Err(e.into()),
             };
             let request = ChargeRequest {
@@ -641,7 +663,7 @@ pub async fn pay(
             })?;
             let status = if charged.succeeded { PaymentStatus::Succeeded } else { PaymentStatus::Failed };
             if charged.succeeded && !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Paid).await? {
-                return Err(Error::internal("a locked pending order changed state"));
+                return Err(Error::internal("a locked pending order changed state").into());
             }
             let mut row: payment::ActiveModel = claimed.into();
             row.status = Set(status);
@@ -663,13 +685,13 @@ pub async fn pay(
             Ok(Ok(PayResponse { status: http_status, body, replayed: false }))
         })
     })
-    .await
-    .and_then(|committed| committed);
+    .await;
     match outcome {
-        Err(e) if e.code() == KEY_RACE => stored_response(db, user, order_id, key)
+        Ok(committed) => committed,
+        Err(PayError::KeyRace) => stored_response(db, user, order_id, key)
             .await?
             .ok_or_else(|| Error::internal("idempotency record missing after a key race")),
-        other => other,
+        Err(PayError::Refused(e)) => Err(e),
     }
 }
 

@@ -113,9 +113,24 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// How often [`write_transaction`] runs a transaction that hit a transient conflict.
 const TRANSACTION_ATTEMPTS: u32 = 4;
 
-/// The work of one transaction, borrowing it: `|txn| Box::pin(async move { … })`.
-pub type TransactionWork<'c, T> =
-    Pin<Box<dyn Future<Output = Result<T, crate::Error>> + Send + 'c>>;
+/// The work of one transaction, borrowing it: `|txn| Box::pin(async move { … })`. It
+/// ends with the framework's [`crate::Error`] unless an app's domain error is named.
+pub type TransactionWork<'c, T, E = crate::Error> =
+    Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>;
+
+/// An error a write transaction can end with: it holds the database's own errors and says
+/// whether one is a transient conflict worth running the transaction again for. An app's
+/// domain error (`ProductError`, …) implements it to come out of [`write_transaction_as`]
+/// as itself.
+pub trait TransactionError: From<DbErr> + std::fmt::Display {
+    fn is_retryable(&self) -> bool;
+}
+
+impl TransactionError for crate::Error {
+    fn is_retryable(&self) -> bool {
+        crate::Error::is_retryable(self)
+    }
+}
 
 /// Runs `work` in a write transaction ([`begin_write`]): commits on `Ok`, rolls back on
 /// `Err`, and runs it again from the start (up to four times) when the database reports a
@@ -132,15 +147,20 @@ pub async fn write_transaction<T, F>(db: &DatabaseConnection, work: F) -> Result
 where
     F: for<'c> Fn(&'c DatabaseTransaction) -> TransactionWork<'c, T>,
 {
+    write_transaction_as(db, work).await
+}
+
+/// [`write_transaction`] ending with an app's own error type `E`.
+pub async fn write_transaction_as<T, E, F>(db: &DatabaseConnection, work: F) -> Result<T, E>
+where
+    E: TransactionError,
+    F: for<'c> Fn(&'c DatabaseTransaction) -> TransactionWork<'c, T, E>,
+{
     let mut attempt = 1;
     loop {
         let txn = begin_write(db).await?;
         let outcome = match work(&txn).await {
-            Ok(value) => txn
-                .commit()
-                .await
-                .map(|()| value)
-                .map_err(crate::Error::from),
+            Ok(value) => txn.commit().await.map(|()| value).map_err(E::from),
             Err(e) => {
                 let _ = txn.rollback().await;
                 Err(e)

@@ -10,13 +10,15 @@ use sea_orm::{
 };
 use serde::Serialize;
 use web::db::{
-    is_foreign_key_violation, is_unique_violation, like_contains, now, write_transaction,
+    is_foreign_key_violation, is_unique_violation, like_contains, now, write_transaction_as,
 };
+
+pub use crate::errors::ProductError;
 
 use super::counts;
 use super::search_index::{self, Plan};
 use web::cursor::Keyset;
-use web::{Error, PageOf, Pagination};
+use web::{PageOf, Pagination};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
 #[sea_orm(table_name = "products")]
@@ -565,14 +567,10 @@ pub struct NewProduct {
     pub is_active: bool,
 }
 
-fn sku_taken_error() -> Error {
-    Error::conflict("sku_taken", "A product with that SKU already exists.")
-}
-
 /// Inserts a product with a unique slug, and counts it, in one transaction. A taken sku
 /// is `409 sku_taken`; a slug taken by a concurrent insert is retried with the next suffix.
-pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product, Error> {
-    write_transaction(db, |txn| {
+pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product, ProductError> {
+    write_transaction_as(db, |txn| {
         let new = new.clone();
         Box::pin(async move {
             let product = insert(txn, &new).await?;
@@ -585,9 +583,9 @@ pub async fn create(db: &DatabaseConnection, new: NewProduct) -> Result<Product,
     .await
 }
 
-async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, Error> {
+async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, ProductError> {
     if sku_taken(txn, &new.sku, None).await? {
-        return Err(sku_taken_error());
+        return Err(ProductError::SkuTaken);
     }
     let base = slugify(&new.name);
     for _ in 0..5 {
@@ -617,16 +615,13 @@ async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, 
             Err(e) if is_unique_violation(&e) => {
                 attempt.rollback().await?;
                 if sku_taken(txn, &new.sku, None).await? {
-                    return Err(sku_taken_error());
+                    return Err(ProductError::SkuTaken);
                 }
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Error::conflict(
-        "slug_taken",
-        "Could not find a free slug for that name; try again.",
-    ))
+    Err(ProductError::NoFreeSlug)
 }
 
 /// Validated changes to a product; `None` leaves a field as it is.
@@ -647,16 +642,16 @@ pub async fn update(
     db: &DatabaseConnection,
     product: Product,
     changes: ProductChanges,
-) -> Result<Product, Error> {
+) -> Result<Product, ProductError> {
     let id = product.id;
-    write_transaction(db, |txn| {
+    write_transaction_as(db, |txn| {
         let changes = changes.clone();
         Box::pin(async move {
             let current = Entity::find_by_id(id)
                 .lock_exclusive()
                 .one(txn)
                 .await?
-                .ok_or_else(|| Error::not_found("No such product."))?;
+                .ok_or(ProductError::NotFound)?;
             let was_active = current.is_active;
             let searched_text = (current.name.clone(), current.sku.clone());
             let updated = apply_changes(txn, current, changes).await?;
@@ -675,12 +670,12 @@ async fn apply_changes(
     txn: &DatabaseTransaction,
     product: Product,
     changes: ProductChanges,
-) -> Result<Product, Error> {
+) -> Result<Product, ProductError> {
     if let Some(sku) = &changes.sku
         && *sku != product.sku
         && sku_taken(txn, sku, Some(product.id)).await?
     {
-        return Err(sku_taken_error());
+        return Err(ProductError::SkuTaken);
     }
     let id = product.id;
     let new_name = changes.name.clone().filter(|n| *n != product.name);
@@ -716,7 +711,7 @@ async fn apply_changes(
     row.updated_at = Set(now());
     row.update(txn).await.map_err(|e| {
         if is_unique_violation(&e) {
-            sku_taken_error()
+            ProductError::SkuTaken
         } else {
             e.into()
         }
@@ -734,8 +729,8 @@ pub enum Deleted {
 /// Deletes a product, or deactivates it when another table (order lines) refers to it:
 /// the foreign key refuses the delete and the refusal becomes a deactivation. The counts
 /// change in the same transaction. `None` when there is no such product.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>, Error> {
-    write_transaction(db, |txn| {
+pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>, ProductError> {
+    write_transaction_as(db, |txn| {
         Box::pin(async move {
             let Some(current) = Entity::find_by_id(id).lock_exclusive().one(txn).await? else {
                 return Ok(None);
