@@ -15,7 +15,8 @@ use web::{AppState, Error, FieldErrors};
 
 use crate::auth::Auth;
 use crate::forms::{RegisterForm, UserEdit, clean_new_password};
-use crate::models::user::{self, CreateUserError, NewUser, User};
+use crate::models::user::{self, CreateUserError, User};
+use crate::users::{Account, create_user};
 
 pub struct UserAdmin;
 
@@ -235,19 +236,16 @@ impl ModelAdmin for UserAdmin {
             Err(errors) => return Ok(Err(errors)),
         };
         let auth: Auth = state.service()?;
-        let password_hash = auth.hasher.hash(&registration.password).await?;
         let (_, is_staff, is_superuser) = flags(form);
-        let new = NewUser {
-            email: registration.email,
-            name: registration.name,
-            password_hash,
+        let account = Account {
             is_staff,
             is_superuser,
+            ..Account::user(&registration.email, &registration.password).named(&registration.name)
         };
-        match user::create(state.db(), new).await {
+        match create_user(state.db(), &auth.hasher, account).await {
             Ok(created) => Ok(Ok(created.id)),
             Err(CreateUserError::EmailTaken) => Ok(Err(email_taken())),
-            Err(CreateUserError::Db(e)) => Err(e.into()),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -260,7 +258,7 @@ impl ModelAdmin for UserAdmin {
         match user::update(state.db(), id, edit).await {
             Ok(()) => Ok(Ok(id)),
             Err(CreateUserError::EmailTaken) => Ok(Err(email_taken())),
-            Err(CreateUserError::Db(e)) => Err(e.into()),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -7,8 +7,9 @@ use web::{AppState, Command};
 
 use crate::auth::Auth;
 use crate::forms::is_valid_email;
-use crate::models::user::{self, CreateUserError, NewUser, normalize_email};
+use crate::models::user::{self, CreateUserError, normalize_email};
 use crate::passwords;
+use crate::users::{Account, create_user};
 
 /// Reads the password: one line from stdin with `--password-stdin`, else a hidden prompt
 /// (twice, like Django).
@@ -79,15 +80,8 @@ impl Command for CreateSuperuser {
         let password = read_password(args.password_stdin).await?;
         check_password(&password, &email)?;
         let auth: Auth = state.service()?;
-        let password_hash = auth.hasher.hash(&password).await?;
-        let new = NewUser {
-            email: email.clone(),
-            name: args.name,
-            password_hash,
-            is_staff: true,
-            is_superuser: true,
-        };
-        match user::create(state.db(), new).await {
+        let account = Account::superuser(&email, &password).named(&args.name);
+        match create_user(state.db(), &auth.hasher, account).await {
             Ok(_) => {
                 println!("Superuser {email} created.");
                 Ok(())
@@ -95,7 +89,7 @@ impl Command for CreateSuperuser {
             Err(CreateUserError::EmailTaken) => {
                 bail!("a user with the email {email} already exists")
             }
-            Err(CreateUserError::Db(e)) => Err(e.into()),
+            Err(e) => Err(e.into()),
         }
     }
 }

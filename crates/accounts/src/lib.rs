@@ -16,8 +16,12 @@ pub mod extract;
 pub mod forms;
 pub mod models;
 pub mod passwords;
+pub mod seed;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod urls;
+pub mod users;
 pub mod views;
 
 pub use auth::Auth;

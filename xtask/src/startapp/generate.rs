@@ -157,7 +157,7 @@ fn cargo_toml(spec: &Spec) -> String {
         "[package]\nname = \"__app__\"\nversion = \"0.1.0\"\ndescription = \"The __app__ app.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n",
         spec,
     ) + &deps
-        + "\n[dev-dependencies]\nweb = { workspace = true, features = [\"testing\"] }\nmigration.workspace = true\ntokio.workspace = true\n"
+        + "\n[dev-dependencies]\nweb = { workspace = true, features = [\"testing\"] }\naccounts = { workspace = true, features = [\"testing\"] }\nmigration.workspace = true\ntokio.workspace = true\n"
 }
 
 fn lib_rs(spec: &Spec) -> String {
@@ -1010,9 +1010,8 @@ const TESTS_MAIN: &str = r#"//! The `__app__` app through HTTP.
 
 use std::sync::Arc;
 
-use accounts::models::user::{self, NewUser};
-use serde_json::json;
-use web::test::{TestApp, TestClient};
+use accounts::testing::{self, Role};
+use web::test::TestApp;
 use web::{Embedded, Project, UrlRegistry};
 
 mod api;
@@ -1036,23 +1035,12 @@ pub async fn app() -> TestApp {
     TestApp::new(&project()).await
 }
 
-pub const PASSWORD: &str = "correct-horse-42";
+pub use accounts::testing::{PASSWORD, login};
 
 /// Creates a user and returns a bearer token for them.
 pub async fn token(app: &TestApp, email: &str, staff: bool) -> String {
-    let auth: accounts::Auth = app.state.service().unwrap();
-    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
-    let new = NewUser { email: email.into(), name: String::new(), password_hash, is_staff: staff, is_superuser: staff };
-    user::create(app.db(), new).await.unwrap();
-    let res = app.client.post("/api/accounts/token").json(&json!({ "email": email, "password": PASSWORD })).send().await;
-    res.assert_status(200);
-    res.json_value()["token"].as_str().unwrap().to_string()
-}
-
-/// Signs `client` in through the login form (the user must exist).
-pub async fn login(client: &TestClient, email: &str) {
-    let res = client.submit_form("/accounts/login/", "/accounts/login/", &[("email", email), ("password", PASSWORD)]).await;
-    res.assert_status(303);
+    let role = if staff { Role::Superuser } else { Role::Customer };
+    testing::user_with_token(app, email, role).await
 }
 "#;
 

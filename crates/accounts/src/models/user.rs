@@ -97,8 +97,8 @@ pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Us
     Entity::find_by_id(id).one(db).await
 }
 
-/// A user to create; the password is already hashed.
-pub struct NewUser {
+/// A user to insert; the password is already hashed ([`crate::users::create_user`] hashes).
+pub(crate) struct NewUser {
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -106,26 +106,41 @@ pub struct NewUser {
     pub is_superuser: bool,
 }
 
-/// Why a user could not be created.
-#[derive(Debug)]
+/// Why a user could not be created (or their email changed).
+#[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
+    #[error("A user with that email already exists.")]
     EmailTaken,
-    Db(DbErr),
+    #[error("Enter a valid email address.")]
+    InvalidEmail,
+    #[error("the password could not be hashed: {0}")]
+    Hashing(anyhow::Error),
+    #[error(transparent)]
+    Db(#[from] DbErr),
 }
 
 impl From<CreateUserError> for web::Error {
     fn from(e: CreateUserError) -> Self {
+        let message = e.to_string();
         match e {
-            CreateUserError::EmailTaken => {
-                web::Error::conflict("email_taken", "A user with that email already exists.")
-            }
+            CreateUserError::EmailTaken => web::Error::conflict("email_taken", message),
+            CreateUserError::InvalidEmail => web::Error::validation(web::FieldErrors::from([(
+                "email".to_string(),
+                vec![message],
+            )])),
+            CreateUserError::Hashing(e) => e.into(),
             CreateUserError::Db(e) => e.into(),
         }
     }
 }
 
-/// Inserts a user; a taken email (also when two requests race) is `EmailTaken`.
-pub async fn create<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<User, CreateUserError> {
+/// Inserts a user whose password is already hashed; a taken email (also when two
+/// requests race) is `EmailTaken`. Everything else goes through
+/// [`crate::users::create_user`], which hashes.
+pub(crate) async fn create<C: ConnectionTrait>(
+    db: &C,
+    new: NewUser,
+) -> Result<User, CreateUserError> {
     let row = ActiveModel {
         id: NotSet,
         email: Set(normalize_email(&new.email)),

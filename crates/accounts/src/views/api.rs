@@ -10,7 +10,8 @@ use crate::auth::Auth;
 use crate::extract::{BearerToken, RequireUser};
 use crate::forms::{self, ApiPasswordChange, LoginForm, RegisterForm};
 use crate::models::token;
-use crate::models::user::{self, NewUser, UserJson};
+use crate::models::user::{self, UserJson};
+use crate::users::{Account, create_user};
 
 /// The accounts API's OpenAPI paths, relative to its mount (`/api/accounts`).
 #[derive(utoipa::OpenApi)]
@@ -44,15 +45,9 @@ pub async fn register(
     {
         return Err(user::CreateUserError::EmailTaken.into());
     }
-    let password_hash = auth.hasher.hash(&registration.password).await?;
-    let new = NewUser {
-        email: registration.email,
-        name: registration.name,
-        password_hash,
-        is_staff: false,
-        is_superuser: false,
-    };
-    let created = user::create(&db, new).await?;
+    let account =
+        Account::user(&registration.email, &registration.password).named(&registration.name);
+    let created = create_user(&db, &auth.hasher, account).await?;
     Ok((StatusCode::CREATED, Json(UserJson::from(&created))))
 }
 

@@ -19,7 +19,8 @@ use crate::forms::{
     self, LoginForm, PasswordChangeForm, PasswordResetForm, RegisterForm, SetPasswordForm,
 };
 use crate::models::User;
-use crate::models::user::{self, CreateUserError, NewUser};
+use crate::models::user::{self, CreateUserError};
+use crate::users::{Account, create_user};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
@@ -74,15 +75,9 @@ pub async fn register(
         Ok(r) => r,
         Err(errors) => return rerender(page, errors).await,
     };
-    let password_hash = auth.hasher.hash(&registration.password).await?;
-    let new = NewUser {
-        email: registration.email,
-        name: registration.name,
-        password_hash,
-        is_staff: false,
-        is_superuser: false,
-    };
-    let created = match user::create(&db, new).await {
+    let account =
+        Account::user(&registration.email, &registration.password).named(&registration.name);
+    let created = match create_user(&db, &auth.hasher, account).await {
         Ok(u) => u,
         Err(CreateUserError::EmailTaken) => {
             return rerender(

@@ -2,15 +2,16 @@
 
 use std::sync::Arc;
 
-use accounts::models::user::{self, NewUser};
-use accounts::{Accounts, Auth, User};
-use web::test::{TestApp, TestClient};
+use accounts::testing::Role;
+use accounts::{Accounts, User};
+use web::test::TestApp;
 use web::{Embedded, Project, UrlRegistry};
 
 mod api;
 mod pages;
 mod passwords;
 mod throttle;
+mod users;
 
 pub fn project() -> Project {
     Project {
@@ -33,41 +34,14 @@ pub async fn app() -> TestApp {
     TestApp::new(&project()).await
 }
 
-pub const PASSWORD: &str = "correct-horse-42";
+pub use accounts::testing::{PASSWORD, login, token};
 
-/// A user created directly (not through the API).
+/// A user created directly (not through the API); staff are superusers here.
 pub async fn create_user(app: &TestApp, email: &str, staff: bool) -> User {
-    let auth: Auth = app.state.service().unwrap();
-    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
-    let new = NewUser {
-        email: email.into(),
-        name: "Test User".into(),
-        password_hash,
-        is_staff: staff,
-        is_superuser: staff,
+    let role = if staff {
+        Role::Superuser
+    } else {
+        Role::Customer
     };
-    user::create(app.db(), new).await.unwrap()
-}
-
-/// A bearer token for `email` with [`PASSWORD`].
-pub async fn token(client: &TestClient, email: &str) -> String {
-    let res = client
-        .post("/api/accounts/token")
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await;
-    res.assert_status(200);
-    res.json_value()["token"].as_str().unwrap().to_string()
-}
-
-/// Signs `client` in through the login form.
-pub async fn login(client: &TestClient, email: &str) {
-    let res = client
-        .submit_form(
-            "/accounts/login/",
-            "/accounts/login/",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    res.assert_status(303);
+    accounts::testing::user(app, email, role).await
 }

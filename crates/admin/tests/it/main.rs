@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use accounts::Accounts;
-use accounts::models::user::{self, NewUser};
+use accounts::testing::{self, Role};
 use admin::Admin;
 use catalog::Catalog;
 use payments::Payments;
@@ -39,39 +39,19 @@ pub fn project() -> Project {
     }
 }
 
-pub const PASSWORD: &str = "correct-horse-42";
+pub use accounts::testing::PASSWORD;
 
+/// A new user (staff are superusers here); their id.
 pub async fn new_user(app: &TestApp, email: &str, staff: bool) -> i64 {
-    let auth: accounts::Auth = app.state.service().unwrap();
-    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
-    user::create(
-        app.db(),
-        NewUser {
-            email: email.into(),
-            name: String::new(),
-            password_hash,
-            is_staff: staff,
-            is_superuser: staff,
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    let role = if staff {
+        Role::Superuser
+    } else {
+        Role::Customer
+    };
+    testing::user(app, email, role).await.id
 }
 
-/// A browser session signed in as `email`.
-pub async fn signed_in(app: &TestApp, email: &str) -> TestClient {
-    let client = app.client.new_session();
-    let res = client
-        .submit_form(
-            "/accounts/login/",
-            "/accounts/login/",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    res.assert_status(303);
-    client
-}
+pub use testing::signed_in;
 
 /// An app with a staff member (signed in), a regular user, and their bearer tokens.
 pub struct Site {

@@ -119,20 +119,8 @@ async fn the_index_lists_every_registered_model_by_app() {
 
 /// A staff member who is not a superuser: signed in, with their user id.
 async fn plain_staff(site: &crate::Site) -> (web::test::TestClient, i64) {
-    use accounts::models::user::{self, NewUser};
-    let auth: accounts::Auth = site.app.state.service().unwrap();
-    let created = user::create(
-        site.app.db(),
-        NewUser {
-            email: "clerk@example.com".into(),
-            name: "Clerk".into(),
-            password_hash: auth.hasher.hash(crate::PASSWORD).await.unwrap(),
-            is_staff: true,
-            is_superuser: false,
-        },
-    )
-    .await
-    .unwrap();
+    use accounts::testing::{self, Role};
+    let created = testing::user(&site.app, "clerk@example.com", Role::Staff).await;
     (
         crate::signed_in(&site.app, "clerk@example.com").await,
         created.id,

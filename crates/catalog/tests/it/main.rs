@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use accounts::Accounts;
-use accounts::models::user::{self, NewUser};
+use accounts::testing::{self, Role};
 use catalog::Catalog;
 use serde_json::{Value, json};
 use web::test::{TestApp, TestClient};
@@ -39,32 +39,10 @@ pub async fn app() -> TestApp {
     TestApp::new(&project()).await
 }
 
-const PASSWORD: &str = "correct-horse-42";
-
 /// A bearer token for a new user (staff or not).
 pub async fn token_for(app: &TestApp, email: &str, staff: bool) -> String {
-    let auth: accounts::Auth = app.state.service().unwrap();
-    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
-    user::create(
-        app.db(),
-        NewUser {
-            email: email.into(),
-            name: String::new(),
-            password_hash,
-            is_staff: staff,
-            is_superuser: false,
-        },
-    )
-    .await
-    .unwrap();
-    let res = app
-        .client
-        .post("/api/accounts/token")
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await;
-    res.assert_status(200);
-    res.json_value()["token"].as_str().unwrap().to_string()
+    let role = if staff { Role::Staff } else { Role::Customer };
+    testing::user_with_token(app, email, role).await
 }
 
 pub async fn staff(app: &TestApp) -> String {

@@ -106,7 +106,7 @@ async fn serve_loads_the_demo_catalog_into_an_empty_database_only_when_enabled()
         .await;
     catalog::Catalog.ready(&on.state).await.unwrap();
     let n = count(&on).await;
-    assert_eq!(n as usize, seed::demo_catalog().len());
+    assert_eq!(n as usize, seed::demo_catalog().unwrap().len());
     catalog::Catalog.ready(&on.state).await.unwrap();
     assert_eq!(count(&on).await, n);
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use accounts::Accounts;
-use accounts::models::user::{self, NewUser};
+use accounts::testing::{self, Role};
 use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
@@ -43,33 +43,18 @@ pub async fn app() -> TestApp {
     TestApp::new(&project()).await
 }
 
-pub const PASSWORD: &str = "correct-horse-42";
+pub use accounts::testing::PASSWORD;
 pub const CARD: &str = "4242424242424242";
 pub const DECLINED: &str = "4000000000000002";
 
+/// A new user (staff are superusers here) and their bearer token.
 pub async fn new_user(app: &TestApp, email: &str, staff: bool) -> String {
-    let auth: accounts::Auth = app.state.service().unwrap();
-    let password_hash = auth.hasher.hash(PASSWORD).await.unwrap();
-    user::create(
-        app.db(),
-        NewUser {
-            email: email.into(),
-            name: String::new(),
-            password_hash,
-            is_staff: staff,
-            is_superuser: staff,
-        },
-    )
-    .await
-    .unwrap();
-    let res = app
-        .client
-        .post("/api/accounts/token")
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await;
-    res.assert_status(200);
-    res.json_value()["token"].as_str().unwrap().to_string()
+    let role = if staff {
+        Role::Superuser
+    } else {
+        Role::Customer
+    };
+    testing::user_with_token(app, email, role).await
 }
 
 /// A shop: a staff token, a buyer token, and products (price, stock) by index.

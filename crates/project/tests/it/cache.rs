@@ -36,7 +36,7 @@ async fn second_process(first: &TestApp) -> TestApp {
 }
 
 async fn staff_token(app: &TestApp) -> String {
-    catalog::seed::seed_users(&app.state).await.unwrap();
+    accounts::seed::local_users(&app.state).await.unwrap();
     let res = app
         .client
         .post("/api/accounts/token")

@@ -11,8 +11,8 @@ async fn a_visitor_registers_browses_buys_pays_and_logs_out() {
     let app = store().await;
     let staff_token = {
         let state = &app.state;
-        catalog::seed::seed_users(state).await.unwrap();
-        catalog::seed::insert_products(app.db(), catalog::seed::demo_catalog(), |_, _| {})
+        accounts::seed::local_users(state).await.unwrap();
+        catalog::seed::insert_products(app.db(), catalog::seed::demo_catalog().unwrap(), |_, _| {})
             .await
             .unwrap();
         let res = app
@@ -132,7 +132,7 @@ async fn every_page_of_the_composed_store_renders() {
 #[tokio::test]
 async fn personal_answers_are_never_kept_by_shared_caches() {
     let app = store().await;
-    catalog::seed::seed_users(&app.state).await.unwrap();
+    accounts::seed::local_users(&app.state).await.unwrap();
     let token = app
         .client
         .post("/api/accounts/token")
