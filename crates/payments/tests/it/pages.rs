@@ -1,22 +1,11 @@
 //! The orders pages: buy from a product page, pay, cancel.
 
 use serde_json::Value;
-use web::test::{TestApp, TestClient};
+use web::test::TestClient;
 
-use crate::{CARD, DECLINED, PASSWORD, app, new_user, shop, stock_of};
+use accounts::testing::signed_in;
 
-async fn signed_in(app: &TestApp, email: &str) -> TestClient {
-    let client = app.client.new_session();
-    let res = client
-        .submit_form(
-            "/accounts/login/",
-            "/accounts/login/",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    res.assert_status(303);
-    client
-}
+use crate::{CARD, DECLINED, app, new_user, shop, stock_of};
 
 /// Pays through the order page's form, as a browser submits it (with its hidden key).
 async fn pay_form(client: &TestClient, order_page: &str, card: &str) -> web::test::TestResponse {
