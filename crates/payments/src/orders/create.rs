@@ -1,0 +1,135 @@
+//! Creating an order: its lines validated, priced and their stock reserved, all or none.
+
+use super::*;
+
+/// At most this many lines per order, each of at most [`MAX_QUANTITY`] units.
+pub const MAX_LINES: usize = 50;
+pub const MAX_QUANTITY: i32 = 1000;
+
+/// One requested line: a product and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub product_id: i64,
+    pub quantity: i32,
+}
+
+/// Creates a pending order for `user_id`, reserving the stock of every line in the same
+/// transaction: if any line cannot be met, `409 out_of_stock` names the product and
+/// nothing is reserved. An unknown or inactive product, or products in different
+/// currencies, is `422`; a user already holding `payments.max_pending_orders` live pending
+/// orders gets `409 too_many_pending_orders`.
+pub async fn create(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    user_id: i64,
+    lines: Vec<Line>,
+) -> Result<OrderJson, Error> {
+    let created = write_transaction(db, |txn| {
+        let lines = lines.clone();
+        Box::pin(async move {
+            rules.check_cap(txn, user_id).await?;
+            create_in(txn, user_id, &lines).await
+        })
+    })
+    .await?;
+    details_of(db, created).await
+}
+
+async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    user_id: i64,
+    lines: &[Line],
+) -> Result<Order, Error> {
+    // Quantities per product, in ascending id order: the order in which rows get locked.
+    let mut wanted: BTreeMap<i64, i32> = BTreeMap::new();
+    for line in lines {
+        *wanted.entry(line.product_id).or_default() += line.quantity;
+    }
+    let products: HashMap<i64, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(wanted.keys().copied()))
+        .filter(product::Column::IsActive.eq(true))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let missing: Vec<String> = wanted
+        .keys()
+        .filter(|id| !products.contains_key(id))
+        .map(|id| format!("Unknown or inactive product: {id}."))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::validation(BTreeMap::from([(
+            "items".to_string(),
+            missing,
+        )])));
+    }
+    let currencies: std::collections::BTreeSet<&str> =
+        products.values().map(|p| p.currency.as_str()).collect();
+    if currencies.len() > 1 {
+        return Err(Error::field(
+            "items",
+            "All products of one order must have the same currency.",
+        ));
+    }
+    let currency = currencies.into_iter().next().unwrap_or("USD").to_string();
+    for (&product_id, &quantity) in &wanted {
+        if !stock::reserve(txn, product_id, quantity).await? {
+            let name = &products[&product_id].name;
+            return Err(Error::conflict(
+                "out_of_stock",
+                format!("Not enough stock for “{name}” (product {product_id})."),
+            ));
+        }
+    }
+    let mut total: i64 = 0;
+    let mut rows = Vec::with_capacity(lines.len());
+    for line in lines {
+        let p = &products[&line.product_id];
+        let line_total = p
+            .price_cents
+            .checked_mul(i64::from(line.quantity))
+            .ok_or_else(too_large)?;
+        total = total.checked_add(line_total).ok_or_else(too_large)?;
+        rows.push((
+            p.id,
+            p.name.clone(),
+            p.price_cents,
+            line.quantity,
+            line_total,
+        ));
+    }
+    let at = now();
+    let order = order::ActiveModel {
+        id: NotSet,
+        user_id: Set(user_id),
+        status: Set(OrderStatus::Pending),
+        currency: Set(currency),
+        total_cents: Set(total),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(txn)
+    .await?;
+    let items = rows.into_iter().map(
+        |(product_id, name, unit_price_cents, quantity, line_total_cents)| {
+            order_item::ActiveModel {
+                id: NotSet,
+                order_id: Set(order.id),
+                product_id: Set(product_id),
+                name: Set(name),
+                unit_price_cents: Set(unit_price_cents),
+                quantity: Set(quantity),
+                line_total_cents: Set(line_total_cents),
+            }
+        },
+    );
+    order_item::Entity::insert_many(items)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(order)
+}
+
+fn too_large() -> Error {
+    Error::field("items", "The order total is too large.")
+}

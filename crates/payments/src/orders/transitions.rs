@@ -1,0 +1,130 @@
+//! State changes after creation: cancel (releasing stock), refund, and expiry on the way.
+
+use super::*;
+
+/// Gives back the stock of every line of an order, in product-id order.
+pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) -> Result<(), DbErr> {
+    let mut quantities: BTreeMap<i64, i32> = BTreeMap::new();
+    for item in order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .all(txn)
+        .await?
+    {
+        *quantities.entry(item.product_id).or_default() += item.quantity;
+    }
+    for (product_id, quantity) in quantities {
+        stock::release(txn, product_id, quantity).await?;
+    }
+    Ok(())
+}
+
+/// Cancels a pending order (the user's own, or any for staff) and releases its stock in
+/// the same transaction; any other state, expired included, is `409 invalid_state`.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    id: i64,
+    user: &User,
+) -> Result<OrderJson, Error> {
+    let user = user.clone();
+    let order = write_transaction(db, |txn| {
+        let user = user.clone();
+        Box::pin(async move {
+            let order = lock_visible(txn, id, Some(&user))
+                .await?
+                .ok_or_else(not_found)?;
+            if let Some(refusal) = expire_if_overdue(txn, rules, &order, "cancelled").await? {
+                return Ok(Err(refusal));
+            }
+            if !order::transition(txn, id, OrderStatus::Pending, OrderStatus::Cancelled).await? {
+                return Ok(Err(invalid_state(order.status, "cancelled")));
+            }
+            release_stock(txn, id).await?;
+            Ok(Ok(Order {
+                status: OrderStatus::Cancelled,
+                ..order
+            }))
+        })
+    })
+    .await??;
+    details_of(db, order).await
+}
+
+/// For a locked order that is past its time: writes `expired` (releasing the stock, once)
+/// and returns the `409 invalid_state` refusal, which the caller returns *after* committing
+/// so that the expiry stays written.
+pub(super) async fn expire_if_overdue<C: ConnectionTrait>(
+    txn: &C,
+    rules: Reservations,
+    order: &Order,
+    action: &str,
+) -> Result<Option<Error>, Error> {
+    if !rules.is_expired(order, now()) {
+        return Ok(None);
+    }
+    expire_locked(txn, order.id).await?;
+    Ok(Some(invalid_state(OrderStatus::Expired, action)))
+}
+
+/// Refunds a paid order through the gateway, marks its payments refunded and restores
+/// its stock, in one transaction; any other state is `409 invalid_state`.
+pub async fn refund(
+    db: &DatabaseConnection,
+    gateway: &Gateway,
+    id: i64,
+) -> Result<OrderJson, Error> {
+    let order = write_transaction(db, |txn| {
+        let gateway = gateway.clone();
+        Box::pin(async move {
+            let order = lock_visible(txn, id, None).await?.ok_or_else(not_found)?;
+            if !order::transition(txn, id, OrderStatus::Paid, OrderStatus::Refunded).await? {
+                return Err(invalid_state(order.status, "refunded"));
+            }
+            refund_payments(txn, Some(&gateway), id).await?;
+            release_stock(txn, id).await?;
+            Ok(Order {
+                status: OrderStatus::Refunded,
+                ..order
+            })
+        })
+    })
+    .await?;
+    details_of(db, order).await
+}
+
+/// Marks the succeeded payments of an order refunded (asking the gateway first, unless
+/// the provider itself reported the refund).
+pub(crate) async fn refund_payments<C: ConnectionTrait>(
+    txn: &C,
+    gateway: Option<&Gateway>,
+    order_id: i64,
+) -> Result<(), Error> {
+    let succeeded = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+        .all(txn)
+        .await?;
+    if let Some(gateway) = gateway {
+        for p in &succeeded {
+            gateway
+                .refund(&p.gateway_reference, p.amount_cents)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, order_id, "refund failed at the gateway");
+                    Error::service_unavailable(
+                        "The payment provider could not refund the payment; try again shortly.",
+                    )
+                })?;
+        }
+    }
+    payment::Entity::update_many()
+        .col_expr(
+            payment::Column::Status,
+            Expr::value(PaymentStatus::Refunded.as_str()),
+        )
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
