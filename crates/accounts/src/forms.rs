@@ -131,14 +131,7 @@ impl RegisterForm {
     }
 }
 
-/// A staff member's edit of a user (the admin's change form).
-pub struct UserEdit {
-    pub email: String,
-    pub name: String,
-    pub is_active: bool,
-    pub is_staff: bool,
-    pub is_superuser: bool,
-}
+pub use crate::models::user::UserEdit;
 
 impl UserEdit {
     /// The same email and name rules as registration.

@@ -47,8 +47,6 @@ mod wal_index;
 use shared::Shared;
 use sqlite::SqliteVersion;
 
-pub use shared::check_url;
-
 /// Entries kept at most in-process; past that the local copy starts over (search terms
 /// are unbounded).
 const MAX_ENTRIES: usize = 4096;

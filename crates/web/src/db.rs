@@ -10,48 +10,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
-use http::request::Parts;
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
 use sea_orm::sqlx;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    RuntimeErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use time::OffsetDateTime;
 
 use crate::settings::DatabaseSettings;
-use crate::state::AppState;
 
-/// The database behind a URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    MySql,
-    Postgres,
-}
+pub use crate::settings::Backend;
 
 impl Backend {
-    /// Recognises `sqlite:`, `mysql://` and `postgres://` (or `postgresql://`) URLs.
-    pub fn from_url(url: &str) -> Result<Backend, String> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match scheme.as_str() {
-            "sqlite" => Ok(Backend::Sqlite),
-            "mysql" => Ok(Backend::MySql),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            "mariadb" => {
-                Err("use a mysql:// URL for MariaDB (e.g. mysql://user:pass@host:3306/db)".into())
-            }
-            _ => Err(format!(
-                "unsupported database URL scheme `{scheme}`; use sqlite://path?mode=rwc, mysql://… or postgres://…"
-            )),
-        }
-    }
-
     /// A pool size that suits the backend when the setting is 0.
     fn default_pool_size(self, url: &str) -> u32 {
         match self {
@@ -201,50 +172,8 @@ pub fn is_foreign_key_violation(err: &DbErr) -> bool {
     }
 }
 
-fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
-    match err {
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
-        _ => None,
-    }
-}
-
-/// The database-specific error code: SQLSTATE on MySQL/PostgreSQL, the extended result
-/// code on SQLite.
-pub fn error_code(err: &DbErr) -> Option<String> {
-    match sqlx_error(err)? {
-        sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
-        _ => None,
-    }
-}
-
-/// A transient conflict worth retrying the whole transaction for: deadlock or
-/// serialization failure (MySQL/PostgreSQL), "database is locked/busy" (SQLite).
-pub fn is_retryable(err: &DbErr) -> bool {
-    matches!(
-        error_code(err).as_deref(),
-        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
-    )
-}
-
-/// The database could not be reached (connection refused or lost, pool exhausted or closed).
-pub fn is_unavailable(err: &DbErr) -> bool {
-    match err {
-        DbErr::ConnectionAcquire(_) => true,
-        DbErr::Conn(_) => true,
-        _ => matches!(
-            sqlx_error(err),
-            Some(
-                sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::WorkerCrashed
-            )
-        ),
-    }
-}
+use crate::error::sqlx_error;
+pub use crate::error::{error_code, is_retryable, is_unavailable};
 
 /// Runs `SELECT 1`; used by `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
@@ -335,24 +264,6 @@ pub mod timestamp {
                 None => s.serialize_none(),
             }
         }
-    }
-}
-
-/// The database pool, as an extractor: `async fn list(Db(db): Db) -> …`.
-#[derive(Clone)]
-pub struct Db(pub DatabaseConnection);
-
-impl std::ops::Deref for Db {
-    type Target = DatabaseConnection;
-    fn deref(&self) -> &DatabaseConnection {
-        &self.0
-    }
-}
-
-impl FromRequestParts<AppState> for Db {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Db(state.db().clone()))
     }
 }
 

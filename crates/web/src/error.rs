@@ -22,9 +22,12 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use sea_orm::sqlx;
+use sea_orm::{DbErr, RuntimeErr};
 use serde::Serialize;
 
-use crate::state::AppState;
+/// The `Content-Type` of every JSON answer.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// Validation messages per field, as in the contract's `error.fields`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -218,7 +221,7 @@ impl Error {
         let body = serde_json::to_vec(&self.to_json()).unwrap_or_default();
         let mut response = (
             self.status(),
-            [(header::CONTENT_TYPE, crate::extract::JSON_CONTENT_TYPE)],
+            [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
             body,
         )
             .into_response();
@@ -296,13 +299,60 @@ impl std::error::Error for Error {}
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::db::is_unavailable(&err) {
+        if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             Error::database_unavailable()
         } else {
-            let retryable = crate::db::is_retryable(&err);
+            let retryable = is_retryable(&err);
             Error::internal(err).edit(|e| e.retryable = retryable)
         }
+    }
+}
+
+// What kind of database error: the SQLSTATE or SQLite code behind a `DbErr`.
+
+pub(crate) fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The database-specific error code: SQLSTATE on MySQL/PostgreSQL, the extended result
+/// code on SQLite.
+pub fn error_code(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
+        _ => None,
+    }
+}
+
+/// A transient conflict worth retrying the whole transaction for: deadlock or
+/// serialization failure (MySQL/PostgreSQL), "database is locked/busy" (SQLite).
+pub fn is_retryable(err: &DbErr) -> bool {
+    matches!(
+        error_code(err).as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
+    )
+}
+
+/// The database could not be reached (connection refused or lost, pool exhausted or closed).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(_) => true,
+        _ => matches!(
+            sqlx_error(err),
+            Some(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        ),
     }
 }
 
@@ -318,29 +368,9 @@ impl From<anyhow::Error> for Error {
     }
 }
 
-impl From<tower_sessions::session::Error> for Error {
-    fn from(err: tower_sessions::session::Error) -> Self {
-        use tower_sessions::session::Error::Store;
-        use tower_sessions::session_store::Error::Backend;
-        match err {
-            Store(Backend(message)) if message.starts_with(crate::sessions::UNAVAILABLE) => {
-                tracing::warn!(error = %message, "session store: database unavailable");
-                Error::database_unavailable()
-            }
-            err => Error::internal(format!("session store: {err}")),
-        }
-    }
-}
-
 impl From<minijinja::Error> for Error {
     fn from(err: minijinja::Error) -> Self {
         Error::internal(format!("template: {err:#}"))
-    }
-}
-
-impl From<crate::urls::ReverseError> for Error {
-    fn from(err: crate::urls::ReverseError) -> Self {
-        Error::internal(err)
     }
 }
 
@@ -357,80 +387,6 @@ impl IntoResponse for Error {
 /// Whether a path is served as JSON: the API and the probes.
 pub fn is_json_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path == "/healthz" || path == "/readyz"
-}
-
-/// Turns an [`Error`] or a bare error status in `response` into the contract's JSON body
-/// (`json`) or an HTML error page; other responses pass unchanged.
-pub fn render(
-    state: &AppState,
-    json: bool,
-    method: &http::Method,
-    uri: &http::Uri,
-    mut response: Response,
-) -> Response {
-    let error = match response.extensions_mut().remove::<Error>() {
-        Some(error) => error,
-        None => match bare_error(&response) {
-            Some(error) => error,
-            None => return response,
-        },
-    };
-    if error.status().is_server_error() {
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::error!(%method, path = %uri.path(), request_id, error = %error, "request failed");
-    }
-    let mut rendered = if json {
-        error.json_response()
-    } else {
-        crate::templates::error_page(state, &error)
-    };
-    // Keep headers the stack already set (Allow on 405, cookies, request id).
-    for (name, value) in response.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            rendered.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
-    rendered
-}
-
-/// An error status produced by the stack itself (router fallback, limits, timeout, panic).
-fn bare_error(response: &Response) -> Option<Error> {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return None;
-    }
-    // A response a handler rendered on purpose (JSON or HTML) is left alone; plain-text
-    // rejections from axum or tower-http are given the contract's shape.
-    let rendered = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
-    if rendered {
-        return None;
-    }
-    Some(match status {
-        StatusCode::NOT_FOUND => Error::not_found("Not found."),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            Error::new(status, "method_not_allowed", "Method not allowed.")
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => unsupported_media_type(),
-        StatusCode::REQUEST_TIMEOUT
-        | StatusCode::SERVICE_UNAVAILABLE
-        | StatusCode::GATEWAY_TIMEOUT => {
-            Error::service_unavailable("The request took too long to complete.")
-        }
-        StatusCode::UNAUTHORIZED => Error::unauthenticated(),
-        StatusCode::FORBIDDEN => Error::forbidden(),
-        StatusCode::INTERNAL_SERVER_ERROR => Error::internal("unhandled server error"),
-        s if s.is_server_error() => Error::new(s, "internal_error", "Internal server error."),
-        s => Error::new(s, "bad_request", "Bad request."),
-    })
 }
 
 /// 413 `payload_too_large`.

@@ -9,14 +9,16 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, StatusCode, header};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::error::{FieldErrors, payload_too_large, unsupported_media_type};
+use crate::state::AppState;
 
 /// The content type of every JSON response.
-pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+pub use crate::error::JSON_CONTENT_TYPE;
 
 /// A JSON request body, or a JSON response (`application/json; charset=utf-8`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -584,5 +586,23 @@ mod tests {
             PageOf::<u8>::new(vec![], &Pagination::page(1, 20), 41).last_page(),
             3
         );
+    }
+}
+
+/// The database pool, as an extractor: `async fn list(Db(db): Db) -> …`.
+#[derive(Clone)]
+pub struct Db(pub DatabaseConnection);
+
+impl std::ops::Deref for Db {
+    type Target = DatabaseConnection;
+    fn deref(&self) -> &DatabaseConnection {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Db {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Db(state.db().clone()))
     }
 }

@@ -8,7 +8,7 @@ use http::{StatusCode, header};
 
 use crate::app::App;
 use crate::cache::Cache;
-use crate::db::Db;
+use crate::extract::Db;
 use crate::extract::JSON_CONTENT_TYPE;
 use crate::urls::{Urls, get};
 

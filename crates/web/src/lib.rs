@@ -21,6 +21,7 @@ pub mod csrf;
 pub mod cursor;
 pub mod db;
 pub mod error;
+pub mod error_pages;
 pub mod extract;
 pub mod forms;
 pub mod health;
@@ -43,8 +44,8 @@ pub mod urls;
 
 pub use app::{App, Command, ContextProcessor};
 pub use cache::Cache;
-pub use db::Db;
 pub use error::{Error, FieldErrors};
+pub use extract::Db;
 pub use extract::{Form, Id, Json, PageNav, PageOf, Pagination, Path, Query};
 pub use messages::Messages;
 pub use middleware::ClientIp;

@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// The front of the stack: refuses requests whose `Host` is not in `server.allowed_hosts`
 /// (Django's ALLOWED_HOSTS; checked when `debug` is off, so a forged Host header never
 /// reaches password-reset links or absolute redirects) and renders every error below it
-/// in the contract's shape ([`crate::error::render`]). A URL whose path or query holds a
+/// in the contract's shape ([`crate::error_pages::render`]). A URL whose path or query holds a
 /// null character (`%00`) is refused with 400 `bad_request` here, once for every view:
 /// PostgreSQL can't store or compare text with one, so it must never reach a query.
 #[derive(Clone)]
@@ -138,7 +138,7 @@ where
                 .unwrap_or_default(),
         };
         let mut response =
-            crate::error::render(this.state, *this.json, this.method, this.uri, response);
+            crate::error_pages::render(this.state, *this.json, this.method, this.uri, response);
         this.personal.mark(response.headers_mut());
         this.nonce.apply(this.csp, response.headers_mut());
         if this
@@ -300,9 +300,11 @@ fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     let settings = state.settings();
     let host = request_host(request.headers(), request.uri());
     match host {
-        Some(host) if split_host(&host).is_none() => Some(Error::bad_request(format!(
-            "Invalid Host header {host:?}: it must be a domain name or IP address with an optional port."
-        ))),
+        Some(host) if crate::settings::split_host(&host).is_none() => {
+            Some(Error::bad_request(format!(
+                "Invalid Host header {host:?}: it must be a domain name or IP address with an optional port."
+            )))
+        }
         _ if settings.debug => None,
         Some(host) if host_allowed(&host, &settings.server.allowed_hosts) => None,
         Some(host) => Some(Error::bad_request(format!(
@@ -312,49 +314,10 @@ fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     }
 }
 
-/// Splits a syntactically valid `Host` value into its name and port, like Django's
-/// `host_validation_re`: a domain (`[a-z0-9.-]+`) or a bracketed IPv6 literal, then an
-/// optional `:digits`. Anything else (`evil.com?.example.com`, `a@b`, `a/b`, `a\b`) is
-/// `None`.
-pub fn split_host(host: &str) -> Option<(&str, Option<&str>)> {
-    let (name, port) = if host.starts_with('[') {
-        let end = host.find(']')?;
-        let (name, rest) = host.split_at(end + 1);
-        let literal = &name[1..name.len() - 1];
-        let valid = literal.contains(':')
-            && literal
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
-        if !valid {
-            return None;
-        }
-        (name, rest)
-    } else {
-        let end = host.find(':').unwrap_or(host.len());
-        let (name, rest) = host.split_at(end);
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if !valid {
-            return None;
-        }
-        (name, rest)
-    };
-    let port = match port.strip_prefix(':') {
-        None if port.is_empty() => None,
-        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
-            Some(digits)
-        }
-        _ => return None,
-    };
-    Some((name, port))
-}
-
 /// Whether a syntactically valid `host` matches `allowed` (Django's `ALLOWED_HOSTS`:
 /// exact names, `.example.com` for a domain and its subdomains, `*`). The port is ignored.
 pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
-    let Some((name, _)) = split_host(host.trim()) else {
+    let Some((name, _)) = crate::settings::split_host(host.trim()) else {
         return false;
     };
     let name = name.trim_end_matches('.');
@@ -453,22 +416,31 @@ mod tests {
             "[]",
             "[zz::1]",
         ] {
-            assert!(split_host(forged).is_none(), "{forged:?} must be invalid");
+            assert!(
+                crate::settings::split_host(forged).is_none(),
+                "{forged:?} must be invalid"
+            );
             assert!(
                 !host_allowed(forged, &allowed),
                 "{forged:?} must be refused"
             );
         }
         assert_eq!(
-            split_host("shop.example.com:8443"),
+            crate::settings::split_host("shop.example.com:8443"),
             Some(("shop.example.com", Some("8443")))
         );
-        assert_eq!(split_host("[::1]:8000"), Some(("[::1]", Some("8000"))));
         assert_eq!(
-            split_host("[::ffff:127.0.0.1]"),
+            crate::settings::split_host("[::1]:8000"),
+            Some(("[::1]", Some("8000")))
+        );
+        assert_eq!(
+            crate::settings::split_host("[::ffff:127.0.0.1]"),
             Some(("[::ffff:127.0.0.1]", None))
         );
-        assert_eq!(split_host("127.0.0.1"), Some(("127.0.0.1", None)));
+        assert_eq!(
+            crate::settings::split_host("127.0.0.1"),
+            Some(("127.0.0.1", None))
+        );
     }
 
     #[test]

@@ -183,3 +183,17 @@ impl App for Sessions {
         Ok(vec![("expired sessions deleted".into(), n)])
     }
 }
+
+impl From<tower_sessions::session::Error> for crate::Error {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        use tower_sessions::session::Error::Store;
+        use tower_sessions::session_store::Error::Backend;
+        match err {
+            Store(Backend(message)) if message.starts_with(UNAVAILABLE) => {
+                tracing::warn!(error = %message, "session store: database unavailable");
+                crate::Error::database_unavailable()
+            }
+            err => crate::Error::internal(format!("session store: {err}")),
+        }
+    }
+}

@@ -254,7 +254,7 @@ pub struct MetricsSettings {
     pub port: u16,
 }
 
-/// The response cache (see [`crate::cache`]).
+/// The response cache (see the `cache` module).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSettings {
@@ -497,10 +497,10 @@ impl Settings {
         }
         if self.database.url.expose().is_empty() {
             problems.push(SettingsError::new("database.url", "is empty"));
-        } else if let Err(e) = crate::db::Backend::from_url(self.database.url.expose()) {
+        } else if let Err(e) = Backend::from_url(self.database.url.expose()) {
             problems.push(SettingsError::new("database.url", e));
         }
-        if let Err(message) = crate::cache::check_url(self.cache.url.expose()) {
+        if let Err(message) = check_cache_url(self.cache.url.expose()) {
             problems.push(SettingsError::new("cache.url", message));
         }
         if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
@@ -578,9 +578,9 @@ pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
         .parse()
         .map_err(|_| format!("`{value}` is not a URL; use e.g. https://shop.example.com"))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let host_ok = uri.authority().is_some_and(|a| {
-        !a.as_str().contains('@') && crate::middleware::split_host(a.as_str()).is_some()
-    });
+    let host_ok = uri
+        .authority()
+        .is_some_and(|a| !a.as_str().contains('@') && split_host(a.as_str()).is_some());
     let bare = uri
         .path_and_query()
         .is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
@@ -667,6 +667,101 @@ fn ip_nets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNe
                 })
         })
         .collect()
+}
+
+/// The database behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+    Postgres,
+}
+
+impl Backend {
+    /// Recognises `sqlite:`, `mysql://` and `postgres://` (or `postgresql://`) URLs.
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "mysql" => Ok(Backend::MySql),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mariadb" => {
+                Err("use a mysql:// URL for MariaDB (e.g. mysql://user:pass@host:3306/db)".into())
+            }
+            _ => Err(format!(
+                "unsupported database URL scheme `{scheme}`; use sqlite://path?mode=rwc, mysql://… or postgres://…"
+            )),
+        }
+    }
+}
+
+/// Whether `url` names a cache we can talk to; empty is fine (no shared cache).
+pub fn check_cache_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    if ![
+        "redis://",
+        "rediss://",
+        "valkey://",
+        "valkeys://",
+        "redis+unix://",
+        "unix://",
+    ]
+    .iter()
+    .any(|scheme| url.starts_with(scheme))
+    {
+        return Err(format!(
+            "`{}` is not a Redis/Valkey URL; use redis://host:port/db (or leave it empty)",
+            url.split('@').next_back().unwrap_or(url)
+        ));
+    }
+    redis::Client::open(url)
+        .map(|_| ())
+        .map_err(|e| format!("is not a valid Redis/Valkey URL: {e}"))
+}
+
+/// Splits a syntactically valid `Host` value into its name and port, like Django's
+/// `host_validation_re`: a domain (`[a-z0-9.-]+`) or a bracketed IPv6 literal, then an
+/// optional `:digits`. Anything else (`evil.com?.example.com`, `a@b`, `a/b`, `a\b`) is
+/// `None`.
+pub fn split_host(host: &str) -> Option<(&str, Option<&str>)> {
+    let (name, port) = if host.starts_with('[') {
+        let end = host.find(']')?;
+        let (name, rest) = host.split_at(end + 1);
+        let literal = &name[1..name.len() - 1];
+        let valid = literal.contains(':')
+            && literal
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+        if !valid {
+            return None;
+        }
+        (name, rest)
+    } else {
+        let end = host.find(':').unwrap_or(host.len());
+        let (name, rest) = host.split_at(end);
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !valid {
+            return None;
+        }
+        (name, rest)
+    };
+    let port = match port.strip_prefix(':') {
+        None if port.is_empty() => None,
+        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
+            Some(digits)
+        }
+        _ => return None,
+    };
+    Some((name, port))
 }
 
 #[cfg(test)]

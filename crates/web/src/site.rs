@@ -6,7 +6,8 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 
 use crate::Error;
-use crate::middleware::{request_host, split_host};
+use crate::middleware::request_host;
+use crate::settings::split_host;
 use crate::settings::{Settings, parse_public_url};
 use crate::state::AppState;
 

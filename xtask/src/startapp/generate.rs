@@ -1122,7 +1122,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, page: &Pagination, after: Option<K
     let total = Entity::find().count(db).await?;
     let mut query = Entity::find();
     if let Some(key) = after {
-        query = query.filter(key.older(Column::CreatedAt, Column::Id));
+        query = query.filter(key.older(db.get_database_backend(), Column::CreatedAt, Column::Id));
     }
     let skip = if after.is_some() { 0 } else { page.offset() };
     let mut items = query

@@ -161,11 +161,21 @@ pub(crate) async fn create<C: ConnectionTrait>(
     })
 }
 
+/// A staff member's edit of a user (the admin's change form; validated by
+/// `UserEdit::validate` in the forms module).
+pub struct UserEdit {
+    pub email: String,
+    pub name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
 /// Applies a staff member's edit; a taken email (also under a race) is `EmailTaken`.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     id: i64,
-    edit: crate::forms::UserEdit,
+    edit: UserEdit,
 ) -> Result<(), CreateUserError> {
     Entity::update_many()
         .col_expr(Column::Email, Expr::value(normalize_email(&edit.email)))

@@ -323,32 +323,6 @@ fn parse_token(text: &str) -> Option<u128> {
     u128::from_str_radix(text, 16).ok()
 }
 
-/// Whether `url` names a cache we can talk to; empty is fine (no shared cache).
-pub fn check_url(url: &str) -> Result<(), String> {
-    if url.is_empty() {
-        return Ok(());
-    }
-    if ![
-        "redis://",
-        "rediss://",
-        "valkey://",
-        "valkeys://",
-        "redis+unix://",
-        "unix://",
-    ]
-    .iter()
-    .any(|scheme| url.starts_with(scheme))
-    {
-        return Err(format!(
-            "`{}` is not a Redis/Valkey URL; use redis://host:port/db (or leave it empty)",
-            url.split('@').next_back().unwrap_or(url)
-        ));
-    }
-    redis::Client::open(url)
-        .map(|_| ())
-        .map_err(|e| format!("is not a valid Redis/Valkey URL: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,10 +337,10 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert!(check_url("").is_ok());
-        assert!(check_url("redis://127.0.0.1:6379/0").is_ok());
-        assert!(check_url("http://127.0.0.1:6379").is_err());
-        assert!(check_url("127.0.0.1:6379").is_err());
+        assert!(crate::settings::check_cache_url("").is_ok());
+        assert!(crate::settings::check_cache_url("redis://127.0.0.1:6379/0").is_ok());
+        assert!(crate::settings::check_cache_url("http://127.0.0.1:6379").is_err());
+        assert!(crate::settings::check_cache_url("127.0.0.1:6379").is_err());
     }
 
     #[test]

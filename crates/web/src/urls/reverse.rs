@@ -236,3 +236,9 @@ impl FromRequestParts<AppState> for Reverser {
         Ok(state.reverser().clone())
     }
 }
+
+impl From<ReverseError> for crate::Error {
+    fn from(err: crate::urls::ReverseError) -> Self {
+        crate::Error::internal(err)
+    }
+}
