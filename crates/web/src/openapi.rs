@@ -31,7 +31,7 @@ use utoipa::openapi::{
     ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
     ResponseBuilder,
 };
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
 
 use crate::app::App;
 use crate::error::ErrorBody;
@@ -364,6 +364,24 @@ pub fn with_required(
     }
     schema
 }
+
+/// The answers operations share, for their `responses(…)` list: written once, so their
+/// wording stays the same across apps.
+///
+/// ```ignore
+/// #[utoipa::path(post, path = "", responses((status = 201, body = Product), StaffOnly))]
+/// ```
+#[derive(IntoResponses)]
+#[response(status = 403, description = "Not staff (`forbidden`).")]
+pub struct StaffOnly(#[allow(dead_code)] ErrorBody<'static>);
+
+/// `409 invalid_state` for an operation on an order that must still be pending.
+#[derive(IntoResponses)]
+#[response(
+    status = 409,
+    description = "The order is not pending, or has expired (`invalid_state`)."
+)]
+pub struct NotPending(#[allow(dead_code)] ErrorBody<'static>);
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,7 @@ use crate::users::{Account, create_user};
 )]
 pub struct ApiDoc;
 
-/// `POST /api/accounts/register` → 201 user.
+/// Registers a customer → 201 with the user.
 #[utoipa::path(
     post,
     path = "/register",
@@ -63,7 +63,7 @@ pub struct TokenJson {
     pub expires_at: OffsetDateTime,
 }
 
-/// `POST /api/accounts/token` → a bearer token. Wrong email and wrong password fail alike.
+/// Issues a bearer token. Wrong email and wrong password fail alike.
 #[utoipa::path(
     post,
     path = "/token",
@@ -95,7 +95,7 @@ pub async fn token(
     }))
 }
 
-/// `GET /api/accounts/me`.
+/// The signed-in user.
 #[utoipa::path(
     get,
     path = "/me",
@@ -108,7 +108,7 @@ pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
     Json(UserJson::from(&user))
 }
 
-/// `POST /api/accounts/logout` → 204; the token stops working.
+/// Signs the token out → 204; the token stops working.
 #[utoipa::path(
     post,
     path = "/logout",
@@ -122,7 +122,7 @@ pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error>
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/accounts/password` with `{old_password, new_password}` → 204. Every token of
+/// Changes the password (`{old_password, new_password}`) → 204. Every token of
 /// the user (this one included) and every session ends; sign in again with the new password.
 #[utoipa::path(
     post,

@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
+use web::openapi::StaffOnly;
 use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::{ProductCreate, ProductInput};
@@ -32,7 +33,7 @@ fn not_found() -> Error {
     Error::not_found("No product with that id.")
 }
 
-/// `GET /api/catalog/products`: active products, newest first; `?q=` searches name and
+/// Active products, newest first; `?q=` searches name and
 /// sku; staff may add `?include_inactive=true`. Served from the cache while no data changed.
 #[utoipa::path(
     get,
@@ -88,7 +89,7 @@ pub async fn list(
         .await
 }
 
-/// `GET /api/catalog/products/{id}`: inactive products exist only for staff.
+/// One product; inactive products exist only for staff.
 #[utoipa::path(
     get,
     path = "/products/{id}",
@@ -115,7 +116,7 @@ pub async fn detail(
         .await
 }
 
-/// `POST /api/catalog/products` (staff) → 201.
+/// Creates a product (staff) → 201.
 #[utoipa::path(
     post,
     path = "/products",
@@ -125,7 +126,7 @@ pub async fn detail(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; the slug comes from the name.", body = Product),
-        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+        StaffOnly,
         (status = 409, description = "The sku is in use (`sku_taken`).", body = web::error::ErrorBody),
     )
 )]
@@ -139,7 +140,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// `PATCH /api/catalog/products/{id}` (staff): a partial update.
+/// Changes a product (staff): a partial update.
 #[utoipa::path(
     patch,
     path = "/products/{id}",
@@ -150,7 +151,7 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed product.", body = Product),
-        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+        StaffOnly,
         (status = 409, description = "The new sku is in use (`sku_taken`).", body = web::error::ErrorBody),
     )
 )]
@@ -165,7 +166,7 @@ pub async fn update(
     Ok(Json(product::update(&db, existing, changes).await?))
 }
 
-/// `DELETE /api/catalog/products/{id}` (staff) → 204; a product in an order is
+/// Deletes a product (staff) → 204; a product in an order is
 /// deactivated instead of removed.
 #[utoipa::path(
     delete,
@@ -177,7 +178,7 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted (or deactivated)."),
-        (status = 403, description = "Not staff (`forbidden`).", body = web::error::ErrorBody),
+        StaffOnly,
     )
 )]
 pub async fn delete(

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
+use web::openapi::{NotPending, StaffOnly};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::expiry::Reservations;
@@ -28,7 +29,7 @@ use crate::webhooks::{self, EventInput, WebhookOutcome};
 )]
 pub struct ApiDoc;
 
-/// `POST /api/orders` → 201 pending order, stock reserved.
+/// Places an order → 201 pending, its stock reserved.
 #[utoipa::path(
     post,
     path = "/orders",
@@ -62,7 +63,7 @@ pub struct ListQuery {
     pub all: Option<bool>,
 }
 
-/// `GET /api/orders`: the caller's orders, newest first (staff: `?all=true` for everyone's).
+/// The caller's orders, newest first (staff: `?all=true` for everyone's).
 #[utoipa::path(
     get,
     path = "/orders",
@@ -98,7 +99,7 @@ pub async fn list(
         .await
 }
 
-/// `GET /api/orders/{id}`: own order (staff: any), else 404.
+/// One order: the caller's own (staff: any), else 404.
 #[utoipa::path(
     get,
     path = "/orders/{id}",
@@ -127,7 +128,7 @@ pub async fn detail(
         .await
 }
 
-/// `POST /api/orders/{id}/cancel`: only a pending order; its stock comes back.
+/// Cancels an order: only a pending one; its stock comes back.
 #[utoipa::path(
     post,
     path = "/orders/{id}/cancel",
@@ -137,7 +138,7 @@ pub async fn detail(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cancelled order; its stock is released.", body = OrderJson),
-        (status = 409, description = "The order is not pending, or has expired (`invalid_state`).", body = ErrorBody),
+        NotPending,
     )
 )]
 pub async fn cancel(
@@ -149,7 +150,7 @@ pub async fn cancel(
     Ok(Json(orders::cancel(&db, rules, id, &user).await?))
 }
 
-/// `POST /api/orders/{id}/refund` (staff): only a paid order; its stock comes back.
+/// Refunds an order (staff): only a paid one; its stock comes back.
 #[utoipa::path(
     post,
     path = "/orders/{id}/refund",
@@ -159,7 +160,7 @@ pub async fn cancel(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The refunded order; its stock is restored.", body = OrderJson),
-        (status = 403, description = "Not staff (`forbidden`).", body = ErrorBody),
+        StaffOnly,
         (status = 409, description = "The order is not paid (`invalid_state`).", body = ErrorBody),
     )
 )]
@@ -187,7 +188,7 @@ fn pay_response(answer: PayResponse) -> Response {
     response
 }
 
-/// `POST /api/orders/{id}/pay` with `Idempotency-Key`: 200 paid, 402 declined; the same
+/// Pays an order, with an `Idempotency-Key`: 200 paid, 402 declined; the same
 /// key gets the same answer again without a second charge.
 #[utoipa::path(
     post,
@@ -204,7 +205,7 @@ fn pay_response(answer: PayResponse) -> Response {
     responses(
         (status = 200, description = "Paid.", body = PaidJson),
         (status = 402, description = "The card was declined (`card_declined`); the order stays pending.", body = ErrorBody),
-        (status = 409, description = "The order is not pending, or has expired (`invalid_state`).", body = ErrorBody),
+        NotPending,
         (status = 503, description = "The payment provider or the database is unavailable; nothing was charged (`service_unavailable`).", body = ErrorBody),
     )
 )]
@@ -228,7 +229,7 @@ pub async fn pay(
     ))
 }
 
-/// `POST /api/payments/webhook`: the signature is checked before anything is parsed.
+/// The payment provider's webhook: the signature is checked before anything is parsed.
 #[utoipa::path(
     post,
     path = "/payments/webhook",
