@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 mod fields;
+mod fragments;
 mod generate;
 mod names;
 mod wiring;
@@ -346,6 +347,60 @@ mod tests {
         walk(root, &mut files);
         files.sort();
         files
+    }
+
+    /// What startapp writes for a plain app and for a model with every field kind, file by
+    /// file, as recorded in `golden.txt` (a SHA-256 per file; migration timestamps masked):
+    /// moving or editing templates must not change the output unless meant to. After an
+    /// intended change: `UPDATE_GOLDEN=1 cargo test -p xtask generated_files`.
+    #[test]
+    fn generated_files_match_the_recorded_output() {
+        use sha2::{Digest, Sha256};
+        let ws = workspace();
+        let fields: Vec<String> = [
+            "title:string",
+            "notes:text?",
+            "count:int",
+            "big:bigint?",
+            "done:bool",
+            "fee:money",
+            "due:date?",
+            "at:datetime",
+            "product:fk:catalog.Product",
+            "owner:fk:accounts.User?",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let timestamp = regex::Regex::new(r"m\d{8}_\d{6}_").unwrap();
+        let mut lines = Vec::new();
+        for plan in [
+            plan(ws.path(), "golden_blog", None, &[]).unwrap(),
+            plan(ws.path(), "golden_tasks", Some("Task"), &fields).unwrap(),
+        ] {
+            for (path, text) in &plan.create {
+                let path = path.strip_prefix(ws.path()).unwrap().display().to_string();
+                let path = timestamp.replace_all(&path, "mTIMESTAMP_");
+                let text = timestamp.replace_all(text, "mTIMESTAMP_");
+                lines.push(format!(
+                    "{} {path}",
+                    hex::encode(Sha256::digest(text.as_bytes()))
+                ));
+            }
+        }
+        lines.sort();
+        let actual = lines.join("\n") + "\n";
+        let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/startapp/golden.txt");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        let changed: Vec<&str> = actual
+            .lines()
+            .filter(|line| !expected.lines().any(|e| e == *line))
+            .collect();
+        assert!(changed.is_empty(), "generated files changed: {changed:#?}");
+        assert_eq!(actual.lines().count(), expected.lines().count());
     }
 
     #[test]
