@@ -56,6 +56,42 @@ pub fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_string())
 }
 
+/// The project an app's tests run: the framework's own apps (health, sessions) first,
+/// then `apps` in dependency order, with the URL registry `urls` (start it from [`urls`])
+/// and the `migration` crate's groups.
+///
+/// ```ignore
+/// pub fn project() -> Project {
+///     web::test::project(
+///         vec![Arc::new(Accounts), Arc::new(Catalog)],
+///         || web::test::urls().include("/accounts", accounts::urls()).include("/catalog", catalog::urls()),
+///         migration::group,
+///     )
+/// }
+/// ```
+pub fn project(
+    apps: Vec<Arc<dyn crate::App>>,
+    urls: fn() -> crate::UrlRegistry,
+    migrations: crate::migrate::MigrationLookup,
+) -> Project {
+    let mut installed: Vec<Arc<dyn crate::App>> = vec![
+        Arc::new(crate::health::Health),
+        Arc::new(crate::sessions::Sessions),
+    ];
+    installed.extend(apps);
+    Project {
+        apps: installed,
+        urls,
+        migrations,
+        embedded: crate::project::Embedded::none(),
+    }
+}
+
+/// A URL registry with the framework's probes (`/healthz`, `/readyz`) mounted.
+pub fn urls() -> crate::UrlRegistry {
+    crate::UrlRegistry::new().include("", crate::health::urls())
+}
+
 /// A running test project.
 pub struct TestApp {
     pub client: TestClient,

@@ -173,11 +173,14 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
     let needed = closure(root, &dependencies)?;
     let test_apps: Vec<String> = installed
         .iter()
+        // `web::test::project` installs the framework's health and sessions apps itself.
+        .filter(|a| !["web::health::Health", "web::sessions::Sessions"].contains(&a.as_str()))
         .filter(|a| a.starts_with("web::") || needed.contains(&crate_of(a)))
         .cloned()
         .collect();
     let test_includes: Vec<(String, String)> = wiring::includes(&urls_rs)?
         .into_iter()
+        .filter(|(_, call)| call != "web::health::urls()")
         .filter(|(_, call)| call.starts_with("web::") || needed.contains(&crate_of(call)))
         .collect();
 

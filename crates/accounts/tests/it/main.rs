@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use accounts::testing::Role;
 use accounts::{Accounts, User};
+use web::Project;
 use web::test::TestApp;
-use web::{Embedded, Project, UrlRegistry};
 
 mod api;
 mod pages;
@@ -14,20 +14,11 @@ mod throttle;
 mod users;
 
 pub fn project() -> Project {
-    Project {
-        apps: vec![
-            Arc::new(web::health::Health),
-            Arc::new(web::sessions::Sessions),
-            Arc::new(Accounts),
-        ],
-        urls: || {
-            UrlRegistry::new()
-                .include("", web::health::urls())
-                .include("/accounts", accounts::urls())
-        },
-        migrations: migration::group,
-        embedded: Embedded::none(),
-    }
+    web::test::project(
+        vec![Arc::new(Accounts)],
+        || web::test::urls().include("/accounts", accounts::urls()),
+        migration::group,
+    )
 }
 
 pub async fn app() -> TestApp {

@@ -8,8 +8,8 @@ use admin::Admin;
 use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
+use web::Project;
 use web::test::{TestApp, TestClient};
-use web::{Embedded, Project, UrlRegistry};
 
 mod changelist;
 mod forms;
@@ -17,26 +17,22 @@ mod orders;
 mod permissions;
 
 pub fn project() -> Project {
-    Project {
-        apps: vec![
-            Arc::new(web::health::Health),
-            Arc::new(web::sessions::Sessions),
+    web::test::project(
+        vec![
             Arc::new(Accounts),
             Arc::new(Catalog),
             Arc::new(Payments),
             Arc::new(Admin),
         ],
-        urls: || {
-            UrlRegistry::new()
-                .include("", web::health::urls())
+        || {
+            web::test::urls()
                 .include("/accounts", accounts::urls())
                 .include("/catalog", catalog::urls())
                 .include("", payments::urls())
                 .include("/admin", admin::urls())
         },
-        migrations: migration::group,
-        embedded: Embedded::none(),
-    }
+        migration::group,
+    )
 }
 
 pub use accounts::testing::PASSWORD;

@@ -6,8 +6,8 @@ use accounts::Accounts;
 use accounts::testing::{self, Role};
 use catalog::Catalog;
 use serde_json::{Value, json};
+use web::Project;
 use web::test::{TestApp, TestClient};
-use web::{Embedded, Project, UrlRegistry};
 
 mod api;
 mod cursor;
@@ -16,23 +16,16 @@ mod pages;
 mod seed;
 
 pub fn project() -> Project {
-    Project {
-        apps: vec![
-            Arc::new(web::health::Health),
-            Arc::new(web::sessions::Sessions),
-            Arc::new(Accounts),
-            Arc::new(Catalog),
-        ],
-        urls: || {
-            UrlRegistry::new()
-                .include("", web::health::urls())
+    web::test::project(
+        vec![Arc::new(Accounts), Arc::new(Catalog)],
+        || {
+            web::test::urls()
                 .include("/accounts", accounts::urls())
                 .include("", catalog::home_urls())
                 .include("/catalog", catalog::urls())
         },
-        migrations: migration::group,
-        embedded: Embedded::none(),
-    }
+        migration::group,
+    )
 }
 
 pub async fn app() -> TestApp {

@@ -7,8 +7,8 @@ use accounts::testing::{self, Role};
 use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
+use web::Project;
 use web::test::{TestApp, TestClient};
-use web::{Embedded, Project, UrlRegistry};
 
 mod concurrency;
 mod expiry;
@@ -19,24 +19,16 @@ mod refund;
 mod webhook;
 
 pub fn project() -> Project {
-    Project {
-        apps: vec![
-            Arc::new(web::health::Health),
-            Arc::new(web::sessions::Sessions),
-            Arc::new(Accounts),
-            Arc::new(Catalog),
-            Arc::new(Payments),
-        ],
-        urls: || {
-            UrlRegistry::new()
-                .include("", web::health::urls())
+    web::test::project(
+        vec![Arc::new(Accounts), Arc::new(Catalog), Arc::new(Payments)],
+        || {
+            web::test::urls()
                 .include("/accounts", accounts::urls())
                 .include("/catalog", catalog::urls())
                 .include("", payments::urls())
         },
-        migrations: migration::group,
-        embedded: Embedded::none(),
-    }
+        migration::group,
+    )
 }
 
 pub async fn app() -> TestApp {
