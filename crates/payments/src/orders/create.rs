@@ -1,6 +1,20 @@
 //! Creating an order: its lines validated, priced and their stock reserved, all or none.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap};
+
+use catalog::models::{product, stock};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, Set,
+};
+use web::Error;
+use web::db::{now, write_transaction};
+
+use crate::expiry::Reservations;
+use crate::models::{Order, OrderStatus, order, order_item};
+
+use super::details_of;
+use super::json::OrderJson;
 
 /// At most this many lines per order, each of at most [`MAX_QUANTITY`] units.
 pub const MAX_LINES: usize = 50;

@@ -1,6 +1,13 @@
 //! The order's JSON shapes, and reading an order with its lines and payments.
 
-use super::*;
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use time::OffsetDateTime;
+use web::Error;
+
+use crate::models::{Order, OrderStatus, PaymentStatus, order_item, payment};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = OrderItem)]

@@ -13,27 +13,16 @@
 //! Its parts: [`create`], [`transitions`] (cancel, refund, expiry), [`pay`], and the JSON
 //! shapes in [`json`]; reading (one order, a page) is here.
 
-use std::collections::{BTreeMap, HashMap};
-
 use accounts::User;
-use catalog::models::{product, stock};
-use http::StatusCode;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
-use serde::Serialize;
-use time::OffsetDateTime;
 use web::cursor::Keyset;
-use web::db::{
-    TransactionError, is_unique_violation, now, write_transaction, write_transaction_as,
-};
 use web::{Error, Pagination};
 
-use crate::expiry::{Reservations, expire_locked};
-use crate::gateway::{ChargeRequest, Gateway};
-use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
+use crate::expiry::Reservations;
+use crate::models::{Order, OrderStatus, order};
 
 mod create;
 mod json;

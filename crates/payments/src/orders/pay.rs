@@ -1,7 +1,24 @@
 //! Paying: the idempotency key claimed before the gateway is called, the first answer
 //! stored and replayed byte for byte.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use accounts::User;
+use http::StatusCode;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+};
+use web::Error;
+use web::db::{TransactionError, is_unique_violation, now, write_transaction_as};
+
+use crate::expiry::Reservations;
+use crate::gateway::{ChargeRequest, Gateway};
+use crate::models::{OrderStatus, PaymentStatus, order, payment};
+
+use super::json::{PaidJson, PaymentJson};
+use super::{details_of, expire_if_overdue, invalid_state, not_found};
 
 impl PaymentStatus {
     pub fn as_str(self) -> &'static str {

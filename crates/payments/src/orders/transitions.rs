@@ -1,6 +1,20 @@
 //! State changes after creation: cancel (releasing stock), refund, and expiry on the way.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use accounts::User;
+use catalog::models::stock;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use web::Error;
+use web::db::{now, write_transaction};
+
+use crate::expiry::{Reservations, expire_locked};
+use crate::gateway::Gateway;
+use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
+
+use super::json::OrderJson;
+use super::{details_of, invalid_state, lock_visible, not_found};
 
 /// Gives back the stock of every line of an order, in product-id order.
 pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) -> Result<(), DbErr> {
