@@ -15,6 +15,7 @@ use http::request::Parts;
 use tower::{Layer, Service};
 
 use crate::Error;
+use crate::settings::split_host;
 use crate::state::AppState;
 
 /// The front of the stack: refuses requests whose `Host` is not in `server.allowed_hosts`
@@ -300,11 +301,9 @@ fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     let settings = state.settings();
     let host = request_host(request.headers(), request.uri());
     match host {
-        Some(host) if crate::settings::split_host(&host).is_none() => {
-            Some(Error::bad_request(format!(
-                "Invalid Host header {host:?}: it must be a domain name or IP address with an optional port."
-            )))
-        }
+        Some(host) if split_host(&host).is_none() => Some(Error::bad_request(format!(
+            "Invalid Host header {host:?}: it must be a domain name or IP address with an optional port."
+        ))),
         _ if settings.debug => None,
         Some(host) if host_allowed(&host, &settings.server.allowed_hosts) => None,
         Some(host) => Some(Error::bad_request(format!(
@@ -317,7 +316,7 @@ fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
 /// Whether a syntactically valid `host` matches `allowed` (Django's `ALLOWED_HOSTS`:
 /// exact names, `.example.com` for a domain and its subdomains, `*`). The port is ignored.
 pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
-    let Some((name, _)) = crate::settings::split_host(host.trim()) else {
+    let Some((name, _)) = split_host(host.trim()) else {
         return false;
     };
     let name = name.trim_end_matches('.');
@@ -416,31 +415,22 @@ mod tests {
             "[]",
             "[zz::1]",
         ] {
-            assert!(
-                crate::settings::split_host(forged).is_none(),
-                "{forged:?} must be invalid"
-            );
+            assert!(split_host(forged).is_none(), "{forged:?} must be invalid");
             assert!(
                 !host_allowed(forged, &allowed),
                 "{forged:?} must be refused"
             );
         }
         assert_eq!(
-            crate::settings::split_host("shop.example.com:8443"),
+            split_host("shop.example.com:8443"),
             Some(("shop.example.com", Some("8443")))
         );
+        assert_eq!(split_host("[::1]:8000"), Some(("[::1]", Some("8000"))));
         assert_eq!(
-            crate::settings::split_host("[::1]:8000"),
-            Some(("[::1]", Some("8000")))
-        );
-        assert_eq!(
-            crate::settings::split_host("[::ffff:127.0.0.1]"),
+            split_host("[::ffff:127.0.0.1]"),
             Some(("[::ffff:127.0.0.1]", None))
         );
-        assert_eq!(
-            crate::settings::split_host("127.0.0.1"),
-            Some(("127.0.0.1", None))
-        );
+        assert_eq!(split_host("127.0.0.1"), Some(("127.0.0.1", None)));
     }
 
     #[test]

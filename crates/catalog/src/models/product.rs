@@ -402,14 +402,11 @@ async fn rare_window_hits<C: ConnectionTrait>(
         .into_query();
     // Materialized, so the planner can't hand the exact match to the index as well.
     let table = Alias::new("candidates");
+    // `matches` names its columns unqualified, so it reads the CTE's.
     let exact = Query::select()
-        .columns(["id", "created_at", "is_active"].map(Alias::new))
+        .columns([Column::Id, Column::CreatedAt, Column::IsActive])
         .from(table.clone())
-        .cond_where(
-            Condition::any()
-                .add(like_contains(backend, Alias::new("name"), term))
-                .add(like_contains(backend, Alias::new("sku"), term)),
-        )
+        .cond_where(matches(backend, term))
         .to_owned();
     let query = Query::with()
         .cte(

@@ -61,25 +61,8 @@ impl Pattern {
     }
 }
 
-/// Characters escaped in a path segment (besides controls): those with a meaning in URLs
-/// or in HTML attributes, so a reversed path is safe to print unescaped in a template.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'\'')
-    .add(b'&')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'|');
+/// Characters escaped in a catch-all parameter (besides controls): those with a meaning in
+/// URLs or in HTML attributes, so a reversed path is safe to print unescaped in a template.
 const CATCH_ALL: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
@@ -96,6 +79,8 @@ const CATCH_ALL: &AsciiSet = &CONTROLS
     .add(b'\\')
     .add(b'^')
     .add(b'|');
+/// Characters escaped in a path segment: those of [`CATCH_ALL`] and `/`.
+const SEGMENT: &AsciiSet = &CATCH_ALL.add(b'/');
 
 /// Why a name could not be reversed.
 #[derive(Debug, Clone, PartialEq, Eq)]
