@@ -37,6 +37,10 @@ impl App for Accounts {
         "accounts"
     }
 
+    fn entities(&self) -> Vec<web::schema::EntitySchema> {
+        models::entities()
+    }
+
     fn dependencies(&self) -> &'static [&'static str] {
         &["sessions"]
     }

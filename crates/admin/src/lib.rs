@@ -24,6 +24,10 @@ impl App for Admin {
         "admin"
     }
 
+    fn entities(&self) -> Vec<web::schema::EntitySchema> {
+        vec![web::schema::EntitySchema::of::<models::Entity>()]
+    }
+
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts"]
     }

@@ -14,11 +14,15 @@ pub struct Model {
     pub user_id: i64,
     #[serde(with = "web::db::timestamp")]
     pub action_time: TimeDateTimeWithTimeZone,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub app_label: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub model_name: String,
     pub object_id: i64,
+    #[sea_orm(column_type = "String(StringLen::N(200))")]
     pub object_repr: String,
     /// `added`, `changed`, `deleted`, or the name of an action.
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub action: String,
     #[sea_orm(column_type = "Text")]
     pub message: String,
@@ -27,7 +31,15 @@ pub struct Model {
 pub type LogEntry = Model;
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "accounts::models::user::Entity",
+        from = "Column::UserId",
+        to = "accounts::models::user::Column::Id",
+        on_delete = "Cascade"
+    )]
+    User,
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 

@@ -30,6 +30,10 @@ impl App for Catalog {
         "catalog"
     }
 
+    fn entities(&self) -> Vec<web::schema::EntitySchema> {
+        models::entities()
+    }
+
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts"]
     }

@@ -31,6 +31,10 @@ impl App for Payments {
         "payments"
     }
 
+    fn entities(&self) -> Vec<web::schema::EntitySchema> {
+        models::entities()
+    }
+
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts", "catalog"]
     }

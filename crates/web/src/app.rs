@@ -43,6 +43,19 @@ pub trait App: Send + Sync + 'static {
         Some(self.label())
     }
 
+    /// The app's sea-orm entities (Django's models): `makemigrations` writes migrations
+    /// from them. Register each with `EntitySchema::of::<models::post::Entity>()`.
+    fn entities(&self) -> Vec<crate::schema::EntitySchema> {
+        Vec::new()
+    }
+
+    /// Tables the app's migrations create in raw SQL that no entity describes (Django's
+    /// `managed = False`): makemigrations leaves them alone. FTS5 tables are found without
+    /// being listed.
+    fn unmanaged_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The app's folder under `templates/`, if it has templates.
     fn template_dir(&self) -> Option<&'static str> {
         Some(self.label())

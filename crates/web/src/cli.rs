@@ -35,6 +35,8 @@ fn cli(project: &Project) -> ClapCommand {
                 .arg(Arg::new("down").long("down").value_name("N").value_parser(value_parser!(u32).range(1..)).help("Roll back the last N applied migrations")),
         )
         .subcommand(ClapCommand::new("showmigrations").about("List every migration, per app, and whether it is applied"))
+        .subcommand(crate::schema::commands::makemigrations_command())
+        .subcommand(crate::schema::commands::sqlmigrate_command())
         .subcommand(ClapCommand::new("routes").about("List every URL pattern: method, path, name and app (needs no database)"))
         .subcommand(ClapCommand::new("openapi").about("Print the JSON API's OpenAPI document, as served at /api/openapi.json (needs no database)"))
         .subcommand(
@@ -100,7 +102,7 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
     // Commands that write tell the shared cache when they are done (see `crate::cache`).
     let writes = matches!(
         matches.subcommand_name(),
-        Some(name) if !["serve", "showmigrations", "routes", "openapi", "check"].contains(&name)
+        Some(name) if !["serve", "showmigrations", "makemigrations", "sqlmigrate", "routes", "openapi", "check"].contains(&name)
     );
     let cache = writes.then(|| crate::cache::Cache::from_settings(&settings));
     let outcome = run_command(project, settings, matches).await;
@@ -135,6 +137,12 @@ async fn run_command(
             migrate(project, &settings, args.get_one::<u32>("down").copied()).await
         }
         Some(("showmigrations", _)) => showmigrations(project, &settings).await,
+        Some(("makemigrations", args)) => {
+            crate::schema::commands::makemigrations(project, args).await
+        }
+        Some(("sqlmigrate", args)) => {
+            crate::schema::commands::sqlmigrate(project, &settings, args).await
+        }
         Some(("routes", _)) => routes(project),
         Some(("openapi", _)) => openapi(project, &settings),
         Some(("check", args)) => check(project, &settings, args.get_flag("deploy")),

@@ -10,6 +10,8 @@
 //! - [`templates`]: minijinja with `url()`, `static()`, CSRF and flash messages ([`Page`]).
 //! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
 //! - [`openapi`]: the API's OpenAPI document, generated from the handlers, and Swagger UI.
+//! - [`schema`]: `makemigrations` (migrations written from the entities) and the schema
+//!   editor migrations use.
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
 pub mod admin;
@@ -31,6 +33,7 @@ pub mod middleware;
 pub mod migrate;
 pub mod openapi;
 pub mod project;
+pub mod schema;
 pub mod server;
 pub mod sessions;
 pub mod settings;

@@ -26,10 +26,15 @@ pub mod entity {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "sessions")]
     pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(64))"
+        )]
         pub id: String,
         #[sea_orm(column_type = "Text")]
         pub data: String,
+        #[sea_orm(indexed)]
         pub expires_at: TimeDateTimeWithTimeZone,
     }
 
@@ -172,6 +177,9 @@ pub struct Sessions;
 impl App for Sessions {
     fn label(&self) -> &'static str {
         "sessions"
+    }
+    fn entities(&self) -> Vec<crate::schema::EntitySchema> {
+        vec![crate::schema::EntitySchema::of::<entity::Entity>()]
     }
     fn template_dir(&self) -> Option<&'static str> {
         None

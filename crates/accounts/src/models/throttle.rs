@@ -10,8 +10,13 @@ use web::db::now;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "login_throttles")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
+    #[sea_orm(
+        primary_key,
+        auto_increment = false,
+        column_type = "String(StringLen::N(300))"
+    )]
     pub key: String,
+    #[sea_orm(default_value = 0)]
     pub failures: i32,
     pub window_started_at: TimeDateTimeWithTimeZone,
 }

@@ -19,10 +19,12 @@ use super::user::{self, User};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[sea_orm(indexed)]
     pub user_id: i64,
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "Char(Some(64))")]
     pub key_hash: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    #[sea_orm(indexed)]
     pub expires_at: TimeDateTimeWithTimeZone,
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
 }

@@ -14,13 +14,18 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     /// Always lower-cased (see [`normalize_email`]).
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "String(StringLen::N(254))")]
     pub email: String,
+    #[sea_orm(column_type = "String(StringLen::N(150))", default_value = "")]
     pub name: String,
     /// The Argon2id PHC string. Never serialized, never logged.
+    #[sea_orm(column_type = "String(StringLen::N(255))")]
     pub password: String,
+    #[sea_orm(default_value = false)]
     pub is_staff: bool,
+    #[sea_orm(default_value = false)]
     pub is_superuser: bool,
+    #[sea_orm(default_value = true)]
     pub is_active: bool,
     pub date_joined: TimeDateTimeWithTimeZone,
     pub last_login: Option<TimeDateTimeWithTimeZone>,

@@ -8,7 +8,11 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "catalog_counts")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
+    #[sea_orm(
+        primary_key,
+        auto_increment = false,
+        column_type = "String(StringLen::N(32))"
+    )]
     pub name: String,
     pub value: i64,
 }

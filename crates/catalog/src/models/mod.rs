@@ -7,3 +7,13 @@ pub mod search_index;
 pub mod stock;
 
 pub use product::Product;
+
+/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+pub fn entities() -> Vec<web::schema::EntitySchema> {
+    use web::schema::EntitySchema;
+    vec![
+        EntitySchema::of::<product::Entity>(),
+        EntitySchema::of::<old_slug::Entity>(),
+        EntitySchema::of::<counts::Entity>(),
+    ]
+}

@@ -26,16 +26,20 @@ use web::{PageOf, Pagination};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "String(StringLen::N(64))")]
     pub sku: String,
+    #[sea_orm(column_type = "String(StringLen::N(200))")]
     pub name: String,
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "String(StringLen::N(220))")]
     pub slug: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub price_cents: i64,
+    #[sea_orm(column_type = "Char(Some(3))", default_value = "USD")]
     pub currency: String,
+    #[sea_orm(default_value = 0)]
     pub stock: i32,
+    #[sea_orm(default_value = true)]
     pub is_active: bool,
     #[serde(with = "web::db::timestamp")]
     #[schema(value_type = String, format = DateTime)]

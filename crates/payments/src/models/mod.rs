@@ -7,3 +7,14 @@ pub mod webhook_event;
 
 pub use order::{Order, OrderStatus};
 pub use payment::PaymentStatus;
+
+/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+pub fn entities() -> Vec<web::schema::EntitySchema> {
+    use web::schema::EntitySchema;
+    vec![
+        EntitySchema::of::<order::Entity>(),
+        EntitySchema::of::<order_item::Entity>(),
+        EntitySchema::of::<payment::Entity>(),
+        EntitySchema::of::<webhook_event::Entity>(),
+    ]
+}

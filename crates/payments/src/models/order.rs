@@ -42,7 +42,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
+    #[sea_orm(default_value = "pending")]
     pub status: OrderStatus,
+    #[sea_orm(column_type = "Char(Some(3))")]
     pub currency: String,
     pub total_cents: i64,
     pub created_at: TimeDateTimeWithTimeZone,
@@ -53,6 +55,13 @@ pub type Order = Model;
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(
+        belongs_to = "accounts::models::user::Entity",
+        from = "Column::UserId",
+        to = "accounts::models::user::Column::Id",
+        on_delete = "Cascade"
+    )]
+    User,
     #[sea_orm(has_many = "super::order_item::Entity")]
     Items,
     #[sea_orm(has_many = "super::payment::Entity")]

@@ -7,8 +7,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[sea_orm(indexed)]
     pub order_id: i64,
+    #[sea_orm(indexed)]
     pub product_id: i64,
+    #[sea_orm(column_type = "String(StringLen::N(200))")]
     pub name: String,
     pub unit_price_cents: i64,
     pub quantity: i32,
@@ -24,6 +27,13 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Order,
+    #[sea_orm(
+        belongs_to = "catalog::models::product::Entity",
+        from = "Column::ProductId",
+        to = "catalog::models::product::Column::Id",
+        on_delete = "Restrict"
+    )]
+    Product,
 }
 
 impl Related<super::order::Entity> for Entity {

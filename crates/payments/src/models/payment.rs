@@ -26,16 +26,25 @@ pub enum PaymentStatus {
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[sea_orm(indexed)]
     pub order_id: i64,
     pub status: PaymentStatus,
     pub amount_cents: i64,
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub provider: String,
+    #[sea_orm(column_type = "String(StringLen::N(128))", default_value = "")]
     pub gateway_reference: String,
+    #[sea_orm(unique_key = "user_idempotency_key")]
     pub user_id: Option<i64>,
+    #[sea_orm(
+        unique_key = "user_idempotency_key",
+        column_type = "String(StringLen::N(255))"
+    )]
     pub idempotency_key: Option<String>,
     pub response_status: Option<i16>,
     #[sea_orm(column_type = "Text", nullable)]
     pub response_body: Option<String>,
+    #[sea_orm(indexed)]
     pub created_at: TimeDateTimeWithTimeZone,
 }
 
@@ -50,6 +59,13 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Order,
+    #[sea_orm(
+        belongs_to = "accounts::models::user::Entity",
+        from = "Column::UserId",
+        to = "accounts::models::user::Column::Id",
+        on_delete = "Cascade"
+    )]
+    User,
 }
 
 impl Related<super::order::Entity> for Entity {

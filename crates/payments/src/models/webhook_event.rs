@@ -7,9 +7,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "String(StringLen::N(255))")]
     pub event_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub event_type: String,
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub outcome: String,
     pub received_at: TimeDateTimeWithTimeZone,
 }
