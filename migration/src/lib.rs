@@ -2,8 +2,10 @@
 //! migration per file named `m<date>_<serial>_<what>.rs`.
 //!
 //! Migrations are plain schema statements, independent of the apps' entities, so a
-//! migration stays frozen when an entity changes later. The project's migrator takes the
-//! groups of the installed apps in their order (which is their dependency order).
+//! migration stays frozen when an entity changes later. `project makemigrations` writes
+//! new ones from the entities' changes (the README's "Migrations"); the older ones here were
+//! written by hand. The project's migrator takes the groups of the installed apps in their
+//! order (which is their dependency order).
 
 pub use sea_orm_migration::prelude::*;
 

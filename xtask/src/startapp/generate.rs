@@ -19,7 +19,6 @@ pub struct Spec {
     pub test_apps: Vec<String>,
     /// URL includes the tests need: (prefix, call).
     pub test_includes: Vec<(String, String)>,
-    pub migration: String,
 }
 
 pub struct ModelSpec {
@@ -46,7 +45,7 @@ fn fill(template: &str, spec: &Spec) -> String {
             .replace("__model_title__", &names::title(&m.module))
             .replace("__models_title__", &names::title(&m.table));
     }
-    out.replace("__migration__", &spec.migration)
+    out
 }
 
 /// (path relative to the workspace, contents) of every new file.
@@ -94,7 +93,10 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
         Some(m) => {
             let module = &m.module;
             files.push((format!("crates/{a}/src/urls.rs"), fill(MODEL_URLS, spec)));
-            files.push((format!("crates/{a}/src/models/mod.rs"), fill("//! The `__app__` app's tables and the queries on them.\n\npub mod __model__;\n", spec)));
+            files.push((
+                format!("crates/{a}/src/models/mod.rs"),
+                fill(MODELS_MOD, spec),
+            ));
             files.push((
                 format!("crates/{a}/src/models/{module}.rs"),
                 model_rs(spec, m),
@@ -126,10 +128,6 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
             files.push((
                 format!("templates/{a}/{module}_form.html"),
                 form_html(spec, m),
-            ));
-            files.push((
-                format!("migration/src/{a}/{}.rs", spec.migration),
-                migration_rs(spec, m),
             ));
         }
     }
@@ -179,23 +177,19 @@ fn lib_rs(spec: &Spec) -> String {
             .replace("pub mod forms;", "pub mod admin;\npub mod forms;")
             .replace(
                 "    fn urls(&self) -> Urls {\n        urls()\n    }\n",
-                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n", spec),
+                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn entities(&self) -> Vec<web::schema::EntitySchema> {\n        models::entities()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n", spec),
             ),
         None => lib,
     }
 }
 
+/// The app's migration group, empty: `project makemigrations` writes its migrations
+/// from its entities (startapp runs it for a model's first one).
 fn migration_mod(spec: &Spec) -> String {
-    match &spec.model {
-        None => fill(
-            "//! The `__app__` app's tables (none yet).\n\nuse sea_orm_migration::MigrationTrait;\n\npub fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n    vec![]\n}\n",
-            spec,
-        ),
-        Some(_) => fill(
-            "//! The `__app__` app's tables.\n\nuse sea_orm_migration::MigrationTrait;\n\nmod __migration__;\n\npub fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n    vec![Box::new(__migration__::Migration)]\n}\n",
-            spec,
-        ),
-    }
+    fill(
+        "//! The `__app__` app's tables, written by `project makemigrations` from its entities.\n\nuse sea_orm_migration::MigrationTrait;\n\npub fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n    vec![]\n}\n",
+        spec,
+    )
 }
 
 fn tests_main(spec: &Spec) -> String {
@@ -241,9 +235,28 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
     let mut into_fields = String::new();
     let mut form_values = String::new();
     let mut reference_checks = String::new();
+    let mut relations = String::new();
     for f in &m.fields {
         let col = f.column();
         let ty = rust_type(f);
+        // What the table's migration is written from (`project makemigrations`).
+        match &f.kind {
+            Kind::String => {
+                columns.push_str("    #[sea_orm(column_type = \"String(StringLen::N(200))\")]\n")
+            }
+            Kind::Bool => columns.push_str("    #[sea_orm(default_value = false)]\n"),
+            Kind::ForeignKey(r) => {
+                columns.push_str("    #[sea_orm(indexed)]\n");
+                relations.push_str(&format!(
+                    "    #[sea_orm(\n        belongs_to = \"{app}::models::{module}::Entity\",\n        from = \"Column::{from}\",\n        to = \"{app}::models::{module}::Column::Id\",\n        on_delete = \"Restrict\"\n    )]\n    {variant},\n",
+                    app = r.app,
+                    module = r.module,
+                    from = names::camel(&col),
+                    variant = names::camel(&f.name),
+                ));
+            }
+            _ => {}
+        }
         match (&f.kind, f.optional) {
             (Kind::Text, false) => columns.push_str("    #[sea_orm(column_type = \"Text\")]\n"),
             (Kind::Text, true) => {
@@ -312,7 +325,13 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
     } else {
         ("db", "changes")
     };
+    let relations = if relations.is_empty() {
+        "pub enum Relation {}".to_string()
+    } else {
+        format!("pub enum Relation {{\n{relations}}}")
+    };
     fill(MODEL_RS, spec)
+        .replace("pub enum Relation {}", &relations)
         .replace("__columns__", &columns)
         .replace("__fields__", &fields)
         .replace("__changes__", &changes)
@@ -417,61 +436,6 @@ fn detail_html(spec: &Spec, m: &ModelSpec) -> String {
 fn form_html(spec: &Spec, m: &ModelSpec) -> String {
     let inputs: String = m.fields.iter().map(html_input).collect();
     fill(&FORM_HTML.replace("__inputs__", &inputs), spec)
-}
-
-fn migration_rs(spec: &Spec, m: &ModelSpec) -> String {
-    let mut idens = String::new();
-    let mut columns = String::new();
-    let mut foreign_keys = String::new();
-    let mut indexes = String::new();
-    for f in &m.fields {
-        let col = f.column();
-        let variant = names::camel(&col);
-        idens.push_str(&format!(
-            "    #[sea_orm(iden = \"{col}\")]\n    {variant},\n"
-        ));
-        let null = if f.optional { "null()" } else { "not_null()" };
-        let table = names::camel(&m.table);
-        columns.push_str(&match &f.kind {
-            Kind::String => format!("                    .col(ColumnDef::new({table}::{variant}).string_len(200).{null})\n"),
-            Kind::Text => format!("                    .col(ColumnDef::new({table}::{variant}).text().{null})\n"),
-            Kind::Int => format!("                    .col(ColumnDef::new({table}::{variant}).integer().{null})\n"),
-            Kind::BigInt | Kind::ForeignKey(_) => format!("                    .col(ColumnDef::new({table}::{variant}).big_integer().{null})\n"),
-            Kind::Bool => format!("                    .col(ColumnDef::new({table}::{variant}).boolean().not_null().default(false))\n"),
-            Kind::Money => format!(
-                "                    .col(ColumnDef::new({table}::{variant}).big_integer().{null}.check(Expr::col({table}::{variant}).gte(0)))\n"
-            ),
-            Kind::Date => format!("                    .col(ColumnDef::new({table}::{variant}).date().{null})\n"),
-            Kind::DateTime if f.optional => format!("                    .col(timestamp_null(manager, {table}::{variant}))\n"),
-            Kind::DateTime => format!("                    .col(timestamp(manager, {table}::{variant}))\n"),
-        });
-        if let Kind::ForeignKey(r) = &f.kind {
-            foreign_keys.push_str(&format!(
-                "                    .foreign_key(\n                        ForeignKey::create()\n                            .name(\"{t}_{col}\")\n                            .from({table}::Table, {table}::{variant})\n                            .to(Alias::new(\"{target}\"), Alias::new(\"id\"))\n                            .on_delete(ForeignKeyAction::Restrict),\n                    )\n",
-                t = m.table,
-                target = r.table
-            ));
-            indexes.push_str(&format!(
-                "        manager\n            .create_index(Index::create().name(\"{t}_{col}\").table({table}::Table).col({table}::{variant}).to_owned())\n            .await?;\n",
-                t = m.table
-            ));
-        }
-    }
-    let uses_null = m
-        .fields
-        .iter()
-        .any(|f| f.kind == Kind::DateTime && f.optional);
-    let imports = if uses_null {
-        "id, timestamp, timestamp_null"
-    } else {
-        "id, timestamp"
-    };
-    fill(MIGRATION_RS, spec)
-        .replace("__imports__", imports)
-        .replace("__idens__", &idens)
-        .replace("__columns__", &columns)
-        .replace("__foreign_keys__", &foreign_keys)
-        .replace("__fk_indexes__", &indexes)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -657,6 +621,9 @@ const MODEL_URLS: &str = include_str!("templates/model/urls.rs.tmpl");
 
 const MODEL_RS: &str = include_str!("templates/model/model.rs.tmpl");
 
+/// `models/mod.rs` of the model case: the module and the entities makemigrations reads.
+const MODELS_MOD: &str = include_str!("templates/model/models_mod.rs.tmpl");
+
 const FORMS_RS: &str = include_str!("templates/model/forms.rs.tmpl");
 
 const MODEL_API: &str = include_str!("templates/model/api.rs.tmpl");
@@ -668,8 +635,6 @@ const LIST_HTML: &str = include_str!("templates/model/list.html.tmpl");
 const DETAIL_HTML: &str = include_str!("templates/model/detail.html.tmpl");
 
 const FORM_HTML: &str = include_str!("templates/model/form.html.tmpl");
-
-const MIGRATION_RS: &str = include_str!("templates/model/migration.rs.tmpl");
 
 const MODEL_API_TESTS: &str = include_str!("templates/model/tests_api.rs.tmpl");
 

@@ -63,6 +63,12 @@ pub fn run(args: Args) -> Result<()> {
                 path.strip_prefix(&root).unwrap_or(path).display()
             );
         }
+        if args.model.is_some() {
+            println!(
+                "Would run: cargo run -p project -- makemigrations {}",
+                args.name
+            );
+        }
         println!("(dry run: nothing was changed)");
         return Ok(());
     }
@@ -77,10 +83,42 @@ pub fn run(args: Args) -> Result<()> {
             path.strip_prefix(&root).unwrap_or(path).display()
         );
     }
+    if args.model.is_some() {
+        initial_migration(&root, &args.name)?;
+    }
     println!(
         "\nNext: `cargo test -p {}`, then `cargo run -p project -- routes` to see its URLs.",
         args.name
     );
+    Ok(())
+}
+
+/// The model's first migration, written by `project makemigrations` from its entity (the
+/// one code path for schema), which means building the project with the new app.
+fn initial_migration(root: &Path, app: &str) -> Result<()> {
+    println!(
+        "\nWriting the first migration: cargo run -p project -- makemigrations {app} (builds the project)..."
+    );
+    let status =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "project",
+                "--",
+                "makemigrations",
+                app,
+                "--no-input",
+            ])
+            .current_dir(root)
+            .status()
+            .context("cannot run cargo")?;
+    if !status.success() {
+        bail!(
+            "the app was created, but `cargo run -p project -- makemigrations {app}` failed (see above); fix what it says and run it again"
+        );
+    }
     Ok(())
 }
 
@@ -184,13 +222,6 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
         .filter(|(_, call)| call.starts_with("web::") || needed.contains(&crate_of(call)))
         .collect();
 
-    let migration = format!(
-        "m{}_create_{}",
-        time::OffsetDateTime::now_utc().format(time::macros::format_description!(
-            "[year][month][day]_[hour][minute][second]"
-        ))?,
-        model.as_ref().map(|m| m.table.as_str()).unwrap_or(app)
-    );
     let spec = Spec {
         app: app.to_string(),
         app_struct: app_struct.clone(),
@@ -198,7 +229,6 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
         dependencies,
         test_apps,
         test_includes,
-        migration,
     };
 
     let path_dep = regex::Regex::new(r#"^\w[\w-]* = \{ path = "#).expect("valid regex");
@@ -566,13 +596,38 @@ mod tests {
         );
         assert!(file("Cargo.toml").contains("catalog.workspace = true"));
         assert!(file("src/lib.rs").contains("&[\"accounts\", \"catalog\"]"));
-        let migration = plan
-            .create
-            .iter()
-            .find(|(p, _)| p.to_string_lossy().contains("_create_tasks.rs"))
-            .unwrap();
-        syn::parse_file(&migration.1).unwrap();
-        assert!(migration.1.contains("Alias::new(\"products\")"));
+        // No migration file: `project makemigrations` writes it from the entity, which
+        // declares what the table needs (foreign keys, indexes, lengths, defaults).
+        assert!(
+            !plan
+                .create
+                .iter()
+                .any(|(p, _)| p.to_string_lossy().contains("migration/src/tasks/m"))
+        );
+        assert!(
+            model.contains("belongs_to = \"catalog::models::product::Entity\""),
+            "{model}"
+        );
+        assert!(
+            model.contains("#[sea_orm(indexed)]\n    pub product_id: i64,"),
+            "{model}"
+        );
+        assert!(
+            model.contains(
+                "#[sea_orm(column_type = \"String(StringLen::N(200))\")]\n    pub title: String,"
+            ),
+            "{model}"
+        );
+        assert!(
+            file("models/mod.rs").contains(".index(\"tasks_newest\", &[\"-created_at\", \"-id\"])")
+        );
+        assert!(file("src/lib.rs").contains("fn entities(&self)"));
+        // The model stays valid Rust with a field added by hand (CI compiles that too).
+        let grown = model.replace(
+            "    pub created_at:",
+            "    pub body: Option<String>,\n    pub created_at:",
+        );
+        syn::parse_file(&grown).unwrap();
         assert!(file("tests/it/main.rs").contains("Arc::new(catalog::Catalog)"));
     }
 }

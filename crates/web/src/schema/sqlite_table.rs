@@ -314,50 +314,38 @@ fn tokens(text: &str) -> Vec<String> {
                 }
                 i += 1;
             }
-            '(' => {
-                let mut depth = 0;
-                while i < chars.len() {
-                    match chars[i] {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
+            '(' => i = after_group(&chars, i),
             _ => {
                 while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '(' {
                     i += 1;
                 }
                 // A type's arguments belong to it: `varchar(64)`.
                 if i < chars.len() && chars[i] == '(' {
-                    let mut depth = 0;
-                    while i < chars.len() {
-                        match chars[i] {
-                            '(' => depth += 1,
-                            ')' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    i += 1;
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        i += 1;
-                    }
+                    i = after_group(&chars, i);
                 }
             }
         }
         out.push(chars[start..i.min(chars.len())].iter().collect());
     }
     out
+}
+
+/// The index just past the parenthesized group that opens at `open`.
+fn after_group(chars: &[char], open: usize) -> usize {
+    let mut depth = 0;
+    for (i, c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    chars.len()
 }
 
 fn unquote(name: &str) -> String {

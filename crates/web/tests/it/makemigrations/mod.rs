@@ -117,29 +117,37 @@ async fn initial() -> (Vec<Operation>, Vec<Operation>) {
     (people.operations.clone(), blog.operations.clone())
 }
 
-fn renamed_subtitle() -> Vec<Rename> {
-    vec!["blog.blog_posts.subtitle:headline".parse().unwrap()]
-}
-
-/// v1 migrated, v2 declared: each app's second migration.
-async fn changes() -> (Vec<Operation>, Vec<Operation>) {
+/// Both apps with v1's migrations and the given entities.
+async fn migrated_v1(
+    people_entities: Vec<EntitySchema>,
+    blog_entities: Vec<EntitySchema>,
+) -> [InstalledApp; 2] {
     let (people_1, blog_1) = initial().await;
-    let apps = [
+    [
         people(
-            vec![EntitySchema::of::<v2::person::Entity>()],
+            people_entities,
             vec![Box::new(Operations {
                 name: "m1_people",
                 operations: people_1,
             })],
         ),
         blog(
-            v2_blog(),
+            blog_entities,
             vec![Box::new(Operations {
                 name: "m1_blog",
                 operations: blog_1,
             })],
         ),
-    ];
+    ]
+}
+
+fn renamed_subtitle() -> Vec<Rename> {
+    vec!["blog.blog_posts.subtitle:headline".parse().unwrap()]
+}
+
+/// v1 migrated, v2 declared: each app's second migration.
+async fn changes() -> (Vec<Operation>, Vec<Operation>) {
+    let apps = migrated_v1(vec![EntitySchema::of::<v2::person::Entity>()], v2_blog()).await;
     let found = autodetect::detect(&apps, &[], &renamed_subtitle(), None)
         .await
         .unwrap();
@@ -179,23 +187,7 @@ async fn the_autodetector_lists_each_change_in_the_order_up_runs_them() {
 
 #[tokio::test]
 async fn without_a_rename_a_renamed_field_is_a_drop_and_an_add() {
-    let (people_1, blog_1) = initial().await;
-    let apps = [
-        people(
-            vec![EntitySchema::of::<v1::person::Entity>()],
-            vec![Box::new(Operations {
-                name: "m1_people",
-                operations: people_1,
-            })],
-        ),
-        blog(
-            v2_blog(),
-            vec![Box::new(Operations {
-                name: "m1_blog",
-                operations: blog_1,
-            })],
-        ),
-    ];
+    let apps = migrated_v1(vec![EntitySchema::of::<v1::person::Entity>()], v2_blog()).await;
     let found = autodetect::detect(&apps, &["blog".to_string()], &[], None)
         .await
         .unwrap();
@@ -217,23 +209,7 @@ async fn without_a_rename_a_renamed_field_is_a_drop_and_an_add() {
 
 #[tokio::test]
 async fn a_terminal_answer_makes_a_rename() {
-    let (people_1, blog_1) = initial().await;
-    let apps = [
-        people(
-            vec![EntitySchema::of::<v2::person::Entity>()],
-            vec![Box::new(Operations {
-                name: "m1_people",
-                operations: people_1,
-            })],
-        ),
-        blog(
-            v2_blog(),
-            vec![Box::new(Operations {
-                name: "m1_blog",
-                operations: blog_1,
-            })],
-        ),
-    ];
+    let apps = migrated_v1(vec![EntitySchema::of::<v2::person::Entity>()], v2_blog()).await;
     let mut asked = Vec::new();
     let mut answer = |question: &str| {
         asked.push(question.to_string());
@@ -256,26 +232,14 @@ async fn a_terminal_answer_makes_a_rename() {
 
 #[tokio::test]
 async fn what_cannot_be_written_is_reported_and_nothing_else() {
-    let (people_1, blog_1) = initial().await;
-    let apps = [
-        people(
-            vec![EntitySchema::of::<v1::person::Entity>()],
-            vec![Box::new(Operations {
-                name: "m1_people",
-                operations: people_1,
-            })],
-        ),
-        blog(
-            vec![
-                EntitySchema::of::<required_field::post::Entity>(),
-                EntitySchema::of::<v1::draft::Entity>(),
-            ],
-            vec![Box::new(Operations {
-                name: "m1_blog",
-                operations: blog_1,
-            })],
-        ),
-    ];
+    let apps = migrated_v1(
+        vec![EntitySchema::of::<v1::person::Entity>()],
+        vec![
+            EntitySchema::of::<required_field::post::Entity>(),
+            EntitySchema::of::<v1::draft::Entity>(),
+        ],
+    )
+    .await;
     let found = autodetect::detect(&apps, &[], &[], None).await.unwrap();
     let problems: Vec<String> = found.problems.iter().map(ToString::to_string).collect();
     assert_eq!(
