@@ -16,6 +16,7 @@ pub mod extract;
 pub mod forms;
 pub mod models;
 pub mod passwords;
+pub mod permissions;
 pub mod seed;
 pub mod settings;
 #[cfg(feature = "testing")]
@@ -78,8 +79,19 @@ impl App for Accounts {
     fn commands(&self) -> Vec<Box<dyn Command>> {
         vec![
             Box::new(commands::CreateSuperuser),
+            Box::new(commands::CreateUser),
             Box::new(commands::ChangePassword),
+            Box::new(commands::Permissions),
+            Box::new(commands::Groups),
         ]
+    }
+
+    async fn post_migrate(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        permissions: &[web::permissions::Permission],
+    ) -> anyhow::Result<()> {
+        Ok(permissions::sync(db, permissions).await?)
     }
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {

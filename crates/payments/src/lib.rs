@@ -51,6 +51,14 @@ impl App for Payments {
         vec![Arc::new(admin::OrderAdmin)]
     }
 
+    fn permissions(&self) -> Vec<web::permissions::Permission> {
+        vec![web::permissions::Permission::new(
+            "payments",
+            "refund_order",
+            "Can refund an order",
+        )]
+    }
+
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
         let payments = settings::PaymentsSettings::from_settings(settings)?;
         let gateway = gateway::by_name(&payments.gateway).ok_or_else(|| {

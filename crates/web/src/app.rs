@@ -90,6 +90,22 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Permissions beyond the four every admin-registered model gets (view, add, change,
+    /// delete): `vec![Permission::new("payments", "refund_order", "Can refund an order")]`.
+    fn permissions(&self) -> Vec<crate::permissions::Permission> {
+        Vec::new()
+    }
+
+    /// Runs after `migrate` has applied migrations (Django's `post_migrate` signal), with
+    /// every permission of the installed apps; `accounts` stores them.
+    async fn post_migrate(
+        &self,
+        _db: &sea_orm::DatabaseConnection,
+        _permissions: &[crate::permissions::Permission],
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Management commands the app adds to the `project` CLI.
     fn commands(&self) -> Vec<Box<dyn Command>> {
         Vec::new()

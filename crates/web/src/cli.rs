@@ -178,7 +178,7 @@ async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     })
 }
 
-/// Applies pending migrations, printing each one.
+/// Applies pending migrations, printing each one, then runs the apps' post-migrate work.
 async fn apply_pending(
     project: &Project,
     db: &DatabaseConnection,
@@ -191,16 +191,28 @@ async fn apply_pending(
             .up(db, None)
             .await
             .context("applying migrations failed")?;
-        return Ok(pending.len());
+    } else {
+        for name in &pending {
+            println!("  Applying {name}...");
+            migrator
+                .up(db, Some(1))
+                .await
+                .with_context(|| format!("migration {name} failed"))?;
+        }
     }
-    for name in &pending {
-        println!("  Applying {name}...");
-        migrator
-            .up(db, Some(1))
-            .await
-            .with_context(|| format!("migration {name} failed"))?;
-    }
+    post_migrate(project, db).await?;
     Ok(pending.len())
+}
+
+/// Every app's post-migrate work (permissions are stored here).
+pub(crate) async fn post_migrate(project: &Project, db: &DatabaseConnection) -> anyhow::Result<()> {
+    let permissions = crate::permissions::of_apps(&project.apps);
+    for app in &project.apps {
+        app.post_migrate(db, &permissions)
+            .await
+            .with_context(|| format!("app `{}`: post-migrate failed", app.label()))?;
+    }
+    Ok(())
 }
 
 /// Connects and applies pending migrations when `database.auto_migrate` is on.

@@ -97,6 +97,12 @@ pub trait TransactionError: From<DbErr> + std::fmt::Display {
     fn is_retryable(&self) -> bool;
 }
 
+impl TransactionError for DbErr {
+    fn is_retryable(&self) -> bool {
+        is_retryable(self)
+    }
+}
+
 impl TransactionError for crate::Error {
     fn is_retryable(&self) -> bool {
         crate::Error::is_retryable(self)

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod migrate;
 pub mod openapi;
+pub mod permissions;
 pub mod project;
 pub mod schema;
 pub mod server;

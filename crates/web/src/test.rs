@@ -196,6 +196,9 @@ impl TestAppBuilder<'_> {
             .up(&db, None)
             .await
             .unwrap_or_else(|e| panic!("migrations: {e}"));
+        crate::cli::post_migrate(self.project, &db)
+            .await
+            .unwrap_or_else(|e| panic!("post-migrate: {e:#}"));
         let (state, urls) = self
             .project
             .state(Arc::new(settings), db)

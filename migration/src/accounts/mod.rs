@@ -5,11 +5,13 @@ use sea_orm_migration::MigrationTrait;
 pub(crate) mod m20261125_000101_create_users;
 mod m20261125_000102_create_auth_tokens;
 mod m20261125_000103_create_login_throttles;
+mod m20261201_000104_permissions_and_groups;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261125_000101_create_users::Migration),
         Box::new(m20261125_000102_create_auth_tokens::Migration),
         Box::new(m20261125_000103_create_login_throttles::Migration),
+        Box::new(m20261201_000104_permissions_and_groups::Migration),
     ]
 }

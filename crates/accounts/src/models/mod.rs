@@ -1,8 +1,13 @@
 //! The accounts app's tables and the queries on them.
 
+pub mod group;
+pub mod group_permission;
+pub mod permission;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod user_group;
+pub mod user_permission;
 
 pub use user::User;
 
@@ -13,5 +18,10 @@ pub fn entities() -> Vec<web::schema::EntitySchema> {
         EntitySchema::of::<user::Entity>(),
         EntitySchema::of::<token::Entity>(),
         EntitySchema::of::<throttle::Entity>(),
+        EntitySchema::of::<permission::Entity>(),
+        EntitySchema::of::<group::Entity>(),
+        EntitySchema::of::<group_permission::Entity>(),
+        EntitySchema::of::<user_group::Entity>(),
+        EntitySchema::of::<user_permission::Entity>(),
     ]
 }

@@ -10,6 +10,7 @@ use web::test::TestApp;
 mod api;
 mod pages;
 mod passwords;
+mod permissions;
 mod throttle;
 mod users;
 

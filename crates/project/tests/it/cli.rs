@@ -489,3 +489,135 @@ fn sqlmigrate_prints_a_migrations_sql_for_each_backend() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("app `catalog` has no migration `m1_nope`; its migrations are: m20261125_000201_create_products,"), "{}", stderr(&out));
 }
+
+#[test]
+fn permissions_groups_and_users_from_the_command_line() {
+    let (_dir, url) = temp_database();
+    let env = [("APP__DATABASE__URL", url.as_str())];
+    let out = project(&["permissions"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&out);
+    for line in [
+        "catalog.add_product\tCan add product",
+        "catalog.change_product\tCan change product",
+        "payments.refund_order\tCan refund an order",
+        "payments.view_order\tCan view order",
+        "accounts.change_user\tCan change user",
+    ] {
+        assert!(listed.lines().any(|l| l == line), "{line} in {listed}");
+    }
+
+    let out = project(
+        &[
+            "group",
+            "create",
+            "Catalog editors",
+            "--perm",
+            "catalog.add_product",
+            "--perm",
+            "catalog.fly_product",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("there is no permission `catalog.fly_product`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = project(
+        &[
+            "group",
+            "create",
+            "Catalog editors",
+            "--perm",
+            "catalog.add_product",
+            "--perm",
+            "catalog.change_product",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Group \"Catalog editors\" has 2 permission(s).\n"
+    );
+
+    let out = project_with_stdin(
+        &[
+            "createuser",
+            "--email",
+            "Editor@Example.com",
+            "--name",
+            "Ed",
+            "--staff",
+            "--password-stdin",
+        ],
+        &env,
+        "editorpass123\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Staff user editor@example.com created.\n");
+    let out = project_with_stdin(
+        &[
+            "createuser",
+            "--email",
+            "editor@example.com",
+            "--password-stdin",
+        ],
+        &env,
+        "editorpass123\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+
+    let out = project(
+        &[
+            "group",
+            "add-user",
+            "Catalog editors",
+            "--email",
+            "editor@example.com",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "editor@example.com is in group \"Catalog editors\".\n"
+    );
+    let out = project(
+        &[
+            "group",
+            "add-user",
+            "Nobody",
+            "--email",
+            "editor@example.com",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("there is no group `Nobody`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = project(
+        &[
+            "group",
+            "remove-user",
+            "Catalog editors",
+            "--email",
+            "editor@example.com",
+        ],
+        &env,
+    );
+    assert_eq!(
+        stdout(&out),
+        "editor@example.com is no longer in group \"Catalog editors\".\n"
+    );
+
+    let out = project(&["group"], &env);
+    assert_eq!(out.status.code(), Some(2), "a subcommand is required");
+}
