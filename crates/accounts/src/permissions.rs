@@ -254,28 +254,18 @@ pub async fn add_user(
     email: &str,
 ) -> Result<(), GroupError> {
     let (group, user) = group_and_user(db, group_name, email).await?;
-    let member = user_group::Entity::find()
-        .filter(user_group::Column::UserId.eq(user.id))
-        .filter(user_group::Column::GroupId.eq(group.id))
-        .one(db)
-        .await?;
-    if member.is_none() {
-        let added = user_group::ActiveModel {
-            id: NotSet,
-            user_id: Set(user.id),
-            group_id: Set(group.id),
-        }
-        .insert(db)
-        .await;
-        match added {
-            // Added at the same moment by someone else: in the group all the same.
-            Err(e) if web::db::is_unique_violation(&e) => {}
-            other => {
-                other?;
-            }
-        }
+    let added = user_group::ActiveModel {
+        id: NotSet,
+        user_id: Set(user.id),
+        group_id: Set(group.id),
     }
-    Ok(())
+    .insert(db)
+    .await;
+    match added {
+        // Already in it (the pair is unique): in the group all the same.
+        Err(e) if web::db::is_unique_violation(&e) => Ok(()),
+        other => other.map(|_| ()).map_err(GroupError::from),
+    }
 }
 
 /// Takes the user out of the group; `false` if they were not in it.

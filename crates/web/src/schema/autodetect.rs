@@ -257,37 +257,31 @@ pub async fn detect(
         if operations.is_empty() {
             continue;
         }
-        if detected.problems.len() > problems_before {
-            // Nothing will be written for this app; what was found is still listed.
-            detected.changes.push(AppChanges {
-                app: app.label,
-                operations,
-            });
-            continue;
-        }
         // The operations must bring the migrations' schema to the entities': run them on
-        // the scratch database and read it back.
-        let manager = SchemaManager::new(&migrated.db);
-        for op in &operations {
-            op.apply(&manager).await.map_err(|e| {
-                DbErr::Migration(format!(
-                    "app `{}`: \"{}\" failed on a scratch SQLite database: {e}",
-                    app.label,
-                    op.describe()
-                ))
-            })?;
-        }
-        let after = super::introspect::tables(&migrated.db).await?;
-        for name in &mine {
-            if let (Some(have), Some(want)) = (after.get(*name), described.get(*name)) {
-                for difference in state::differences(have, want) {
-                    detected.problems.push(Problem {
-                        subject: declared[*name].1.clone(),
-                        field: None,
-                        message: format!(
-                            "makemigrations cannot express this change ({difference}); write the migration by hand"
-                        ),
-                    });
+        // the scratch database and read it back (unless problems already stop the write).
+        if detected.problems.len() == problems_before {
+            let manager = SchemaManager::new(&migrated.db);
+            for op in &operations {
+                op.apply(&manager).await.map_err(|e| {
+                    DbErr::Migration(format!(
+                        "app `{}`: \"{}\" failed on a scratch SQLite database: {e}",
+                        app.label,
+                        op.describe()
+                    ))
+                })?;
+            }
+            let after = super::introspect::tables(&migrated.db).await?;
+            for name in &mine {
+                if let (Some(have), Some(want)) = (after.get(*name), described.get(*name)) {
+                    for difference in state::differences(have, want) {
+                        detected.problems.push(Problem {
+                            subject: declared[*name].1.clone(),
+                            field: None,
+                            message: format!(
+                                "makemigrations cannot express this change ({difference}); write the migration by hand"
+                            ),
+                        });
+                    }
                 }
             }
         }
@@ -446,8 +440,16 @@ fn compare_table(
         });
     }
 
-    // Constraints and indexes, by their columns (renamed columns under their new names).
-    let rename_all = |cols: &[String]| cols.iter().map(|c| current_name(c)).collect::<Vec<_>>();
+    // Constraints and indexes, by their columns (renamed columns under their new names;
+    // an index's descending column keeps its `-`).
+    let rename_all = |cols: &[String]| {
+        cols.iter()
+            .map(|c| match c.strip_prefix('-') {
+                Some(c) => format!("-{}", current_name(c)),
+                None => current_name(c),
+            })
+            .collect::<Vec<_>>()
+    };
     for unique in &t.have.uniques {
         let columns = rename_all(&unique.columns);
         if !t.want.uniques.iter().any(|u| u.columns == columns) {
@@ -472,22 +474,8 @@ fn compare_table(
             });
         }
     }
-    // Several-column and descending indexes are managed when the entity declares them
-    // by name; the rest belong to hand-written migrations.
-    let managed = |i: &&super::spec::IndexSpec| {
-        i.is_simple() || t.want.indexes.iter().any(|w| w.name == i.name)
-    };
-    let renamed_index = |i: &super::spec::IndexSpec| {
-        i.columns
-            .iter()
-            .map(|c| match c.strip_prefix('-') {
-                Some(c) => format!("-{}", current_name(c)),
-                None => current_name(c),
-            })
-            .collect::<Vec<_>>()
-    };
-    for index in t.have.indexes.iter().filter(managed) {
-        let columns = renamed_index(index);
+    for index in t.have.managed_indexes(t.want) {
+        let columns = rename_all(&index.columns);
         if !t.want.indexes.iter().any(|i| i.columns == columns) {
             phases.drop_indexes.push(Operation::DropIndex {
                 table: table.clone(),
@@ -498,10 +486,8 @@ fn compare_table(
     for index in &t.want.indexes {
         if !t
             .have
-            .indexes
-            .iter()
-            .filter(managed)
-            .any(|i| renamed_index(i) == index.columns)
+            .managed_indexes(t.want)
+            .any(|i| rename_all(&i.columns) == index.columns)
         {
             let exact = t.exact.indexes.iter().find(|i| i.columns == index.columns);
             phases.add_indexes.push(Operation::AddIndex {

@@ -125,8 +125,18 @@ pub async fn alter_column(
             let part = column_sql(&column);
             rebuild(manager, &table, |t| t.alter_column(&name, &part)).await
         }
-        DbBackend::Postgres => {
-            let drop_default = column.get_column_spec().default.is_none();
+        backend => {
+            let mut column = column;
+            // PostgreSQL's ALTER only sets a default; one the column no longer has is dropped.
+            let drop_default =
+                backend == DbBackend::Postgres && column.get_column_spec().default.is_none();
+            // MySQL's MODIFY restates the whole column; a unique index is its own object
+            // and stays, but MariaDB's column CHECK is part of the column.
+            if backend == DbBackend::MySql
+                && let Some(clause) = mariadb_column_check(manager, &table, &name).await?
+            {
+                column.check(Expr::cust(clause));
+            }
             manager
                 .alter_table(
                     Table::alter()
@@ -143,22 +153,6 @@ pub async fn alter_column(
                 .await?;
             }
             Ok(())
-        }
-        _ => {
-            // MySQL and MariaDB: MODIFY restates the whole column; a unique index is its
-            // own object and stays, but MariaDB's column CHECK is part of the column.
-            let mut column = column;
-            if let Some(clause) = mariadb_column_check(manager, &table, &name).await? {
-                column.check(Expr::cust(clause));
-            }
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new(&table))
-                        .modify_column(column)
-                        .to_owned(),
-                )
-                .await
         }
     }
 }
@@ -196,34 +190,34 @@ pub async fn drop_unique(
     let table = table.into_iden().to_string();
     match manager.get_database_backend() {
         DbBackend::Sqlite => {
-            if let Some(index) = sqlite_unique_index(manager, &table, columns).await? {
-                return execute(manager, format!(r#"DROP INDEX "{index}""#)).await;
+            // A unique index goes by its name; an inline UNIQUE only with a rebuild.
+            match find_by_columns(manager, SQLITE_UNIQUE_INDEXES, &table, columns).await? {
+                Some(index) => execute(manager, format!(r#"DROP INDEX "{index}""#)).await,
+                None => rebuild(manager, &table, |t| t.remove_unique(columns)).await,
             }
-            rebuild(manager, &table, |t| t.remove_unique(columns)).await
         }
         DbBackend::MySql => {
             let sql = "SELECT index_name AS name, GROUP_CONCAT(column_name ORDER BY seq_in_index) AS cols \
                        FROM information_schema.statistics \
                        WHERE table_schema = DATABASE() AND table_name = ? AND non_unique = 0 \
                        AND index_name <> 'PRIMARY' GROUP BY index_name";
-            let name = find_by_columns(manager, sql, &table, columns).await?;
+            let name = expect_by_columns(manager, sql, &table, columns).await?;
             execute(manager, format!("DROP INDEX `{name}` ON `{table}`")).await
         }
         _ => {
-            // PostgreSQL
-            let name = find_by_columns(manager, POSTGRES_CONSTRAINTS, &table, columns).await;
-            match name {
-                Ok(name) => {
+            // PostgreSQL: a constraint, or else a unique index made with CREATE UNIQUE INDEX.
+            let constraints = postgres_constraints('u');
+            match find_by_columns(manager, &constraints, &table, columns).await? {
+                Some(name) => {
                     execute(
                         manager,
                         format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT "{name}""#),
                     )
                     .await
                 }
-                // Not a constraint: a unique index made with CREATE UNIQUE INDEX.
-                Err(_) => {
-                    let name =
-                        find_by_columns(manager, POSTGRES_UNIQUE_INDEXES, &table, columns).await?;
+                None => {
+                    let name = expect_by_columns(manager, POSTGRES_UNIQUE_INDEXES, &table, columns)
+                        .await?;
                     execute(manager, format!(r#"DROP INDEX "{name}""#)).await
                 }
             }
@@ -272,7 +266,7 @@ pub async fn drop_foreign_key(
                        FROM information_schema.key_column_usage \
                        WHERE table_schema = DATABASE() AND table_name = ? \
                        AND referenced_table_name IS NOT NULL GROUP BY constraint_name";
-            let name = find_by_columns(manager, sql, &table, columns).await?;
+            let name = expect_by_columns(manager, sql, &table, columns).await?;
             execute(
                 manager,
                 format!("ALTER TABLE `{table}` DROP FOREIGN KEY `{name}`"),
@@ -281,7 +275,8 @@ pub async fn drop_foreign_key(
         }
         _ => {
             // PostgreSQL
-            let name = find_by_columns(manager, POSTGRES_FOREIGN_KEYS, &table, columns).await?;
+            let name =
+                expect_by_columns(manager, &postgres_constraints('f'), &table, columns).await?;
             execute(
                 manager,
                 format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT "{name}""#),
@@ -291,17 +286,17 @@ pub async fn drop_foreign_key(
     }
 }
 
-const POSTGRES_CONSTRAINTS: &str = "SELECT c.conname::text AS name, \
-     (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) \
-      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS cols \
-     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
-     WHERE c.contype = 'u' AND t.relname = $1 AND pg_table_is_visible(t.oid)";
-
-const POSTGRES_FOREIGN_KEYS: &str = "SELECT c.conname::text AS name, \
-     (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) \
-      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS cols \
-     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
-     WHERE c.contype = 'f' AND t.relname = $1 AND pg_table_is_visible(t.oid)";
+/// PostgreSQL's constraints of one kind (`u` unique, `f` foreign key) on a table, as
+/// `name, cols`.
+fn postgres_constraints(kind: char) -> String {
+    format!(
+        "SELECT c.conname::text AS name, \
+         (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) \
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS cols \
+         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+         WHERE c.contype = '{kind}' AND t.relname = $1 AND pg_table_is_visible(t.oid)"
+    )
+}
 
 const POSTGRES_UNIQUE_INDEXES: &str = "SELECT i.relname::text AS name, \
      (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) \
@@ -310,6 +305,11 @@ const POSTGRES_UNIQUE_INDEXES: &str = "SELECT i.relname::text AS name, \
      WHERE x.indisunique AND NOT x.indisprimary AND x.indexprs IS NULL \
      AND t.relname = $1 AND pg_table_is_visible(t.oid)";
 
+/// SQLite's unique indexes (not inline constraints) on a table, as `name, cols`.
+const SQLITE_UNIQUE_INDEXES: &str = "SELECT il.name AS name, \
+     (SELECT group_concat(ii.name, ',') FROM pragma_index_info(il.name) ii) AS cols \
+     FROM pragma_index_list(?) il WHERE il.\"unique\" = 1 AND il.origin = 'c'";
+
 /// The name of the constraint or index whose columns, listed by `sql` as `name, cols`
 /// for the table bound to its one parameter, are exactly `columns`.
 async fn find_by_columns(
@@ -317,47 +317,37 @@ async fn find_by_columns(
     sql: &str,
     table: &str,
     columns: &[&str],
-) -> Result<String, DbErr> {
-    let db = manager.get_connection();
+) -> Result<Option<String>, DbErr> {
     let backend = manager.get_database_backend();
-    let rows = db
+    let rows = manager
+        .get_connection()
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
         .await?;
     let wanted = columns.join(",");
     for row in rows {
         let cols: Option<String> = row.try_get("", "cols")?;
         if cols.as_deref() == Some(wanted.as_str()) {
-            return row.try_get("", "name");
-        }
-    }
-    Err(DbErr::Migration(format!(
-        "table `{table}` has no constraint on ({wanted})"
-    )))
-}
-
-/// A unique index (not an inline constraint) on exactly `columns`, on SQLite.
-async fn sqlite_unique_index(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    columns: &[&str],
-) -> Result<Option<String>, DbErr> {
-    let db = manager.get_connection();
-    let indexes = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT il.name AS name, (SELECT group_concat(ii.name, ',') FROM pragma_index_info(il.name) ii) AS cols \
-             FROM pragma_index_list(?) il WHERE il.\"unique\" = 1 AND il.origin = 'c'",
-            [table.into()],
-        ))
-        .await?;
-    let wanted = columns.join(",");
-    for row in indexes {
-        let cols: Option<String> = row.try_get("", "cols")?;
-        if cols.as_deref() == Some(wanted.as_str()) {
             return Ok(Some(row.try_get("", "name")?));
         }
     }
     Ok(None)
+}
+
+/// [`find_by_columns`], for a constraint that must be there.
+async fn expect_by_columns(
+    manager: &SchemaManager<'_>,
+    sql: &str,
+    table: &str,
+    columns: &[&str],
+) -> Result<String, DbErr> {
+    find_by_columns(manager, sql, table, columns)
+        .await?
+        .ok_or_else(|| {
+            DbErr::Migration(format!(
+                "table `{table}` has no constraint on ({})",
+                columns.join(",")
+            ))
+        })
 }
 
 async fn execute(manager: &SchemaManager<'_>, sql: String) -> Result<(), DbErr> {

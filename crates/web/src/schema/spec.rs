@@ -20,6 +20,18 @@ impl TableSpec {
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The indexes makemigrations manages, given the table `entity` describes: those on one
+    /// column, and several-column or descending ones the entity declares by name (the rest
+    /// belong to hand-written migrations).
+    pub fn managed_indexes<'a>(
+        &'a self,
+        entity: &'a TableSpec,
+    ) -> impl Iterator<Item = &'a IndexSpec> {
+        self.indexes
+            .iter()
+            .filter(|i| i.is_simple() || entity.indexes.iter().any(|e| e.name == i.name))
+    }
 }
 
 /// A column. `Kind::Id` is the auto-incrementing primary key.
@@ -430,12 +442,9 @@ impl ColumnSpec {
         if self.primary_key {
             code.push_str(".primary_key()");
         }
-        if matches!(self.kind, Kind::Timestamp) {
-            // The helpers return an owned column; a builder chain on it needs a binding.
-            if self.default.is_some() || self.primary_key {
-                code.push_str(".to_owned()");
-            }
-        } else {
+        // A builder chain borrows; the timestamp helpers return an owned column, which
+        // needs `.to_owned()` only after more calls on it.
+        if self.kind != Kind::Timestamp || self.default.is_some() || self.primary_key {
             code.push_str(".to_owned()");
         }
         code

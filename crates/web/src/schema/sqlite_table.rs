@@ -68,22 +68,26 @@ impl CreateTable {
         CONSTRAINT_STARTS.contains(&first.to_ascii_uppercase().as_str())
     }
 
+    /// The column a part defines; `None` for a table constraint.
+    fn column_name(part: &str) -> Option<String> {
+        if Self::is_constraint(part) {
+            return None;
+        }
+        tokens(part).first().map(|t| unquote(t))
+    }
+
     /// The names of the columns, in order.
     pub fn column_names(&self) -> Vec<String> {
         self.parts
             .iter()
-            .filter(|p| !Self::is_constraint(p))
-            .filter_map(|p| tokens(p).first().map(|t| unquote(t)))
+            .filter_map(|p| Self::column_name(p))
             .collect()
     }
 
     fn column_position(&self, name: &str) -> Result<usize, DbErr> {
         self.parts
             .iter()
-            .position(|p| {
-                !Self::is_constraint(p)
-                    && tokens(p).first().map(|t| unquote(t)).as_deref() == Some(name)
-            })
+            .position(|p| Self::column_name(p).as_deref() == Some(name))
             .ok_or_else(|| DbErr::Migration(format!("the table has no column `{name}`")))
     }
 
@@ -118,45 +122,45 @@ impl CreateTable {
     pub fn alter_column(&mut self, name: &str, new: &str) -> Result<(), DbErr> {
         let at = self.column_position(name)?;
         let old = ColumnParts::of(&self.parts[at]);
-        let new = ColumnParts::of(new);
-        let mut text = vec![new.head];
-        text.extend(new.nullability);
-        text.extend(new.default);
-        text.extend(old.kept);
-        self.parts[at] = text.join(" ");
+        self.parts[at] = ColumnParts {
+            kept: old.kept,
+            ..ColumnParts::of(new)
+        }
+        .join();
         Ok(())
     }
 
     /// Removes the unique constraint on exactly `columns`.
     pub fn remove_unique(&mut self, columns: &[&str]) -> Result<(), DbErr> {
-        if let [column] = columns {
-            let at = self.column_position(column)?;
-            let mut parts = ColumnParts::of(&self.parts[at]);
-            let before = parts.kept.len();
-            parts.kept.retain(|c| !c.eq_ignore_ascii_case("UNIQUE"));
-            if parts.kept.len() < before {
-                self.parts[at] = parts.join();
-                return Ok(());
-            }
-        }
-        self.remove_table_constraint("UNIQUE", columns)
+        self.remove_constraint(columns, "UNIQUE", |c| c.eq_ignore_ascii_case("UNIQUE"))
     }
 
     /// Removes the foreign key on exactly `columns`.
     pub fn remove_foreign_key(&mut self, columns: &[&str]) -> Result<(), DbErr> {
+        self.remove_constraint(columns, "FOREIGN", |c| {
+            c.to_ascii_uppercase().starts_with("REFERENCES")
+        })
+    }
+
+    /// Removes a constraint on exactly `columns`: written on the column (a clause `inline`
+    /// recognizes) when there is one column, else the table constraint starting `keyword`.
+    fn remove_constraint(
+        &mut self,
+        columns: &[&str],
+        keyword: &str,
+        inline: impl Fn(&str) -> bool,
+    ) -> Result<(), DbErr> {
         if let [column] = columns {
             let at = self.column_position(column)?;
             let mut parts = ColumnParts::of(&self.parts[at]);
             let before = parts.kept.len();
-            parts
-                .kept
-                .retain(|c| !c.to_ascii_uppercase().starts_with("REFERENCES"));
+            parts.kept.retain(|c| !inline(c));
             if parts.kept.len() < before {
                 self.parts[at] = parts.join();
                 return Ok(());
             }
         }
-        self.remove_table_constraint("FOREIGN", columns)
+        self.remove_table_constraint(keyword, columns)
     }
 
     fn remove_table_constraint(&mut self, keyword: &str, columns: &[&str]) -> Result<(), DbErr> {

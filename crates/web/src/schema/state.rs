@@ -118,11 +118,8 @@ pub fn differences(have: &TableSpec, want: &TableSpec) -> Vec<String> {
             uniques(want)
         ));
     }
-    // Indexes no entity declares (several columns, descending) are hand-written ones.
     let indexes = |t: &TableSpec| {
-        t.indexes
-            .iter()
-            .filter(|i| i.is_simple() || want.indexes.iter().any(|w| w.name == i.name))
+        t.managed_indexes(want)
             .map(|i| i.columns.clone())
             .collect::<Vec<_>>()
     };
