@@ -135,13 +135,12 @@ impl Command for CreateUser {
         let password = read_password(args.password_stdin).await?;
         check_password(&password, &email)?;
         let auth: Auth = state.service()?;
-        let mut account = Account::user(&email, &password).named(&args.name);
-        if args.staff {
-            account = Account {
-                is_staff: true,
-                ..account
-            };
+        let account = if args.staff {
+            Account::staff(&email, &password)
+        } else {
+            Account::user(&email, &password)
         }
+        .named(&args.name);
         match create_user(state.db(), &auth.hasher, account).await {
             Ok(_) => {
                 let kind = if args.staff { "Staff user" } else { "User" };

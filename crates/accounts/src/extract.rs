@@ -6,9 +6,17 @@
 //!
 //! ```ignore
 //! async fn my_orders(RequireUser(user): RequireUser, …) -> … // API: 401, pages: login redirect
-//! async fn refund(RequireStaff(staff): RequireStaff, …) -> …  // also 403 for non-staff
+//! async fn refund(_: RequirePerm<RefundOrder>, …) -> …        // also 403 without the permission
 //! async fn catalog(CurrentUser(user): CurrentUser, …) -> …    // None when anonymous
+//! async fn detail(perms: Perms, …) -> … { if perms.has("catalog.view_product").await? {…} }
 //! ```
+//!
+//! A user's permissions are read at most once per request, when something first asks
+//! (one indexed query; none for a superuser or an inactive user), and never cached
+//! across requests, so a change holds on the next request in every process.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::extract::FromRequestParts;
@@ -22,9 +30,32 @@ use web::{AppState, ContextProcessor, Error};
 
 use crate::auth::Auth;
 use crate::models::{User, token, user::TemplateUser};
+use crate::permissions::UserPermissions;
 
 #[derive(Clone)]
 struct Resolved(Option<(User, Option<i64>)>);
+
+/// The request's permissions, filled at the first check; shared by every extractor and
+/// the template context of one request (an `Arc`, so copies of the request's
+/// extensions share it too).
+#[derive(Clone, Default)]
+struct PermissionCell(Arc<tokio::sync::OnceCell<UserPermissions>>);
+
+impl PermissionCell {
+    fn of(parts: &mut Parts) -> PermissionCell {
+        parts
+            .extensions
+            .get_or_insert_default::<PermissionCell>()
+            .clone()
+    }
+
+    async fn load(&self, state: &AppState, user: &User) -> Result<&UserPermissions, Error> {
+        Ok(self
+            .0
+            .get_or_try_init(|| UserPermissions::of(state.db(), user))
+            .await?)
+    }
+}
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -177,6 +208,95 @@ impl FromRequestParts<AppState> for RequireStaff {
     }
 }
 
+/// A permission as a type, for [`RequirePerm`]; declare one with [`crate::permission!`].
+pub trait PermissionCode: Send + Sync + 'static {
+    /// `APP.ACTION_MODEL`, e.g. `catalog.add_product`.
+    const CODE: &'static str;
+}
+
+/// Declares a permission type for [`RequirePerm`]:
+/// `accounts::permission!(pub AddProduct = "catalog.add_product");`. List its `CODE` in
+/// the app's `App::required_permissions` so a misspelt code stops the project at start-up.
+#[macro_export]
+macro_rules! permission {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $code:literal) => {
+        $(#[$meta])*
+        $vis struct $name;
+        impl $crate::extract::PermissionCode for $name {
+            const CODE: &'static str = $code;
+        }
+    };
+}
+
+/// A signed-in user who has the permission `P`: anonymous → 401 (API) or the login page,
+/// signed in without it → `403 forbidden`.
+pub struct RequirePerm<P: PermissionCode>(pub User, PhantomData<P>);
+
+impl<P: PermissionCode> RequirePerm<P> {
+    pub fn user(&self) -> &User {
+        &self.0
+    }
+}
+
+impl<P: PermissionCode> FromRequestParts<AppState> for RequirePerm<P> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let user = match resolve(parts, state).await {
+            Ok(Some((user, _))) => user,
+            Ok(None) => return Err(login_required(parts, state)),
+            Err(e) => return Err(e.into_response()),
+        };
+        let cell = PermissionCell::of(parts);
+        match cell.load(state, &user).await {
+            Ok(perms) if perms.has(P::CODE) => Ok(RequirePerm(user, PhantomData)),
+            Ok(_) => Err(Error::forbidden().into_response()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// The signed-in user, if any, and their permissions, read when first asked (so a view
+/// that asks only on some paths pays nothing on the others).
+pub struct Perms {
+    user: Option<User>,
+    cell: PermissionCell,
+    state: AppState,
+}
+
+impl Perms {
+    pub fn user(&self) -> Option<&User> {
+        self.user.as_ref()
+    }
+
+    /// Whether the signed-in user has `code` (an anonymous visitor has none).
+    pub async fn has(&self, code: &str) -> Result<bool, Error> {
+        match &self.user {
+            Some(user) => Ok(self.cell.load(&self.state, user).await?.has(code)),
+            None => Ok(false),
+        }
+    }
+
+    /// Everything the signed-in user may do (nothing for an anonymous visitor).
+    pub async fn all(&self) -> Result<UserPermissions, Error> {
+        match &self.user {
+            Some(user) => Ok(self.cell.load(&self.state, user).await?.clone()),
+            None => Ok(UserPermissions::default()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Perms {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let user = resolve(parts, state).await?.map(|(u, _)| u);
+        Ok(Perms {
+            user,
+            cell: PermissionCell::of(parts),
+            state: state.clone(),
+        })
+    }
+}
+
 /// The bearer token of an API request and its user (for logout).
 pub struct BearerToken {
     pub user: User,
@@ -194,7 +314,10 @@ impl FromRequestParts<AppState> for BearerToken {
     }
 }
 
-/// Adds `user` to every page: `{% if user.is_authenticated %}{{ user.email }}{% endif %}`.
+/// Adds `user` and `perms` to every page:
+/// `{% if user.is_authenticated %}{{ user.email }}{% endif %}`,
+/// `{% if perms.catalog.change_product %}…{% endif %}` (Django's spelling; also
+/// `perms["catalog.change_product"]`). A signed-in page reads the permissions once.
 pub struct UserContext;
 
 #[async_trait]
@@ -206,6 +329,16 @@ impl ContextProcessor for UserContext {
     ) -> Result<Vec<(&'static str, minijinja::Value)>, Error> {
         let found = resolve(parts, state).await?;
         let user = TemplateUser::from_user(found.as_ref().map(|(u, _)| u));
-        Ok(vec![("user", minijinja::Value::from_serialize(&user))])
+        let perms = match &found {
+            Some((signed_in, _)) => PermissionCell::of(parts)
+                .load(state, signed_in)
+                .await?
+                .clone(),
+            None => UserPermissions::default(),
+        };
+        Ok(vec![
+            ("user", minijinja::Value::from_serialize(&user)),
+            ("perms", crate::permissions::template_value(perms)),
+        ])
     }
 }

@@ -73,7 +73,7 @@ impl App for Accounts {
     }
 
     fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
-        vec![Arc::new(admin::UserAdmin)]
+        vec![Arc::new(admin::UserAdmin), Arc::new(admin::GroupAdmin)]
     }
 
     fn commands(&self) -> Vec<Box<dyn Command>> {

@@ -3,6 +3,7 @@
 //! may do: their own permissions and their groups', all for a superuser, none when inactive.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -26,6 +27,10 @@ pub enum GroupError {
     UnknownUser(String),
     #[error("a group needs a name")]
     EmptyName,
+    #[error("a group named `{0}` exists already")]
+    NameTaken(String),
+    #[error("a group's name has at most 150 characters")]
+    NameTooLong,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -177,10 +182,7 @@ pub async fn set_group(
     name: &str,
     codes: &[String],
 ) -> Result<group::Group, GroupError> {
-    let name = name.trim().to_string();
-    if name.is_empty() {
-        return Err(GroupError::EmptyName);
-    }
+    let name = clean_name(name)?;
     write_transaction_as(db, |txn| {
         let (name, codes) = (name.clone(), codes.to_vec());
         Box::pin(async move { replace_group(txn, &name, &codes).await })
@@ -188,18 +190,61 @@ pub async fn set_group(
     .await
 }
 
+/// A group's name, trimmed; empty or too long is refused.
+fn clean_name(name: &str) -> Result<String, GroupError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(GroupError::EmptyName);
+    }
+    if name.chars().count() > 150 {
+        return Err(GroupError::NameTooLong);
+    }
+    Ok(name.to_string())
+}
+
+/// The stored permissions with `codes`; an unknown code is refused, naming it.
+async fn permissions_named<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> Result<Vec<permission::Permission>, GroupError> {
+    let stored = permission::Entity::find()
+        .filter(permission::Column::Code.is_in(codes.to_vec()))
+        .all(db)
+        .await?;
+    match codes.iter().find(|c| !stored.iter().any(|p| &p.code == *c)) {
+        Some(unknown) => Err(GroupError::UnknownPermission(unknown.clone())),
+        None => Ok(stored),
+    }
+}
+
+/// Makes `permissions` the group's permissions.
+async fn grant_to_group<C: ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+    permissions: &[permission::Permission],
+) -> Result<(), DbErr> {
+    group_permission::Entity::delete_many()
+        .filter(group_permission::Column::GroupId.eq(group_id))
+        .exec(db)
+        .await?;
+    for p in permissions {
+        group_permission::ActiveModel {
+            id: NotSet,
+            group_id: Set(group_id),
+            permission_id: Set(p.id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn replace_group(
     txn: &DatabaseTransaction,
     name: &str,
     codes: &[String],
 ) -> Result<group::Group, GroupError> {
-    let stored = permission::Entity::find()
-        .filter(permission::Column::Code.is_in(codes.to_vec()))
-        .all(txn)
-        .await?;
-    if let Some(unknown) = codes.iter().find(|c| !stored.iter().any(|p| &p.code == *c)) {
-        return Err(GroupError::UnknownPermission(unknown.clone()));
-    }
+    let stored = permissions_named(txn, codes).await?;
     let found = group::Entity::find()
         .filter(group::Column::Name.eq(name))
         .one(txn)
@@ -215,20 +260,200 @@ async fn replace_group(
             .await?
         }
     };
-    group_permission::Entity::delete_many()
-        .filter(group_permission::Column::GroupId.eq(group.id))
+    grant_to_group(txn, group.id, &stored).await?;
+    Ok(group)
+}
+
+/// A new group (the admin's add form): the name must be free, every code must exist.
+pub async fn create_group(
+    db: &DatabaseConnection,
+    name: &str,
+    codes: &[String],
+) -> Result<group::Group, GroupError> {
+    let name = clean_name(name)?;
+    write_transaction_as(db, |txn| {
+        let (name, codes) = (name.clone(), codes.to_vec());
+        Box::pin(async move {
+            let stored = permissions_named(txn, &codes).await?;
+            let created = group::ActiveModel {
+                id: NotSet,
+                name: Set(name.clone()),
+            }
+            .insert(txn)
+            .await
+            .map_err(|e| name_error(e, &name))?;
+            grant_to_group(txn, created.id, &stored).await?;
+            Ok(created)
+        })
+    })
+    .await
+}
+
+/// Renames group `id` and makes `codes` its permissions, in one transaction.
+pub async fn update_group(
+    db: &DatabaseConnection,
+    id: i64,
+    name: &str,
+    codes: &[String],
+) -> Result<(), GroupError> {
+    let name = clean_name(name)?;
+    write_transaction_as(db, |txn| {
+        let (name, codes) = (name.clone(), codes.to_vec());
+        Box::pin(async move {
+            let stored = permissions_named(txn, &codes).await?;
+            let renamed = group::Entity::update_many()
+                .col_expr(group::Column::Name, Expr::value(name.clone()))
+                .filter(group::Column::Id.eq(id))
+                .exec(txn)
+                .await
+                .map_err(|e| name_error(e, &name))?;
+            if renamed.rows_affected == 0 {
+                return Err(GroupError::UnknownGroup(id.to_string()));
+            }
+            grant_to_group(txn, id, &stored).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+fn name_error(e: DbErr, name: &str) -> GroupError {
+    if web::db::is_unique_violation(&e) {
+        GroupError::NameTaken(name.to_string())
+    } else {
+        GroupError::Db(e)
+    }
+}
+
+/// Deletes group `id` with its grants and memberships; `false` if there was none.
+pub async fn delete_group(db: &DatabaseConnection, id: i64) -> Result<bool, GroupError> {
+    write_transaction_as(db, |txn| {
+        Box::pin(async move {
+            // The foreign keys cascade; deleted here too, so this does not depend on
+            // SQLite's foreign-key setting.
+            group_permission::Entity::delete_many()
+                .filter(group_permission::Column::GroupId.eq(id))
+                .exec(txn)
+                .await?;
+            user_group::Entity::delete_many()
+                .filter(user_group::Column::GroupId.eq(id))
+                .exec(txn)
+                .await?;
+            let deleted = group::Entity::delete_by_id(id).exec(txn).await?;
+            Ok(deleted.rows_affected > 0)
+        })
+    })
+    .await
+}
+
+/// The codes granted to group `id`, sorted.
+pub async fn group_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<String>, DbErr> {
+    codes_where(
+        db,
+        Query::select()
+            .column(group_permission::Column::PermissionId)
+            .from(group_permission::Entity)
+            .and_where(Expr::col(group_permission::Column::GroupId).eq(id))
+            .to_owned(),
+    )
+    .await
+}
+
+/// The codes granted to user `id` directly (not through groups), sorted.
+pub async fn direct_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<String>, DbErr> {
+    codes_where(
+        db,
+        Query::select()
+            .column(user_permission::Column::PermissionId)
+            .from(user_permission::Entity)
+            .and_where(Expr::col(user_permission::Column::UserId).eq(id))
+            .to_owned(),
+    )
+    .await
+}
+
+async fn codes_where<C: ConnectionTrait>(
+    db: &C,
+    ids: sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<String>, DbErr> {
+    Ok(permission::Entity::find()
+        .filter(permission::Column::Id.in_subquery(ids))
+        .order_by_asc(permission::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.code)
+        .collect())
+}
+
+/// Every group, by name.
+pub async fn all_groups<C: ConnectionTrait>(db: &C) -> Result<Vec<group::Group>, DbErr> {
+    group::Entity::find()
+        .order_by_asc(group::Column::Name)
+        .all(db)
+        .await
+}
+
+/// The groups user `id` is in, by name.
+pub async fn groups_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<group::Group>, DbErr> {
+    let ids = Query::select()
+        .column(user_group::Column::GroupId)
+        .from(user_group::Entity)
+        .and_where(Expr::col(user_group::Column::UserId).eq(id))
+        .to_owned();
+    group::Entity::find()
+        .filter(group::Column::Id.in_subquery(ids))
+        .order_by_asc(group::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Makes `group_names` user `id`'s groups and `codes` their direct permissions, inside
+/// the caller's transaction (the admin saves them with the user's other fields).
+pub async fn set_user_access<C: ConnectionTrait>(
+    txn: &C,
+    id: i64,
+    group_names: &[String],
+    codes: &[String],
+) -> Result<(), GroupError> {
+    let stored = permissions_named(txn, codes).await?;
+    let groups = group::Entity::find()
+        .filter(group::Column::Name.is_in(group_names.to_vec()))
+        .all(txn)
+        .await?;
+    if let Some(unknown) = group_names
+        .iter()
+        .find(|n| !groups.iter().any(|g| &g.name == *n))
+    {
+        return Err(GroupError::UnknownGroup(unknown.clone()));
+    }
+    user_group::Entity::delete_many()
+        .filter(user_group::Column::UserId.eq(id))
+        .exec(txn)
+        .await?;
+    for g in &groups {
+        user_group::ActiveModel {
+            id: NotSet,
+            user_id: Set(id),
+            group_id: Set(g.id),
+        }
+        .insert(txn)
+        .await?;
+    }
+    user_permission::Entity::delete_many()
+        .filter(user_permission::Column::UserId.eq(id))
         .exec(txn)
         .await?;
     for p in &stored {
-        group_permission::ActiveModel {
+        user_permission::ActiveModel {
             id: NotSet,
-            group_id: Set(group.id),
+            user_id: Set(id),
             permission_id: Set(p.id),
         }
         .insert(txn)
         .await?;
     }
-    Ok(group)
+    Ok(())
 }
 
 async fn group_and_user<C: ConnectionTrait>(
@@ -281,4 +506,61 @@ pub async fn remove_user(
         .exec(db)
         .await?;
     Ok(removed.rows_affected > 0)
+}
+
+/// `perms` in templates, as Django's: `perms.catalog.change_product` is true when the user
+/// has it, `perms.catalog` when they have any permission of the app;
+/// `perms["catalog.change_product"]` works too. Every lookup is defined (true or false),
+/// so templates rendered with strict undefined checks can ask anything.
+pub fn template_value(perms: UserPermissions) -> minijinja::Value {
+    minijinja::Value::from_object(TemplatePerms {
+        perms: Arc::new(perms),
+        app: None,
+    })
+}
+
+#[derive(Debug)]
+struct TemplatePerms {
+    perms: Arc<UserPermissions>,
+    /// Set on `perms.APP`: its keys are then the codenames of that app.
+    app: Option<String>,
+}
+
+impl TemplatePerms {
+    fn has_any_of_app(&self, app: &str) -> bool {
+        self.perms.everything
+            || self
+                .perms
+                .codes()
+                .any(|c| c.split_once('.').is_some_and(|(a, _)| a == app))
+    }
+}
+
+impl minijinja::value::Object for TemplatePerms {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    /// `{% if perms %}` / `{% if perms.catalog %}`: any permission at all / of the app.
+    fn is_true(self: &Arc<Self>) -> bool {
+        match &self.app {
+            Some(app) => self.has_any_of_app(app),
+            None => self.perms.everything || self.perms.codes().next().is_some(),
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let key = key.as_str()?;
+        let code = match &self.app {
+            Some(app) => format!("{app}.{key}"),
+            None if key.contains('.') => key.to_string(),
+            None => {
+                return Some(minijinja::Value::from_object(TemplatePerms {
+                    perms: self.perms.clone(),
+                    app: Some(key.to_string()),
+                }));
+            }
+        };
+        Some(minijinja::Value::from(self.perms.has(&code)))
+    }
 }

@@ -75,3 +75,23 @@ pub async fn signed_in(app: &TestApp, email: &str) -> TestClient {
     login(&client, email).await;
     client
 }
+
+/// Gives `email` the permissions `codes` through a group of their own (created, or its
+/// permissions replaced), as an operator would with `project group`.
+pub async fn grant(app: &TestApp, email: &str, codes: &[&str]) {
+    let group = format!("Permissions of {email}");
+    let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    crate::permissions::set_group(app.db(), &group, &codes)
+        .await
+        .expect("the permissions exist");
+    crate::permissions::add_user(app.db(), &group, email)
+        .await
+        .expect("the user exists");
+}
+
+/// A staff member with `codes` (not a superuser).
+pub async fn staff_with(app: &TestApp, email: &str, codes: &[&str]) -> User {
+    let staff = user(app, email, Role::Staff).await;
+    grant(app, email, codes).await;
+    staff
+}

@@ -35,6 +35,14 @@ impl<'a> Account<'a> {
         }
     }
 
+    /// Staff: may sign in to the admin site, with no permission until given some.
+    pub fn staff(email: &'a str, password: &'a str) -> Self {
+        Account {
+            is_staff: true,
+            ..Account::user(email, password)
+        }
+    }
+
     /// Staff with every right (Django's `create_superuser`).
     pub fn superuser(email: &'a str, password: &'a str) -> Self {
         Account {

@@ -50,8 +50,21 @@ pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQue
     }
 }
 
-/// A submitted form without the CSRF token.
-pub fn form_data(mut fields: BTreeMap<String, String>) -> FormData {
-    fields.remove(web::csrf::CSRF_FIELD);
-    fields
+/// A submitted form without the CSRF token. A name sent several times (the checkboxes of
+/// a multiple-choice field) keeps every value, one per line, as
+/// [`web::admin::chosen`] reads them.
+pub fn form_data(pairs: Vec<(String, String)>) -> FormData {
+    let mut form = FormData::new();
+    for (name, value) in pairs {
+        if name == web::csrf::CSRF_FIELD {
+            continue;
+        }
+        form.entry(name)
+            .and_modify(|values: &mut String| {
+                values.push('\n');
+                values.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    form
 }

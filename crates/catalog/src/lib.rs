@@ -14,6 +14,7 @@ pub mod admin;
 pub mod errors;
 pub mod forms;
 pub mod models;
+pub mod permissions;
 pub mod seed;
 pub mod settings;
 pub mod urls;
@@ -51,6 +52,10 @@ impl App for Catalog {
 
     fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
         Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+    }
+
+    fn required_permissions(&self) -> Vec<&'static str> {
+        permissions::required()
     }
 
     fn commands(&self) -> Vec<Box<dyn Command>> {

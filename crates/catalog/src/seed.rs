@@ -185,7 +185,8 @@ pub struct SeedArgs {
     /// Seed N synthetic products (SKU-000001, "Product 0001", …) instead of the demo catalog
     #[arg(long, value_name = "N")]
     products: Option<u32>,
-    /// Also create staff@example.com / staffpass123 and user@example.com / userpass123 (local use only)
+    /// Also create staff@example.com / staffpass123 (superuser), editor@example.com /
+    /// editorpass123 (staff in "Catalog editors") and user@example.com / userpass123 (local use only)
     #[arg(long)]
     users: bool,
 }
@@ -195,7 +196,7 @@ pub struct Seed;
 #[async_trait]
 impl Command for Seed {
     fn definition(&self) -> clap::Command {
-        SeedArgs::augment_args(clap::Command::new("seed").about("Seed demo data: the demo catalog, or --products N synthetic products; --users adds two local users"))
+        SeedArgs::augment_args(clap::Command::new("seed").about("Seed demo data: the demo catalog, or --products N synthetic products; --users adds three local users"))
     }
 
     async fn run(&self, state: &AppState, matches: &ArgMatches) -> anyhow::Result<()> {
@@ -225,14 +226,19 @@ impl Command for Seed {
         );
         if args.users {
             let created = accounts::seed::local_users(state).await?;
-            for (email, _, _, staff) in accounts::seed::LOCAL_USERS {
-                let role = if staff { "staff" } else { "user" };
-                let status = if created.contains(&email) {
+            for local in accounts::seed::LOCAL_USERS {
+                let status = if created.contains(&local.email) {
                     "created"
                 } else {
                     "already there"
                 };
-                println!("{role} {email}: {status}");
+                println!("{} {}: {status}", local.role.as_str(), local.email);
+                if local.role == accounts::seed::LocalRole::Editor {
+                    println!(
+                        "  in the group \"{}\" (every catalog permission)",
+                        accounts::seed::EDITORS_GROUP
+                    );
+                }
             }
         }
         Ok(())

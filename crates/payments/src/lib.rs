@@ -16,6 +16,7 @@ pub mod forms;
 pub mod gateway;
 pub mod models;
 pub mod orders;
+pub mod permissions;
 pub mod settings;
 pub mod urls;
 pub mod views;
@@ -52,11 +53,11 @@ impl App for Payments {
     }
 
     fn permissions(&self) -> Vec<web::permissions::Permission> {
-        vec![web::permissions::Permission::new(
-            "payments",
-            "refund_order",
-            "Can refund an order",
-        )]
+        permissions::declared()
+    }
+
+    fn required_permissions(&self) -> Vec<&'static str> {
+        permissions::required()
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {

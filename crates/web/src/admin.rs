@@ -84,6 +84,18 @@ pub enum FieldKind {
     Password,
     Integer,
     Checkbox,
+    /// Several values from [`ModelAdmin::choices`], as grouped checkboxes; the form's
+    /// value is the chosen values, one per line (read them with [`chosen`]).
+    MultipleChoice,
+}
+
+/// One value a [`FieldKind::MultipleChoice`] field offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    /// The heading it is listed under (a permission's app).
+    pub group: String,
 }
 
 /// A field of the add/change form.
@@ -96,6 +108,8 @@ pub struct Field {
     pub read_only: bool,
     /// Only on the add form (e.g. a user's first password).
     pub add_only: bool,
+    /// Only on the change form (e.g. a user's groups).
+    pub change_only: bool,
     pub help: &'static str,
 }
 
@@ -107,6 +121,7 @@ impl Field {
             kind,
             read_only: false,
             add_only: false,
+            change_only: false,
             help: "",
         }
     }
@@ -118,6 +133,10 @@ impl Field {
         self.add_only = true;
         self
     }
+    pub fn change_only(mut self) -> Self {
+        self.change_only = true;
+        self
+    }
     pub fn help(mut self, help: &'static str) -> Self {
         self.help = help;
         self
@@ -125,12 +144,15 @@ impl Field {
 }
 
 /// An operation on one object, run from its change page (e.g. refund an order). With
-/// `fields`, it asks for input first (e.g. a new password).
+/// `fields`, it asks for input first (e.g. a new password). It needs the model's `change`
+/// permission unless it names another one.
 #[derive(Debug, Clone)]
 pub struct Action {
     pub name: &'static str,
     pub label: &'static str,
     pub fields: Vec<Field>,
+    /// The permission it needs (`payments.refund_order`); `None`: the model's `change`.
+    pub permission: Option<&'static str>,
 }
 
 impl Action {
@@ -139,7 +161,13 @@ impl Action {
             name,
             label,
             fields: Vec::new(),
+            permission: None,
         }
+    }
+    /// Needs `code` instead of the model's `change` permission.
+    pub fn permission(mut self, code: &'static str) -> Self {
+        self.permission = Some(code);
+        self
     }
     pub fn with_field(mut self, field: Field) -> Self {
         self.fields.push(field);
@@ -205,7 +233,6 @@ pub type FormData = BTreeMap<String, String>;
 /// A form's outcome: saved (the object's id) or refused with errors per field.
 pub type Saved = Result<i64, FieldErrors>;
 
-/// A model registered with the admin site.
 /// The staff member acting on the admin site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
@@ -213,6 +240,8 @@ pub struct Actor {
     pub is_superuser: bool,
 }
 
+/// A model registered with the admin site. Its pages need the model's permissions
+/// (`APP.view_MODEL` to list and open, `add_`, `change_`, `delete_`; actions their own).
 #[async_trait]
 pub trait ModelAdmin: Send + Sync + 'static {
     /// The label of the app that owns the model (`catalog`).
@@ -250,6 +279,11 @@ pub trait ModelAdmin: Send + Sync + 'static {
         true
     }
 
+    /// The values a [`FieldKind::MultipleChoice`] field offers.
+    async fn choices(&self, _state: &AppState, _field: &str) -> Result<Vec<Choice>, Error> {
+        Ok(Vec::new())
+    }
+
     async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error>;
     async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error>;
     async fn create(&self, _state: &AppState, _form: &FormData) -> Result<Saved, Error> {
@@ -280,6 +314,16 @@ pub trait ModelAdmin: Send + Sync + 'static {
         _form: Option<&FormData>,
     ) -> Result<FieldErrors, Error> {
         Ok(FieldErrors::new())
+    }
+    /// Refuses (`Err`, 403) deleting object `id` by `actor`, beyond the `delete` permission
+    /// (e.g. only superusers delete groups, as that changes users' permissions).
+    async fn authorize_delete(
+        &self,
+        _state: &AppState,
+        _actor: Actor,
+        _id: i64,
+    ) -> Result<(), Error> {
+        Ok(())
     }
     /// Runs `action` on the object for the staff member `actor_id`; returns the message
     /// to show. Field errors come back as `Ok(Err(..))`.
@@ -398,6 +442,27 @@ pub fn text(form: &FormData, name: &str) -> String {
     form.get(name)
         .map(|v| v.trim().to_string())
         .unwrap_or_default()
+}
+
+/// The values chosen in a [`FieldKind::MultipleChoice`] field (none when absent).
+pub fn chosen(form: &FormData, name: &str) -> Vec<String> {
+    form.get(name)
+        .map(|v| {
+            v.lines()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Values as a [`FieldKind::MultipleChoice`] field holds them: sorted, one per line.
+pub fn choice_list<I: IntoIterator<Item = String>>(values: I) -> String {
+    let mut values: Vec<String> = values.into_iter().collect();
+    values.sort();
+    values.dedup();
+    values.join("\n")
 }
 
 /// A checkbox: ticked when present with any value but `"false"`/`"0"`.

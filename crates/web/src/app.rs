@@ -96,6 +96,13 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The permission codes the app's views check (`RequirePerm<P>`'s codes): the project
+    /// refuses to start when one is not a permission of an installed app, so a typo is
+    /// found at start-up, not as a 403 in production.
+    fn required_permissions(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Runs after `migrate` has applied migrations (Django's `post_migrate` signal), with
     /// every permission of the installed apps; `accounts` stores them.
     async fn post_migrate(

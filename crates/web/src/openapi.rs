@@ -369,11 +369,19 @@ pub fn with_required(
 /// wording stays the same across apps.
 ///
 /// ```ignore
-/// #[utoipa::path(post, path = "", responses((status = 201, body = Product), StaffOnly))]
+/// #[utoipa::path(post, path = "", security(("bearer" = ["catalog.add_product"])),
+///     responses((status = 201, body = Product), Forbidden))]
 /// ```
+///
+/// An operation that needs a permission names it as the role of its bearer security
+/// requirement (OpenAPI 3.1's roles for non-OAuth schemes) and answers [`Forbidden`]
+/// without it.
 #[derive(IntoResponses)]
-#[response(status = 403, description = "Not staff (`forbidden`).")]
-pub struct StaffOnly(#[allow(dead_code)] ErrorBody<'static>);
+#[response(
+    status = 403,
+    description = "The user lacks the permission this operation's security requirement names (`forbidden`)."
+)]
+pub struct Forbidden(#[allow(dead_code)] ErrorBody<'static>);
 
 /// `409 invalid_state` for an operation on an order that must still be pending.
 #[derive(IntoResponses)]

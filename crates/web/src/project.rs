@@ -79,7 +79,8 @@ impl Project {
         self.apps.iter().map(|a| a.label()).collect()
     }
 
-    /// Labels are unique and every app's dependencies are installed before it.
+    /// Labels are unique, every app's dependencies are installed before it, and every
+    /// permission an app checks exists.
     pub fn check_apps(&self) -> Result<(), String> {
         let mut seen: Vec<&str> = Vec::new();
         for app in &self.apps {
@@ -100,6 +101,20 @@ impl Project {
                 }
             }
             seen.push(label);
+        }
+        let known = crate::permissions::of_apps(&self.apps);
+        for app in &self.apps {
+            if let Some(code) = app
+                .required_permissions()
+                .into_iter()
+                .find(|code| !known.iter().any(|p| p.code == *code))
+            {
+                return Err(format!(
+                    "app `{}` checks the permission `{code}`, which no installed app declares \
+                     (`project permissions` lists them)",
+                    app.label()
+                ));
+            }
         }
         Ok(())
     }

@@ -168,6 +168,7 @@ pub(crate) async fn create<C: ConnectionTrait>(
 
 /// A staff member's edit of a user (the admin's change form; validated by
 /// `UserEdit::validate` in the forms module).
+#[derive(Debug, Clone)]
 pub struct UserEdit {
     pub email: String,
     pub name: String,

@@ -32,9 +32,13 @@ async fn migrate_stores_each_admin_models_four_permissions() {
     assert_eq!(
         codes,
         [
+            ("accounts.add_group", "Can add group"),
             ("accounts.add_user", "Can add user"),
+            ("accounts.change_group", "Can change group"),
             ("accounts.change_user", "Can change user"),
+            ("accounts.delete_group", "Can delete group"),
             ("accounts.delete_user", "Can delete user"),
+            ("accounts.view_group", "Can view group"),
             ("accounts.view_user", "Can view user"),
         ]
         .map(|(c, n)| (c.to_string(), n.to_string()))
@@ -166,4 +170,66 @@ async fn direct_permissions_superusers_and_inactive_users() {
     inactive.is_active = Set(false);
     inactive.update(app.db()).await.unwrap();
     assert!(!can(&app, "root@example.com", "accounts.view_user").await);
+}
+
+/// An app whose views would check a permission nobody declares (a typo).
+struct Misspelt;
+
+#[async_trait::async_trait]
+impl web::App for Misspelt {
+    fn label(&self) -> &'static str {
+        "misspelt"
+    }
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["accounts"]
+    }
+    fn required_permissions(&self) -> Vec<&'static str> {
+        vec!["accounts.view_user", "accounts.chnage_user"]
+    }
+}
+
+#[test]
+fn a_checked_permission_no_app_declares_stops_the_project() {
+    assert_eq!(super::project().check_apps(), Ok(()));
+    let project = web::test::project(
+        vec![
+            std::sync::Arc::new(accounts::Accounts),
+            std::sync::Arc::new(Misspelt),
+        ],
+        web::test::urls,
+        migration::group,
+    );
+    let refused = project.check_apps().unwrap_err();
+    assert!(
+        refused.contains("app `misspelt` checks the permission `accounts.chnage_user`"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn templates_ask_perms_as_django_does() {
+    let render = |perms: UserPermissions, template: &str| {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_template("t", template).unwrap();
+        env.get_template("t")
+            .unwrap()
+            .render(minijinja::context! { perms => permissions::template_value(perms) })
+            .unwrap()
+    };
+    let app = app().await;
+    accounts::testing::staff_with(&app, "viewer@example.com", &["accounts.view_user"]).await;
+    let viewer = accounts::models::user::find_by_email(app.db(), "viewer@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let perms = UserPermissions::of(app.db(), &viewer).await.unwrap();
+    let template = "{{ perms.accounts.view_user }} {{ perms.accounts.change_user }} \
+                    {{ perms['accounts.view_user'] }} {% if perms.accounts %}app{% endif %}\
+                    {% if perms.catalog %}other{% endif %}";
+    assert_eq!(render(perms, template), "True False True app");
+    assert_eq!(
+        render(UserPermissions::default(), template),
+        "False False False "
+    );
 }

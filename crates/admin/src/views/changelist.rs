@@ -5,7 +5,7 @@ use axum::response::Response;
 
 use web::{AppState, Error, Page, PageNav, Reverser, context};
 
-use super::{ModelInfo, StaffModel, href, object_url};
+use super::{StaffModel, href, object_url};
 use crate::forms::{PER_PAGE, list_query};
 
 /// A link of the change list: its base URL with `params` (empty values left out).
@@ -33,12 +33,13 @@ pub async fn changelist(
     reverser: Reverser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
+    target.require("view")?;
     let model = &target.model;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let query = list_query(model.as_ref(), &pairs);
     let listing = model.list(&state, &query).await?;
-    let info = ModelInfo::new(model.as_ref(), &reverser)?;
+    let info = target.info(&reverser)?;
     let base = info.changelist_path.clone();
 
     // The current state of the list, as query parameters that links keep or change.

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
-use web::admin::{Field, FieldKind, FormData, ModelAdmin, Object};
+use web::admin::{Choice, Field, FieldKind, FormData, ModelAdmin, Object, chosen};
 use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
 
-use super::{ModelInfo, StaffModel, action_url, form_status, href, log, object_or_404, object_url};
+use super::{StaffModel, action_url, form_status, href, log, object_or_404, object_url};
 use crate::forms::form_data;
 
 /// A form field as the template draws it.
@@ -20,7 +20,22 @@ pub(crate) struct FormField {
     read_only: bool,
     help: &'static str,
     value: String,
+    /// A multiple-choice field's checkboxes, under their headings.
+    groups: Vec<ChoiceGroup>,
     errors: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ChoiceGroup {
+    label: String,
+    choices: Vec<ChoiceBox>,
+}
+
+#[derive(Serialize)]
+struct ChoiceBox {
+    value: String,
+    label: String,
+    checked: bool,
 }
 
 pub(crate) fn kind_name(kind: &FieldKind) -> &'static str {
@@ -31,29 +46,93 @@ pub(crate) fn kind_name(kind: &FieldKind) -> &'static str {
         FieldKind::Password => "password",
         FieldKind::Integer => "number",
         FieldKind::Checkbox => "checkbox",
+        FieldKind::MultipleChoice => "multiple",
     }
+}
+
+/// The choices of every multiple-choice field of `fields`, by field name.
+pub(crate) async fn choices_of(
+    model: &dyn ModelAdmin,
+    state: &AppState,
+    fields: &[Field],
+) -> Result<BTreeMap<&'static str, Vec<Choice>>, Error> {
+    let mut all = BTreeMap::new();
+    for field in fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::MultipleChoice)
+    {
+        all.insert(field.name, model.choices(state, field.name).await?);
+    }
+    Ok(all)
+}
+
+/// A multiple-choice field's checkboxes, grouped under their headings in the order the
+/// model admin gives them; a read-only one shows the chosen labels instead.
+fn choice_groups(choices: &[Choice], values: &[String]) -> Vec<ChoiceGroup> {
+    let mut groups: Vec<ChoiceGroup> = Vec::new();
+    for choice in choices {
+        let checkbox = ChoiceBox {
+            value: choice.value.clone(),
+            label: choice.label.clone(),
+            checked: values.contains(&choice.value),
+        };
+        match groups.last_mut() {
+            Some(group) if group.label == choice.group => group.choices.push(checkbox),
+            _ => groups.push(ChoiceGroup {
+                label: choice.group.clone(),
+                choices: vec![checkbox],
+            }),
+        }
+    }
+    groups
+}
+
+/// The labels of `values` among `choices`, for read-only display and the audit log.
+pub(crate) fn labels_of(choices: &[Choice], values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| {
+            choices
+                .iter()
+                .find(|c| &c.value == v)
+                .map_or_else(|| v.clone(), |c| c.label.clone())
+        })
+        .collect()
 }
 
 /// The fields of a form with their values (submitted, or the object's) and errors.
 pub(crate) fn form_fields(
     fields: Vec<Field>,
     values: &BTreeMap<String, String>,
+    choices: &BTreeMap<&'static str, Vec<Choice>>,
     errors: &FieldErrors,
 ) -> Vec<FormField> {
     fields
         .into_iter()
-        .map(|f| FormField {
-            value: match f.kind {
+        .map(|f| {
+            let offered = choices.get(f.name).map(Vec::as_slice).unwrap_or_default();
+            let (value, groups) = match f.kind {
                 // A password is never sent back to the browser.
-                FieldKind::Password => String::new(),
-                _ => values.get(f.name).cloned().unwrap_or_default(),
-            },
-            errors: errors.get(f.name).cloned().unwrap_or_default(),
-            name: f.name,
-            label: f.label,
-            kind: kind_name(&f.kind),
-            read_only: f.read_only,
-            help: f.help,
+                FieldKind::Password => (String::new(), Vec::new()),
+                FieldKind::MultipleChoice => {
+                    let picked = chosen(values, f.name);
+                    (
+                        labels_of(offered, &picked).join(", "),
+                        choice_groups(offered, &picked),
+                    )
+                }
+                _ => (values.get(f.name).cloned().unwrap_or_default(), Vec::new()),
+            };
+            FormField {
+                value,
+                groups,
+                errors: errors.get(f.name).cloned().unwrap_or_default(),
+                name: f.name,
+                label: f.label,
+                kind: kind_name(&f.kind),
+                read_only: f.read_only,
+                help: f.help,
+            }
         })
         .collect()
 }
@@ -89,12 +168,12 @@ pub(crate) fn add_fields(model: &dyn ModelAdmin) -> Vec<Field> {
     model
         .fields()
         .into_iter()
-        .filter(|f| !f.read_only)
+        .filter(|f| !f.read_only && !f.change_only)
         .collect()
 }
 
-pub(crate) fn change_fields(model: &dyn ModelAdmin) -> Vec<Field> {
-    let editable = model.can_change();
+/// The change form's fields; all read-only when the staff member may only view.
+pub(crate) fn change_fields(model: &dyn ModelAdmin, editable: bool) -> Vec<Field> {
     model
         .fields()
         .into_iter()
@@ -103,15 +182,63 @@ pub(crate) fn change_fields(model: &dyn ModelAdmin) -> Vec<Field> {
         .collect()
 }
 
+/// What an audit-log entry says about a saved change: the changed fields, and for a
+/// multiple-choice field what was added and removed ("Changed Groups (added: Catalog
+/// editors).").
+fn change_message(
+    fields: &[Field],
+    choices: &BTreeMap<&'static str, Vec<Choice>>,
+    before: &Object,
+    after: &Object,
+) -> String {
+    let mut changed = Vec::new();
+    for f in fields.iter().filter(|f| !f.read_only) {
+        if before.values.get(f.name) == after.values.get(f.name) {
+            continue;
+        }
+        if f.kind != FieldKind::MultipleChoice {
+            changed.push(f.label.to_string());
+            continue;
+        }
+        let (old, new) = (
+            chosen(&before.values, f.name),
+            chosen(&after.values, f.name),
+        );
+        let offered = choices.get(f.name).map(Vec::as_slice).unwrap_or_default();
+        let added: Vec<String> = new.iter().filter(|v| !old.contains(v)).cloned().collect();
+        let removed: Vec<String> = old.iter().filter(|v| !new.contains(v)).cloned().collect();
+        let mut parts = Vec::new();
+        if !added.is_empty() {
+            parts.push(format!("added: {}", labels_of(offered, &added).join(", ")));
+        }
+        if !removed.is_empty() {
+            parts.push(format!(
+                "removed: {}",
+                labels_of(offered, &removed).join(", ")
+            ));
+        }
+        changed.push(format!("{} ({})", f.label, parts.join("; ")));
+    }
+    if changed.is_empty() {
+        "No fields changed.".to_string()
+    } else {
+        format!("Changed {}.", changed.join(", "))
+    }
+}
+
 async fn render_add(
     page: Page,
-    model: &dyn ModelAdmin,
+    target: &StaffModel,
+    state: &AppState,
     reverser: &Reverser,
     values: &BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let info = ModelInfo::new(model, reverser)?;
-    let fields = form_fields(add_fields(model), values, errors);
+    let model = target.model.as_ref();
+    let info = target.info(reverser)?;
+    let shown = add_fields(model);
+    let choices = choices_of(model, state, &shown).await?;
+    let fields = form_fields(shown, values, &choices, errors);
     page.render_with_status(
         form_status(errors),
         "admin/change_form.html",
@@ -127,19 +254,26 @@ async fn render_add(
     .await
 }
 
+/// Refuses (403) adding when the model admin offers no add or the staff member may not.
+fn may_add(target: &StaffModel) -> Result<(), Error> {
+    if !target.model.can_add() {
+        return Err(Error::forbidden());
+    }
+    target.require("add")
+}
+
 /// `GET /admin/{app}/{model}/add/`
 pub async fn add_form(
     target: StaffModel,
     page: Page,
+    State(state): State<AppState>,
     reverser: Reverser,
 ) -> Result<Response, Error> {
-    let model = &target.model;
-    if !model.can_add() {
-        return Err(Error::forbidden());
-    }
+    may_add(&target)?;
     render_add(
         page,
-        model.as_ref(),
+        &target,
+        &state,
         &reverser,
         &BTreeMap::new(),
         &FieldErrors::new(),
@@ -147,19 +281,17 @@ pub async fn add_form(
     .await
 }
 
-/// `POST /admin/{app}/{model}/add/`: saved → the change list; refused → the form again.
+/// `POST /admin/{app}/{model}/add/`: saved → the object's page; refused → the form again.
 pub async fn add(
     target: StaffModel,
     page: Page,
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
+    may_add(&target)?;
     let model = &target.model;
-    if !model.can_add() {
-        return Err(Error::forbidden());
-    }
     let form = form_data(fields);
     let refused = model
         .authorize(&state, target.actor(), None, Some(&form))
@@ -195,24 +327,35 @@ pub async fn add(
         }
         Err(errors) => {
             let values = submitted_values(&add_fields(model.as_ref()), &form);
-            render_add(page, model.as_ref(), &reverser, &values, &errors).await
+            render_add(page, &target, &state, &reverser, &values, &errors).await
         }
     }
 }
 
+/// Whether the change form is editable: the model admin offers changes and the staff
+/// member may make them (else it is shown read-only, with `view`).
+fn may_change(target: &StaffModel) -> bool {
+    target.model.can_change() && target.require("change").is_ok()
+}
+
 async fn render_change(
     page: Page,
-    model: &dyn ModelAdmin,
+    target: &StaffModel,
+    state: &AppState,
     reverser: &Reverser,
     object: &Object,
     values: &BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let info = ModelInfo::new(model, reverser)?;
-    let fields = form_fields(change_fields(model), values, errors);
+    let model = target.model.as_ref();
+    let info = target.info(reverser)?;
+    let shown = change_fields(model, may_change(target));
+    let choices = choices_of(model, state, &shown).await?;
+    let fields = form_fields(shown, values, &choices, errors);
     let actions: Vec<_> = model
         .actions()
         .into_iter()
+        .filter(|a| target.may_run(a))
         .map(|a| {
             let url = href(action_url(reverser, model, object.id, a.name).unwrap_or_default());
             context! { label => a.label, url, needs_input => !a.fields.is_empty() }
@@ -237,19 +380,20 @@ async fn render_change(
     .await
 }
 
-/// `GET /admin/{app}/{model}/{id}/change/`
+/// `GET /admin/{app}/{model}/{id}/change/`: editable with `change`, read-only with `view`.
 pub async fn change_form(
     target: StaffModel,
     page: Page,
     State(state): State<AppState>,
     reverser: Reverser,
 ) -> Result<Response, Error> {
-    let model = &target.model;
+    target.require("view")?;
     let object = target.authorized_object(&state).await?;
     let values = object.values.clone();
     render_change(
         page,
-        model.as_ref(),
+        &target,
+        &state,
         &reverser,
         &object,
         &values,
@@ -266,12 +410,13 @@ pub async fn change(
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     let model = &target.model;
     if !model.can_change() {
         return Err(Error::forbidden());
     }
+    target.require("change")?;
     let before = target.authorized_object(&state).await?;
     let form = form_data(fields);
     let refused = model
@@ -285,16 +430,9 @@ pub async fn change(
     match saved {
         Ok(id) => {
             let after = object_or_404(model.as_ref(), &state, id).await?;
-            let changed: Vec<&str> = change_fields(model.as_ref())
-                .iter()
-                .filter(|f| !f.read_only && before.values.get(f.name) != after.values.get(f.name))
-                .map(|f| f.label)
-                .collect();
-            let message = if changed.is_empty() {
-                "No fields changed.".to_string()
-            } else {
-                format!("Changed {}.", changed.join(", "))
-            };
+            let fields = change_fields(model.as_ref(), true);
+            let choices = choices_of(model.as_ref(), &state, &fields).await?;
+            let message = change_message(&fields, &choices, &before, &after);
             log(
                 &state,
                 target.staff.id,
@@ -311,14 +449,11 @@ pub async fn change(
                     after.repr
                 ))
                 .await?;
-            Ok(
-                Redirect::to(&ModelInfo::new(model.as_ref(), &reverser)?.changelist_path)
-                    .into_response(),
-            )
+            Ok(Redirect::to(&target.info(&reverser)?.changelist_path).into_response())
         }
         Err(errors) => {
-            let values = submitted_values(&change_fields(model.as_ref()), &form);
-            render_change(page, model.as_ref(), &reverser, &before, &values, &errors).await
+            let values = submitted_values(&change_fields(model.as_ref(), true), &form);
+            render_change(page, &target, &state, &reverser, &before, &values, &errors).await
         }
     }
 }

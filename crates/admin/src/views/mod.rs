@@ -1,4 +1,5 @@
-//! The admin pages. Each handler: staff check, find the model admin, call it, render.
+//! The admin pages. Each handler: staff check, find the model admin, check the model
+//! permission the page needs, call it, render.
 //!
 //! `index` and `changelist` list; `forms` adds and changes objects; `objects` deletes
 //! them, shows their history and runs their actions.
@@ -6,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use accounts::extract::Perms;
+use accounts::permissions::UserPermissions;
 use accounts::{RequireStaff, User};
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -35,17 +38,52 @@ pub(crate) fn href(url: impl Into<String>) -> Value {
     Value::from_safe_string(url.into().replace('&', "&amp;"))
 }
 
+/// The model permission `action` (`view`, `add`, `change`, `delete`) of `model`:
+/// `catalog.change_product`.
+pub(crate) fn model_permission(model: &dyn ModelAdmin, action: &str) -> String {
+    format!("{}.{action}_{}", model.app_label(), model.model_name())
+}
+
 /// What every page under `/admin/{app}/{model}/…` starts from: the signed-in staff member
-/// (anonymous → the login page, others → 403) and the model admin the URL names (else
-/// 404), plus the URL's `{id}` and `{action}` where it has them.
+/// (anonymous → the login page, others → 403), their permissions (read once), and the
+/// model admin the URL names (else 404), plus the URL's `{id}` and `{action}` where it
+/// has them.
 pub struct StaffModel {
     pub(crate) staff: User,
+    pub(crate) perms: UserPermissions,
     pub(crate) model: Arc<dyn ModelAdmin>,
     id: Option<String>,
     pub(crate) action: Option<String>,
 }
 
 impl StaffModel {
+    /// Refuses (403) unless the staff member has the model's `action` permission.
+    pub(crate) fn require(&self, action: &str) -> Result<(), Error> {
+        self.require_code(&model_permission(self.model.as_ref(), action))
+    }
+
+    /// Refuses (403) unless the staff member has `code`.
+    pub(crate) fn require_code(&self, code: &str) -> Result<(), Error> {
+        if self.perms.has(code) {
+            Ok(())
+        } else {
+            Err(Error::forbidden())
+        }
+    }
+
+    /// The model as templates see it, its links limited to what the staff member may do.
+    pub(crate) fn info(&self, reverser: &Reverser) -> Result<ModelInfo, Error> {
+        ModelInfo::new(self.model.as_ref(), reverser, &self.perms)
+    }
+
+    /// Whether the staff member may run `action` (its own permission, else `change`).
+    pub(crate) fn may_run(&self, action: &web::admin::Action) -> bool {
+        match action.permission {
+            Some(code) => self.perms.has(code),
+            None => self.require("change").is_ok(),
+        }
+    }
+
     /// Who acts, for [`web::admin::ModelAdmin::authorize`].
     pub(crate) fn actor(&self) -> web::admin::Actor {
         web::admin::Actor {
@@ -86,6 +124,12 @@ impl FromRequestParts<AppState> for StaffModel {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let RequireStaff(staff) = RequireStaff::from_request_parts(parts, state).await?;
+        let perms = Perms::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?
+            .all()
+            .await
+            .map_err(IntoResponse::into_response)?;
         let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -97,6 +141,7 @@ impl FromRequestParts<AppState> for StaffModel {
             .ok_or_else(|| Error::not_found("No such model in the admin.").into_response())?;
         Ok(StaffModel {
             staff,
+            perms,
             model,
             id: params.remove("id"),
             action: params.remove("action"),
@@ -140,7 +185,14 @@ pub(crate) struct ModelInfo {
 }
 
 impl ModelInfo {
-    pub(crate) fn new(model: &dyn ModelAdmin, reverser: &Reverser) -> Result<Self, Error> {
+    /// The model's names and URLs; the add link and the change/delete flags only where
+    /// the model admin offers them and `perms` allow them.
+    pub(crate) fn new(
+        model: &dyn ModelAdmin,
+        reverser: &Reverser,
+        perms: &UserPermissions,
+    ) -> Result<Self, Error> {
+        let may = |action: &str| perms.has(&model_permission(model, action));
         let (app, name) = (model.app_label(), model.model_name());
         let params: [(&str, &dyn std::fmt::Display); 2] = [("app", &app), ("model", &name)];
         let changelist_path = reverser.reverse("admin:changelist", &params)?;
@@ -151,13 +203,13 @@ impl ModelInfo {
             verbose_name_plural: model.verbose_name_plural(),
             changelist_url: href(changelist_path.clone()),
             changelist_path,
-            add_url: if model.can_add() {
+            add_url: if model.can_add() && may("add") {
                 Some(href(reverser.reverse("admin:add", &params)?))
             } else {
                 None
             },
-            can_change: model.can_change(),
-            can_delete: model.can_delete(),
+            can_change: model.can_change() && may("change"),
+            can_delete: model.can_delete() && may("delete"),
         })
     }
 }

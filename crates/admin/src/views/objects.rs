@@ -7,13 +7,28 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use web::admin::{ModelAdmin, Object};
+use web::admin::Object;
 use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
 
 use super::forms::{form_fields, other_errors};
-use super::{ModelInfo, StaffModel, action_url, form_status, href, log, object_url};
+use super::{StaffModel, action_url, form_status, href, log, object_url};
 use crate::forms::form_data;
 use crate::models;
+
+/// The object to delete, if the model admin offers deleting and the staff member may
+/// delete it (else 403).
+async fn may_delete(target: &StaffModel, state: &AppState) -> Result<Object, Error> {
+    if !target.model.can_delete() {
+        return Err(Error::forbidden());
+    }
+    target.require("delete")?;
+    let object = target.authorized_object(state).await?;
+    target
+        .model
+        .authorize_delete(state, target.actor(), object.id)
+        .await?;
+    Ok(object)
+}
 
 /// `GET /admin/{app}/{model}/{id}/delete/`: what the delete would affect, and a button.
 pub async fn delete_confirmation(
@@ -23,15 +38,12 @@ pub async fn delete_confirmation(
     reverser: Reverser,
 ) -> Result<Response, Error> {
     let model = &target.model;
-    if !model.can_delete() {
-        return Err(Error::forbidden());
-    }
-    let object = target.authorized_object(&state).await?;
+    let object = may_delete(&target, &state).await?;
     let effects = model.delete_effects(&state, object.id).await?;
     page.render(
         "admin/delete_confirmation.html",
         context! {
-            model => ModelInfo::new(model.as_ref(), &reverser)?,
+            model => target.info(&reverser)?,
             object => context! { id => object.id, repr => object.repr },
             effects,
             change_url => href(object_url(&reverser, "admin:change", model.as_ref(), object.id)?),
@@ -49,10 +61,7 @@ pub async fn delete(
     messages: Messages,
 ) -> Result<Response, Error> {
     let model = &target.model;
-    if !model.can_delete() {
-        return Err(Error::forbidden());
-    }
-    let object = target.authorized_object(&state).await?;
+    let object = may_delete(&target, &state).await?;
     let outcome = model.delete(&state, object.id).await?;
     log(
         &state,
@@ -70,7 +79,7 @@ pub async fn delete(
             object.repr
         ))
         .await?;
-    Ok(Redirect::to(&ModelInfo::new(model.as_ref(), &reverser)?.changelist_path).into_response())
+    Ok(Redirect::to(&target.info(&reverser)?.changelist_path).into_response())
 }
 
 /// `GET /admin/{app}/{model}/{id}/history/`: the object's audit log.
@@ -80,6 +89,7 @@ pub async fn history(
     State(state): State<AppState>,
     reverser: Reverser,
 ) -> Result<Response, Error> {
+    target.require("view")?;
     let model = &target.model;
     let id = target.id()?;
     let entries =
@@ -113,7 +123,7 @@ pub async fn history(
     page.render(
         "admin/history.html",
         context! {
-            model => ModelInfo::new(model.as_ref(), &reverser)?,
+            model => target.info(&reverser)?,
             object => context! { id, repr },
             entries,
             change_url => href(object_url(&reverser, "admin:change", model.as_ref(), id)?),
@@ -124,18 +134,24 @@ pub async fn history(
 
 async fn render_action(
     page: Page,
-    model: &dyn ModelAdmin,
+    target: &StaffModel,
     reverser: &Reverser,
     object: &Object,
     action: &web::admin::Action,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let fields = form_fields(action.fields.clone(), &BTreeMap::new(), errors);
+    let model = target.model.as_ref();
+    let fields = form_fields(
+        action.fields.clone(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        errors,
+    );
     page.render_with_status(
         form_status(errors),
         "admin/action_form.html",
         context! {
-            model => ModelInfo::new(model, reverser)?,
+            model => target.info(reverser)?,
             object => context! { id => object.id, repr => object.repr },
             title => action.label,
             non_field_errors => other_errors(&fields, errors),
@@ -147,12 +163,19 @@ async fn render_action(
     .await
 }
 
-fn find_action(model: &dyn ModelAdmin, name: &str) -> Result<web::admin::Action, Error> {
-    model
+/// The action the URL names (else 404), if the staff member may run it (else 403).
+fn find_action(target: &StaffModel) -> Result<web::admin::Action, Error> {
+    let name = target.action.as_deref().unwrap_or_default();
+    let action = target
+        .model
         .actions()
         .into_iter()
         .find(|a| a.name == name)
-        .ok_or_else(|| Error::not_found("No such action."))
+        .ok_or_else(|| Error::not_found("No such action."))?;
+    if !target.may_run(&action) {
+        return Err(Error::forbidden());
+    }
+    Ok(action)
 }
 
 /// `GET /admin/{app}/{model}/{id}/actions/{action}/`: the input an action asks for.
@@ -162,12 +185,11 @@ pub async fn action_form(
     State(state): State<AppState>,
     reverser: Reverser,
 ) -> Result<Response, Error> {
-    let model = &target.model;
-    let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
+    let action = find_action(&target)?;
     let object = target.authorized_object(&state).await?;
     render_action(
         page,
-        model.as_ref(),
+        &target,
         &reverser,
         &object,
         &action,
@@ -185,10 +207,10 @@ pub async fn action(
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     let model = &target.model;
-    let action = find_action(model.as_ref(), target.action.as_deref().unwrap_or_default())?;
+    let action = find_action(&target)?;
     let object = target.authorized_object(&state).await?;
     let form = form_data(fields);
     let change_url = object_url(&reverser, "admin:change", model.as_ref(), object.id)?;
@@ -209,7 +231,7 @@ pub async fn action(
             messages.success(message).await?;
         }
         Ok(Err(errors)) => {
-            return render_action(page, model.as_ref(), &reverser, &object, &action, &errors).await;
+            return render_action(page, &target, &reverser, &object, &action, &errors).await;
         }
         Err(e) if e.status() == StatusCode::CONFLICT => {
             messages.warning(e.message().to_string()).await?;

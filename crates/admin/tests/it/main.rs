@@ -13,6 +13,8 @@ use web::test::{TestApp, TestClient};
 
 mod changelist;
 mod forms;
+mod groups;
+mod model_permissions;
 mod orders;
 mod permissions;
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::{log_entries, product, product_json, site, token};
 
 /// A paid order of 2 units by the regular user; returns (order id, product id).
-async fn paid_order(site: &crate::Site) -> (i64, i64) {
+pub(crate) async fn paid_order(site: &crate::Site) -> (i64, i64) {
     let p = product(site, "KETTLE", "Kettle", 2500, 5).await;
     let product_id = p["id"].as_i64().unwrap();
     let buyer = token(&site.app, "user@example.com").await;

@@ -117,10 +117,23 @@ async fn the_index_lists_every_registered_model_by_app() {
     assert!(!html.contains("/admin/payments/order/add/"));
 }
 
-/// A staff member who is not a superuser: signed in, with their user id.
+/// The group [`plain_staff`]'s permissions come from.
+const CLERK_GROUP: &str = "Permissions of clerk@example.com";
+
+/// A staff member who is not a superuser, who may view, add and change users: signed
+/// in, with their user id.
 async fn plain_staff(site: &crate::Site) -> (web::test::TestClient, i64) {
-    use accounts::testing::{self, Role};
-    let created = testing::user(&site.app, "clerk@example.com", Role::Staff).await;
+    use accounts::testing;
+    let created = testing::staff_with(
+        &site.app,
+        "clerk@example.com",
+        &[
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+        ],
+    )
+    .await;
     (
         crate::signed_in(&site.app, "clerk@example.com").await,
         created.id,
@@ -157,7 +170,8 @@ async fn staff_cannot_raise_themselves_or_touch_a_superuser() {
     assert_ne!(res.status, 303, "refused");
     assert!(res.text().contains("Only a superuser"), "{}", res.text());
     assert_eq!(flags_of(&site, clerk_id).await, (true, false));
-    // Editing other fields of a non-superuser still works.
+    // Editing other fields of a non-superuser still works (the form sends the groups
+    // back as they were).
     clerk
         .submit_form(
             &change,
@@ -167,6 +181,7 @@ async fn staff_cannot_raise_themselves_or_touch_a_superuser() {
                 ("name", "Clerk Renamed"),
                 ("is_active", "on"),
                 ("is_staff", "on"),
+                ("groups", CLERK_GROUP),
             ],
         )
         .await

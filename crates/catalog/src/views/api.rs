@@ -1,22 +1,24 @@
-//! The catalog JSON API: a public list and detail, staff create/update/delete.
+//! The catalog JSON API: a public list and detail; creating, changing and deleting need
+//! the product permissions (`catalog.add_product`, …).
 
-use accounts::{CurrentUser, RequireStaff};
+use accounts::extract::{Perms, RequirePerm};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
-use web::openapi::StaffOnly;
+use web::openapi::Forbidden;
 use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::forms::{ProductCreate, ProductInput};
 use crate::models::product::{self, ListFilter, Product};
+use crate::permissions::{AddProduct, ChangeProduct, DeleteProduct, VIEW_PRODUCT};
 
 /// The catalog API's OpenAPI paths, relative to its mount (`/api/catalog`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(list, detail, create, update, delete),
-    tags((name = "catalog", description = "Products: public reads, staff writes."))
+    tags((name = "catalog", description = "Products: public reads; writes need the product permissions."))
 )]
 pub struct ApiDoc;
 
@@ -25,7 +27,8 @@ pub struct ApiDoc;
 pub struct ListQuery {
     /// Matches name or sku, case-insensitively (`%` and `_` literally).
     pub q: Option<String>,
-    /// Staff only (ignored for everyone else): include inactive products.
+    /// With the permission `catalog.view_product` (ignored for everyone else): include
+    /// inactive products.
     pub include_inactive: Option<bool>,
 }
 
@@ -34,7 +37,8 @@ fn not_found() -> Error {
 }
 
 /// Active products, newest first; `?q=` searches name and
-/// sku; staff may add `?include_inactive=true`. Served from the cache while no data changed.
+/// sku; with `catalog.view_product`, `?include_inactive=true` adds inactive ones. Served
+/// from the cache while no data changed.
 #[utoipa::path(
     get,
     path = "/products",
@@ -47,14 +51,16 @@ fn not_found() -> Error {
 pub async fn list(
     cache: Cache,
     Db(db): Db,
-    CurrentUser(user): CurrentUser,
+    perms: Perms,
     pagination: Pagination,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Error> {
-    let is_staff = user.is_some_and(|u| u.is_staff);
+    // The permission is read only when inactive products are asked for: a plain read
+    // costs no permission query.
+    let include_inactive = query.include_inactive == Some(true) && perms.has(VIEW_PRODUCT).await?;
     let filter = ListFilter {
         search: query.q,
-        include_inactive: is_staff && query.include_inactive == Some(true),
+        include_inactive,
     };
     let term = filter.search.as_deref().map(str::trim).unwrap_or_default();
     // The list's fingerprint, made only for a cursor given or one to hand out (a miss).
@@ -89,7 +95,7 @@ pub async fn list(
         .await
 }
 
-/// One product; inactive products exist only for staff.
+/// One product; an inactive one only with `catalog.view_product`.
 #[utoipa::path(
     get,
     path = "/products/{id}",
@@ -97,42 +103,47 @@ pub async fn list(
     summary = "Get a product",
     params(Id),
     security((), ("bearer" = [])),
-    responses((status = 200, description = "The product (inactive ones for staff only).", body = Product))
+    responses((status = 200, description = "The product (an inactive one only with `catalog.view_product`; else 404).", body = Product))
 )]
-pub async fn detail(
-    cache: Cache,
-    Db(db): Db,
-    CurrentUser(user): CurrentUser,
-    Id(id): Id,
-) -> Result<Response, Error> {
-    let is_staff = user.is_some_and(|u| u.is_staff);
-    cache
-        .json(format!("catalog:detail:{id}:{is_staff}"), || async {
-            match product::find(&db, id).await? {
-                Some(p) if p.is_active || is_staff => Ok(p),
-                _ => Err(not_found()),
-            }
-        })
-        .await
+pub async fn detail(cache: Cache, Db(db): Db, perms: Perms, Id(id): Id) -> Result<Response, Error> {
+    let answer = |with_inactive: bool| {
+        let db = db.clone();
+        cache.json(
+            format!("catalog:detail:{id}:{with_inactive}"),
+            move || async move {
+                match product::find(&db, id).await? {
+                    Some(p) if p.is_active || with_inactive => Ok(p),
+                    _ => Err(not_found()),
+                }
+            },
+        )
+    };
+    match answer(false).await {
+        // Only an inactive (or missing) product asks for the permission.
+        Err(e) if e.status() == StatusCode::NOT_FOUND && perms.has(VIEW_PRODUCT).await? => {
+            answer(true).await
+        }
+        other => other,
+    }
 }
 
-/// Creates a product (staff) → 201.
+/// Creates a product (`catalog.add_product`) → 201.
 #[utoipa::path(
     post,
     path = "/products",
     tag = "catalog",
-    summary = "Create a product (staff)",
+    summary = "Create a product (needs catalog.add_product)",
     request_body = ProductCreate,
-    security(("bearer" = [])),
+    security(("bearer" = ["catalog.add_product"])),
     responses(
         (status = 201, description = "Created; the slug comes from the name.", body = Product),
-        StaffOnly,
+        Forbidden,
         (status = 409, description = "The sku is in use (`sku_taken`).", body = web::error::ErrorBody),
     )
 )]
 pub async fn create(
     Db(db): Db,
-    RequireStaff(_): RequireStaff,
+    _: RequirePerm<AddProduct>,
     Json(input): Json<ProductInput>,
 ) -> Result<(StatusCode, Json<Product>), Error> {
     let new = input.into_new().map_err(Error::validation)?;
@@ -140,24 +151,24 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Changes a product (staff): a partial update.
+/// Changes a product (`catalog.change_product`): a partial update.
 #[utoipa::path(
     patch,
     path = "/products/{id}",
     tag = "catalog",
-    summary = "Change a product (staff)",
+    summary = "Change a product (needs catalog.change_product)",
     params(Id),
     request_body = ProductInput,
-    security(("bearer" = [])),
+    security(("bearer" = ["catalog.change_product"])),
     responses(
         (status = 200, description = "The changed product.", body = Product),
-        StaffOnly,
+        Forbidden,
         (status = 409, description = "The new sku is in use (`sku_taken`).", body = web::error::ErrorBody),
     )
 )]
 pub async fn update(
     Db(db): Db,
-    RequireStaff(_): RequireStaff,
+    _: RequirePerm<ChangeProduct>,
     Id(id): Id,
     Json(input): Json<ProductInput>,
 ) -> Result<Json<Product>, Error> {
@@ -166,24 +177,24 @@ pub async fn update(
     Ok(Json(product::update(&db, existing, changes).await?))
 }
 
-/// Deletes a product (staff) → 204; a product in an order is
+/// Deletes a product (`catalog.delete_product`) → 204; a product in an order is
 /// deactivated instead of removed.
 #[utoipa::path(
     delete,
     path = "/products/{id}",
     tag = "catalog",
-    summary = "Delete a product (staff)",
+    summary = "Delete a product (needs catalog.delete_product)",
     description = "A product that appears in an order is deactivated instead, so order history stays intact.",
     params(Id),
-    security(("bearer" = [])),
+    security(("bearer" = ["catalog.delete_product"])),
     responses(
         (status = 204, description = "Deleted (or deactivated)."),
-        StaffOnly,
+        Forbidden,
     )
 )]
 pub async fn delete(
     Db(db): Db,
-    RequireStaff(_): RequireStaff,
+    _: RequirePerm<DeleteProduct>,
     Id(id): Id,
 ) -> Result<StatusCode, Error> {
     match product::delete(&db, id).await? {

@@ -32,10 +32,22 @@ pub async fn app() -> TestApp {
     TestApp::new(&project()).await
 }
 
-/// A bearer token for a new user (staff or not).
+/// Every permission of the catalog: what "staff" in these tests may do.
+pub const CATALOG_PERMISSIONS: [&str; 4] = [
+    "catalog.view_product",
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.delete_product",
+];
+
+/// A bearer token for a new user: a customer, or staff with every catalog permission.
 pub async fn token_for(app: &TestApp, email: &str, staff: bool) -> String {
-    let role = if staff { Role::Staff } else { Role::Customer };
-    testing::user_with_token(app, email, role).await
+    if staff {
+        testing::staff_with(app, email, &CATALOG_PERMISSIONS).await;
+        testing::token(&app.client, email).await
+    } else {
+        testing::user_with_token(app, email, Role::Customer).await
+    }
 }
 
 pub async fn staff(app: &TestApp) -> String {

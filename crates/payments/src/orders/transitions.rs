@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use accounts::User;
 use catalog::models::stock;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -14,7 +13,7 @@ use crate::gateway::Gateway;
 use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
 
 use super::json::OrderJson;
-use super::{details_of, invalid_state, lock_visible, not_found};
+use super::{Scope, details_of, invalid_state, lock_visible, not_found};
 
 /// Gives back the stock of every line of an order, in product-id order.
 pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) -> Result<(), DbErr> {
@@ -32,21 +31,17 @@ pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) ->
     Ok(())
 }
 
-/// Cancels a pending order (the user's own, or any for staff) and releases its stock in
-/// the same transaction; any other state, expired included, is `409 invalid_state`.
+/// Cancels a pending order that `scope` holds and releases its stock in the same
+/// transaction; any other state, expired included, is `409 invalid_state`.
 pub async fn cancel(
     db: &DatabaseConnection,
     rules: Reservations,
     id: i64,
-    user: &User,
+    scope: Scope,
 ) -> Result<OrderJson, Error> {
-    let user = user.clone();
     let order = write_transaction(db, |txn| {
-        let user = user.clone();
         Box::pin(async move {
-            let order = lock_visible(txn, id, Some(&user))
-                .await?
-                .ok_or_else(not_found)?;
+            let order = lock_visible(txn, id, scope).await?.ok_or_else(not_found)?;
             if let Some(refusal) = expire_if_overdue(txn, rules, &order, "cancelled").await? {
                 return Ok(Err(refusal));
             }
@@ -90,7 +85,9 @@ pub async fn refund(
     let order = write_transaction(db, |txn| {
         let gateway = gateway.clone();
         Box::pin(async move {
-            let order = lock_visible(txn, id, None).await?.ok_or_else(not_found)?;
+            let order = lock_visible(txn, id, Scope::Everyone)
+                .await?
+                .ok_or_else(not_found)?;
             if !order::transition(txn, id, OrderStatus::Paid, OrderStatus::Refunded).await? {
                 return Err(invalid_state(order.status, "refunded"));
             }

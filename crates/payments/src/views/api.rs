@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use accounts::{RequireStaff, RequireUser};
+use accounts::RequireUser;
+use accounts::extract::{Perms, RequirePerm};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,13 +12,14 @@ use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
-use web::openapi::{NotPending, StaffOnly};
+use web::openapi::{Forbidden, NotPending};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 
 use crate::expiry::Reservations;
 use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};
 use crate::gateway::Gateway;
-use crate::orders::{self, OrderJson, PaidJson, PayResponse};
+use crate::orders::{self, OrderJson, PaidJson, PayResponse, Scope};
+use crate::permissions::{CHANGE_ORDER, RefundOrder, VIEW_ORDER, own_or_permitted};
 use crate::settings::PaymentsSettings;
 use crate::webhooks::{self, EventInput, WebhookOutcome};
 
@@ -59,11 +61,13 @@ pub async fn create(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Staff only (ignored for everyone else): everyone's orders.
+    /// With the permission `payments.view_order` (ignored for everyone else): everyone's
+    /// orders.
     pub all: Option<bool>,
 }
 
-/// The caller's orders, newest first (staff: `?all=true` for everyone's).
+/// The caller's orders, newest first (with `payments.view_order`, `?all=true` for
+/// everyone's).
 #[utoipa::path(
     get,
     path = "/orders",
@@ -78,17 +82,24 @@ pub async fn list(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
+    perms: Perms,
     page: Pagination,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
-    let all = user.is_staff && q.all == Some(true);
+    // The permission is read only when everyone's orders are asked for.
+    let all = q.all == Some(true) && perms.has(VIEW_ORDER).await?;
+    let whose = if all {
+        Scope::Everyone
+    } else {
+        Scope::Own(user.id)
+    };
     // The list's fingerprint, made only for a cursor given or one to hand out (a miss).
     let scope = || cursor::scope("payments:orders", &[("all", &all.to_string())]);
     let after = page.after(scope)?;
-    let key = format!("orders:{}:{all}:{}", user.id, page.cache_key());
+    let key = format!("orders:{}:{}", whose.key(), page.cache_key());
     cache
         .json_for(key, || async {
-            let (items, total, more) = orders::list(&db, rules, &user, all, &page, after).await?;
+            let (items, total, more) = orders::list(&db, rules, whose, &page, after).await?;
             // A pending order shown here turns `expired` at its time, without a write.
             let holds_for = rules.answer_holds_for(&items);
             let page = PageOf::keyed(items, &page, total, more, &scope(), |o| {
@@ -99,7 +110,7 @@ pub async fn list(
         .await
 }
 
-/// One order: the caller's own (staff: any), else 404.
+/// One order: the caller's own (with `payments.view_order`: any), else 404.
 #[utoipa::path(
     get,
     path = "/orders/{id}",
@@ -114,18 +125,18 @@ pub async fn detail(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
+    perms: Perms,
     Id(id): Id,
 ) -> Result<Response, Error> {
-    cache
-        .json_for(
-            format!("order:{id}:{}:{}", user.id, user.is_staff),
-            || async {
-                let order = orders::get(&db, rules, id, &user).await?;
-                let holds_for = rules.answer_holds_for([&order]);
-                Ok((order, holds_for))
-            },
-        )
-        .await
+    own_or_permitted(&perms, user.id, VIEW_ORDER, |whose| {
+        let db = db.clone();
+        cache.json_for(format!("order:{id}:{}", whose.key()), move || async move {
+            let order = orders::get(&db, rules, id, whose).await?;
+            let holds_for = rules.answer_holds_for([&order]);
+            Ok((order, holds_for))
+        })
+    })
+    .await
 }
 
 /// Cancels an order: only a pending one; its stock comes back.
@@ -145,29 +156,34 @@ pub async fn cancel(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
+    perms: Perms,
     Id(id): Id,
 ) -> Result<Json<OrderJson>, Error> {
-    Ok(Json(orders::cancel(&db, rules, id, &user).await?))
+    let cancelled = own_or_permitted(&perms, user.id, CHANGE_ORDER, |whose| {
+        orders::cancel(&db, rules, id, whose)
+    })
+    .await?;
+    Ok(Json(cancelled))
 }
 
-/// Refunds an order (staff): only a paid one; its stock comes back.
+/// Refunds an order (`payments.refund_order`): only a paid one; its stock comes back.
 #[utoipa::path(
     post,
     path = "/orders/{id}/refund",
     tag = "payments",
-    summary = "Refund a paid order (staff)",
+    summary = "Refund a paid order (needs payments.refund_order)",
     params(Id),
-    security(("bearer" = [])),
+    security(("bearer" = ["payments.refund_order"])),
     responses(
         (status = 200, description = "The refunded order; its stock is restored.", body = OrderJson),
-        StaffOnly,
+        Forbidden,
         (status = 409, description = "The order is not paid (`invalid_state`).", body = ErrorBody),
     )
 )]
 pub async fn refund(
     Db(db): Db,
     Dep(gateway): Dep<Gateway>,
-    RequireStaff(_): RequireStaff,
+    _: RequirePerm<RefundOrder>,
     Id(id): Id,
 ) -> Result<Json<OrderJson>, Error> {
     Ok(Json(orders::refund(&db, &gateway, id).await?))

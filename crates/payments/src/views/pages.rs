@@ -2,6 +2,7 @@
 //! a product page, pay, cancel). Actions answer with a redirect and a flash message.
 
 use accounts::RequireUser;
+use accounts::extract::Perms;
 use axum::extract::RawQuery;
 use axum::response::{Redirect, Response};
 use rand::RngCore;
@@ -12,7 +13,8 @@ use crate::expiry::Reservations;
 use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::models::OrderStatus;
-use crate::orders::{self, Line};
+use crate::orders::{self, Line, Scope};
+use crate::permissions::{CHANGE_ORDER, VIEW_ORDER, own_or_permitted};
 
 const PAGE_SIZE: u64 = 20;
 
@@ -29,7 +31,8 @@ pub async fn order_list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let pagination = Pagination::lenient(raw.as_deref(), PAGE_SIZE);
-    let (orders, total, _) = orders::list(&db, rules, &user, false, &pagination, None).await?;
+    let (orders, total, _) =
+        orders::list(&db, rules, Scope::Own(user.id), &pagination, None).await?;
     let listing = PageOf::new(orders, &pagination, total);
     let nav = Value::from_serialize(listing.nav());
     page.render(
@@ -43,11 +46,15 @@ pub async fn order_list(
 pub async fn order_detail(
     page: Page,
     RequireUser(user): RequireUser,
+    perms: Perms,
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
     Id(id): Id,
 ) -> Result<Response, Error> {
-    let order = orders::get(&db, rules, id, &user).await?;
+    let order = own_or_permitted(&perms, user.id, VIEW_ORDER, |whose| {
+        orders::get(&db, rules, id, whose)
+    })
+    .await?;
     let mut key = [0u8; 16];
     rand::rng().fill_bytes(&mut key);
     let pending = order.status == OrderStatus::Pending;
@@ -184,13 +191,18 @@ pub async fn order_pay(
 /// The cancel button of a pending order.
 pub async fn order_cancel(
     RequireUser(user): RequireUser,
+    perms: Perms,
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
     messages: Messages,
     reverser: Reverser,
     Id(id): Id,
 ) -> Result<Redirect, Error> {
-    match orders::cancel(&db, rules, id, &user).await {
+    let cancelled = own_or_permitted(&perms, user.id, CHANGE_ORDER, |whose| {
+        orders::cancel(&db, rules, id, whose)
+    })
+    .await;
+    match cancelled {
         Ok(_) => messages.info("The order was cancelled.").await?,
         Err(e) if e.status() == http::StatusCode::CONFLICT => {
             messages.warning(e.message().to_string()).await?

@@ -3,6 +3,7 @@
 mod cache;
 mod cli;
 mod openapi;
+mod permissions;
 mod processes;
 mod shared_cache;
 mod store;

@@ -123,6 +123,36 @@ async fn operations_document_their_errors_security_and_parameters() {
             }
         }
     }
+    // An operation that needs a permission names it as its bearer requirement's role
+    // (OpenAPI 3.1) and in its summary, and documents the 403.
+    for (method, path, code) in [
+        ("post", "/api/catalog/products", "catalog.add_product"),
+        (
+            "patch",
+            "/api/catalog/products/{id}",
+            "catalog.change_product",
+        ),
+        (
+            "delete",
+            "/api/catalog/products/{id}",
+            "catalog.delete_product",
+        ),
+        ("post", "/api/orders/{id}/refund", "payments.refund_order"),
+    ] {
+        let operation = &doc["paths"][path][method];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{ "bearer": [code] }]),
+            "{method} {path}"
+        );
+        assert!(operation["summary"].as_str().unwrap().contains(code));
+        assert!(
+            operation["responses"]["403"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("permission")
+        );
+    }
     let me = &doc["paths"]["/api/accounts/me"]["get"];
     assert_eq!(me["security"], serde_json::json!([{"bearer": []}]));
     let list = &doc["paths"]["/api/catalog/products"]["get"];

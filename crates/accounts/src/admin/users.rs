@@ -4,19 +4,29 @@
 //!
 //! Users are not deleted here (their orders keep referring to them): untick "Active"
 //! instead, as Django recommends.
+//!
+//! The change form edits the user's groups and direct permissions with the other fields,
+//! in one transaction; only a superuser may change them.
 
 use async_trait::async_trait;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use web::admin::{
-    Action, Actor, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery,
-    ListSpec, ModelAdmin, Object, Row, Saved, checkbox, datetime, list_page, text, yes_no,
+    Action, Actor, Choice, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage,
+    ListQuery, ListSpec, ModelAdmin, Object, Row, Saved, checkbox, choice_list, chosen, datetime,
+    list_page, text, yes_no,
 };
+use web::db::{TransactionError, write_transaction_as};
 use web::{AppState, Error, FieldErrors};
 
+use super::{permission_choices, refuse_change};
 use crate::auth::Auth;
 use crate::forms::{RegisterForm, UserEdit, clean_new_password};
 use crate::models::user::{self, CreateUserError, User};
+use crate::permissions::{self, GroupError};
 use crate::users::{Account, create_user};
+
+/// What the superuser-only fields say to everyone else.
+const SUPERUSER_ONLY: &str = "Only a superuser may change a user's groups or permissions.";
 
 pub struct UserAdmin;
 
@@ -41,7 +51,10 @@ fn spec() -> ListSpec<user::Entity> {
     }
 }
 
-fn object(u: User) -> Object {
+/// The user as the change form shows them, groups and direct permissions included.
+async fn object<C: ConnectionTrait>(db: &C, u: User) -> Result<Object, DbErr> {
+    let groups = permissions::groups_of(db, u.id).await?;
+    let codes = permissions::direct_codes(db, u.id).await?;
     let values = [
         ("email", u.email.clone()),
         ("name", u.name.clone()),
@@ -53,15 +66,34 @@ fn object(u: User) -> Object {
             "last_login",
             u.last_login.as_ref().map(datetime).unwrap_or_default(),
         ),
+        ("groups", choice_list(groups.into_iter().map(|g| g.name))),
+        ("user_permissions", choice_list(codes)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    Object {
+    Ok(Object {
         id: u.id,
         repr: u.email,
         values,
         inlines: Vec::new(),
+    })
+}
+
+/// Why a user's change could not be saved.
+#[derive(Debug, thiserror::Error)]
+enum SaveError {
+    #[error("the email is taken")]
+    EmailTaken,
+    #[error(transparent)]
+    Access(GroupError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl TransactionError for SaveError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, SaveError::Db(e) if web::db::is_retryable(e))
     }
 }
 
@@ -127,8 +159,15 @@ impl ModelAdmin for UserAdmin {
             Field::new("is_active", "Active", FieldKind::Checkbox)
                 .help("Untick instead of deleting: an inactive user cannot sign in."),
             Field::new("is_staff", "Staff", FieldKind::Checkbox)
-                .help("May use the admin site and the staff API."),
-            Field::new("is_superuser", "Superuser", FieldKind::Checkbox),
+                .help("May sign in to the admin site; what they may do there comes from their permissions."),
+            Field::new("is_superuser", "Superuser", FieldKind::Checkbox)
+                .help("Has every permission without being given it."),
+            Field::new("groups", "Groups", FieldKind::MultipleChoice)
+                .change_only()
+                .help("The user has every permission of their groups. Only a superuser may change this."),
+            Field::new("user_permissions", "User permissions", FieldKind::MultipleChoice)
+                .change_only()
+                .help("Permissions of this user alone, besides their groups'. Only a superuser may change this."),
             Field::new("date_joined", "Joined", FieldKind::Text).read_only(),
             Field::new("last_login", "Last login", FieldKind::Text).read_only(),
         ]
@@ -152,9 +191,9 @@ impl ModelAdmin for UserAdmin {
         false
     }
 
-    /// Only superusers grant or remove staff/superuser status, or touch a superuser at all
-    /// (edit, set password): stricter than Django on purpose, so a staff account can't
-    /// raise itself.
+    /// Only superusers grant or remove staff/superuser status, change a user's groups or
+    /// direct permissions, or touch a superuser at all (edit, set password): stricter than
+    /// Django on purpose, so a staff account can't raise itself.
     async fn authorize(
         &self,
         state: &AppState,
@@ -189,8 +228,37 @@ impl ModelAdmin for UserAdmin {
                     );
                 }
             }
+            if let Some(target) = &target {
+                let groups = permissions::groups_of(state.db(), target.id).await?;
+                let names = groups.into_iter().map(|g| g.name).collect();
+                refuse_change(&mut refused, form, "groups", names, SUPERUSER_ONLY);
+                let codes = permissions::direct_codes(state.db(), target.id).await?;
+                refuse_change(
+                    &mut refused,
+                    form,
+                    "user_permissions",
+                    codes,
+                    SUPERUSER_ONLY,
+                );
+            }
         }
         Ok(refused)
+    }
+
+    async fn choices(&self, state: &AppState, field: &str) -> Result<Vec<Choice>, Error> {
+        Ok(match field {
+            "groups" => permissions::all_groups(state.db())
+                .await?
+                .into_iter()
+                .map(|g| Choice {
+                    value: g.name.clone(),
+                    label: g.name,
+                    group: "Groups".to_string(),
+                })
+                .collect(),
+            "user_permissions" => permission_choices(permissions::all(state.db()).await?),
+            _ => Vec::new(),
+        })
     }
 
     async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
@@ -220,7 +288,10 @@ impl ModelAdmin for UserAdmin {
     }
 
     async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
-        Ok(user::find_by_id(state.db(), id).await?.map(object))
+        match user::find_by_id(state.db(), id).await? {
+            Some(u) => Ok(Some(object(state.db(), u).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
@@ -255,10 +326,37 @@ impl ModelAdmin for UserAdmin {
                 Ok(edit) => edit,
                 Err(errors) => return Ok(Err(errors)),
             };
-        match user::update(state.db(), id, edit).await {
+        let (groups, codes) = (chosen(form, "groups"), chosen(form, "user_permissions"));
+        let saved = write_transaction_as(state.db(), |txn| {
+            let (edit, groups, codes) = (edit.clone(), groups.clone(), codes.clone());
+            Box::pin(async move {
+                user::update(txn, id, edit).await.map_err(|e| match e {
+                    CreateUserError::Db(e) => SaveError::Db(e),
+                    _ => SaveError::EmailTaken,
+                })?;
+                permissions::set_user_access(txn, id, &groups, &codes)
+                    .await
+                    .map_err(|e| match e {
+                        GroupError::Db(e) => SaveError::Db(e),
+                        other => SaveError::Access(other),
+                    })
+            })
+        })
+        .await;
+        match saved {
             Ok(()) => Ok(Ok(id)),
-            Err(CreateUserError::EmailTaken) => Ok(Err(email_taken())),
-            Err(e) => Err(e.into()),
+            Err(SaveError::EmailTaken) => Ok(Err(email_taken())),
+            Err(SaveError::Access(e)) => {
+                let field = match e {
+                    GroupError::UnknownGroup(_) => "groups",
+                    _ => "user_permissions",
+                };
+                Ok(Err(FieldErrors::from([(
+                    field.to_string(),
+                    vec![e.to_string()],
+                )])))
+            }
+            Err(SaveError::Db(e)) => Err(e.into()),
         }
     }
 
