@@ -103,6 +103,10 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
             ));
             files.push((format!("crates/{a}/src/forms.rs"), forms_rs(spec, m)));
             files.push((
+                format!("crates/{a}/src/permissions.rs"),
+                fill(PERMISSIONS_RS, spec),
+            ));
+            files.push((
                 format!("crates/{a}/src/views/api.rs"),
                 fill(MODEL_API, spec),
             ));
@@ -175,9 +179,10 @@ fn lib_rs(spec: &Spec) -> String {
         Some(_) => lib
             .replace("use async_trait::async_trait;", "use std::sync::Arc;\n\nuse async_trait::async_trait;")
             .replace("pub mod forms;", "pub mod admin;\npub mod forms;")
+            .replace("pub mod models;", "pub mod models;\npub mod permissions;")
             .replace(
                 "    fn urls(&self) -> Urls {\n        urls()\n    }\n",
-                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn entities(&self) -> Vec<web::schema::EntitySchema> {\n        models::entities()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n", spec),
+                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn entities(&self) -> Vec<web::schema::EntitySchema> {\n        models::entities()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n\n    fn required_permissions(&self) -> Vec<&'static str> {\n        permissions::required()\n    }\n", spec),
             ),
         None => lib,
     }
@@ -644,6 +649,8 @@ const MODEL_API_NULL_TEST: &str = include_str!("templates/model/tests_api_null.r
 
 const MODEL_PAGE_TESTS: &str = include_str!("templates/model/tests_pages.rs.tmpl");
 
+/// The model's permission types, used by its API and pages.
+const PERMISSIONS_RS: &str = include_str!("templates/model/permissions.rs.tmpl");
 const ADMIN_RS: &str = include_str!("templates/model/admin.rs.tmpl");
 
 const MODEL_ADMIN_TESTS: &str = include_str!("templates/model/tests_admin.rs.tmpl");
