@@ -2,7 +2,7 @@
 //! one run on this machine; one table, and `BENCHMARKS.md` with the machine and a plot.
 //!
 //! Every server runs alone under load (the others idle). Our server is the release build on
-//! a fresh SQLite file seeded exactly like the peer (1,000 products, the two local users),
+//! a fresh SQLite file seeded exactly like the peer (1,000 products, the local users),
 //! with the production settings. The floor is a bare axum server that returns the same
 //! product-list bytes from memory: what the HTTP stack alone does here.
 

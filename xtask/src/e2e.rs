@@ -5,8 +5,10 @@
 //! production profile on a fresh SQLite file. Headless Chromium, driven over WebDriver by
 //! chromedriver, then registers, logs out and in, browses and searches the catalog, buys a
 //! product, pays with the test card, sees the order paid and logs out; then a staff member
-//! changes that product's price on the admin site and the shop shows it; last, Swagger UI
-//! shows the API's operations. A screenshot is saved of every step.
+//! changes that product's price on the admin site and the shop shows it; the superuser
+//! creates a group with the permission picker and puts the catalog editor in it, who then
+//! finds the orders on the admin site; last, Swagger UI shows the API's operations. A
+//! screenshot is saved of every step.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -117,6 +119,9 @@ pub fn run_e2e(args: Args) -> Result<()> {
             result = session.edit_price_in_admin().await;
         }
         if result.is_ok() {
+            result = session.group_in_admin().await;
+        }
+        if result.is_ok() {
             result = session.api_docs().await;
         }
         if result.is_err() {
@@ -150,7 +155,7 @@ pub(crate) fn build_release(root: &Path) -> Result<PathBuf> {
 }
 
 /// Migrates a fresh store in `dir` configured by `env` alone, seeds the demo catalog and
-/// the two local users, and starts `project serve` there; returns its log's path.
+/// the local users, and starts `project serve` there; returns its log's path.
 pub(crate) fn start_seeded_server(
     binary: &Path,
     dir: &Path,
@@ -386,6 +391,104 @@ impl Session {
         self.wait_text("main", "$23.45").await?;
         self.screenshot("public-price-changed").await?;
         self.log_out().await
+    }
+
+    /// Permissions on the admin site: the seeded catalog editor sees products only; the
+    /// superuser creates a group with the permission picker and adds the editor to it on
+    /// the user's change form; the editor then sees the orders too.
+    async fn group_in_admin(&mut self) -> Result<()> {
+        const EDITOR: [(&str, &str); 2] = [
+            ("email", "editor@example.com"),
+            ("password", "editorpass123"),
+        ];
+        self.admin_login(&EDITOR).await?;
+        self.wait_text("main", "Products").await?;
+        ensure!(
+            !self.main_text().await?.contains("Orders"),
+            "the editor has no order permission yet"
+        );
+        self.screenshot("admin-editor-before").await?;
+        self.open("/admin/payments/order/").await?;
+        self.wait_text("main", "permission").await?;
+        self.open("/admin/").await?;
+        self.log_out().await?;
+
+        self.admin_login(&[("email", "staff@example.com"), ("password", "staffpass123")])
+            .await?;
+        self.browser
+            .find(Locator::LinkText("Groups"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", "Groups").await?;
+        self.browser
+            .find(Locator::LinkText("Add group"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", "Add group").await?;
+        self.fill(&[("name", "Order desk")]).await?;
+        for code in ["payments.view_order", "payments.refund_order"] {
+            self.browser
+                .find(Locator::Css(&format!(
+                    "input[name=\"permissions\"][value=\"{code}\"]"
+                )))
+                .await
+                .with_context(|| format!("the picker offers {code}"))?
+                .click()
+                .await?;
+        }
+        self.screenshot("admin-group-picker").await?;
+        self.submit("form.admin-form").await?;
+        self.wait_text("main", "was added").await?;
+
+        self.open("/admin/accounts/user/?q=editor%40example.com")
+            .await?;
+        self.wait_text("#result-count", "1 user").await?;
+        self.browser
+            .find(Locator::Css("table.results tbody th a"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", "Change user").await?;
+        self.browser
+            .find(Locator::Css("input[name=\"groups\"][value=\"Order desk\"]"))
+            .await
+            .context("the user form offers the new group")?
+            .click()
+            .await?;
+        self.screenshot("admin-user-groups").await?;
+        self.submit("form.admin-form").await?;
+        self.wait_text("main", "was changed").await?;
+        self.log_out().await?;
+
+        self.admin_login(&EDITOR).await?;
+        self.browser
+            .find(Locator::Css("main a[href=\"/admin/payments/order/\"]"))
+            .await
+            .context("the editor now sees the orders")?
+            .click()
+            .await?;
+        self.wait_text("#result-count", "order").await?;
+        self.screenshot("admin-editor-orders").await?;
+        self.log_out().await
+    }
+
+    /// Signs in through the login page and lands on the admin index.
+    async fn admin_login(&self, credentials: &[(&str, &str)]) -> Result<()> {
+        self.open("/accounts/login/?next=/admin/").await?;
+        self.fill(credentials).await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("h1", "Site administration").await
+    }
+
+    async fn main_text(&self) -> Result<String> {
+        Ok(self
+            .browser
+            .find(Locator::Css("main"))
+            .await?
+            .text()
+            .await?)
     }
 
     /// Swagger UI, compiled into the binary, renders the API's operations from the

@@ -2,7 +2,7 @@
 //! document the server serves.
 //!
 //! The server runs on a free port over a fresh SQLite file (or a fresh `store_fuzz`
-//! database on the server of `--database-url`) with the demo catalog and the two local users (`project seed --users`), login throttling raised so failed logins the
+//! database on the server of `--database-url`) with the demo catalog and the local users (`project seed --users`), login throttling raised so failed logins the
 //! fuzzer makes on purpose don't lock it out. Schemathesis then generates valid and
 //! invalid requests for every operation, in phases that can't sabotage each other, each
 //! with a fresh bearer token:

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sea_orm::DatabaseTransaction;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, Set,
@@ -110,6 +110,9 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<permission::Permissio
         .await
 }
 
+/// The alias of the granted ids in [`UserPermissions::of`]'s query.
+const GRANTED: &str = "granted";
+
 /// What one user may do, read once per request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPermissions {
@@ -129,35 +132,47 @@ impl UserPermissions {
                 codes: BTreeSet::new(),
             });
         }
-        let direct = Query::select()
+        // The ids granted directly UNION those granted through groups, joined to the
+        // codes: every step an index lookup (the pairs' unique keys lead with the user
+        // and the group; `OR id IN (…)` instead made MariaDB scan the permissions).
+        let mut granted = Query::select()
             .column(user_permission::Column::PermissionId)
             .from(user_permission::Entity)
             .and_where(Expr::col(user_permission::Column::UserId).eq(user.id))
             .to_owned();
-        let through_groups = Query::select()
-            .column((
-                group_permission::Entity,
-                group_permission::Column::PermissionId,
-            ))
-            .from(group_permission::Entity)
-            .inner_join(
-                user_group::Entity,
-                Expr::col((user_group::Entity, user_group::Column::GroupId))
-                    .equals((group_permission::Entity, group_permission::Column::GroupId)),
+        granted.union(
+            UnionType::Distinct,
+            Query::select()
+                .column((
+                    group_permission::Entity,
+                    group_permission::Column::PermissionId,
+                ))
+                .from(group_permission::Entity)
+                .inner_join(
+                    user_group::Entity,
+                    Expr::col((user_group::Entity, user_group::Column::GroupId))
+                        .equals((group_permission::Entity, group_permission::Column::GroupId)),
+                )
+                .and_where(Expr::col((user_group::Entity, user_group::Column::UserId)).eq(user.id))
+                .to_owned(),
+        );
+        let query = Query::select()
+            .column((permission::Entity, permission::Column::Code))
+            .from(permission::Entity)
+            .join_subquery(
+                JoinType::InnerJoin,
+                granted,
+                GRANTED,
+                Expr::col((GRANTED, user_permission::Column::PermissionId))
+                    .equals((permission::Entity, permission::Column::Id)),
             )
-            .and_where(Expr::col((user_group::Entity, user_group::Column::UserId)).eq(user.id))
             .to_owned();
-        let codes = permission::Entity::find()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(permission::Column::Id.in_subquery(direct))
-                    .add(permission::Column::Id.in_subquery(through_groups)),
-            )
-            .all(db)
+        let codes = db
+            .query_all(&query)
             .await?
-            .into_iter()
-            .map(|p| p.code)
-            .collect();
+            .iter()
+            .map(|row| row.try_get::<String>("", "code"))
+            .collect::<Result<_, _>>()?;
         Ok(UserPermissions {
             everything: false,
             codes,

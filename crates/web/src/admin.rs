@@ -94,7 +94,7 @@ pub enum FieldKind {
 pub struct Choice {
     pub value: String,
     pub label: String,
-    /// The heading it is listed under (a permission's app).
+    /// The heading it is listed under (a permission's app); empty: none.
     pub group: String,
 }
 

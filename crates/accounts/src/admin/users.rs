@@ -253,7 +253,8 @@ impl ModelAdmin for UserAdmin {
                 .map(|g| Choice {
                     value: g.name.clone(),
                     label: g.name,
-                    group: "Groups".to_string(),
+                    // One list: no heading under the field's own.
+                    group: String::new(),
                 })
                 .collect(),
             "user_permissions" => permission_choices(permissions::all(state.db()).await?),
