@@ -17,6 +17,15 @@ async fn regrant(site: &crate::Site, codes: &[&str]) {
     testing::grant(&site.app, "clerk@example.com", codes).await;
 }
 
+async fn order_status(site: &crate::Site, id: i64) -> &'static str {
+    payments::orders::find_visible(site.app.db(), id, payments::orders::Scope::Everyone)
+        .await
+        .unwrap()
+        .expect("the order exists")
+        .status
+        .as_str()
+}
+
 async fn status(client: &TestClient, page: &str) -> u16 {
     client.get(page).send().await.status.as_u16()
 }
@@ -121,12 +130,7 @@ async fn an_action_needs_its_own_permission() {
         .send()
         .await
         .assert_status(403);
-    let order =
-        payments::orders::find_visible(site.app.db(), order_id, payments::orders::Scope::Everyone)
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(order.status.as_str(), "paid", "not refunded");
+    assert_eq!(order_status(&site, order_id).await, "paid", "not refunded");
 
     regrant(
         &site,
@@ -149,12 +153,7 @@ async fn an_action_needs_its_own_permission() {
         .submit_form(&page, &refund, &[])
         .await
         .assert_status(303);
-    let order =
-        payments::orders::find_visible(site.app.db(), order_id, payments::orders::Scope::Everyone)
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(order.status.as_str(), "refunded");
+    assert_eq!(order_status(&site, order_id).await, "refunded");
     let entries = crate::log_entries(&site, "payments", "order", order_id).await;
     assert!(
         entries.iter().any(|(action, _)| action == "refund"),
