@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod admin;
 pub mod catalog;
 mod columns;
+pub mod jobs;
 pub mod payments;
 pub mod sessions;
 
@@ -20,6 +21,7 @@ pub mod sessions;
 pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
     match app {
         "sessions" => Some(sessions::migrations()),
+        "jobs" => Some(jobs::migrations()),
         "accounts" => Some(accounts::migrations()),
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),

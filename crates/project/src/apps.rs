@@ -9,6 +9,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
     vec![
         Arc::new(web::health::Health),
         Arc::new(web::sessions::Sessions),
+        Arc::new(web::jobs::Jobs),
         Arc::new(accounts::Accounts),
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),

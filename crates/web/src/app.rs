@@ -103,6 +103,12 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The background tasks the app declares (`TaskEntry::of::<SendReceipt>()`); see
+    /// [`crate::jobs`].
+    fn tasks(&self) -> Vec<crate::jobs::TaskEntry> {
+        Vec::new()
+    }
+
     /// Runs after `migrate` has applied migrations (Django's `post_migrate` signal), with
     /// every permission of the installed apps; `accounts` stores them.
     async fn post_migrate(

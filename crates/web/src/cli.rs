@@ -267,6 +267,7 @@ async fn serve(
             .with_context(|| format!("app `{}` failed to start", app.label()))?;
     }
     let state_db = state.db().clone();
+    let worker = in_server_worker(&state)?;
     let router = project.router(state, urls);
     let address = settings.bind_address();
     let listener = tokio::net::TcpListener::bind(&address)
@@ -303,8 +304,28 @@ async fn serve(
     if let Some(metrics) = metrics {
         metrics.abort();
     }
+    if let Some(worker) = worker {
+        // It saw the same signal: it claims no more and finishes its jobs in hand.
+        let _ = worker.await;
+    }
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// With `jobs.run_in_server` (development and test by default) and tasks installed,
+/// `serve` runs a worker beside the server, so one command does everything.
+fn in_server_worker(state: &AppState) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Ok(jobs) = state.service::<crate::jobs::JobsSettings>() else {
+        return Ok(None);
+    };
+    let worker = crate::jobs::Worker::new(state)?.concurrency(2);
+    if !jobs.run_in_server || !worker.has_tasks() {
+        return Ok(None);
+    }
+    tracing::info!("running background jobs in the server (jobs.run_in_server)");
+    Ok(Some(tokio::spawn(
+        worker.run(crate::server::shutdown_signal()),
+    )))
 }
 
 async fn migrate(project: &Project, settings: &Settings, down: Option<u32>) -> anyhow::Result<()> {

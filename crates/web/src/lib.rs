@@ -27,6 +27,7 @@ pub mod error_pages;
 pub mod extract;
 pub mod forms;
 pub mod health;
+pub mod jobs;
 pub mod messages;
 pub mod metrics;
 pub mod middleware;

@@ -102,6 +102,19 @@ impl Project {
             }
             seen.push(label);
         }
+        let mut tasks: Vec<&str> = Vec::new();
+        for app in &self.apps {
+            for task in app.tasks() {
+                if tasks.contains(&task.name) {
+                    return Err(format!(
+                        "the task `{}` of app `{label}` is declared twice",
+                        task.name,
+                        label = app.label()
+                    ));
+                }
+                tasks.push(task.name);
+            }
+        }
         let known = crate::permissions::of_apps(&self.apps);
         for app in &self.apps {
             if let Some(code) = app
@@ -164,6 +177,8 @@ impl Project {
             .flat_map(|app| app.model_admins())
             .collect();
         services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
+        let tasks = self.apps.iter().flat_map(|app| app.tasks()).collect();
+        services.insert(crate::jobs::TaskRegistry(Arc::new(tasks)));
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }

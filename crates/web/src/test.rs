@@ -77,6 +77,7 @@ pub fn project(
     let mut installed: Vec<Arc<dyn crate::App>> = vec![
         Arc::new(crate::health::Health),
         Arc::new(crate::sessions::Sessions),
+        Arc::new(crate::jobs::Jobs),
     ];
     installed.extend(apps);
     Project {

@@ -211,8 +211,15 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
     let needed = closure(root, &dependencies)?;
     let test_apps: Vec<String> = installed
         .iter()
-        // `web::test::project` installs the framework's health and sessions apps itself.
-        .filter(|a| !["web::health::Health", "web::sessions::Sessions"].contains(&a.as_str()))
+        // `web::test::project` installs the framework's health, sessions and jobs apps itself.
+        .filter(|a| {
+            ![
+                "web::health::Health",
+                "web::sessions::Sessions",
+                "web::jobs::Jobs",
+            ]
+            .contains(&a.as_str())
+        })
         .filter(|a| a.starts_with("web::") || needed.contains(&crate_of(a)))
         .cloned()
         .collect();

@@ -40,6 +40,10 @@ async fn migrate_stores_each_admin_models_four_permissions() {
             ("accounts.delete_user", "Can delete user"),
             ("accounts.view_group", "Can view group"),
             ("accounts.view_user", "Can view user"),
+            ("jobs.add_job", "Can add job"),
+            ("jobs.change_job", "Can change job"),
+            ("jobs.delete_job", "Can delete job"),
+            ("jobs.view_job", "Can view job"),
         ]
         .map(|(c, n)| (c.to_string(), n.to_string()))
     );

@@ -14,6 +14,7 @@ use web::test::{TestApp, TestClient};
 mod changelist;
 mod forms;
 mod groups;
+mod jobs;
 mod model_permissions;
 mod orders;
 mod permissions;

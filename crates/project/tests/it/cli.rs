@@ -621,3 +621,69 @@ fn permissions_groups_and_users_from_the_command_line() {
     let out = project(&["group"], &env);
     assert_eq!(out.status.code(), Some(2), "a subcommand is required");
 }
+
+/// A task no installed app declares (a job left by a removed app, or a typo).
+struct Ghost;
+impl web::jobs::Task for Ghost {
+    const NAME: &'static str = "ghost.haunt";
+    type Payload = serde_json::Value;
+    async fn run(_: &web::state::AppState, _: serde_json::Value) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_listed_run_and_retried_from_the_command_line() {
+    let (_dir, url) = temp_database();
+    let env = [("APP__DATABASE__URL", url.as_str())];
+    let out = project(&["migrate"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = project(&["jobs"], &env);
+    assert_eq!(stdout(&out), "No queued, running or failed jobs.\n");
+
+    let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    let id = web::jobs::enqueue::<Ghost, _>(&db, &serde_json::json!({"boo": 1}))
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let listed = stdout(&project(&["jobs"], &env));
+    assert!(
+        listed.starts_with(&format!("{id}\tqueued\tdefault\tghost.haunt\tattempts 0\t")),
+        "{listed}"
+    );
+    let out = project(&["jobs", "run"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "1 job(s) ran.\n");
+    let listed = stdout(&project(&["jobs"], &env));
+    assert!(listed.contains(&format!("{id}\tfailed\t")), "{listed}");
+    assert!(
+        listed.contains("no installed app declares the task `ghost.haunt`"),
+        "{listed}"
+    );
+
+    let out = project(&["jobs", "retry", &id.to_string()], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("Job {id} queued again.\n"));
+    assert!(stdout(&project(&["jobs"], &env)).contains(&format!("{id}\tqueued\t")));
+    let out = project(&["jobs", "retry", "999"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("there is no failed job 999"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = project(&["cleanup"], &env);
+    assert!(
+        stdout(&out).contains("jobs: 0 finished jobs deleted"),
+        "{}",
+        stdout(&out)
+    );
+    for help in [&["worker", "--help"][..], &["jobs", "--help"]] {
+        let out = project(help, &env);
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("SIGTERM") || stdout(&out).contains("retry"));
+    }
+    let out = project(&["worker", "--concurrency", "0"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

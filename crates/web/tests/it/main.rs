@@ -16,6 +16,7 @@ use web::{
 
 mod errors;
 mod health;
+mod jobs;
 mod makemigrations;
 mod pages;
 mod server;

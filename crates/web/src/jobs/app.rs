@@ -1,0 +1,168 @@
+//! The framework's `jobs` app: the table, the `jobs` settings, `project worker`,
+//! `project jobs`, and the cleanup of old finished jobs.
+
+use async_trait::async_trait;
+use clap::{ArgMatches, Args, FromArgMatches, Subcommand};
+
+use super::entity::JobStatus;
+use super::{JobsSettings, Worker, queue};
+use crate::app::{App, Command};
+
+use crate::settings::{Settings, SettingsError};
+use crate::state::{AppState, Services};
+
+/// Installed by every project after `sessions` (its tasks' apps come after it).
+pub struct Jobs;
+
+#[async_trait]
+impl App for Jobs {
+    fn label(&self) -> &'static str {
+        "jobs"
+    }
+
+    fn entities(&self) -> Vec<crate::schema::EntitySchema> {
+        // Workers look for due jobs by status, queue and time.
+        vec![
+            crate::schema::EntitySchema::of::<super::entity::Entity>()
+                .index("jobs_due", &["status", "queue", "run_at"]),
+        ]
+    }
+
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        services.insert(JobsSettings::from_settings(settings)?);
+        Ok(())
+    }
+
+    fn model_admins(&self) -> Vec<std::sync::Arc<dyn crate::admin::ModelAdmin>> {
+        vec![std::sync::Arc::new(super::admin::JobAdmin)]
+    }
+
+    fn commands(&self) -> Vec<Box<dyn Command>> {
+        vec![Box::new(WorkerCommand), Box::new(JobsCommand)]
+    }
+
+    async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        let settings: JobsSettings = state.service()?;
+        let keep = time::Duration::seconds(settings.retention_seconds.min(i64::MAX as u64) as i64);
+        let deleted = queue::delete_done(state.db(), crate::db::now() - keep).await?;
+        Ok(vec![("finished jobs deleted".into(), deleted)])
+    }
+}
+
+/// Run background jobs until SIGTERM (or Ctrl-C), finishing the jobs in hand
+#[derive(Args, Debug)]
+struct WorkerArgs {
+    /// Only these queues, comma-separated [default: every queue]
+    #[arg(long, value_delimiter = ',', value_name = "Q,...")]
+    queues: Vec<String>,
+    /// How many jobs run at once
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    concurrency: u16,
+}
+
+/// `project worker`.
+pub struct WorkerCommand;
+
+#[async_trait]
+impl Command for WorkerCommand {
+    fn definition(&self) -> clap::Command {
+        WorkerArgs::augment_args(
+            clap::Command::new("worker")
+                .about("Run background jobs until SIGTERM or Ctrl-C; jobs in hand finish first"),
+        )
+    }
+
+    async fn run(&self, state: &AppState, matches: &ArgMatches) -> anyhow::Result<()> {
+        let args = WorkerArgs::from_arg_matches(matches)?;
+        let mut worker = Worker::new(state)?.concurrency(usize::from(args.concurrency));
+        if !args.queues.is_empty() {
+            worker = worker.queues(args.queues);
+        }
+        println!(
+            "Worker {} on queues [{}], {} at a time; SIGTERM or Ctrl-C stops it.",
+            worker.id(),
+            worker.queue_names(),
+            args.concurrency
+        );
+        worker.run(crate::server::shutdown_signal()).await;
+        println!("Worker stopped.");
+        Ok(())
+    }
+}
+
+#[derive(Args, Debug)]
+struct JobsArgs {
+    #[command(subcommand)]
+    action: Option<JobsAction>,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsAction {
+    /// Queue a failed job again (its attempts start over)
+    Retry {
+        /// The job's id (the first column of `project jobs`)
+        id: i64,
+    },
+    /// Run the jobs due now in this process, then exit
+    Run,
+}
+
+/// `project jobs`.
+pub struct JobsCommand;
+
+#[async_trait]
+impl Command for JobsCommand {
+    fn definition(&self) -> clap::Command {
+        JobsArgs::augment_args(clap::Command::new("jobs").about(
+            "List queued, running and failed background jobs; `retry ID` queues a failed one again",
+        ))
+    }
+
+    async fn run(&self, state: &AppState, matches: &ArgMatches) -> anyhow::Result<()> {
+        let args = JobsArgs::from_arg_matches(matches)?;
+        match args.action {
+            None => {
+                let jobs = queue::list(
+                    state.db(),
+                    &[JobStatus::Queued, JobStatus::Running, JobStatus::Failed],
+                    1000,
+                )
+                .await?;
+                if jobs.is_empty() {
+                    println!("No queued, running or failed jobs.");
+                }
+                for job in jobs {
+                    let error = job.last_error.unwrap_or_default();
+                    println!(
+                        "{}\t{}\t{}\t{}\tattempts {}\trun at {}\t{}",
+                        job.id,
+                        job.status.as_str(),
+                        job.queue,
+                        job.task,
+                        job.attempts,
+                        crate::db::timestamp::format(&job.run_at),
+                        error.lines().next().unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+            Some(JobsAction::Retry { id }) => {
+                if queue::retry(state.db(), id).await? {
+                    println!("Job {id} queued again.");
+                    Ok(())
+                } else {
+                    anyhow::bail!("there is no failed job {id} (`project jobs` lists them)")
+                }
+            }
+            Some(JobsAction::Run) => {
+                let ran = Worker::new(state)?.run_due().await?;
+                println!("{ran} job(s) ran.");
+                Ok(())
+            }
+        }
+    }
+}

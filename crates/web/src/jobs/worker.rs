@@ -1,0 +1,232 @@
+//! A worker: claims due jobs, runs up to `concurrency` at once, renews their leases while
+//! they run, and on shutdown claims no more and finishes the jobs in hand.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration as StdDuration;
+
+use futures::FutureExt;
+use tokio::task::JoinSet;
+
+use super::entity::{Job, JobStatus};
+use super::{JobsSettings, TaskRegistry, queue};
+use crate::state::AppState;
+
+/// How long an idle worker waits before looking for due jobs again.
+const POLL: StdDuration = StdDuration::from_millis(500);
+
+/// Runs the jobs of some queues (every queue by default).
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    tasks: TaskRegistry,
+    settings: JobsSettings,
+    /// `None`: every queue.
+    queues: Option<Vec<String>>,
+    concurrency: usize,
+    poll: StdDuration,
+    id: String,
+}
+
+impl Worker {
+    /// A worker of `state`'s project: its tasks and `jobs` settings; one job at a time.
+    pub fn new(state: &AppState) -> Result<Worker, crate::Error> {
+        Ok(Worker {
+            state: state.clone(),
+            settings: state.service()?,
+            tasks: state.service()?,
+            queues: None,
+            concurrency: 1,
+            poll: POLL,
+            id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+        })
+    }
+
+    /// Only these queues.
+    pub fn queues(mut self, queues: Vec<String>) -> Worker {
+        self.queues = Some(queues);
+        self
+    }
+
+    /// Up to `n` jobs at once (at least 1).
+    pub fn concurrency(mut self, n: usize) -> Worker {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// How long to wait between looks for due jobs when idle.
+    pub fn poll_interval(mut self, poll: StdDuration) -> Worker {
+        self.poll = poll;
+        self
+    }
+
+    /// This worker's name in the jobs it claims (`locked_by`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The queues it runs, for people: `all`, or their names.
+    pub fn queue_names(&self) -> String {
+        match &self.queues {
+            None => "all".to_string(),
+            Some(queues) => queues.join(", "),
+        }
+    }
+
+    /// Whether any installed app declares a task (else an in-server worker is idle).
+    pub fn has_tasks(&self) -> bool {
+        !self.tasks.0.is_empty()
+    }
+
+    fn lease(&self) -> time::Duration {
+        time::Duration::seconds(self.settings.lease_seconds.min(i64::MAX as u64) as i64)
+    }
+
+    /// Runs jobs until `shutdown` resolves, then finishes the jobs in hand and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let mut running: JoinSet<()> = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let free = self.concurrency.saturating_sub(running.len());
+            let mut claimed = 0;
+            if free > 0 {
+                match queue::claim(
+                    self.state.db(),
+                    &self.id,
+                    self.queues.as_deref(),
+                    free as u64,
+                    self.lease(),
+                )
+                .await
+                {
+                    Ok(jobs) => {
+                        claimed = jobs.len();
+                        for job in jobs {
+                            let worker = self.clone();
+                            running.spawn(async move { worker.execute(job).await });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "jobs: could not claim jobs"),
+                }
+            }
+            // Full, or nothing due: wait for a job to end, the next look, or shutdown.
+            if claimed == 0 || running.len() >= self.concurrency {
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    Some(_) = running.join_next(), if !running.is_empty() => {}
+                    _ = tokio::time::sleep(self.poll), if claimed == 0 => {}
+                }
+            }
+        }
+        if !running.is_empty() {
+            tracing::info!(jobs = running.len(), "jobs: finishing the jobs in hand");
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    /// Runs every job due now, one after another, until none is left; returns how many
+    /// ran (tests, and `project jobs run`).
+    pub async fn run_due(&self) -> Result<usize, sea_orm::DbErr> {
+        let mut ran = 0;
+        loop {
+            let jobs = queue::claim(
+                self.state.db(),
+                &self.id,
+                self.queues.as_deref(),
+                1,
+                self.lease(),
+            )
+            .await?;
+            let Some(job) = jobs.into_iter().next() else {
+                return Ok(ran);
+            };
+            self.execute(job).await;
+            ran += 1;
+        }
+    }
+
+    /// Runs one claimed job, renewing its lease meanwhile, and records the outcome.
+    async fn execute(&self, job: Job) {
+        let Some(task) = self.tasks.find(&job.task).cloned() else {
+            let error = format!("no installed app declares the task `{}`", job.task);
+            self.record(&job, Err((error, false))).await;
+            return;
+        };
+        let payload = match serde_json::from_str(&job.payload) {
+            Ok(payload) => payload,
+            Err(e) => {
+                self.record(&job, Err((format!("the payload is not JSON: {e}"), false)))
+                    .await;
+                return;
+            }
+        };
+        let run = AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind();
+        let renewing = self.renew_while_running(job.id);
+        let outcome = tokio::select! {
+            outcome = run => outcome,
+            _ = renewing => return,
+        };
+        let outcome = match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err((format!("{e:#}"), true)),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the task panicked".to_string());
+                Err((format!("panicked: {message}"), true))
+            }
+        };
+        self.record(&job, outcome).await;
+    }
+
+    /// Renews the lease every third of it; resolves only if the lease was lost (another
+    /// worker took the job over), which abandons this run.
+    async fn renew_while_running(&self, id: i64) {
+        let every = StdDuration::from_secs(self.settings.lease_seconds.max(3) / 3);
+        loop {
+            tokio::time::sleep(every).await;
+            match queue::renew(self.state.db(), id, &self.id, self.lease()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        job = id,
+                        "jobs: the lease was lost; another worker runs the job"
+                    );
+                    return;
+                }
+                Err(e) => tracing::warn!(job = id, error = %e, "jobs: could not renew a lease"),
+            }
+        }
+    }
+
+    /// Writes a run's outcome: done, or failed (`retry`: while attempts remain).
+    async fn record(&self, job: &Job, outcome: Result<(), (String, bool)>) {
+        let db = self.state.db();
+        let written = match &outcome {
+            Ok(()) => queue::finish(db, job.id, &self.id)
+                .await
+                .map(|held| held.then_some(JobStatus::Done)),
+            Err((error, retry)) => {
+                queue::fail(db, job, &self.id, error, *retry, &self.settings).await
+            }
+        };
+        match (written, outcome) {
+            (Ok(Some(JobStatus::Done)), _) => {
+                tracing::info!(job = job.id, task = %job.task, attempt = job.attempts, "jobs: done")
+            }
+            (Ok(Some(status)), Err((error, _))) => tracing::warn!(
+                job = job.id, task = %job.task, attempt = job.attempts, %error,
+                "jobs: failed, now {}", status.as_str()
+            ),
+            (Ok(_), _) => tracing::warn!(
+                job = job.id,
+                "jobs: the lease was lost before the outcome was written"
+            ),
+            (Err(e), _) => {
+                tracing::error!(job = job.id, error = %e, "jobs: could not record the outcome")
+            }
+        }
+    }
+}
