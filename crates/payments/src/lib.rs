@@ -18,6 +18,7 @@ pub mod models;
 pub mod orders;
 pub mod permissions;
 pub mod settings;
+pub mod tasks;
 pub mod urls;
 pub mod views;
 pub mod webhooks;
@@ -58,6 +59,12 @@ impl App for Payments {
 
     fn required_permissions(&self) -> Vec<&'static str> {
         permissions::required()
+    }
+
+    fn periodic_tasks(&self) -> Vec<web::jobs::Periodic> {
+        vec![web::jobs::Periodic::every::<tasks::ExpireOrders>(
+            std::time::Duration::from_secs(60),
+        )]
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {

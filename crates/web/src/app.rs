@@ -109,6 +109,12 @@ pub trait App: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Tasks the app runs on a schedule (`Periodic::every::<ExpireOrders>(60 s)`); the
+    /// workers enqueue each occurrence once.
+    fn periodic_tasks(&self) -> Vec<crate::jobs::Periodic> {
+        Vec::new()
+    }
+
     /// Runs after `migrate` has applied migrations (Django's `post_migrate` signal), with
     /// every permission of the installed apps; `accounts` stores them.
     async fn post_migrate(

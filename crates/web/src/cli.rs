@@ -479,16 +479,29 @@ async fn state_for_commands(project: &Project, settings: Settings) -> anyhow::Re
 
 async fn cleanup(project: &Project, settings: Settings) -> anyhow::Result<()> {
     let state = state_for_commands(project, settings).await?;
-    for app in &project.apps {
+    for (label, what, count) in run_cleanup(&project.apps, &state).await? {
+        println!("{label}: {count} {what}");
+    }
+    Ok(())
+}
+
+/// Every app's housekeeping (`project cleanup`, and the hourly `jobs.cleanup` task): what
+/// each app did, as (app, what, how many).
+pub async fn run_cleanup(
+    apps: &[Arc<dyn crate::App>],
+    state: &AppState,
+) -> anyhow::Result<Vec<(&'static str, String, u64)>> {
+    let mut done = Vec::new();
+    for app in apps {
         for (what, count) in app
-            .cleanup(&state)
+            .cleanup(state)
             .await
             .with_context(|| format!("cleanup of app `{}` failed", app.label()))?
         {
-            println!("{}: {count} {what}", app.label());
+            done.push((app.label(), what, count));
         }
     }
-    Ok(())
+    Ok(done)
 }
 
 async fn run_app_command(

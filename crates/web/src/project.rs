@@ -104,7 +104,8 @@ impl Project {
         }
         let mut tasks: Vec<&str> = Vec::new();
         for app in &self.apps {
-            for task in app.tasks() {
+            let periodic = app.periodic_tasks().into_iter().map(|p| p.task);
+            for task in app.tasks().into_iter().chain(periodic) {
                 if tasks.contains(&task.name) {
                     return Err(format!(
                         "the task `{}` of app `{label}` is declared twice",
@@ -177,8 +178,20 @@ impl Project {
             .flat_map(|app| app.model_admins())
             .collect();
         services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
-        let tasks = self.apps.iter().flat_map(|app| app.tasks()).collect();
+        let periodic: Vec<crate::jobs::Periodic> = self
+            .apps
+            .iter()
+            .flat_map(|app| app.periodic_tasks())
+            .collect();
+        let tasks = self
+            .apps
+            .iter()
+            .flat_map(|app| app.tasks())
+            .chain(periodic.iter().map(|p| p.task.clone()))
+            .collect();
         services.insert(crate::jobs::TaskRegistry(Arc::new(tasks)));
+        services.insert(crate::jobs::Schedule(Arc::new(periodic)));
+        services.insert(InstalledApps(Arc::new(self.apps.clone())));
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }
@@ -426,6 +439,10 @@ impl Project {
         Router::new().fallback_service(stack)
     }
 }
+
+/// The installed apps, as a service (for work that spans them, like the hourly cleanup).
+#[derive(Clone)]
+pub struct InstalledApps(pub Arc<Vec<Arc<dyn crate::App>>>);
 
 fn cors(origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins

@@ -87,7 +87,7 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutdown requested; finishing requests in flight");
+    tracing::info!("shutdown requested; finishing the requests and jobs in flight");
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then waits up to `options.grace`

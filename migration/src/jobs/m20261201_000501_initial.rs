@@ -22,6 +22,7 @@ enum Jobs {
     LockedUntil,
     LockedBy,
     LastError,
+    UniqueKey,
     CreatedAt,
     FinishedAt,
 }
@@ -75,8 +76,24 @@ impl MigrationTrait for Migration {
                             .to_owned(),
                     )
                     .col(ColumnDef::new(Jobs::LastError).text().null().to_owned())
+                    .col(
+                        ColumnDef::new(Jobs::UniqueKey)
+                            .string_len(200)
+                            .null()
+                            .to_owned(),
+                    )
                     .col(editor::timestamp(manager, Jobs::CreatedAt))
                     .col(editor::timestamp_null(manager, Jobs::FinishedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("jobs_unique_key_key")
+                    .table(Jobs::Table)
+                    .col(Jobs::UniqueKey)
+                    .unique()
                     .to_owned(),
             )
             .await?;

@@ -182,6 +182,33 @@ async fn the_cleanup_sweep_expires_overdue_orders_only() {
 }
 
 #[tokio::test]
+async fn the_minutely_expiry_job_expires_overdue_orders() {
+    let app = TestApp::new(&project()).await;
+    let s = shop(&app, &[(100, 10)]).await;
+    let p = &s.products[0];
+    let old = order(&app.client, &s.buyer, &[(p, 3)]).await.json_value();
+    let fresh = order(&app.client, &s.buyer, &[(p, 1)]).await.json_value();
+    backdate_order(&app, &old["id"], Duration::hours(1)).await;
+    // A worker enqueues this minute's occurrence and runs it.
+    let worker = web::jobs::Worker::new(&app.state).unwrap();
+    worker
+        .schedule_periodic(&mut std::collections::HashMap::new())
+        .await;
+    let queued = web::jobs::list(app.db(), &[web::jobs::JobStatus::Queued], 10)
+        .await
+        .unwrap();
+    assert!(
+        queued.iter().any(|j| j.task == "payments.expire_orders"),
+        "{queued:?}"
+    );
+    assert!(worker.run_due().await.unwrap() >= 1);
+    assert_eq!(status_of(&app, &s.buyer, &old).await, "expired");
+    assert_eq!(status_of(&app, &s.buyer, &fresh).await, "pending");
+    assert_eq!(stock_of(&app.client, &s.staff, p).await, 9, "released once");
+    assert_eq!(cleanup_count(&app, UNPAID_EXPIRED).await, 0);
+}
+
+#[tokio::test]
 async fn a_payment_webhook_for_an_expired_order_is_ignored() {
     let app = TestApp::new(&project()).await;
     let s = shop(&app, &[(100, 10)]).await;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use clap::{ArgMatches, Args, FromArgMatches, Subcommand};
 
 use super::entity::JobStatus;
-use super::{JobsSettings, Worker, queue};
+use super::{JobsSettings, Periodic, Task, Worker, queue};
 use crate::app::{App, Command};
 
 use crate::settings::{Settings, SettingsError};
@@ -37,6 +37,12 @@ impl App for Jobs {
         Ok(())
     }
 
+    fn periodic_tasks(&self) -> Vec<Periodic> {
+        vec![Periodic::every::<Cleanup>(std::time::Duration::from_secs(
+            3600,
+        ))]
+    }
+
     fn model_admins(&self) -> Vec<std::sync::Arc<dyn crate::admin::ModelAdmin>> {
         vec![std::sync::Arc::new(super::admin::JobAdmin)]
     }
@@ -50,6 +56,21 @@ impl App for Jobs {
         let keep = time::Duration::seconds(settings.retention_seconds.min(i64::MAX as u64) as i64);
         let deleted = queue::delete_done(state.db(), crate::db::now() - keep).await?;
         Ok(vec![("finished jobs deleted".into(), deleted)])
+    }
+}
+
+/// Every app's housekeeping (what `project cleanup` does), hourly.
+pub struct Cleanup;
+
+impl Task for Cleanup {
+    const NAME: &'static str = "jobs.cleanup";
+    type Payload = ();
+    async fn run(state: &AppState, _: ()) -> anyhow::Result<()> {
+        let apps: crate::project::InstalledApps = state.service()?;
+        for (label, what, count) in crate::cli::run_cleanup(&apps.0, state).await? {
+            tracing::info!(app = label, count, "cleanup: {what}");
+        }
+        Ok(())
     }
 }
 

@@ -56,6 +56,10 @@ pub struct Model {
     pub locked_by: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    /// A periodic task's occurrence (`jobs.cleanup@1764576000`): unique, so however many
+    /// workers schedule it, it is enqueued once.
+    #[sea_orm(column_type = "String(StringLen::N(200))", nullable, unique)]
+    pub unique_key: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     #[sea_orm(indexed)]
     pub finished_at: Option<TimeDateTimeWithTimeZone>,

@@ -10,6 +10,9 @@
 //!   writer, so its claims are serialised), run them, and mark them done. A claim is a
 //!   lease of `jobs.lease_seconds`, renewed while the job runs: a worker that dies leaves
 //!   its job to be claimed again when the lease runs out.
+//! - Periodic tasks ([`Periodic`], from [`crate::App::periodic_tasks`]) are enqueued by
+//!   the workers once per interval: each occurrence has a unique key, so with several
+//!   workers one job per occurrence exists.
 //! - A failed run is retried after `jobs.backoff_base_seconds × 2^(attempt-1)` (± 25 %
 //!   jitter) until the task's (or `jobs.max_attempts`) attempts are spent; then the job
 //!   stays `failed` with its last error, until `project jobs retry ID`.
@@ -51,7 +54,7 @@ mod worker;
 pub use admin::JobAdmin;
 pub use app::{Jobs, JobsCommand, WorkerCommand};
 pub use entity::{Job, JobStatus};
-pub use queue::{enqueue, enqueue_at, list, retry};
+pub use queue::{enqueue, enqueue_at, list, retry, schedule};
 pub use settings::JobsSettings;
 pub use worker::Worker;
 
@@ -113,6 +116,36 @@ impl std::fmt::Debug for TaskEntry {
             .finish()
     }
 }
+
+/// A task run on a schedule: every `every`, counted from the Unix epoch (so every process
+/// agrees on the occurrences: `every` = 1 minute runs at each minute's start).
+#[derive(Clone, Debug)]
+pub struct Periodic {
+    pub task: TaskEntry,
+    pub every: std::time::Duration,
+}
+
+impl Periodic {
+    /// Task `T` (whose payload is `()`) every `every` (at least a second).
+    pub fn every<T: Task<Payload = ()>>(every: std::time::Duration) -> Periodic {
+        Periodic {
+            task: TaskEntry::of::<T>(),
+            every: every.max(std::time::Duration::from_secs(1)),
+        }
+    }
+
+    /// The start (Unix seconds) of the occurrence `now` falls in.
+    pub fn occurrence(&self, now: time::OffsetDateTime) -> i64 {
+        let every = i64::try_from(self.every.as_secs())
+            .unwrap_or(i64::MAX)
+            .clamp(1, i64::MAX);
+        now.unix_timestamp().div_euclid(every) * every
+    }
+}
+
+/// The periodic tasks of the installed apps (a service, see [`crate::Project::configure`]).
+#[derive(Clone, Debug, Default)]
+pub struct Schedule(pub Arc<Vec<Periodic>>);
 
 /// Every task of the installed apps (a service the `jobs` app registers).
 #[derive(Clone, Debug, Default)]

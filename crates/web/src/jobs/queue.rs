@@ -42,12 +42,49 @@ pub async fn enqueue_at<T: Task, C: ConnectionTrait>(
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
+        unique_key: Set(None),
         created_at: Set(now()),
         finished_at: Set(None),
     }
     .insert(db)
     .await?;
     Ok(job.id)
+}
+
+/// Enqueues the occurrence of `periodic` that `now` falls in, unless it exists (its
+/// unique key makes this safe from several workers at once). Returns whether this call
+/// enqueued it.
+pub async fn schedule<C: ConnectionTrait>(
+    db: &C,
+    periodic: &super::Periodic,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let slot = periodic.occurrence(now);
+    let run_at = OffsetDateTime::from_unix_timestamp(slot).unwrap_or(now);
+    let job = ActiveModel {
+        id: NotSet,
+        queue: Set(periodic.task.queue.to_string()),
+        task: Set(periodic.task.name.to_string()),
+        payload: Set("null".to_string()),
+        status: Set(JobStatus::Queued),
+        attempts: Set(0),
+        max_attempts: Set(periodic
+            .task
+            .max_attempts
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
+        run_at: Set(run_at),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        unique_key: Set(Some(format!("{}@{slot}", periodic.task.name))),
+        created_at: Set(now),
+        finished_at: Set(None),
+    };
+    match job.insert(db).await {
+        Ok(_) => Ok(true),
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Claims up to `limit` due jobs of `queues` (`None`: every queue) for `worker` until `now + lease`: queued

@@ -8,8 +8,10 @@ use std::time::Duration as StdDuration;
 use futures::FutureExt;
 use tokio::task::JoinSet;
 
+use std::collections::HashMap;
+
 use super::entity::{Job, JobStatus};
-use super::{JobsSettings, TaskRegistry, queue};
+use super::{JobsSettings, Schedule, TaskRegistry, queue};
 use crate::state::AppState;
 
 /// How long an idle worker waits before looking for due jobs again.
@@ -21,6 +23,7 @@ pub struct Worker {
     state: AppState,
     tasks: TaskRegistry,
     settings: JobsSettings,
+    schedule: Schedule,
     /// `None`: every queue.
     queues: Option<Vec<String>>,
     concurrency: usize,
@@ -35,6 +38,7 @@ impl Worker {
             state: state.clone(),
             settings: state.service()?,
             tasks: state.service()?,
+            schedule: state.service().unwrap_or_default(),
             queues: None,
             concurrency: 1,
             poll: POLL,
@@ -85,8 +89,10 @@ impl Worker {
     /// Runs jobs until `shutdown` resolves, then finishes the jobs in hand and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let mut running: JoinSet<()> = JoinSet::new();
+        let mut scheduled = HashMap::new();
         tokio::pin!(shutdown);
         loop {
+            self.schedule_periodic(&mut scheduled).await;
             let free = self.concurrency.saturating_sub(running.len());
             let mut claimed = 0;
             if free > 0 {
@@ -122,6 +128,27 @@ impl Worker {
             tracing::info!(jobs = running.len(), "jobs: finishing the jobs in hand");
         }
         while running.join_next().await.is_some() {}
+    }
+
+    /// Enqueues the current occurrence of every periodic task whose occurrence changed
+    /// since this worker last did (`scheduled`: task → occurrence start, Unix seconds).
+    /// Another worker may have enqueued it first; the unique key keeps it one job.
+    pub async fn schedule_periodic(&self, scheduled: &mut HashMap<&'static str, i64>) {
+        let now = crate::db::now();
+        for periodic in self.schedule.0.iter() {
+            let slot = periodic.occurrence(now);
+            if scheduled.get(periodic.task.name) == Some(&slot) {
+                continue;
+            }
+            match queue::schedule(self.state.db(), periodic, now).await {
+                Ok(_) => {
+                    scheduled.insert(periodic.task.name, slot);
+                }
+                Err(e) => {
+                    tracing::warn!(task = periodic.task.name, error = %e, "jobs: could not schedule")
+                }
+            }
+        }
     }
 
     /// Runs every job due now, one after another, until none is left; returns how many

@@ -85,6 +85,16 @@ impl Task for Hold {
     }
 }
 
+/// Does nothing, hourly.
+struct Tick;
+impl Task for Tick {
+    const NAME: &'static str = "jobsdemo.tick";
+    type Payload = ();
+    async fn run(_: &AppState, _: ()) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 struct JobsDemo;
 
 #[async_trait]
@@ -104,6 +114,9 @@ impl App for JobsDemo {
             TaskEntry::of::<Flaky>(),
             TaskEntry::of::<Hold>(),
         ]
+    }
+    fn periodic_tasks(&self) -> Vec<jobs::Periodic> {
+        vec![jobs::Periodic::every::<Tick>(Duration::from_secs(3600))]
     }
 }
 
@@ -360,5 +373,73 @@ fn a_task_declared_twice_stops_the_project() {
     assert!(
         refused.contains("`jobsdemo.record` of app `twice` is declared twice"),
         "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_periodic_task_is_enqueued_once_per_occurrence_whatever_the_workers() {
+    let first = app(&[]).await;
+    let project = project();
+    let second = TestApp::builder(&project)
+        .share_database(&first)
+        .build()
+        .await;
+    let ticks = || async {
+        jobs::list(first.db(), &[JobStatus::Queued], 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.task == "jobsdemo.tick")
+            .collect::<Vec<_>>()
+    };
+    // Two workers (and the hourly `jobs.cleanup` of the jobs app) schedule at once.
+    let (a, b) = (
+        Worker::new(&first.state).unwrap(),
+        Worker::new(&second.state).unwrap(),
+    );
+    let (mut seen_a, mut seen_b) = (Default::default(), Default::default());
+    tokio::join!(
+        a.schedule_periodic(&mut seen_a),
+        b.schedule_periodic(&mut seen_b)
+    );
+    a.schedule_periodic(&mut seen_a).await;
+    let queued = ticks().await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let hour = 3600;
+    let start = web::db::now().unix_timestamp() / hour * hour;
+    assert_eq!(
+        queued[0].run_at.unix_timestamp(),
+        start,
+        "due at the occurrence's start"
+    );
+    assert_eq!(
+        queued[0].unique_key.as_deref(),
+        Some(format!("jobsdemo.tick@{start}").as_str())
+    );
+    // The same occurrence again, even after it ran: nothing new.
+    assert!(a.run_due().await.unwrap() >= 1);
+    let done = jobs::list(first.db(), &[JobStatus::Done], 100)
+        .await
+        .unwrap();
+    assert_eq!(done.iter().filter(|j| j.task == "jobsdemo.tick").count(), 1);
+    let periodic = jobs::Periodic::every::<Tick>(Duration::from_secs(3600));
+    assert!(
+        !jobs::schedule(first.db(), &periodic, web::db::now())
+            .await
+            .unwrap()
+    );
+    // The next occurrence is a new job.
+    let next_hour = web::db::now() + time::Duration::hours(1);
+    assert!(
+        jobs::schedule(first.db(), &periodic, next_hour)
+            .await
+            .unwrap()
+    );
+    let cleanup = jobs::list(first.db(), &[JobStatus::Done], 100)
+        .await
+        .unwrap();
+    assert!(
+        cleanup.iter().any(|j| j.task == "jobs.cleanup"),
+        "the hourly cleanup ran too"
     );
 }
