@@ -7,6 +7,10 @@
 //! - `db_pool_connections{state="in_use"|"idle"}`, read at each scrape.
 //! - `cache_hits_total` and `cache_misses_total` of the response cache, `cache_errors_total`
 //!   of shared-cache calls that failed or timed out.
+//! - `jobs{status="queued"|"running"|"failed"}`, the background queue's depth, read from the
+//!   database at each scrape (one grouped count), and
+//!   `jobs_finished_total{task, outcome="done"|"retry"|"failed"}` of the runs this process
+//!   made (a `project worker` serves its own `/metrics` when `metrics.port` is set).
 //!
 //! Off, nothing is recorded and no layer is added to the request path.
 
@@ -100,6 +104,7 @@ pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
             let (handle, db) = (handle.clone(), db.clone());
             async move {
                 record_pool(&db);
+                record_jobs(&db).await;
                 (
                     [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
                     handle.render(),
@@ -111,6 +116,32 @@ pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
 }
 
 /// The pool's connections in use and idle, as gauges.
+/// The queue's depth per status (a project without the `jobs` app reports nothing).
+async fn record_jobs(db: &DatabaseConnection) {
+    use crate::jobs::entity::{Column, Entity, JobStatus};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let watched = [JobStatus::Queued, JobStatus::Running, JobStatus::Failed];
+    let counts: Result<Vec<(JobStatus, i64)>, _> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::Status.is_in(watched))
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(db)
+        .await;
+    let Ok(counts) = counts else {
+        return;
+    };
+    for status in watched {
+        let n = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        metrics::gauge!("jobs", "status" => status.as_str()).set(n as f64);
+    }
+}
+
 fn record_pool(db: &DatabaseConnection) {
     use sea_orm::DbBackend;
     let (size, idle) = match db.get_database_backend() {

@@ -687,3 +687,55 @@ async fn jobs_are_listed_run_and_retried_from_the_command_line() {
     let out = project(&["worker", "--concurrency", "0"], &env);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn a_worker_runs_the_periodic_jobs_serves_metrics_and_stops_on_sigterm() {
+    let (_dir, url) = temp_database();
+    let port = crate::processes::free_port().to_string();
+    let env = [
+        ("APP__DATABASE__URL", url.as_str()),
+        ("APP__METRICS__PORT", port.as_str()),
+        ("APP__LOG__LEVEL", "warn"),
+    ];
+    assert!(project(&["migrate"], &env).status.success());
+    let worker = project_command(&workspace(), env)
+        .args(["worker", "--concurrency", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let mut scraped = String::new();
+    for _ in 0..100 {
+        if let Ok(res) = reqwest::get(&metrics).await {
+            scraped = res.text().await.unwrap_or_default();
+            if scraped
+                .contains(r#"jobs_finished_total{task="payments.expire_orders",outcome="done"} 1"#)
+            {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        scraped.contains(r#"jobs_finished_total{task="payments.expire_orders",outcome="done"} 1"#),
+        "{scraped}"
+    );
+    let pid = i32::try_from(worker.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = tokio::task::spawn_blocking(move || worker.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("on queues [all], 2 at a time"), "{text}");
+    assert!(text.ends_with("Worker stopped.\n"), "{text}");
+    // Both periodic jobs ran once, and are done.
+    let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    let done = web::jobs::list(&db, &[web::jobs::JobStatus::Done], 10)
+        .await
+        .unwrap();
+    let mut tasks: Vec<&str> = done.iter().map(|j| j.task.as_str()).collect();
+    tasks.sort();
+    assert_eq!(tasks, ["jobs.cleanup", "payments.expire_orders"]);
+}

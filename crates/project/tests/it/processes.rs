@@ -792,6 +792,28 @@ async fn metrics_are_served_on_their_own_port() {
     );
     assert!(has("http_request_duration_seconds_bucket"), "{text}");
     assert!(has(r#"db_pool_connections{state="idle"}"#), "{text}");
+    // The queue: its depth per status, and the runs of the server's worker (the hourly
+    // cleanup runs at start, jobs.run_in_server being on in the test environment).
+    assert!(has(r#"jobs{status="failed"} 0"#), "{text}");
+    let mut text = text;
+    for _ in 0..50 {
+        if text.contains(r#"jobs_finished_total{task="jobs.cleanup",outcome="done"} 1"#) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        text = client
+            .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
+    assert!(
+        text.contains(r#"jobs_finished_total{task="jobs.cleanup",outcome="done"} 1"#),
+        "{text}"
+    );
     // The public port does not serve them.
     let public = client.get(server.url("/metrics")).send().await.unwrap();
     assert_eq!(public.status(), StatusCode::NOT_FOUND);

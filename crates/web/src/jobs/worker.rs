@@ -239,6 +239,15 @@ impl Worker {
                 queue::fail(db, job, &self.id, error, *retry, &self.settings).await
             }
         };
+        if let Ok(Some(status)) = &written {
+            let outcome = match status {
+                JobStatus::Done => "done",
+                JobStatus::Queued => "retry",
+                _ => "failed",
+            };
+            metrics::counter!("jobs_finished_total", "task" => job.task.clone(), "outcome" => outcome)
+                .increment(1);
+        }
         match (written, outcome) {
             (Ok(Some(JobStatus::Done)), _) => {
                 tracing::info!(job = job.id, task = %job.task, attempt = job.attempts, "jobs: done")
