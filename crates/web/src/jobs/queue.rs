@@ -11,7 +11,7 @@ use sea_orm::{
 use time::{Duration, OffsetDateTime};
 
 use super::entity::{ActiveModel, Column, Entity, Job, JobStatus};
-use super::{JobsSettings, Task};
+use super::{JobsSettings, Task, TaskEntry};
 use crate::db::{now, write_transaction_as};
 
 /// Enqueues a job of task `T`, due now, on `db`: pass the transaction of the change that
@@ -30,25 +30,37 @@ pub async fn enqueue_at<T: Task, C: ConnectionTrait>(
     run_at: OffsetDateTime,
 ) -> Result<i64, DbErr> {
     let payload = serde_json::to_string(payload).map_err(|e| DbErr::Json(e.to_string()))?;
-    let job = ActiveModel {
+    let job = new_job(&TaskEntry::of::<T>(), payload, run_at, None)
+        .insert(db)
+        .await?;
+    Ok(job.id)
+}
+
+/// A new queued job of `task`.
+fn new_job(
+    task: &TaskEntry,
+    payload: String,
+    run_at: OffsetDateTime,
+    unique_key: Option<String>,
+) -> ActiveModel {
+    ActiveModel {
         id: NotSet,
-        queue: Set(T::QUEUE.to_string()),
-        task: Set(T::NAME.to_string()),
+        queue: Set(task.queue.to_string()),
+        task: Set(task.name.to_string()),
         payload: Set(payload),
         status: Set(JobStatus::Queued),
         attempts: Set(0),
-        max_attempts: Set(T::MAX_ATTEMPTS.map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
+        max_attempts: Set(task
+            .max_attempts
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
         run_at: Set(run_at),
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
-        unique_key: Set(None),
+        unique_key: Set(unique_key),
         created_at: Set(now()),
         finished_at: Set(None),
     }
-    .insert(db)
-    .await?;
-    Ok(job.id)
 }
 
 /// Enqueues the occurrence of `periodic` that `now` falls in, unless it exists (its
@@ -61,25 +73,8 @@ pub async fn schedule<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     let slot = periodic.occurrence(now);
     let run_at = OffsetDateTime::from_unix_timestamp(slot).unwrap_or(now);
-    let job = ActiveModel {
-        id: NotSet,
-        queue: Set(periodic.task.queue.to_string()),
-        task: Set(periodic.task.name.to_string()),
-        payload: Set("null".to_string()),
-        status: Set(JobStatus::Queued),
-        attempts: Set(0),
-        max_attempts: Set(periodic
-            .task
-            .max_attempts
-            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
-        run_at: Set(run_at),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        last_error: Set(None),
-        unique_key: Set(Some(format!("{}@{slot}", periodic.task.name))),
-        created_at: Set(now),
-        finished_at: Set(None),
-    };
+    let key = format!("{}@{slot}", periodic.task.name);
+    let job = new_job(&periodic.task, "null".to_string(), run_at, Some(key));
     match job.insert(db).await {
         Ok(_) => Ok(true),
         Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
