@@ -135,11 +135,7 @@ impl UserPermissions {
         // The ids granted directly UNION those granted through groups, joined to the
         // codes: every step an index lookup (the pairs' unique keys lead with the user
         // and the group; `OR id IN (…)` instead made MariaDB scan the permissions).
-        let mut granted = Query::select()
-            .column(user_permission::Column::PermissionId)
-            .from(user_permission::Entity)
-            .and_where(Expr::col(user_permission::Column::UserId).eq(user.id))
-            .to_owned();
+        let mut granted = granted_directly(user.id);
         granted.union(
             UnionType::Distinct,
             Query::select()
@@ -376,15 +372,16 @@ pub async fn group_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<Stri
 
 /// The codes granted to user `id` directly (not through groups), sorted.
 pub async fn direct_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<String>, DbErr> {
-    codes_where(
-        db,
-        Query::select()
-            .column(user_permission::Column::PermissionId)
-            .from(user_permission::Entity)
-            .and_where(Expr::col(user_permission::Column::UserId).eq(id))
-            .to_owned(),
-    )
-    .await
+    codes_where(db, granted_directly(id)).await
+}
+
+/// The ids of the permissions granted to user `user_id` directly.
+fn granted_directly(user_id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(user_permission::Column::PermissionId)
+        .from(user_permission::Entity)
+        .and_where(Expr::col(user_permission::Column::UserId).eq(user_id))
+        .to_owned()
 }
 
 async fn codes_where<C: ConnectionTrait>(

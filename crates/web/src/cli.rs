@@ -278,22 +278,7 @@ async fn serve(
             )
         })?;
     tracing::info!(environment = %settings.environment, "listening on http://{}", listener.local_addr()?);
-    let metrics = match settings.metrics.port {
-        0 => None,
-        port => {
-            let address = settings.address_on(port);
-            let listener = tokio::net::TcpListener::bind(&address)
-                .await
-                .with_context(|| {
-                    format!("cannot listen on {address} for metrics (metrics.port)")
-                })?;
-            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-            let app = crate::metrics::router(crate::metrics::install(), state_db.clone());
-            Some(tokio::spawn(
-                async move { axum::serve(listener, app).await },
-            ))
-        }
-    };
+    let metrics = crate::metrics::listen(&settings, state_db).await?;
     crate::server::serve(
         listener,
         router,

@@ -96,6 +96,27 @@ pub async fn record(State(names): State<RouteNames>, request: Request, next: Nex
     response
 }
 
+/// With `metrics.port` set, listens on it (on `server.host`) and serves `/metrics` in the
+/// background until the handle is aborted; `None` when metrics are off. `serve` and
+/// `project worker` each start one.
+pub async fn listen(
+    settings: &crate::settings::Settings,
+    db: DatabaseConnection,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>> {
+    if settings.metrics.port == 0 {
+        return Ok(None);
+    }
+    let address = settings.address_on(settings.metrics.port);
+    let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {address} for metrics (metrics.port): {e}")
+    })?;
+    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+    let app = router(install(), db);
+    Ok(Some(tokio::spawn(async move {
+        axum::serve(listener, app).await
+    })))
+}
+
 /// The `/metrics` listener's router.
 pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
     Router::new().route(

@@ -335,7 +335,7 @@ pub async fn add(
 /// Whether the change form is editable: the model admin offers changes and the staff
 /// member may make them (else it is shown read-only, with `view`).
 fn may_change(target: &StaffModel) -> bool {
-    target.model.can_change() && target.require("change").is_ok()
+    target.model.can_change() && target.may("change")
 }
 
 async fn render_change(

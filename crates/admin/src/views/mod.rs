@@ -57,14 +57,15 @@ pub struct StaffModel {
 }
 
 impl StaffModel {
-    /// Refuses (403) unless the staff member has the model's `action` permission.
-    pub(crate) fn require(&self, action: &str) -> Result<(), Error> {
-        self.require_code(&model_permission(self.model.as_ref(), action))
+    /// Whether the staff member has the model's `action` permission.
+    pub(crate) fn may(&self, action: &str) -> bool {
+        self.perms
+            .has(&model_permission(self.model.as_ref(), action))
     }
 
-    /// Refuses (403) unless the staff member has `code`.
-    pub(crate) fn require_code(&self, code: &str) -> Result<(), Error> {
-        if self.perms.has(code) {
+    /// Refuses (403) unless the staff member has the model's `action` permission.
+    pub(crate) fn require(&self, action: &str) -> Result<(), Error> {
+        if self.may(action) {
             Ok(())
         } else {
             Err(Error::forbidden())
@@ -80,7 +81,7 @@ impl StaffModel {
     pub(crate) fn may_run(&self, action: &web::admin::Action) -> bool {
         match action.permission {
             Some(code) => self.perms.has(code),
-            None => self.require("change").is_ok(),
+            None => self.may("change"),
         }
     }
 

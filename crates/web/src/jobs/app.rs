@@ -109,20 +109,7 @@ impl Command for WorkerCommand {
             worker.queue_names(),
             args.concurrency
         );
-        let metrics = match state.settings().metrics.port {
-            0 => None,
-            port => {
-                let address = state.settings().address_on(port);
-                let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
-                    anyhow::anyhow!("cannot listen on {address} for metrics (metrics.port): {e}")
-                })?;
-                println!("Metrics on http://{}/metrics", listener.local_addr()?);
-                let app = crate::metrics::router(crate::metrics::install(), state.db().clone());
-                Some(tokio::spawn(
-                    async move { axum::serve(listener, app).await },
-                ))
-            }
-        };
+        let metrics = crate::metrics::listen(state.settings(), state.db().clone()).await?;
         worker.run(crate::server::shutdown_signal()).await;
         if let Some(metrics) = metrics {
             metrics.abort();

@@ -11,7 +11,7 @@ use sea_orm::{
 use time::{Duration, OffsetDateTime};
 
 use super::entity::{ActiveModel, Column, Entity, Job, JobStatus};
-use super::{JobsSettings, Task, TaskEntry};
+use super::{JobsSettings, Task};
 use crate::db::{now, write_transaction_as};
 
 /// Enqueues a job of task `T`, due now, on `db`: pass the transaction of the change that
@@ -30,29 +30,27 @@ pub async fn enqueue_at<T: Task, C: ConnectionTrait>(
     run_at: OffsetDateTime,
 ) -> Result<i64, DbErr> {
     let payload = serde_json::to_string(payload).map_err(|e| DbErr::Json(e.to_string()))?;
-    let job = new_job(&TaskEntry::of::<T>(), payload, run_at, None)
+    let job = new_job((T::NAME, T::QUEUE, T::MAX_ATTEMPTS), payload, run_at, None)
         .insert(db)
         .await?;
     Ok(job.id)
 }
 
-/// A new queued job of `task`.
+/// A new queued job of the task `(name, queue, max_attempts)`.
 fn new_job(
-    task: &TaskEntry,
+    (name, queue, max_attempts): (&str, &str, Option<u32>),
     payload: String,
     run_at: OffsetDateTime,
     unique_key: Option<String>,
 ) -> ActiveModel {
     ActiveModel {
         id: NotSet,
-        queue: Set(task.queue.to_string()),
-        task: Set(task.name.to_string()),
+        queue: Set(queue.to_string()),
+        task: Set(name.to_string()),
         payload: Set(payload),
         status: Set(JobStatus::Queued),
         attempts: Set(0),
-        max_attempts: Set(task
-            .max_attempts
-            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
+        max_attempts: Set(max_attempts.map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
         run_at: Set(run_at),
         locked_until: Set(None),
         locked_by: Set(None),
@@ -74,7 +72,9 @@ pub async fn schedule<C: ConnectionTrait>(
     let slot = periodic.occurrence(now);
     let run_at = OffsetDateTime::from_unix_timestamp(slot).unwrap_or(now);
     let key = format!("{}@{slot}", periodic.task.name);
-    let job = new_job(&periodic.task, "null".to_string(), run_at, Some(key));
+    let task = &periodic.task;
+    let identity = (task.name, task.queue, task.max_attempts);
+    let job = new_job(identity, "null".to_string(), run_at, Some(key));
     match job.insert(db).await {
         Ok(_) => Ok(true),
         Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
