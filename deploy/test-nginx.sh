@@ -31,7 +31,7 @@ export APP_ENV=production APP__DATABASE__URL="sqlite://$WORK/db.sqlite3?mode=rwc
   APP__SECRET_KEY=nginx-test-secret-key-0123456789abcdef0123456789 \
   APP__PAYMENTS__WEBHOOK_SECRET=whsec_nginx_test_secret APP__SERVER__PORT="$APP_PORT" \
   APP__SERVER__ALLOWED_HOSTS="$HOST" APP__SERVER__TRUSTED_PROXIES=127.0.0.1 \
-  APP__ACCOUNTS__EMAIL_BACKEND=console APP__LOG__LEVEL=warn
+  APP__EMAIL__BACKEND=console APP__LOG__LEVEL=warn
 (cd "$WORK" && "$BINARY" migrate && "$BINARY" seed --users) >/dev/null 2>>"$WORK/server.log"
 (cd "$WORK" && exec "$BINARY" serve >"$WORK/server.log" 2>&1) &
 SERVER_PID=$!

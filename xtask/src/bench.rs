@@ -96,7 +96,7 @@ impl Bench {
             ("APP__DATABASE__AUTO_MIGRATE", "true"),
             ("APP__LOG__LEVEL", "warn"),
             ("APP__SERVER__ALLOWED_HOSTS", "127.0.0.1,localhost"),
-            ("APP__ACCOUNTS__EMAIL_BACKEND", "console"),
+            ("APP__EMAIL__BACKEND", "console"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

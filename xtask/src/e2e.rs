@@ -204,7 +204,7 @@ pub(crate) fn server_env(dir: &Path, port: u16) -> Vec<(String, String)> {
         // The browser talks plain HTTP to 127.0.0.1: no TLS in front here.
         ("APP__SESSIONS__COOKIE_SECURE", "false".into()),
         ("APP__SERVER__HSTS_SECONDS", "0".into()),
-        ("APP__ACCOUNTS__EMAIL_BACKEND", "console".into()),
+        ("APP__EMAIL__BACKEND", "console".into()),
         ("APP__LOG__LEVEL", "warn".into()),
     ]
     .into_iter()

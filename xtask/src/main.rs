@@ -6,6 +6,8 @@
 //! - `cargo xtask e2e` drives the HTML pages in headless Chromium against the release
 //!   binary.
 //! - `cargo xtask fuzz` runs schemathesis over the JSON API of the release binary.
+//! - `cargo xtask mail` runs the background jobs and email end to end with a real SMTP
+//!   server (aiosmtpd) against the release binary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +17,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod e2e;
 mod fuzz;
+mod mail;
 mod processes;
 mod startapp;
 
@@ -35,6 +38,9 @@ enum Task {
     E2e(e2e::Args),
     /// Fuzz the JSON API with schemathesis (from PyPI) against the release binary
     Fuzz(fuzz::Args),
+    /// Run background jobs and email end to end with a real SMTP server (aiosmtpd, from
+    /// PyPI) against the release binary: paid-order mail, SMTP outages, killed workers
+    Mail(mail::Args),
 }
 
 /// The workspace `cargo xtask` runs in: the nearest folder, from the current one up,
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
         Task::Bench(args) => bench::run_bench(args),
         Task::E2e(args) => e2e::run_e2e(args),
         Task::Fuzz(args) => fuzz::run_fuzz(args),
+        Task::Mail(args) => mail::run_mail(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

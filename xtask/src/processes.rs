@@ -25,6 +25,31 @@ impl Processes {
         Ok(pid)
     }
 
+    /// Sends `signal` to the named process's group, leaving it in the list.
+    pub fn signal(&self, name: &str, signal: i32) {
+        if let Some((_, child)) = self.0.iter().find(|(n, _)| n == name) {
+            signal_group(child, signal);
+        }
+    }
+
+    /// Waits for the named process to end (after a [`Processes::signal`]); its exit status.
+    pub fn wait(&mut self, name: &str, timeout: Duration) -> Result<std::process::ExitStatus> {
+        let i = self
+            .0
+            .iter()
+            .position(|(n, _)| n == name)
+            .with_context(|| format!("no process {name}"))?;
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.0[i].1.try_wait()? {
+                self.0.remove(i);
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("{name} did not stop within {} s", timeout.as_secs())
+    }
+
     pub fn stop(&mut self, name: &str) {
         if let Some(i) = self.0.iter().position(|(n, _)| n == name) {
             let (_, child) = self.0.remove(i);
@@ -86,8 +111,22 @@ pub fn http_get(port: u16, path: &str, bearer: Option<&str>) -> Result<(u16, Vec
 
 /// A plain HTTP/1.1 POST of a JSON body: (status, body).
 pub fn http_post_json(port: u16, path: &str, json: &str) -> Result<(u16, Vec<u8>)> {
+    http_post_json_with(port, path, json, &[])
+}
+
+/// [`http_post_json`] with more headers (`("Authorization", "Bearer …")`).
+pub fn http_post_json_with(
+    port: u16,
+    path: &str,
+    json: &str,
+    headers: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>)> {
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        "POST {path} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}",
         json.len()
     );
     http_request(port, &head, json.as_bytes())

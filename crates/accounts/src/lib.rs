@@ -11,7 +11,6 @@ use web::{App, AppState, Command, ContextProcessor, Services, Urls};
 pub mod admin;
 pub mod auth;
 pub mod commands;
-pub mod email;
 pub mod extract;
 pub mod forms;
 pub mod models;
@@ -19,6 +18,7 @@ pub mod passwords;
 pub mod permissions;
 pub mod seed;
 pub mod settings;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod urls;
@@ -54,14 +54,12 @@ impl App for Accounts {
         let accounts = settings::AccountsSettings::from_settings(settings)?;
         let hasher = passwords::PasswordHasher::new(&accounts)
             .map_err(|e| SettingsError::new("accounts.argon2_memory_kib", e.to_string()))?;
-        let (mailer, outbox) = email::backend(&accounts)
-            .map_err(|e| SettingsError::new("accounts.smtp_url", e.to_string()))?;
-        services.insert(mailer);
-        if let Some(outbox) = outbox {
-            services.insert(outbox);
-        }
         services.insert(Auth::new(accounts, hasher, settings.secret_key.clone()));
         Ok(())
+    }
+
+    fn tasks(&self) -> Vec<web::jobs::TaskEntry> {
+        vec![web::jobs::TaskEntry::of::<tasks::SendPasswordReset>()]
     }
 
     fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {

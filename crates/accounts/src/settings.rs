@@ -1,21 +1,7 @@
 //! The `[accounts]` settings section.
 
 use serde::Deserialize;
-use web::settings::{Secret, Settings, SettingsError};
-
-/// Where outgoing email goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EmailBackendKind {
-    /// Printed to the log (development).
-    Console,
-    /// Kept in memory, readable by tests.
-    Memory,
-    /// Written as `.eml` files into `email_file_dir`.
-    File,
-    /// Sent through `smtp_url` (production).
-    Smtp,
-}
+use web::settings::{Settings, SettingsError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,15 +20,19 @@ pub struct AccountsSettings {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
-    pub email_backend: EmailBackendKind,
-    pub email_from: String,
-    pub email_file_dir: String,
-    /// `smtps://user:password@host:465` or `smtp://host:587?tls=required` (lettre's URL form).
-    pub smtp_url: Secret,
 }
+
+/// Keys that left `[accounts]` for the framework's `[email]` section.
+const MOVED_TO_EMAIL: [(&str, &str); 4] = [
+    ("email_backend", "email.backend"),
+    ("email_from", "email.from"),
+    ("email_file_dir", "email.file_dir"),
+    ("smtp_url", "email.smtp_url"),
+];
 
 impl AccountsSettings {
     pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
+        settings.refuse_moved_keys("accounts", &MOVED_TO_EMAIL)?;
         let s: AccountsSettings = settings.app_section("accounts")?;
         let positive = |key: &str, v: i64| {
             if v > 0 {
@@ -70,23 +60,6 @@ impl AccountsSettings {
                 format!("invalid Argon2 parameters: {e}"),
             )
         })?;
-        s.email_from
-            .parse::<lettre::message::Mailbox>()
-            .map_err(|e| {
-                SettingsError::new("accounts.email_from", format!("not an email address: {e}"))
-            })?;
-        if s.email_backend == EmailBackendKind::Smtp && s.smtp_url.expose().is_empty() {
-            return Err(SettingsError::new(
-                "accounts.smtp_url",
-                "is required when email_backend = \"smtp\"",
-            ));
-        }
-        if s.email_backend == EmailBackendKind::File && s.email_file_dir.is_empty() {
-            return Err(SettingsError::new(
-                "accounts.email_file_dir",
-                "is required when email_backend = \"file\"",
-            ));
-        }
         Ok(s)
     }
 }

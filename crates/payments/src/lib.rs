@@ -61,6 +61,10 @@ impl App for Payments {
         permissions::required()
     }
 
+    fn tasks(&self) -> Vec<web::jobs::TaskEntry> {
+        vec![web::jobs::TaskEntry::of::<tasks::SendOrderConfirmation>()]
+    }
+
     fn periodic_tasks(&self) -> Vec<web::jobs::Periodic> {
         vec![web::jobs::Periodic::every::<tasks::ExpireOrders>(
             std::time::Duration::from_secs(60),

@@ -14,11 +14,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use web::db::{is_unique_violation, now, write_transaction};
-use web::{Error, FieldErrors};
+use web::{Error, FieldErrors, SiteUrl};
 
 use crate::expiry::{Reservations, expire_locked};
 use crate::models::{OrderStatus, PaymentStatus, order, payment, webhook_event};
-use crate::orders::{refund_payments, release_stock};
+use crate::orders::{mark_paid, refund_payments, release_stock};
 
 fn bad_signature(message: &'static str) -> Error {
     Error::new(http::StatusCode::BAD_REQUEST, "invalid_signature", message)
@@ -204,6 +204,7 @@ const DUPLICATE: &str = "duplicate";
 pub async fn handle(
     db: &DatabaseConnection,
     rules: Reservations,
+    site: &SiteUrl,
     event: Event,
 ) -> Result<WebhookOutcome, Error> {
     let seen = webhook_event::Entity::find()
@@ -220,7 +221,7 @@ pub async fn handle(
         });
     }
     let outcome = write_transaction(db, |txn| {
-        let event = event.clone();
+        let (event, site) = (event.clone(), site.clone());
         Box::pin(async move {
             // Claim the event id first: a concurrent delivery of the same event waits on
             // the unique index and then counts as a duplicate.
@@ -236,7 +237,7 @@ pub async fn handle(
                 Err(e) if is_unique_violation(&e) => return Ok(DUPLICATE.to_string()),
                 Err(e) => return Err(e.into()),
             };
-            let outcome = apply(txn, rules, &event).await?;
+            let outcome = apply(txn, rules, &site, &event).await?;
             let mut row: webhook_event::ActiveModel = claimed.into();
             row.outcome = Set(outcome.to_string());
             row.update(txn).await?;
@@ -253,6 +254,7 @@ pub async fn handle(
 async fn apply(
     txn: &sea_orm::DatabaseTransaction,
     rules: Reservations,
+    site: &SiteUrl,
     event: &Event,
 ) -> Result<&'static str, Error> {
     let Some(order) = order::Entity::find_by_id(event.order_id)
@@ -291,7 +293,7 @@ async fn apply(
             return Ok("ignored_expired");
         }
         EventType::PaymentSucceeded => {
-            if !order::transition(txn, order.id, OrderStatus::Pending, OrderStatus::Paid).await? {
+            if !mark_paid(txn, order.id, site).await? {
                 return Ok("ignored_invalid_state");
             }
             record(PaymentStatus::Succeeded).insert(txn).await?;

@@ -9,6 +9,7 @@
 //!   pages elsewhere.
 //! - [`templates`]: minijinja with `url()`, `static()`, CSRF and flash messages ([`Page`]).
 //! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
+//! - [`jobs`]: background jobs in the project's database; [`email`]: outgoing mail.
 //! - [`openapi`]: the API's OpenAPI document, generated from the handlers, and Swagger UI.
 //! - [`schema`]: `makemigrations` (migrations written from the entities) and the schema
 //!   editor migrations use.
@@ -22,6 +23,7 @@ pub mod csp;
 pub mod csrf;
 pub mod cursor;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod error_pages;
 pub mod extract;

@@ -192,6 +192,11 @@ impl Project {
         services.insert(crate::jobs::TaskRegistry(Arc::new(tasks)));
         services.insert(crate::jobs::Schedule(Arc::new(periodic)));
         services.insert(InstalledApps(Arc::new(self.apps.clone())));
+        let (mailer, outbox) = crate::email::backend(&settings.email)?;
+        services.insert(mailer);
+        if let Some(outbox) = outbox {
+            services.insert(outbox);
+        }
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }

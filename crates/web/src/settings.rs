@@ -158,6 +158,7 @@ pub struct Settings {
     pub sessions: SessionSettings,
     pub metrics: MetricsSettings,
     pub cache: CacheSettings,
+    pub email: crate::email::EmailSettings,
     #[serde(skip)]
     apps: BTreeMap<String, Value>,
 }
@@ -421,7 +422,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 10] = [
+        const CORE: [&str; 11] = [
             "debug",
             "secret_key",
             "server",
@@ -432,6 +433,7 @@ impl Settings {
             "sessions",
             "metrics",
             "cache",
+            "email",
         ];
         let table = root
             .into_table()
@@ -518,6 +520,7 @@ impl Settings {
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             problems.push(SettingsError::new("log.level", e.to_string()));
         }
+        problems.extend(self.email.problems());
         problems
     }
 
@@ -530,6 +533,30 @@ impl Settings {
             .cloned()
             .unwrap_or_else(|| Value::new(None, ValueKind::Table(Default::default())));
         deserialize_at(label, value)
+    }
+
+    /// Refuses keys of an app's section that moved elsewhere (`moved`: old key in the
+    /// section, new full key), naming the new key, so an old config file stops the binary
+    /// with the fix rather than being silently ignored.
+    pub fn refuse_moved_keys(
+        &self,
+        label: &str,
+        moved: &[(&str, &str)],
+    ) -> Result<(), SettingsError> {
+        let Some(section) = self
+            .apps
+            .get(label)
+            .and_then(|v| v.clone().into_table().ok())
+        else {
+            return Ok(());
+        };
+        match moved.iter().find(|(old, _)| section.contains_key(*old)) {
+            Some((old, new)) => Err(SettingsError::new(
+                format!("{label}.{old}"),
+                format!("was removed; set `{new}` ({}) instead", env_var_name(new)),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Top-level sections that neither the framework nor an installed app claims.

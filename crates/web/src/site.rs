@@ -11,8 +11,10 @@ use crate::settings::split_host;
 use crate::settings::{Settings, parse_public_url};
 use crate::state::AppState;
 
-/// `scheme://host[:port]` of the site, without a trailing slash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `scheme://host[:port]` of the site, without a trailing slash. A job that builds links
+/// carries the request's one in its payload ([`SiteUrl::in_job`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct SiteUrl(String);
 
 impl SiteUrl {
@@ -32,6 +34,16 @@ impl SiteUrl {
             "http"
         };
         Ok(SiteUrl(format!("{scheme}://{host}")))
+    }
+
+    /// The site for links built in a background job: `server.public_url` when set (now,
+    /// as it may have been set since), else this one, captured from the validated `Host`
+    /// of the request that enqueued the job.
+    pub fn in_job(self, settings: &Settings) -> SiteUrl {
+        match parse_public_url(&settings.server.public_url) {
+            Ok(Some(url)) => SiteUrl(url),
+            _ => self,
+        }
     }
 
     /// The absolute URL of `path` (a path from `reverse`, starting with `/`).

@@ -107,6 +107,24 @@ impl TestApp {
     pub async fn new(project: &Project) -> TestApp {
         TestApp::builder(project).build().await
     }
+    /// Runs every background job due now, as a worker would (no worker runs inside the
+    /// test app); returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        crate::jobs::Worker::new(&self.state)
+            .expect("the jobs settings")
+            .run_due()
+            .await
+            .expect("claiming jobs")
+    }
+
+    /// The mail the memory backend (`email.backend = "memory"`, the test default) sent.
+    pub fn sent_mail(&self) -> Vec<crate::email::Email> {
+        self.state
+            .service::<crate::email::Outbox>()
+            .expect("email.backend = \"memory\"")
+            .sent()
+    }
+
     pub fn builder(project: &Project) -> TestAppBuilder<'_> {
         TestAppBuilder {
             project,

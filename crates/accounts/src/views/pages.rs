@@ -2,24 +2,23 @@
 //! password change and password reset. Form POSTs answer with a 303 redirect on success
 //! and re-render the form with its errors otherwise.
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{StatusCode, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 use web::{
-    AppState, ClientIp, Db, Dep, Error, FieldErrors, Form, Messages, Page, Path, Query, Reverser,
-    SiteUrl, context,
+    ClientIp, Db, Dep, Error, FieldErrors, Form, Messages, Page, Path, Query, Reverser, SiteUrl,
+    context,
 };
 
-use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, encode_uid, safe_next};
-use crate::email::{Email, Mailer};
+use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, safe_next};
 use crate::extract::{CurrentUser, RequireUser};
 use crate::forms::{
     self, LoginForm, PasswordChangeForm, PasswordResetForm, RegisterForm, SetPasswordForm,
 };
 use crate::models::User;
 use crate::models::user::{self, CreateUserError};
+use crate::tasks::{PasswordResetMail, SendPasswordReset};
 use crate::users::{Account, create_user};
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,10 +260,8 @@ pub async fn password_reset_form(page: Page) -> Result<Response, Error> {
 /// so the page does not reveal who has an account.
 pub async fn password_reset(
     page: Page,
-    State(state): State<AppState>,
     Db(db): Db,
     Dep(auth): Dep<Auth>,
-    Dep(mailer): Dep<Mailer>,
     site: SiteUrl,
     ClientIp(ip): ClientIp,
     Form(form): Form<PasswordResetForm>,
@@ -284,26 +281,11 @@ pub async fn password_reset(
         .allow_reset_email(&db, user.as_ref().map(|u| u.email.as_str()), ip)
         .await?;
     if let Some(user) = user.filter(|_| allowed) {
-        let path = page.reverser().reverse(
-            "accounts:password_reset_confirm",
-            &[
-                ("uidb64", &encode_uid(user.id)),
-                ("token", &auth.reset_token(&user, web::db::now())),
-            ],
-        )?;
-        let hours = auth.settings.password_reset_ttl_seconds / 3600;
-        let body = state.templates().render(
-            "accounts/email/password_reset.txt",
-            minijinja::context! { link => site.absolute(&path), email => user.email, hours },
-        )?;
-        let email = Email {
-            to: user.email.clone(),
-            subject: "Reset your password".into(),
-            body,
+        let mail = PasswordResetMail {
+            user_id: user.id,
+            site,
         };
-        if let Err(e) = mailer.send(&email).await {
-            tracing::error!(error = %e, "could not send the password reset email");
-        }
+        web::jobs::enqueue::<SendPasswordReset, _>(&db, &mail).await?;
     }
     Ok(Redirect::to(
         &page

@@ -31,10 +31,10 @@ mod transitions;
 pub use create::{Line, MAX_LINES, MAX_QUANTITY, create};
 use json::details_of;
 pub use json::{ItemJson, OrderJson, PaidJson, PaymentJson, with_details};
-pub use pay::{PayResponse, expire_idempotency_records, pay, stored_response};
+pub use pay::{PayAttempt, PayResponse, expire_idempotency_records, pay, stored_response};
 use transitions::expire_if_overdue;
 pub use transitions::{cancel, refund};
-pub(crate) use transitions::{refund_payments, release_stock};
+pub(crate) use transitions::{mark_paid, refund_payments, release_stock};
 
 fn not_found() -> Error {
     Error::not_found("No order with that id.")

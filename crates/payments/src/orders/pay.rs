@@ -10,15 +10,16 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QuerySelect, Set,
 };
-use web::Error;
 use web::db::{TransactionError, is_unique_violation, now, write_transaction_as};
+
+use web::{Error, SiteUrl};
 
 use crate::expiry::Reservations;
 use crate::gateway::{ChargeRequest, Gateway};
 use crate::models::{OrderStatus, PaymentStatus, order, payment};
 
 use super::json::{PaidJson, PaymentJson};
-use super::{details_of, expire_if_overdue, invalid_state, not_found};
+use super::{details_of, expire_if_overdue, invalid_state, mark_paid, not_found};
 
 impl PaymentStatus {
     pub fn as_str(self) -> &'static str {
@@ -105,25 +106,40 @@ impl TransactionError for PayError {
     }
 }
 
-/// Pays the user's own pending order with `card` (digits, Luhn-checked). The gateway's
-/// answer (200 with the paid order, or 402 `card_declined` with a failed payment recorded)
-/// is stored under (user, `key`) and replayed for the same key; `409 invalid_state` if
-/// the order is not pending (not stored, so a corrected request may reuse the key).
+/// One request to pay an order.
+#[derive(Debug, Clone, Copy)]
+pub struct PayAttempt<'a> {
+    pub order_id: i64,
+    /// The client's `Idempotency-Key`.
+    pub key: &'a str,
+    /// Digits, Luhn-checked.
+    pub card: &'a str,
+}
+
+/// Pays the user's own pending order. The gateway's answer (200 with the paid order, or
+/// 402 `card_declined` with a failed payment recorded) is stored under (user, `key`) and
+/// replayed for the same key; `409 invalid_state` if the order is not pending (not
+/// stored, so a corrected request may reuse the key). A paid order's confirmation email
+/// is queued in the same transaction, its link built on `site`.
 pub async fn pay(
     db: &DatabaseConnection,
     gateway: &Gateway,
     rules: Reservations,
     user: &User,
-    order_id: i64,
-    key: &str,
-    card: &str,
+    site: &SiteUrl,
+    attempt: PayAttempt<'_>,
 ) -> Result<PayResponse, Error> {
+    let PayAttempt {
+        order_id,
+        key,
+        card,
+    } = attempt;
     if let Some(stored) = stored_response(db, user, order_id, key).await? {
         return Ok(stored);
     }
     let user_id = user.id;
     let outcome = write_transaction_as(db, |txn| {
-        let (gateway, key, card) = (gateway.clone(), key.to_string(), card.to_string());
+        let (gateway, key, card, site) = (gateway.clone(), key.to_string(), card.to_string(), site.clone());
         Box::pin(async move {
             // Only the owner pays, staff included: paying is the buyer's act.
             let order = order::Entity::find_by_id(order_id)
@@ -173,7 +189,7 @@ pub async fn pay(
                 Error::service_unavailable("The payment provider is unavailable; nothing was charged. Try again with the same Idempotency-Key.")
             })?;
             let status = if charged.succeeded { PaymentStatus::Succeeded } else { PaymentStatus::Failed };
-            if charged.succeeded && !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Paid).await? {
+            if charged.succeeded && !mark_paid(txn, order_id, &site).await? {
                 return Err(Error::internal("a locked pending order changed state").into());
             }
             let mut row: payment::ActiveModel = claimed.into();

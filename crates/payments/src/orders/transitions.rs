@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use catalog::models::stock;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use web::Error;
 use web::db::{now, write_transaction};
+use web::{Error, SiteUrl};
 
 use crate::expiry::{Reservations, expire_locked};
 use crate::gateway::Gateway;
 use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
+use crate::tasks::{OrderConfirmationMail, SendOrderConfirmation};
 
 use super::json::OrderJson;
 use super::{Scope, details_of, invalid_state, lock_visible, not_found};
@@ -29,6 +30,24 @@ pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) ->
         stock::release(txn, product_id, quantity).await?;
     }
     Ok(())
+}
+
+/// Marks a locked pending order paid and, in the same transaction, queues its
+/// confirmation email (links built on `site`); false if it was no longer pending.
+pub(crate) async fn mark_paid<C: ConnectionTrait>(
+    txn: &C,
+    order_id: i64,
+    site: &SiteUrl,
+) -> Result<bool, DbErr> {
+    if !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Paid).await? {
+        return Ok(false);
+    }
+    let mail = OrderConfirmationMail {
+        order_id,
+        site: site.clone(),
+    };
+    web::jobs::enqueue::<SendOrderConfirmation, _>(txn, &mail).await?;
+    Ok(true)
 }
 
 /// Cancels a pending order that `scope` holds and releases its stock in the same

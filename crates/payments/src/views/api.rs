@@ -13,12 +13,12 @@ use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
 use web::openapi::{Forbidden, NotPending};
-use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
+use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
 
 use crate::expiry::Reservations;
 use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};
 use crate::gateway::Gateway;
-use crate::orders::{self, OrderJson, PaidJson, PayResponse, Scope};
+use crate::orders::{self, OrderJson, PaidJson, PayAttempt, PayResponse, Scope};
 use crate::permissions::{CHANGE_ORDER, RefundOrder, VIEW_ORDER, own_or_permitted};
 use crate::settings::PaymentsSettings;
 use crate::webhooks::{self, EventInput, WebhookOutcome};
@@ -230,6 +230,7 @@ pub async fn pay(
     Dep(rules): Dep<Reservations>,
     Dep(gateway): Dep<Gateway>,
     RequireUser(user): RequireUser,
+    site: SiteUrl,
     Id(id): Id,
     headers: HeaderMap,
     Json(input): Json<PayInput>,
@@ -241,7 +242,19 @@ pub async fn pay(
     }
     let card = clean_card(input.card_number.as_deref()).map_err(Error::validation)?;
     Ok(pay_response(
-        orders::pay(&db, &gateway, rules, &user, id, &key, &card).await?,
+        orders::pay(
+            &db,
+            &gateway,
+            rules,
+            &user,
+            &site,
+            PayAttempt {
+                order_id: id,
+                key: &key,
+                card: &card,
+            },
+        )
+        .await?,
     ))
 }
 
@@ -264,6 +277,7 @@ pub async fn pay(
 pub async fn webhook(
     Db(db): Db,
     Dep(settings): Dep<Arc<PaymentsSettings>>,
+    site: SiteUrl,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<WebhookOutcome>, Error> {
@@ -293,6 +307,6 @@ pub async fn webhook(
         .validate()
         .map_err(Error::validation)?;
     Ok(Json(
-        webhooks::handle(&db, settings.reservations(), event).await?,
+        webhooks::handle(&db, settings.reservations(), &site, event).await?,
     ))
 }

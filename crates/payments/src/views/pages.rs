@@ -7,13 +7,15 @@ use axum::extract::RawQuery;
 use axum::response::{Redirect, Response};
 use rand::RngCore;
 use web::minijinja::Value;
-use web::{Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, context};
+use web::{
+    Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, SiteUrl, context,
+};
 
 use crate::expiry::Reservations;
 use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::models::OrderStatus;
-use crate::orders::{self, Line, Scope};
+use crate::orders::{self, Line, PayAttempt, Scope};
 use crate::permissions::{CHANGE_ORDER, VIEW_ORDER, own_or_permitted};
 
 const PAGE_SIZE: u64 = 20;
@@ -153,6 +155,7 @@ pub async fn order_pay(
     Dep(gateway): Dep<Gateway>,
     messages: Messages,
     reverser: Reverser,
+    site: SiteUrl,
     Id(id): Id,
     Form(form): Form<PayForm>,
 ) -> Result<Redirect, Error> {
@@ -171,7 +174,12 @@ pub async fn order_pay(
         }
     };
     let key = clean_idempotency_key(form.idempotency_key.as_deref()).map_err(Error::validation)?;
-    match orders::pay(&db, &gateway, rules, &user, id, &key, &card).await {
+    let attempt = PayAttempt {
+        order_id: id,
+        key: &key,
+        card: &card,
+    };
+    match orders::pay(&db, &gateway, rules, &user, &site, attempt).await {
         Ok(answer) if answer.status.is_success() => {
             messages.success("Payment received. Thank you!").await?
         }

@@ -11,6 +11,7 @@ use web::Project;
 use web::test::{TestApp, TestClient};
 
 mod concurrency;
+mod confirmation;
 mod expiry;
 mod orders;
 mod pages;

@@ -206,6 +206,41 @@ fn a_malformed_setting_stops_the_binary_naming_the_key() {
 }
 
 #[test]
+fn the_old_email_settings_stop_the_binary_naming_their_new_keys() {
+    for (old, new) in [
+        ("APP__ACCOUNTS__SMTP_URL", "email.smtp_url"),
+        ("APP__ACCOUNTS__EMAIL_BACKEND", "email.backend"),
+        ("APP__ACCOUNTS__EMAIL_FROM", "email.from"),
+        ("APP__ACCOUNTS__EMAIL_FILE_DIR", "email.file_dir"),
+    ] {
+        let out = project(&["check"], &[(old, "smtp://localhost:25")]);
+        assert_eq!(out.status.code(), Some(1), "{old}");
+        let err = stderr(&out);
+        let new_var = format!("APP__{}", new.replace('.', "__").to_uppercase());
+        assert!(
+            err.contains("was removed") && err.contains(new) && err.contains(&new_var),
+            "{old}: {err}"
+        );
+    }
+    let out = project(&["check"], &[("APP__EMAIL__BACKEND", "pigeon")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("email.backend"), "{}", stderr(&out));
+    let out = project(
+        &["check"],
+        &[
+            ("APP__EMAIL__BACKEND", "smtp"),
+            ("APP__EMAIL__SMTP_URL", ""),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("APP__EMAIL__SMTP_URL"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn an_unknown_setting_or_environment_is_an_error() {
     let out = project(&["check"], &[("APP__SERVER__PROT", "1")]);
     assert_eq!(out.status.code(), Some(1));

@@ -1,0 +1,269 @@
+//! Outgoing email, a framework service any app uses (Django's `django.core.mail`): the
+//! `[email]` settings choose the backend (`EMAIL_BACKEND`): console in development,
+//! memory in tests, files for inspection, SMTP in production. Apps send mail from
+//! background jobs (see [`crate::jobs`]), so a slow or down SMTP server never slows a
+//! request: the job is retried until the server answers.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Deserialize;
+
+use crate::settings::{Secret, SettingsError};
+use crate::templates::Templates;
+
+/// Where outgoing email goes (`email.backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Printed to the log (development).
+    Console,
+    /// Kept in memory, readable by tests through the [`Outbox`] service.
+    Memory,
+    /// Written as `.eml` files into `email.file_dir`.
+    File,
+    /// Sent through `email.smtp_url` (production).
+    Smtp,
+}
+
+/// The `[email]` settings section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub backend: BackendKind,
+    /// The sender: `Store <noreply@shop.example.com>`.
+    pub from: String,
+    /// `smtps://user:password@host:465` or `smtp://host:587?tls=required` (lettre's URL form).
+    pub smtp_url: Secret,
+    pub file_dir: String,
+}
+
+impl EmailSettings {
+    pub(crate) fn problems(&self) -> Vec<SettingsError> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.from.parse::<Mailbox>() {
+            problems.push(SettingsError::new(
+                "email.from",
+                format!("not an email address: {e}"),
+            ));
+        }
+        match self.backend {
+            BackendKind::Smtp if self.smtp_url.expose().is_empty() => {
+                problems.push(SettingsError::new(
+                    "email.smtp_url",
+                    "is required when email.backend = \"smtp\"",
+                ))
+            }
+            BackendKind::Smtp => {
+                if let Err(e) =
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(self.smtp_url.expose())
+                {
+                    problems.push(SettingsError::new("email.smtp_url", e.to_string()));
+                }
+            }
+            BackendKind::File if self.file_dir.is_empty() => problems.push(SettingsError::new(
+                "email.file_dir",
+                "is required when email.backend = \"file\"",
+            )),
+            _ => {}
+        }
+        problems
+    }
+}
+
+/// One email: a text part, and an HTML alternative when `html` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+impl Email {
+    /// Renders `<template>.txt`, and `<template>.html` when that template exists
+    /// (`payments/email/order_confirmation` → both parts), with one context.
+    pub fn render(
+        templates: &Templates,
+        to: impl Into<String>,
+        subject: impl Into<String>,
+        template: &str,
+        context: minijinja::Value,
+    ) -> Result<Email, minijinja::Error> {
+        let text = templates.render(&format!("{template}.txt"), context.clone())?;
+        let html = match templates.render(&format!("{template}.html"), context) {
+            Ok(html) => Some(html),
+            Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => None,
+            Err(e) => return Err(e),
+        };
+        Ok(Email {
+            to: to.into(),
+            subject: subject.into(),
+            text,
+            html,
+        })
+    }
+}
+
+#[async_trait]
+pub trait EmailBackend: Send + Sync {
+    async fn send(&self, email: &Email) -> anyhow::Result<()>;
+}
+
+/// The configured backend, as handlers and tasks get it: `Dep(mailer): Dep<Mailer>` or
+/// `state.service::<Mailer>()`.
+pub type Mailer = Arc<dyn EmailBackend>;
+
+/// Logs every email (development).
+pub struct ConsoleBackend;
+
+#[async_trait]
+impl EmailBackend for ConsoleBackend {
+    async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        tracing::info!(to = %email.to, subject = %email.subject, "email (console backend):\n{}", email.text);
+        Ok(())
+    }
+}
+
+/// Keeps sent emails in memory; tests read them from the [`Outbox`] service.
+#[derive(Clone, Default)]
+pub struct Outbox(Arc<Mutex<Vec<Email>>>);
+
+impl Outbox {
+    /// Every email sent so far.
+    pub fn sent(&self) -> Vec<Email> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl EmailBackend for Outbox {
+    async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(email.clone());
+        Ok(())
+    }
+}
+
+/// Writes each email as an `.eml` file into a folder.
+pub struct FileBackend {
+    dir: PathBuf,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl EmailBackend for FileBackend {
+    async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        let message = build(&self.from, email)?;
+        tokio::fs::create_dir_all(&self.dir).await?;
+        let name = format!(
+            "{}-{}.eml",
+            crate::db::now().unix_timestamp_nanos(),
+            random_suffix()
+        );
+        tokio::fs::write(self.dir.join(name), message.formatted()).await?;
+        Ok(())
+    }
+}
+
+fn random_suffix() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 8];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Sends through an SMTP server.
+pub struct SmtpBackend {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl EmailBackend for SmtpBackend {
+    async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        self.transport.send(build(&self.from, email)?).await?;
+        Ok(())
+    }
+}
+
+fn build(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
+    let message = Message::builder()
+        .from(from.clone())
+        .to(email.to.parse()?)
+        .subject(&email.subject);
+    Ok(match &email.html {
+        Some(html) => message.multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            html.clone(),
+        ))?,
+        None => message.singlepart(SinglePart::plain(email.text.clone()))?,
+    })
+}
+
+/// The backend for the settings, plus the outbox when it is the memory backend.
+pub fn backend(settings: &EmailSettings) -> Result<(Mailer, Option<Outbox>), SettingsError> {
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|e| SettingsError::new("email.from", format!("not an email address: {e}")))?;
+    Ok(match settings.backend {
+        BackendKind::Console => (Arc::new(ConsoleBackend), None),
+        BackendKind::Memory => {
+            let outbox = Outbox::default();
+            (Arc::new(outbox.clone()), Some(outbox))
+        }
+        BackendKind::File => (
+            Arc::new(FileBackend {
+                dir: PathBuf::from(&settings.file_dir),
+                from,
+            }),
+            None,
+        ),
+        BackendKind::Smtp => {
+            let transport =
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose())
+                    .map_err(|e| SettingsError::new("email.smtp_url", e.to_string()))?
+                    .build();
+            (Arc::new(SmtpBackend { transport, from }), None)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(html: Option<&str>) -> Email {
+        Email {
+            to: "ann@example.com".into(),
+            subject: "Your order".into(),
+            text: "Total: $5.00".into(),
+            html: html.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_html_part_makes_a_multipart_alternative() {
+        let from: Mailbox = "Store <noreply@example.com>".parse().unwrap();
+        let both = String::from_utf8(
+            build(&from, &email(Some("<p>Total</p>")))
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(both.contains("multipart/alternative"), "{both}");
+        assert!(
+            both.contains("text/plain") && both.contains("text/html"),
+            "{both}"
+        );
+        let text = String::from_utf8(build(&from, &email(None)).unwrap().formatted()).unwrap();
+        assert!(!text.contains("multipart"), "{text}");
+        assert!(text.contains("Total: $5.00"), "{text}");
+    }
+}
