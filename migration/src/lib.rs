@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 
 pub mod accounts;
 pub mod admin;
+pub mod cart;
 pub mod catalog;
 mod columns;
 pub mod jobs;
@@ -25,6 +26,7 @@ pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
         "accounts" => Some(accounts::migrations()),
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),
+        "cart" => Some(cart::migrations()),
         "admin" => Some(admin::migrations()),
         _ => None,
     }

@@ -253,37 +253,19 @@ impl Session {
         let email = format!("shopper{}@example.com", std::process::id());
         let password = "e2e-correct-horse";
 
-        // Register: the new account is signed in at once.
-        self.open("/accounts/register/").await?;
-        self.fill(&[
-            ("email", &email),
-            ("name", "E2E Shopper"),
-            ("password", password),
-        ])
-        .await?;
-        self.screenshot("register-form").await?;
-        self.submit("form.stacked").await?;
-        self.wait_text("nav", &email).await?;
-        self.screenshot("registered").await?;
-
-        self.log_out().await?;
-        self.screenshot("logged-out-after-register").await?;
-
-        // Log in.
-        self.open("/accounts/login/").await?;
-        self.fill(&[("email", &email), ("password", password)])
-            .await?;
-        self.submit("form.stacked").await?;
-        self.wait_text("nav", &email).await?;
-        self.screenshot("logged-in").await?;
-
-        // Browse: the demo catalog, and its second page.
+        // Browse as a visitor: the demo catalog, and its second page.
         self.open("/catalog/").await?;
         let rows = self
             .browser
             .find_all(Locator::Css("table.products tbody tr"))
             .await?;
         ensure!(!rows.is_empty(), "the catalog page lists no products");
+        let first = self
+            .browser
+            .find(Locator::Css("table.products tbody tr td a"))
+            .await?
+            .text()
+            .await?;
         self.screenshot("catalog").await?;
         self.browser
             .find(Locator::Css("a[rel=next]"))
@@ -293,7 +275,7 @@ impl Session {
         self.wait_text(".pagination", "Page 2 of").await?;
         self.screenshot("catalog-page-2").await?;
 
-        // Search for a product seen on that page.
+        // Search for a product seen on that page, open it, add it to the cart.
         let name = self
             .browser
             .find(Locator::Css("table.products tbody tr td a"))
@@ -305,8 +287,6 @@ impl Session {
         self.submit("form.search").await?;
         self.wait_text("main", "for “").await?;
         self.screenshot("search-results").await?;
-
-        // Open it.
         self.browser
             .find(Locator::LinkText(&name))
             .await?
@@ -314,30 +294,84 @@ impl Session {
             .await?;
         self.wait_text("h1", &name).await?;
         self.screenshot("product").await?;
+        self.submit("#add-to-cart").await?;
+        self.wait_text("main", "to your cart").await?;
+        self.wait_text("#cart-link", "Cart (1)").await?;
+        self.screenshot("added-to-cart").await?;
 
-        // Buy two: the order page, pending.
+        // A second product, from the first page.
+        self.open("/catalog/").await?;
+        self.browser
+            .find(Locator::LinkText(&first))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", &first).await?;
+        self.submit("#add-to-cart").await?;
+        self.wait_text("#cart-link", "Cart (2)").await?;
+        self.screenshot("added-second").await?;
+
+        // Register: the new account is signed in at once, and the cart came along.
+        self.open("/accounts/register/").await?;
+        self.fill(&[
+            ("email", &email),
+            ("name", "E2E Shopper"),
+            ("password", password),
+        ])
+        .await?;
+        self.screenshot("register-form").await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("nav", &email).await?;
+        self.wait_text("#cart-link", "Cart (2)").await?;
+        self.screenshot("registered").await?;
+
+        // The cart: both lines; one's quantity becomes 2.
+        self.browser
+            .find(Locator::Css("#cart-link"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("main", &name).await?;
+        self.wait_text("main", &first).await?;
         let quantity = self
             .browser
-            .find(Locator::Css("form.buy input[name=quantity]"))
+            .find(Locator::Css("form.quantity input[name=quantity]"))
             .await?;
         quantity.clear().await?;
         quantity.send_keys("2").await?;
-        self.submit("form.buy").await?;
+        self.submit("form.quantity").await?;
+        self.wait_text("main", "Quantity updated to 2.").await?;
+        self.wait_text("#cart-link", "Cart (3)").await?;
+        self.screenshot("cart").await?;
+
+        // Checkout: the order page, pending, with the time left to pay.
+        self.submit("#checkout-form").await?;
         self.wait_text("#order-status", "pending").await?;
+        self.wait_text("#time-left", "Pay within").await?;
         let order_url = self.browser.current_url().await?;
         ensure!(
             order_url.path().starts_with("/orders/"),
-            "buying led to {order_url}"
+            "checking out led to {order_url}"
         );
+        self.wait_text("#cart-link", "Cart (0)").await?;
         self.screenshot("order-pending").await?;
 
-        // Pay with the test card.
+        // Pay with the test card: paid, with both lines.
         self.fill(&[("card_number", "4242424242424242")]).await?;
         self.submit("#pay-form").await?;
         self.wait_text("#order-status", "paid").await?;
+        self.wait_text("table.items", &name).await?;
+        self.wait_text("table.items", &first).await?;
         self.screenshot("order-paid").await?;
 
-        // The order list shows it paid.
+        // Log out, log in again: the order list shows it paid.
+        self.log_out().await?;
+        self.open("/accounts/login/").await?;
+        self.fill(&[("email", &email), ("password", password)])
+            .await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("nav", &email).await?;
+        self.screenshot("logged-in").await?;
         self.open("/orders/").await?;
         self.wait_text("main", "paid").await?;
         self.screenshot("orders").await?;

@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod permissions;
 pub mod seed;
 pub mod settings;
+pub mod signals;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -55,6 +56,7 @@ impl App for Accounts {
         let hasher = passwords::PasswordHasher::new(&accounts)
             .map_err(|e| SettingsError::new("accounts.argon2_memory_kib", e.to_string()))?;
         services.insert(Auth::new(accounts, hasher, settings.secret_key.clone()));
+        services.get_or_insert_default::<signals::LoginReceivers>();
         Ok(())
     }
 

@@ -13,11 +13,12 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(accounts::Accounts),
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),
+        Arc::new(cart::CartApp),
         Arc::new(admin::Admin),
         Arc::new(web::openapi::ApiDocs {
             title: "Store API",
             version: env!("CARGO_PKG_VERSION"),
-            description: "The online store's JSON API: accounts, catalog, orders and payments.",
+            description: "The online store's JSON API: accounts, catalog, cart, orders and payments.",
         }),
     ]
 }

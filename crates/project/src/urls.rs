@@ -10,6 +10,7 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("", catalog::home_urls())
         .include("/catalog", catalog::urls())
         .include("", payments::urls())
+        .include("/cart", cart::urls())
         .include("/admin", admin::urls())
         .include("", web::openapi::urls())
 }

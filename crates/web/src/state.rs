@@ -109,6 +109,24 @@ impl Services {
             .get(&TypeId::of::<T>())
             .and_then(|v| v.downcast_ref::<T>())
     }
+
+    /// The service of type `T`, inserted as `T::default()` if absent, to change while
+    /// the project is configured: how an app adds itself to a list another app reads
+    /// (`accounts::signals::LoginReceivers`).
+    pub fn get_or_insert_default<T: Default + Clone + Send + Sync + 'static>(&mut self) -> &mut T {
+        let slot = self
+            .0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        if Arc::get_mut(slot).is_none() {
+            // Shared with a clone of these services: change a copy (clone on write).
+            let copy = slot.downcast_ref::<T>().cloned().unwrap_or_default();
+            *slot = Arc::new(copy);
+        }
+        Arc::get_mut(slot)
+            .and_then(|v| v.downcast_mut::<T>())
+            .expect("a service slot holds its own type")
+    }
 }
 
 /// Extracts a registered service: `Dep(gateway): Dep<Arc<dyn PaymentGateway>>`.

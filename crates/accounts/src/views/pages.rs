@@ -18,6 +18,7 @@ use crate::forms::{
 };
 use crate::models::User;
 use crate::models::user::{self, CreateUserError};
+use crate::signals::LoginReceivers;
 use crate::tasks::{PasswordResetMail, SendPasswordReset};
 use crate::users::{Account, create_user};
 
@@ -57,6 +58,7 @@ pub async fn register(
     page: Page,
     Db(db): Db,
     Dep(auth): Dep<Auth>,
+    Dep(receivers): Dep<LoginReceivers>,
     session: Session,
     messages: Messages,
     Form(form): Form<RegisterForm>,
@@ -88,6 +90,7 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     };
     auth.login(&session, &created).await?;
+    receivers.send(&db, &session, &created).await?;
     messages
         .success(format!(
             "Welcome, {}! Your account is ready.",
@@ -125,6 +128,7 @@ pub async fn login(
     page: Page,
     Db(db): Db,
     Dep(auth): Dep<Auth>,
+    Dep(receivers): Dep<LoginReceivers>,
     ClientIp(ip): ClientIp,
     session: Session,
     Form(form): Form<LoginForm>,
@@ -145,6 +149,7 @@ pub async fn login(
     {
         Ok(user) => {
             auth.login(&session, &user).await?;
+            receivers.send(&db, &session, &user).await?;
             let target = after_login(page.reverser(), next.as_deref())?;
             Ok(Redirect::to(&target).into_response())
         }

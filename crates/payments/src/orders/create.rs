@@ -40,13 +40,29 @@ pub async fn create(
 ) -> Result<OrderJson, Error> {
     let created = write_transaction(db, |txn| {
         let lines = lines.clone();
-        Box::pin(async move {
-            rules.check_cap(txn, user_id).await?;
-            create_in(txn, user_id, &lines).await
-        })
+        Box::pin(async move { create_within(txn, rules, user_id, &lines).await })
     })
     .await?;
     details_of(db, created).await
+}
+
+/// [`create`] inside the caller's transaction, for a change that makes an order among
+/// other writes (a cart's checkout empties the cart in the same transaction). The caller
+/// rolls back on an error; `OrderJson` comes from [`super::details`] after the commit.
+pub async fn create_within<C: ConnectionTrait>(
+    txn: &C,
+    rules: Reservations,
+    user_id: i64,
+    lines: &[Line],
+) -> Result<Order, Error> {
+    if lines.is_empty() || lines.len() > MAX_LINES {
+        return Err(Error::field(
+            "items",
+            format!("An order has 1 to {MAX_LINES} lines."),
+        ));
+    }
+    rules.check_cap(txn, user_id).await?;
+    create_in(txn, user_id, lines).await
 }
 
 async fn create_in<C: ConnectionTrait>(

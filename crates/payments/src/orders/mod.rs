@@ -28,13 +28,19 @@ mod json;
 mod pay;
 mod transitions;
 
-pub use create::{Line, MAX_LINES, MAX_QUANTITY, create};
+pub use create::{Line, MAX_LINES, MAX_QUANTITY, create, create_within};
 use json::details_of;
 pub use json::{ItemJson, OrderJson, PaidJson, PaymentJson, with_details};
 pub use pay::{PayAttempt, PayResponse, expire_idempotency_records, pay, stored_response};
 use transitions::expire_if_overdue;
 pub use transitions::{cancel, refund};
 pub(crate) use transitions::{mark_paid, refund_payments, release_stock};
+
+/// An order as the contract shows it (lines and payments), e.g. after [`create_within`]
+/// committed.
+pub async fn details<C: ConnectionTrait>(db: &C, order: Order) -> Result<OrderJson, Error> {
+    details_of(db, order).await
+}
 
 fn not_found() -> Error {
     Error::not_found("No order with that id.")

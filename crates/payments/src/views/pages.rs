@@ -60,9 +60,18 @@ pub async fn order_detail(
     let mut key = [0u8; 16];
     rand::rng().fill_bytes(&mut key);
     let pending = order.status == OrderStatus::Pending;
+    // The time left to pay, shown while pending (the order expires after it).
+    let expires_at = order.created_at + rules.pending_ttl;
+    let minutes_left = (expires_at - web::db::now()).whole_minutes().max(0) + 1;
     page.render(
         "payments/order_detail.html",
-        context! { order, pending, pay_key => hex::encode(key) },
+        context! {
+            order,
+            pending,
+            pay_key => hex::encode(key),
+            pay_by => web::db::timestamp::format(&expires_at),
+            minutes_left,
+        },
     )
     .await
 }

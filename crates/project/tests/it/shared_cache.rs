@@ -49,7 +49,9 @@ async fn prices_on(server: &Server, id: &Value, slug: &str) -> (Value, Value, St
         .find(|p| &p["id"] == id)
         .map(|p| p["price_cents"].clone())
         .unwrap_or(Value::Null);
-    let html = reqwest::get(server.url(&format!("/catalog/{slug}/")))
+    // The catalog page (shared in the cache; a product page, with its Add to cart form,
+    // is rendered per visitor).
+    let html = reqwest::get(server.url(&format!("/catalog/?q={slug}")))
         .await
         .unwrap()
         .text()

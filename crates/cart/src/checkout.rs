@@ -1,0 +1,43 @@
+//! Checkout: the user's cart becomes one pending order, and the cart empties, in one
+//! transaction: a refused order (out of stock, too many pending orders, an inactive
+//! product) leaves the cart and the stock as they were.
+
+use payments::expiry::Reservations;
+use payments::orders::{self, Line, OrderJson};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use web::db::write_transaction_as;
+
+use crate::errors::CartError;
+use crate::models::cart_item;
+
+pub async fn checkout(
+    db: &DatabaseConnection,
+    rules: Reservations,
+    user_id: i64,
+) -> Result<OrderJson, CartError> {
+    let order = write_transaction_as(db, |txn| {
+        Box::pin(async move {
+            // Locked: a second checkout of this cart waits here, then finds it empty.
+            let lines: Vec<Line> = cart_item::Entity::find()
+                .filter(cart_item::Column::UserId.eq(user_id))
+                .order_by_asc(cart_item::Column::Id)
+                .lock_exclusive()
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|row| Line {
+                    product_id: row.product_id,
+                    quantity: row.quantity,
+                })
+                .collect();
+            if lines.is_empty() {
+                return Err(CartError::Empty);
+            }
+            let order = orders::create_within(txn, rules, user_id, &lines).await?;
+            cart_item::clear(txn, user_id).await?;
+            Ok(order)
+        })
+    })
+    .await?;
+    Ok(orders::details(db, order).await?)
+}

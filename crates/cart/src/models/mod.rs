@@ -1,0 +1,8 @@
+//! The cart app's table: a signed-in user's cart lines (a visitor's live in the session).
+
+pub mod cart_item;
+
+/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+pub fn entities() -> Vec<web::schema::EntitySchema> {
+    vec![web::schema::EntitySchema::of::<cart_item::Entity>()]
+}

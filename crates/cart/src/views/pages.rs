@@ -1,0 +1,189 @@
+//! `/cart/`: the cart page and its forms (sessions + CSRF). A visitor's cart lives in
+//! their session until they sign in; checking out needs an account.
+
+use accounts::CurrentUser;
+use axum::response::{Redirect, Response};
+use payments::expiry::Reservations;
+use serde::Serialize;
+use web::{Db, Dep, Error, Form, Id, Messages, Page, Reverser, context};
+
+use crate::cart::Contents;
+use crate::checkout::checkout;
+use crate::errors::CartError;
+use crate::extract::CurrentCart;
+use crate::forms::{AddForm, QuantityForm, clean_product_id, clean_quantity};
+
+/// A line as the page shows it.
+#[derive(Serialize)]
+struct PageLine {
+    product_id: i64,
+    name: String,
+    slug: String,
+    unit_price_cents: i64,
+    quantity: i32,
+    line_total_cents: i64,
+    available: bool,
+}
+
+fn page_lines(contents: &Contents) -> Vec<PageLine> {
+    contents
+        .lines
+        .iter()
+        .map(|(line, p)| PageLine {
+            product_id: p.id,
+            name: p.name.clone(),
+            slug: p.slug.clone(),
+            unit_price_cents: p.price_cents,
+            quantity: line.quantity,
+            line_total_cents: p.price_cents.saturating_mul(i64::from(line.quantity)),
+            available: p.is_active,
+        })
+        .collect()
+}
+
+pub async fn cart_detail(
+    page: Page,
+    Db(db): Db,
+    CurrentCart(cart): CurrentCart,
+) -> Result<Response, Error> {
+    let contents = cart.contents(&db).await?;
+    page.render(
+        "cart/cart_detail.html",
+        context! {
+            lines => page_lines(&contents),
+            total_cents => contents.total_cents(),
+            currency => contents.currency(),
+        },
+    )
+    .await
+}
+
+/// The message a refused change shows (its reason, in words).
+fn refusal(e: CartError) -> Result<String, Error> {
+    match e {
+        CartError::Other(e) if !e.status().is_client_error() => Err(e),
+        CartError::Other(e) => Ok(e
+            .fields()
+            .and_then(|f| f.values().flatten().next().cloned())
+            .unwrap_or_else(|| e.message().to_string())),
+        CartError::BadQuantity => Ok(format!(
+            "Choose a quantity from 1 to {}.",
+            payments::orders::MAX_QUANTITY
+        )),
+        other => Ok(other.to_string()),
+    }
+}
+
+/// The product page's "Add to cart": back to the product with a message.
+pub async fn cart_add(
+    Db(db): Db,
+    CurrentCart(cart): CurrentCart,
+    messages: Messages,
+    reverser: Reverser,
+    Form(form): Form<AddForm>,
+) -> Result<Redirect, Error> {
+    let product = match clean_product_id(&form.product_id) {
+        Ok(id) => catalog::models::product::find(&db, id)
+            .await?
+            .filter(|p| p.is_active),
+        Err(_) => None,
+    };
+    let Some(product) = product else {
+        messages.error("That product is not for sale.").await?;
+        return Ok(Redirect::to(
+            &reverser.reverse("catalog:product_list", &[])?,
+        ));
+    };
+    let back = reverser.reverse("catalog:product_detail", &[("slug", &product.slug)])?;
+    let added = match clean_quantity(form.quantity.as_deref(), 1) {
+        Ok(quantity) => cart
+            .add(&db, product.id, quantity)
+            .await
+            .map(|n| (quantity, n)),
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok((quantity, held)) => {
+            messages
+                .success(format!(
+                    "Added {quantity} × {} to your cart ({held} in it).",
+                    product.name
+                ))
+                .await?
+        }
+        Err(e) => messages.error(refusal(e)?).await?,
+    }
+    Ok(Redirect::to(&back))
+}
+
+/// A line's quantity box on the cart page (0 removes the line).
+pub async fn cart_update(
+    Db(db): Db,
+    CurrentCart(cart): CurrentCart,
+    messages: Messages,
+    reverser: Reverser,
+    Id(product_id): Id,
+    Form(form): Form<QuantityForm>,
+) -> Result<Redirect, Error> {
+    let changed = match clean_quantity(form.quantity.as_deref(), 0) {
+        Ok(quantity) => cart
+            .set_quantity(&db, product_id, quantity)
+            .await
+            .map(|()| quantity),
+        Err(e) => Err(e),
+    };
+    match changed {
+        Ok(0) => messages.success("Removed from your cart.").await?,
+        Ok(quantity) => {
+            messages
+                .success(format!("Quantity updated to {quantity}."))
+                .await?
+        }
+        Err(e) => messages.error(refusal(e)?).await?,
+    }
+    Ok(Redirect::to(&reverser.reverse("cart:cart_detail", &[])?))
+}
+
+/// A line's remove button.
+pub async fn cart_remove(
+    Db(db): Db,
+    CurrentCart(cart): CurrentCart,
+    messages: Messages,
+    reverser: Reverser,
+    Id(product_id): Id,
+) -> Result<Redirect, Error> {
+    cart.remove(&db, product_id).await?;
+    messages.success("Removed from your cart.").await?;
+    Ok(Redirect::to(&reverser.reverse("cart:cart_detail", &[])?))
+}
+
+/// The cart's "Checkout": one pending order, then its pay page.
+pub async fn cart_checkout(
+    Db(db): Db,
+    Dep(rules): Dep<Reservations>,
+    CurrentUser(user): CurrentUser,
+    messages: Messages,
+    reverser: Reverser,
+) -> Result<Redirect, Error> {
+    let cart_page = reverser.reverse("cart:cart_detail", &[])?;
+    let Some(user) = user else {
+        messages
+            .info("Log in or register to check out; your cart comes with you.")
+            .await?;
+        let login = reverser.reverse("accounts:login", &[])?;
+        return Ok(Redirect::to(&format!("{login}?next={cart_page}")));
+    };
+    match checkout(&db, rules, user.id).await {
+        Ok(order) => {
+            messages
+                .success("Your order is placed. Pay for it below to complete it.")
+                .await?;
+            let path = reverser.reverse("payments:order_detail", &[("id", &order.id)])?;
+            Ok(Redirect::to(&path))
+        }
+        Err(e) => {
+            messages.error(refusal(e)?).await?;
+            Ok(Redirect::to(&cart_page))
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The `cart` app's tables, written by `project makemigrations`.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261201_000601_initial;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261201_000601_initial::Migration)]
+}
