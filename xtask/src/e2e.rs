@@ -62,10 +62,7 @@ pub fn run_e2e(args: Args) -> Result<()> {
         "{} not found: install Chromium (apt-get install chromium chromium-driver) or pass --chromium",
         args.chromium.display()
     );
-    let binary = match &args.binary {
-        Some(binary) => binary.clone(),
-        None => build_release(&root)?,
-    };
+    let binary = release_binary(&root, args.binary.as_deref())?;
     let screenshots = args
         .screenshots
         .clone()
@@ -140,6 +137,49 @@ pub fn run_e2e(args: Args) -> Result<()> {
     }
     println!("e2e passed; screenshots in {}", screenshots.display());
     Ok(())
+}
+
+/// The `--binary` given (made absolute: servers run in scratch folders), or the release
+/// binary of the workspace at `root`, built now.
+pub(crate) fn release_binary(root: &Path, given: Option<&Path>) -> Result<PathBuf> {
+    let binary = match given {
+        Some(binary) => binary.to_path_buf(),
+        None => build_release(root)?,
+    };
+    ensure!(
+        binary.is_file(),
+        "{} not found (build it with `cargo build --release -p project`)",
+        binary.display()
+    );
+    Ok(binary.canonicalize()?)
+}
+
+/// `target/<venv>` with `package` from PyPI installed on first use (re-installed when
+/// the pinned version changes); returns the venv's folder.
+pub(crate) fn pypi_venv(target: &Path, venv: &str, package: &str) -> Result<PathBuf> {
+    let venv = target.join(venv);
+    let pinned = venv.join(".installed");
+    if venv.join("bin/python").is_file()
+        && std::fs::read_to_string(&pinned).is_ok_and(|v| v == package)
+    {
+        return Ok(venv);
+    }
+    println!("installing {package} from PyPI into {}", venv.display());
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv (Debian: apt-get install python3-venv)",
+    )?;
+    run(
+        Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            package,
+        ]),
+        &format!("pip install {package}"),
+    )?;
+    std::fs::write(&pinned, package)?;
+    Ok(venv)
 }
 
 /// Builds the release binary of the workspace at `root`; returns its path.

@@ -16,13 +16,13 @@
 //! body schema; invalid input must be refused; endpoints with security must refuse no
 //! token. The server's log must have no error line at the end.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::e2e::{server_env, start_seeded_server, target_dir};
-use crate::processes::{Processes, free_port, http_post_json, run, tempfile_dir};
+use crate::e2e::{pypi_venv, server_env, start_seeded_server, target_dir};
+use crate::processes::{Processes, free_port, http_post_json, tempfile_dir};
 
 /// The schemathesis release the task installs (pinned: its checks change between releases).
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
@@ -98,24 +98,15 @@ const PHASES: [Phase; 4] = [
 
 pub fn run_fuzz(args: Args) -> Result<()> {
     let root = crate::workspace_root()?;
-    let binary = match &args.binary {
-        Some(binary) => binary.clone(),
-        None => crate::e2e::build_release(&root)?,
-    };
-    ensure!(
-        binary.is_file(),
-        "{} not found (build it with `cargo build --release -p project`)",
-        binary.display()
-    );
-    // The server runs in a scratch folder: a relative path would not resolve there.
-    let binary = binary.canonicalize()?;
+    let binary = crate::e2e::release_binary(&root, args.binary.as_deref())?;
     let schemathesis = match &args.schemathesis {
         // A bare name is looked up on PATH; a path is made absolute (it runs elsewhere).
         Some(path) if path.components().count() > 1 => path
             .canonicalize()
             .with_context(|| format!("{} not found", path.display()))?,
         Some(name) => name.clone(),
-        None => install_schemathesis(&target_dir(&root))?,
+        None => pypi_venv(&target_dir(&root), "schemathesis-venv", SCHEMATHESIS)?
+            .join("bin/schemathesis"),
     };
 
     let work = tempfile_dir::TempDir::new("store-fuzz")?;
@@ -214,33 +205,4 @@ fn token(port: u16, (email, password): (&str, &str)) -> Result<String> {
         .as_str()
         .map(str::to_owned)
         .context("no token in the answer")
-}
-
-/// `target/schemathesis-venv/bin/schemathesis`, installed from PyPI on first use.
-fn install_schemathesis(target: &Path) -> Result<PathBuf> {
-    let venv = target.join("schemathesis-venv");
-    let executable = venv.join("bin/schemathesis");
-    let pinned = venv.join(".installed");
-    if executable.is_file() && std::fs::read_to_string(&pinned).is_ok_and(|v| v == SCHEMATHESIS) {
-        return Ok(executable);
-    }
-    println!(
-        "installing {SCHEMATHESIS} from PyPI into {}",
-        venv.display()
-    );
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv (Debian: apt-get install python3-venv)",
-    )?;
-    run(
-        Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            SCHEMATHESIS,
-        ]),
-        "pip install schemathesis",
-    )?;
-    std::fs::write(&pinned, SCHEMATHESIS)?;
-    Ok(executable)
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
-use crate::e2e::{server_env, target_dir};
+use crate::e2e::{pypi_venv, server_env, target_dir};
 use crate::processes::{
     Processes, free_port, http_get, http_post_json, http_post_json_with, run, tempfile_dir,
     wait_healthy,
@@ -51,19 +51,10 @@ pub struct Args {
 
 pub fn run_mail(args: Args) -> Result<()> {
     let root = crate::workspace_root()?;
-    let binary = match &args.binary {
-        Some(binary) => binary.clone(),
-        None => crate::e2e::build_release(&root)?,
-    };
-    ensure!(
-        binary.is_file(),
-        "{} not found (build it with `cargo build --release -p project`)",
-        binary.display()
-    );
-    let binary = binary.canonicalize()?;
+    let binary = crate::e2e::release_binary(&root, args.binary.as_deref())?;
     let python = match &args.python {
         Some(python) => python.clone(),
-        None => install_aiosmtpd(&target_dir(&root))?,
+        None => pypi_venv(&target_dir(&root), "aiosmtpd-venv", AIOSMTPD)?.join("bin/python"),
     };
     let work = tempfile_dir::TempDir::new("store-mail")?;
     let database = match &args.database_url {
@@ -487,30 +478,4 @@ impl Store {
         );
         Ok(())
     }
-}
-
-/// `target/aiosmtpd-venv/bin/python` with aiosmtpd, installed from PyPI on first use.
-fn install_aiosmtpd(target: &Path) -> Result<PathBuf> {
-    let venv = target.join("aiosmtpd-venv");
-    let python = venv.join("bin/python");
-    let pinned = venv.join(".installed");
-    if python.is_file() && std::fs::read_to_string(&pinned).is_ok_and(|v| v == AIOSMTPD) {
-        return Ok(python);
-    }
-    println!("installing {AIOSMTPD} from PyPI into {}", venv.display());
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv (Debian: apt-get install python3-venv)",
-    )?;
-    run(
-        Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            AIOSMTPD,
-        ]),
-        "pip install aiosmtpd",
-    )?;
-    std::fs::write(&pinned, AIOSMTPD)?;
-    Ok(python)
 }

@@ -23,14 +23,8 @@ async fn checkout_makes_one_order_of_the_cart_and_empties_it() {
     let order = res.json_value();
     assert_eq!(order["status"], "pending");
     assert_eq!(order["total_cents"], 2 * 1250 + 3 * 399);
-    let lines: Vec<(Value, Value)> = order["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["product_id"].clone(), i["quantity"].clone()))
-        .collect();
     assert_eq!(
-        lines,
+        crate::quantities(&order),
         [
             (s.products[0]["id"].clone(), json!(2)),
             (s.products[1]["id"].clone(), json!(3))

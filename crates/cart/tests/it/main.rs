@@ -90,6 +90,16 @@ pub async fn checkout(client: &TestClient, token: &str) -> TestResponse {
     client.post("/api/cart/checkout").bearer(token).send().await
 }
 
+/// (product id, quantity) of each line of a cart or an order.
+pub fn quantities(cart_or_order: &Value) -> Vec<(Value, Value)> {
+    cart_or_order["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["product_id"].clone(), i["quantity"].clone()))
+        .collect()
+}
+
 pub async fn stock_of(app: &TestApp, staff: &str, product: &Value) -> i64 {
     let res = app
         .client

@@ -148,14 +148,8 @@ async fn logging_in_merges_the_visitors_cart_into_the_users_capped_at_a_thousand
     add_to_cart(&visitor, &s.products[1], "2").await;
     login(&visitor, "ann@example.com").await;
     let cart = get_cart(&app.client, &token).await;
-    let quantities: Vec<(Value, Value)> = cart["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["product_id"].clone(), i["quantity"].clone()))
-        .collect();
     assert_eq!(
-        quantities,
+        crate::quantities(&cart),
         [
             (s.products[0]["id"].clone(), json!(1000)),
             (s.products[1]["id"].clone(), json!(2))
