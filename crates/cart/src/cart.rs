@@ -278,19 +278,21 @@ async fn store_lines(session: &Session, lines: Vec<StoredLine>) -> Result<(), Er
     Ok(())
 }
 
-/// Takes a visitor's lines out of the session (they are being merged into a user's cart).
-pub(crate) async fn take_visitor_lines(session: &Session) -> Result<Vec<Line>, Error> {
-    let lines = stored_lines(session).await?;
-    if !lines.is_empty() {
-        store_lines(session, Vec::new()).await?;
-    }
-    Ok(lines
+/// A visitor's lines, as the session holds them.
+pub(crate) async fn visitor_lines(session: &Session) -> Result<Vec<Line>, Error> {
+    Ok(stored_lines(session)
+        .await?
         .into_iter()
         .map(|l| Line {
             product_id: l.product_id,
             quantity: l.quantity,
         })
         .collect())
+}
+
+/// Empties a visitor's cart (its lines joined a user's).
+pub(crate) async fn clear_visitor(session: &Session) -> Result<(), Error> {
+    store_lines(session, Vec::new()).await
 }
 
 /// The visitor's units, without touching the database (the header of a visitor's page).

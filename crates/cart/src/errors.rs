@@ -41,16 +41,17 @@ impl web::db::TransactionError for CartError {
 impl From<CartError> for web::Error {
     fn from(e: CartError) -> Self {
         let field = match &e {
-            CartError::UnknownProduct(_) | CartError::OtherCurrency { .. } => "product_id",
-            CartError::BadQuantity => "quantity",
-            CartError::Empty => "items",
-            CartError::Other(_) => {
-                let CartError::Other(inner) = e else {
-                    unreachable!()
-                };
-                return inner;
-            }
+            CartError::Other(_) => None,
+            CartError::UnknownProduct(_) | CartError::OtherCurrency { .. } => Some("product_id"),
+            CartError::BadQuantity => Some("quantity"),
+            CartError::Empty => Some("items"),
         };
-        web::Error::validation(BTreeMap::from([(field.to_string(), vec![e.to_string()])]))
+        match (field, e) {
+            (_, CartError::Other(inner)) => inner,
+            (field, refusal) => web::Error::validation(BTreeMap::from([(
+                field.unwrap_or("__all__").to_string(),
+                vec![refusal.to_string()],
+            )])),
+        }
     }
 }

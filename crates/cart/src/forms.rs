@@ -46,9 +46,8 @@ pub fn clean_quantity(raw: Option<&str>, min: i32) -> Result<i32, CartError> {
 }
 
 /// A form's product id: a positive integer.
-pub fn clean_product_id(raw: &str) -> Result<i64, CartError> {
-    let id = raw.trim().parse::<i64>().ok().filter(|id| *id > 0);
-    id.ok_or(CartError::UnknownProduct(0))
+pub fn clean_product_id(raw: &str) -> Option<i64> {
+    raw.trim().parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 use web::Error;
 use web::db::write_transaction;
 
-use crate::cart::{take_visitor_lines, with_products};
+use crate::cart::{clear_visitor, visitor_lines, with_products};
 use crate::models::cart_item;
 
 pub struct MergeVisitorCart;
@@ -26,9 +26,11 @@ impl LoginReceiver for MergeVisitorCart {
         session: &Session,
         user: &User,
     ) -> Result<(), Error> {
-        let visitor = take_visitor_lines(session).await?;
+        let visitor = visitor_lines(session).await?;
         if !visitor.is_empty() {
             merge(db, user.id, visitor).await?;
+            // Only once merged: a failed merge leaves the lines to the next login.
+            clear_visitor(session).await?;
         }
         Ok(())
     }

@@ -83,10 +83,10 @@ pub async fn cart_add(
     Form(form): Form<AddForm>,
 ) -> Result<Redirect, Error> {
     let product = match clean_product_id(&form.product_id) {
-        Ok(id) => catalog::models::product::find(&db, id)
+        Some(id) => catalog::models::product::find(&db, id)
             .await?
             .filter(|p| p.is_active),
-        Err(_) => None,
+        None => None,
     };
     let Some(product) = product else {
         messages.error("That product is not for sale.").await?;
