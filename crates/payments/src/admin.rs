@@ -15,8 +15,9 @@ use web::admin::{
 use web::templates::money;
 use web::{AppState, Error, FieldErrors};
 
+use crate::expiry::Reservations;
 use crate::gateway::Gateway;
-use crate::models::{order, order_item, payment};
+use crate::models::{OrderStatus, order, order_item, payment};
 use crate::orders;
 use crate::permissions::RefundOrder;
 use accounts::extract::PermissionCode;
@@ -127,7 +128,33 @@ impl ModelAdmin for OrderAdmin {
     }
 
     async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
+        let rules: Reservations = state.service()?;
         let mut select = order::Entity::find();
+        // A pending order past its time counts as expired at once (as the API shows it),
+        // before the sweep writes it: the two filters follow that.
+        let mut query = query.clone();
+        let cutoff = rules.cutoff(web::db::now());
+        let overdue = Condition::all()
+            .add(order::Column::Status.eq(OrderStatus::Pending))
+            .add(order::Column::CreatedAt.lte(cutoff));
+        match query.filters.get("status").map(String::as_str) {
+            Some("expired") => {
+                query.filters.remove("status");
+                select = select.filter(
+                    Condition::any()
+                        .add(order::Column::Status.eq(OrderStatus::Expired))
+                        .add(overdue),
+                );
+            }
+            Some("pending") => {
+                query.filters.remove("status");
+                select = select
+                    .filter(order::Column::Status.eq(OrderStatus::Pending))
+                    .filter(order::Column::CreatedAt.gt(cutoff));
+            }
+            _ => {}
+        }
+        let query = &query;
         if let Some(term) = query
             .search
             .as_deref()
@@ -146,7 +173,7 @@ impl ModelAdmin for OrderAdmin {
                 cells: vec![
                     format!("#{}", o.id),
                     emails.get(&o.user_id).cloned().unwrap_or_default(),
-                    o.status.as_str().to_string(),
+                    rules.status_now(&o).as_str().to_string(),
                     money(o.total_cents, Some(&o.currency)),
                     datetime(&o.created_at),
                 ],
@@ -174,9 +201,10 @@ impl ModelAdmin for OrderAdmin {
             .all(state.db())
             .await?;
         let currency = o.currency.clone();
+        let rules: Reservations = state.service()?;
         let values = [
             ("user", email),
-            ("status", o.status.as_str().to_string()),
+            ("status", rules.status_now(&o).as_str().to_string()),
             ("total", money(o.total_cents, Some(&o.currency))),
             ("created_at", datetime(&o.created_at)),
             ("updated_at", datetime(&o.updated_at)),

@@ -143,3 +143,66 @@ async fn deleting_a_product_in_an_order_deactivates_it() {
         "deactivated instead of deleted: orders include it."
     );
 }
+
+/// An unpaid order past its time shows `expired` on the admin at once, and the status
+/// filter puts it under expired, not pending (before the sweep writes it, and after).
+#[tokio::test]
+async fn an_overdue_order_shows_and_filters_as_expired() {
+    use payments::models::order;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let site = site().await;
+    let p = product(&site, "MUG", "Mug", 900, 5).await;
+    let buyer = token(&site.app, "user@example.com").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let res = site
+            .app
+            .client
+            .post("/api/orders")
+            .bearer(&buyer)
+            .json(&json!({"items": [{"product_id": p["id"], "quantity": 1}]}))
+            .send()
+            .await;
+        res.assert_status(201);
+        ids.push(res.json_value()["id"].as_i64().unwrap());
+    }
+    let (overdue, fresh) = (ids[0], ids[1]);
+    order::Entity::update_many()
+        .col_expr(
+            order::Column::CreatedAt,
+            Expr::value(web::db::now() - time::Duration::hours(2)),
+        )
+        .filter(order::Column::Id.eq(overdue))
+        .exec(site.app.db())
+        .await
+        .unwrap();
+    let listed = |filter: &'static str| {
+        let client = site.staff.clone();
+        async move {
+            client
+                .get(&format!("/admin/payments/order/?status={filter}"))
+                .send()
+                .await
+                .text()
+        }
+    };
+    for swept in [false, true] {
+        if swept {
+            use web::App;
+            payments::Payments.cleanup(&site.app.state).await.unwrap();
+        }
+        let expired = listed("expired").await;
+        assert!(expired.contains(&format!("#{overdue}<")), "{expired}");
+        assert!(!expired.contains(&format!("#{fresh}<")), "swept: {swept}");
+        let pending = listed("pending").await;
+        assert!(pending.contains(&format!("#{fresh}<")), "{pending}");
+        assert!(!pending.contains(&format!("#{overdue}<")), "swept: {swept}");
+        let page = site
+            .staff
+            .get(&format!("/admin/payments/order/{overdue}/change/"))
+            .send()
+            .await
+            .text();
+        assert!(page.contains("expired"), "{page}");
+    }
+}
