@@ -33,6 +33,15 @@ struct StoredLine {
     quantity: i32,
 }
 
+impl From<StoredLine> for Line {
+    fn from(l: StoredLine) -> Line {
+        Line {
+            product_id: l.product_id,
+            quantity: l.quantity,
+        }
+    }
+}
+
 /// The cart's lines with their products as they are now.
 pub struct Contents {
     /// In the order they were added; lines whose product was deleted are left out.
@@ -69,11 +78,6 @@ impl Contents {
             .unwrap_or(DEFAULT_CURRENCY)
     }
 
-    /// Units in the cart (the header's count).
-    pub fn units(&self) -> i64 {
-        self.lines.iter().map(|(l, _)| i64::from(l.quantity)).sum()
-    }
-
     pub fn total_cents(&self) -> i64 {
         self.lines
             .iter()
@@ -100,7 +104,7 @@ impl Contents {
     }
 }
 
-fn line_total(price_cents: i64, quantity: i32) -> i64 {
+pub(crate) fn line_total(price_cents: i64, quantity: i32) -> i64 {
     price_cents.saturating_mul(i64::from(quantity))
 }
 
@@ -110,20 +114,10 @@ impl Cart {
         Ok(match self {
             Cart::User(user_id) => cart_item::of_user(db, *user_id)
                 .await?
-                .into_iter()
-                .map(|row| Line {
-                    product_id: row.product_id,
-                    quantity: row.quantity,
-                })
+                .iter()
+                .map(cart_item::Model::line)
                 .collect(),
-            Cart::Visitor(session) => stored_lines(session)
-                .await?
-                .into_iter()
-                .map(|l| Line {
-                    product_id: l.product_id,
-                    quantity: l.quantity,
-                })
-                .collect(),
+            Cart::Visitor(session) => visitor_lines(session).await?,
         })
     }
 
@@ -164,13 +158,12 @@ impl Cart {
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CartError::BadQuantity);
         }
-        self.check_addable(db, product_id).await?;
-        let held = self
-            .lines(db)
-            .await?
+        let contents = self.check_addable(db, product_id).await?;
+        let held = contents
+            .lines
             .iter()
-            .find(|l| l.product_id == product_id)
-            .map_or(0, |l| l.quantity);
+            .find(|(l, _)| l.product_id == product_id)
+            .map_or(0, |(l, _)| l.quantity);
         let total = (held + quantity).min(MAX_QUANTITY);
         self.write(db, product_id, total).await?;
         Ok(total)
@@ -188,27 +181,32 @@ impl Cart {
     }
 
     /// A product may go in if it is active and priced in the currency of the cart's other
-    /// lines (a cart holds one currency).
+    /// lines (a cart holds one currency). Returns the cart's contents as they are.
     async fn check_addable(
         &self,
         db: &DatabaseConnection,
         product_id: i64,
-    ) -> Result<(), CartError> {
+    ) -> Result<Contents, CartError> {
         let product = product::Entity::find_by_id(product_id)
             .filter(product::Column::IsActive.eq(true))
             .one(db)
             .await?
             .ok_or(CartError::UnknownProduct(product_id))?;
-        let mut contents = self.contents(db).await?;
-        contents.lines.retain(|(l, _)| l.product_id != product_id);
-        if !contents.lines.is_empty() && contents.currency() != product.currency {
+        let contents = self.contents(db).await?;
+        let other_currency = contents
+            .lines
+            .iter()
+            .find(|(l, _)| l.product_id != product_id)
+            .map(|(_, p)| p.currency.as_str())
+            .filter(|currency| *currency != product.currency);
+        if let Some(cart) = other_currency {
             return Err(CartError::OtherCurrency {
                 product_id,
-                cart: contents.currency().to_string(),
+                cart: cart.to_string(),
                 product: product.currency,
             });
         }
-        Ok(())
+        Ok(contents)
     }
 
     async fn write(
@@ -283,10 +281,7 @@ pub(crate) async fn visitor_lines(session: &Session) -> Result<Vec<Line>, Error>
     Ok(stored_lines(session)
         .await?
         .into_iter()
-        .map(|l| Line {
-            product_id: l.product_id,
-            quantity: l.quantity,
-        })
+        .map(Line::from)
         .collect())
 }
 

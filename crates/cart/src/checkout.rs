@@ -24,11 +24,8 @@ pub async fn checkout(
                 .lock_exclusive()
                 .all(txn)
                 .await?
-                .into_iter()
-                .map(|row| Line {
-                    product_id: row.product_id,
-                    quantity: row.quantity,
-                })
+                .iter()
+                .map(cart_item::Model::line)
                 .collect();
             if lines.is_empty() {
                 return Err(CartError::Empty);

@@ -1,7 +1,5 @@
 //! What a cart refuses, as types; each answers `422` naming the field.
 
-use std::collections::BTreeMap;
-
 use payments::orders::MAX_QUANTITY;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,18 +38,12 @@ impl web::db::TransactionError for CartError {
 
 impl From<CartError> for web::Error {
     fn from(e: CartError) -> Self {
-        let field = match &e {
-            CartError::Other(_) => None,
-            CartError::UnknownProduct(_) | CartError::OtherCurrency { .. } => Some("product_id"),
-            CartError::BadQuantity => Some("quantity"),
-            CartError::Empty => Some("items"),
+        let field = match e {
+            CartError::Other(inner) => return inner,
+            CartError::UnknownProduct(_) | CartError::OtherCurrency { .. } => "product_id",
+            CartError::BadQuantity => "quantity",
+            CartError::Empty => "items",
         };
-        match (field, e) {
-            (_, CartError::Other(inner)) => inner,
-            (field, refusal) => web::Error::validation(BTreeMap::from([(
-                field.unwrap_or("__all__").to_string(),
-                vec![refusal.to_string()],
-            )])),
-        }
+        web::Error::field(field, e.to_string())
     }
 }

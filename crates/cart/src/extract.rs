@@ -40,14 +40,8 @@ impl web::ContextProcessor for CartContext {
         let CurrentCart(cart) = CurrentCart::from_request_parts(parts, state).await?;
         let units = match &cart {
             Cart::User(user_id) => crate::models::cart_item::units_of(state.db(), *user_id).await?,
-            Cart::Visitor(session) if session.id().is_none() && !has_cookie(parts) => 0,
             Cart::Visitor(session) => crate::cart::visitor_units(session).await?,
         };
         Ok(vec![("cart_units", units.into())])
     }
-}
-
-/// Whether the request may have a session to read (a visitor with none costs no query).
-fn has_cookie(parts: &Parts) -> bool {
-    parts.headers.contains_key(http::header::COOKIE)
 }

@@ -45,13 +45,7 @@ pub async fn merge(db: &DatabaseConnection, user_id: i64, visitor: Vec<Line>) ->
             let held = cart_item::of_user(txn, user_id).await?;
             let mut quantities: HashMap<i64, i32> =
                 held.iter().map(|r| (r.product_id, r.quantity)).collect();
-            let held_lines = held
-                .iter()
-                .map(|r| Line {
-                    product_id: r.product_id,
-                    quantity: r.quantity,
-                })
-                .collect();
+            let held_lines = held.iter().map(cart_item::Model::line).collect();
             let mut currency = with_products(txn, held_lines)
                 .await?
                 .first()

@@ -133,24 +133,19 @@ impl ModelAdmin for OrderAdmin {
         // A pending order past its time counts as expired at once (as the API shows it),
         // before the sweep writes it: the two filters follow that.
         let mut query = query.clone();
-        let cutoff = rules.cutoff(web::db::now());
-        let overdue = Condition::all()
-            .add(order::Column::Status.eq(OrderStatus::Pending))
-            .add(order::Column::CreatedAt.lte(cutoff));
+        let at = web::db::now();
         match query.filters.get("status").map(String::as_str) {
             Some("expired") => {
                 query.filters.remove("status");
                 select = select.filter(
                     Condition::any()
                         .add(order::Column::Status.eq(OrderStatus::Expired))
-                        .add(overdue),
+                        .add(rules.overdue(at)),
                 );
             }
             Some("pending") => {
                 query.filters.remove("status");
-                select = select
-                    .filter(order::Column::Status.eq(OrderStatus::Pending))
-                    .filter(order::Column::CreatedAt.gt(cutoff));
+                select = select.filter(rules.live_pending(at));
             }
             _ => {}
         }

@@ -8,6 +8,7 @@
 //! to `expired` with a conditional update, so its stock is released exactly once.
 
 use accounts::models::user;
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -50,6 +51,21 @@ impl Reservations {
     /// Pending orders created at or before this instant are expired.
     pub fn cutoff(&self, at: OffsetDateTime) -> OffsetDateTime {
         at - self.pending_ttl
+    }
+
+    /// Pending orders that still hold their stock at `at` (SQL).
+    pub fn live_pending(&self, at: OffsetDateTime) -> Condition {
+        Condition::all()
+            .add(order::Column::Status.eq(OrderStatus::Pending))
+            .add(order::Column::CreatedAt.gt(self.cutoff(at)))
+    }
+
+    /// Pending orders past their time at `at`: expired, though not yet written so (SQL;
+    /// [`Reservations::is_expired`] for a loaded order).
+    pub fn overdue(&self, at: OffsetDateTime) -> Condition {
+        Condition::all()
+            .add(order::Column::Status.eq(OrderStatus::Pending))
+            .add(order::Column::CreatedAt.lte(self.cutoff(at)))
     }
 
     /// Whether `order` is expired at `at`: written so, or pending past its time.
@@ -102,8 +118,7 @@ impl Reservations {
             .await?;
         let live = order::Entity::find()
             .filter(order::Column::UserId.eq(user_id))
-            .filter(order::Column::Status.eq(OrderStatus::Pending))
-            .filter(order::Column::CreatedAt.gt(self.cutoff(now())))
+            .filter(self.live_pending(now()))
             .count(txn)
             .await?;
         if live >= self.max_pending {
@@ -138,8 +153,7 @@ pub async fn expire_overdue(db: &DatabaseConnection, rules: Reservations) -> Res
         let due: Vec<i64> = order::Entity::find()
             .select_only()
             .column(order::Column::Id)
-            .filter(order::Column::Status.eq(OrderStatus::Pending))
-            .filter(order::Column::CreatedAt.lte(rules.cutoff(now())))
+            .filter(rules.overdue(now()))
             .order_by_asc(order::Column::Id)
             .limit(BATCH)
             .into_tuple()

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 
@@ -43,27 +44,9 @@ pub struct EmailSettings {
 
 impl EmailSettings {
     pub(crate) fn problems(&self) -> Vec<SettingsError> {
-        let mut problems = Vec::new();
-        if let Err(e) = self.from.parse::<Mailbox>() {
-            problems.push(SettingsError::new(
-                "email.from",
-                format!("not an email address: {e}"),
-            ));
-        }
+        let mut problems: Vec<SettingsError> = self.sender().err().into_iter().collect();
         match self.backend {
-            BackendKind::Smtp if self.smtp_url.expose().is_empty() => {
-                problems.push(SettingsError::new(
-                    "email.smtp_url",
-                    "is required when email.backend = \"smtp\"",
-                ))
-            }
-            BackendKind::Smtp => {
-                if let Err(e) =
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(self.smtp_url.expose())
-                {
-                    problems.push(SettingsError::new("email.smtp_url", e.to_string()));
-                }
-            }
+            BackendKind::Smtp => problems.extend(self.smtp().err()),
             BackendKind::File if self.file_dir.is_empty() => problems.push(SettingsError::new(
                 "email.file_dir",
                 "is required when email.backend = \"file\"",
@@ -71,6 +54,25 @@ impl EmailSettings {
             _ => {}
         }
         problems
+    }
+
+    /// `email.from` as a mailbox.
+    fn sender(&self) -> Result<Mailbox, SettingsError> {
+        self.from
+            .parse()
+            .map_err(|e| SettingsError::new("email.from", format!("not an email address: {e}")))
+    }
+
+    /// The SMTP transport `email.smtp_url` describes (built into a pool by [`backend`]).
+    fn smtp(&self) -> Result<AsyncSmtpTransportBuilder, SettingsError> {
+        if self.smtp_url.expose().is_empty() {
+            return Err(SettingsError::new(
+                "email.smtp_url",
+                "is required when email.backend = \"smtp\"",
+            ));
+        }
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(self.smtp_url.expose())
+            .map_err(|e| SettingsError::new("email.smtp_url", e.to_string()))
     }
 }
 
@@ -208,10 +210,7 @@ fn build(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
 
 /// The backend for the settings, plus the outbox when it is the memory backend.
 pub fn backend(settings: &EmailSettings) -> Result<(Mailer, Option<Outbox>), SettingsError> {
-    let from: Mailbox = settings
-        .from
-        .parse()
-        .map_err(|e| SettingsError::new("email.from", format!("not an email address: {e}")))?;
+    let from = settings.sender()?;
     Ok(match settings.backend {
         BackendKind::Console => (Arc::new(ConsoleBackend), None),
         BackendKind::Memory => {
@@ -226,10 +225,7 @@ pub fn backend(settings: &EmailSettings) -> Result<(Mailer, Option<Outbox>), Set
             None,
         ),
         BackendKind::Smtp => {
-            let transport =
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose())
-                    .map_err(|e| SettingsError::new("email.smtp_url", e.to_string()))?
-                    .build();
+            let transport = settings.smtp()?.build();
             (Arc::new(SmtpBackend { transport, from }), None)
         }
     })

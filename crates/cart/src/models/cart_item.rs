@@ -1,6 +1,7 @@
 //! The `cart_items` table: one line per (user, product) of a signed-in user's cart. The
 //! price is not stored: a cart shows the product's current price until checkout.
 
+use payments::orders::Line;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::NotSet, QueryOrder, QuerySelect, Set};
 use web::db::{is_unique_violation, now};
@@ -37,6 +38,16 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The line as an order takes it.
+    pub fn line(&self) -> Line {
+        Line {
+            product_id: self.product_id,
+            quantity: self.quantity,
+        }
+    }
+}
 
 /// The user's lines, oldest first.
 pub async fn of_user<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<Model>, DbErr> {

@@ -7,7 +7,7 @@ use payments::expiry::Reservations;
 use serde::Serialize;
 use web::{Db, Dep, Error, Form, Id, Messages, Page, Reverser, context};
 
-use crate::cart::Contents;
+use crate::cart::{Contents, line_total};
 use crate::checkout::checkout;
 use crate::errors::CartError;
 use crate::extract::CurrentCart;
@@ -35,7 +35,7 @@ fn page_lines(contents: &Contents) -> Vec<PageLine> {
             slug: p.slug.clone(),
             unit_price_cents: p.price_cents,
             quantity: line.quantity,
-            line_total_cents: p.price_cents.saturating_mul(i64::from(line.quantity)),
+            line_total_cents: line_total(p.price_cents, line.quantity),
             available: p.is_active,
         })
         .collect()
