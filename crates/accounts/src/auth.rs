@@ -118,6 +118,10 @@ impl Auth {
         ip: IpAddr,
     ) -> Result<User, LoginError> {
         let email = user::normalize_email(email);
+        if email.len() > crate::forms::MAX_EMAIL {
+            // No account has such an address, and it must not reach the throttle's key.
+            return Err(LoginError::InvalidCredentials);
+        }
         self.reserve_attempt(db, &email, ip).await?;
         let found = user::find_by_email(db, &email).await?;
         let valid = match &found {

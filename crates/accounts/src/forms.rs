@@ -11,7 +11,8 @@ use crate::models::user::normalize_email;
 use crate::passwords;
 
 const REQUIRED: &str = "This field is required.";
-const MAX_EMAIL: usize = 254;
+/// The longest email address (RFC 5321), checked before any query.
+pub(crate) const MAX_EMAIL: usize = 254;
 const MAX_NAME: usize = 150;
 
 fn add(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {

@@ -47,6 +47,11 @@ impl App for Accounts {
         &["sessions"]
     }
 
+    fn uncached_tables(&self) -> &'static [&'static str] {
+        // Failed logins are counted per email and address; nothing cached shows them.
+        &["login_throttles"]
+    }
+
     fn urls(&self) -> Urls {
         urls()
     }

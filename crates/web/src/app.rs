@@ -56,6 +56,13 @@ pub trait App: Send + Sync + 'static {
         &[]
     }
 
+    /// Tables of the app that no cached answer reads (sessions, throttles, queues): writing
+    /// them does not tell the shared cache that data changed (see [`crate::writes`]), so
+    /// an anonymous request that only touches them can't empty every process's cache.
+    fn uncached_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The app's folder under `templates/`, if it has templates.
     fn template_dir(&self) -> Option<&'static str> {
         Some(self.label())

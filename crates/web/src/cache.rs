@@ -5,7 +5,8 @@
 //!
 //! - **A shared cache** (`cache.url`, Redis/Valkey; [`shared`]): a random token that every
 //!   acknowledged write replaces before its answer goes out ([`Cache::changed`], called
-//!   by the framework after every unsafe request and management command). Entries live
+//!   by the framework after every request that wrote ([`crate::writes`]), every job that
+//!   wrote and every management command). Entries live
 //!   in Redis (shared by every process) and in a small in-process copy; reading the token
 //!   is one Redis round trip, no database query. A cache that is down only costs speed.
 //! - **SQLite files, no `cache.url`**: the header of the WAL index, which every commit from
@@ -156,8 +157,8 @@ impl Cache {
     }
 
     /// Announces a committed write to every process: call it after the commit and before
-    /// answering. The framework does this after every unsafe request (POST, PUT, PATCH,
-    /// DELETE) and every management command, so views need not. SQLite's own signal needs
+    /// answering. The framework does this after every request and job that wrote and every
+    /// management command, so views need not. SQLite's own signal needs
     /// no announcement. `false`: the shared cache could not be told (it is down); this
     /// process keeps off it until it can.
     pub async fn changed(&self) -> bool {
@@ -386,30 +387,62 @@ impl FromRequestParts<AppState> for Cache {
     }
 }
 
-/// Middleware: after an unsafe request (POST, PUT, PATCH, DELETE), whatever its outcome,
-/// tells every process that the data may have changed, before the answer leaves. A
-/// request cancelled after its commit (a client gone, a timeout) still announces.
+/// The installed apps' [`crate::App::uncached_tables`], a service of every project.
+#[derive(Clone, Default)]
+pub struct UncachedTables(pub Arc<[String]>);
+
+/// What [`announce_writes`] needs: the cache, and the tables whose writes it ignores.
+#[derive(Clone)]
+pub struct WriteAnnouncer {
+    cache: Cache,
+    uncached: Arc<[String]>,
+}
+
+impl WriteAnnouncer {
+    pub fn new(state: &AppState) -> WriteAnnouncer {
+        WriteAnnouncer {
+            cache: state.cache().clone(),
+            uncached: state.service::<UncachedTables>().unwrap_or_default().0,
+        }
+    }
+
+    /// Runs `work` (a request, a job) and announces its writes, if it made any, before
+    /// returning. Cancelled after a write, it still announces, in the background.
+    pub async fn around<F: Future>(&self, work: F) -> F::Output {
+        if !self.cache.is_shared() {
+            return work.await;
+        }
+        let log = crate::writes::WriteLog::new(self.uncached.clone());
+        let mut pending = PendingAnnouncement(Some((self.cache.clone(), log.clone())));
+        let output = log.scope(work).await;
+        pending.0 = None;
+        if log.wrote() {
+            self.cache.changed().await;
+        }
+        output
+    }
+}
+
+/// Middleware: after a request that wrote (a statement that changes cached data ran, see
+/// [`crate::writes`]), tells every process that the data changed, before the answer
+/// leaves. A request refused before doing anything (404, 405, 401, a failed CSRF check)
+/// or one that only read announces nothing, whatever its method. A request cancelled after
+/// its commit (a client gone, a timeout) still announces.
 pub async fn announce_writes(
-    axum::extract::State(cache): axum::extract::State<Cache>,
+    axum::extract::State(announcer): axum::extract::State<WriteAnnouncer>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if request.method().is_safe() || !cache.is_shared() {
-        return next.run(request).await;
-    }
-    let mut pending = PendingAnnouncement(Some(cache.clone()));
-    let response = next.run(request).await;
-    pending.0 = None;
-    cache.changed().await;
-    response
+    announcer.around(next.run(request)).await
 }
 
-/// Announces in the background if the request is dropped before it could.
-struct PendingAnnouncement(Option<Cache>);
+/// Announces in the background if the request is dropped before it could (and wrote).
+struct PendingAnnouncement(Option<(Cache, Arc<crate::writes::WriteLog>)>);
 
 impl Drop for PendingAnnouncement {
     fn drop(&mut self) {
-        if let Some(cache) = self.0.take()
+        if let Some((cache, log)) = self.0.take()
+            && log.wrote()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             runtime.spawn(async move { cache.changed().await });

@@ -67,7 +67,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .with_regexp()
         });
     }
-    sea_orm::Database::connect(options).await
+    let mut db = sea_orm::Database::connect(options).await?;
+    // Which requests wrote (for the shared cache's announcements).
+    db.set_metric_callback(crate::writes::observe);
+    Ok(db)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock up front

@@ -90,10 +90,16 @@ impl Validator {
     }
 
     /// Checks free text that may span lines (a description): tabs and line breaks are
-    /// fine, other control characters and bidirectional overrides are not.
+    /// fine, other control characters and bidirectional overrides are not, and it fits a
+    /// `TEXT` column on every database ([`MAX_TEXT_BYTES`]).
     pub fn multiline(&mut self, field: &str, value: Option<&str>) {
         if let Some(problem) = value.and_then(|v| forbidden_characters(v, true)) {
             self.fail(field, problem);
+        } else if value.is_some_and(|v| v.len() > MAX_TEXT_BYTES) {
+            self.fail(
+                field,
+                format!("Ensure this field has at most {MAX_TEXT_BYTES} bytes (UTF-8)."),
+            );
         }
     }
 
@@ -121,16 +127,41 @@ impl Validator {
     }
 }
 
+/// The most a free-text field takes: what MariaDB/MySQL's `TEXT` holds (the other
+/// databases take more), so one rule holds on all three.
+pub const MAX_TEXT_BYTES: usize = 65_535;
+
 /// Why `value` can't be stored as text people read, if it can't: control characters
-/// (C0, DEL and C1; tab and line breaks allowed when `multiline`) and the bidirectional
+/// (C0, DEL and C1; tab and line breaks allowed when `multiline`), the bidirectional
 /// overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make a name display as
-/// something other than what it is.
+/// something other than what it is, and in one-line text (names, SKUs) the invisible
+/// characters that make two equal-looking names differ: zero-width space (U+200B),
+/// direction marks (U+200E, U+200F, U+061C), the byte-order mark (U+FEFF), line and
+/// paragraph separators (U+2028, U+2029) and tag characters (U+E0000–U+E007F).
 pub fn forbidden_characters(value: &str, multiline: bool) -> Option<&'static str> {
     let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let invisible = |c: char| {
+        matches!(
+            c,
+            '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{FEFF}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+    };
     let allowed_control = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
     if value.chars().any(bidi) {
         return Some(
             "Bidirectional text overrides (U+202A–U+202E, U+2066–U+2069) are not allowed.",
+        );
+    }
+    if !multiline && value.chars().any(invisible) {
+        return Some(
+            "Invisible characters (zero-width spaces, direction marks, byte-order marks, line separators, tags) are not allowed.",
         );
     }
     if value.chars().any(|c| c.is_control() && !allowed_control(c)) {

@@ -48,6 +48,7 @@ pub mod templates;
 #[cfg(feature = "testing")]
 pub mod test;
 pub mod urls;
+pub mod writes;
 
 pub use app::{App, Command, ContextProcessor};
 pub use cache::Cache;

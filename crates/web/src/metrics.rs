@@ -3,7 +3,9 @@
 //!
 //! - `http_requests_total{route, method, status}` and `http_request_duration_seconds{route,
 //!   method}` (a histogram), `route` being the route's name (`catalog:product_list`);
-//!   `http_server_errors_total{route}` counts 5xx answers.
+//!   `http_server_errors_total{route}` counts 5xx answers. Every label has a bounded set
+//!   of values whatever clients send: routes are the project's, a method outside the
+//!   standard ones is `other`, statuses are the ones the server answers.
 //! - `db_pool_connections{state="in_use"|"idle"}`, read at each scrape.
 //! - `cache_hits_total` and `cache_misses_total` of the response cache, `cache_errors_total`
 //!   of shared-cache calls that failed or timed out.
@@ -78,13 +80,13 @@ pub async fn record(State(names): State<RouteNames>, request: Request, next: Nex
                 .unwrap_or_else(|| p.as_str().to_string())
         })
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     let status = response.status();
     metrics::counter!(
         "http_requests_total",
         "route" => route.clone(),
-        "method" => method.clone(),
+        "method" => method,
         "status" => status.as_u16().to_string()
     )
     .increment(1);
@@ -94,6 +96,24 @@ pub async fn record(State(names): State<RouteNames>, request: Request, next: Nex
         metrics::counter!("http_server_errors_total", "route" => route).increment(1);
     }
     response
+}
+
+/// The `method` label: the standard methods by name, anything a client made up as `other`
+/// (each new label set is a new series kept for the life of the process).
+fn method_label(method: &http::Method) -> &'static str {
+    use http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 /// With `metrics.port` set, listens on it (on `server.host`) and serves `/metrics` in the

@@ -345,6 +345,13 @@ impl Project {
         if let Some(document) = self.api_document(&services, &urls)? {
             services.insert(document);
         }
+        services.insert(crate::cache::UncachedTables(
+            self.apps
+                .iter()
+                .flat_map(|a| a.uncached_tables())
+                .map(|t| t.to_string())
+                .collect(),
+        ));
         let templates = self.templates(&settings, &urls);
         let processors = self
             .apps
@@ -430,7 +437,7 @@ impl Project {
             .layer(CompressionLayer::new())
             .layer(crate::middleware::GuardLayer::new(state.clone()))
             .layer(from_fn_with_state(
-                state.cache().clone(),
+                crate::cache::WriteAnnouncer::new(&state),
                 crate::cache::announce_writes,
             ))
             .layer(CatchPanicLayer::custom(crate::error::panic_response))

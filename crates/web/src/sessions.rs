@@ -181,6 +181,9 @@ impl App for Sessions {
     fn entities(&self) -> Vec<crate::schema::EntitySchema> {
         vec![crate::schema::EntitySchema::of::<entity::Entity>()]
     }
+    fn uncached_tables(&self) -> &'static [&'static str] {
+        &["sessions"]
+    }
     fn template_dir(&self) -> Option<&'static str> {
         None
     }

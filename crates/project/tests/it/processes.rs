@@ -167,6 +167,10 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn terminate(&self) {
         let pid = libc::pid_t::try_from(self.child.id()).unwrap();
         // SAFETY: sends a signal to our own child process, by its pid only.

@@ -7,17 +7,20 @@
 //! already dead. Tokens are random rather than a counter so that a version key lost to a
 //! restart or an eviction can never make an old entry match again.
 //!
-//! Redis being down or slow is never an error: each call gives up after [`TIMEOUT`], the
-//! cache then counts as unavailable (logged once per outage) and is tried again after
-//! [`RETRY_AFTER`]; meanwhile every request reads the database. A process that finds the
-//! cache back sends a bump before it uses the cache again, since writes made meanwhile
-//! (by itself or by others) could not announce themselves. What this can't cover is a
-//! partition: a process that can't reach Redis while others can; its writes are then
+//! Redis being down, hung or slow is never an error and never slows requests for long:
+//! each call gives up after [`TIMEOUT`], the cache then counts as unavailable (logged once
+//! per outage) and requests skip it without touching the network, reading the database.
+//! Meanwhile one background probe per process pings Redis every [`RETRY_AFTER`]; when it
+//! answers, the probe sends a bump before the process uses the cache again, since writes
+//! made meanwhile (by itself or by others) could not announce themselves. A write made
+//! while the cache counts as unavailable wakes the probe at once, so that a write made
+//! just after Redis came back is announced within a round trip. What this can't cover is
+//! a partition: a process that can't reach Redis while others can; its writes are then
 //! seen elsewhere after its next bump or after `cache.ttl_seconds`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use redis::AsyncCommands;
@@ -28,9 +31,9 @@ use tokio::sync::watch;
 use super::Version;
 
 /// How long one cache call may take before the cache counts as unavailable.
-const TIMEOUT: Duration = Duration::from_millis(250);
-/// How long an unavailable cache is left alone before the next try.
-const RETRY_AFTER: Duration = Duration::from_secs(1);
+const TIMEOUT: Duration = Duration::from_millis(100);
+/// How often the background probe tries an unavailable cache.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
 /// A stored entry is the version token (16 bytes), when it stops holding (milliseconds
 /// since the Unix epoch, 8 bytes), then the body.
 const TOKEN: usize = 16;
@@ -69,11 +72,12 @@ impl Shared {
     /// cache that is down at startup only counts as unavailable.
     pub(super) fn new(url: &str, database_url: &str, ttl_seconds: u64) -> Result<Shared, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
+        // One connection attempt per call, no backoff sleeps inside a call: retrying is the
+        // background probe's job.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(RETRY_AFTER);
+            .set_number_of_retries(0);
         let connection =
             ConnectionManager::new_lazy_with_config(client, config).map_err(|e| e.to_string())?;
         let namespace = namespace(database_url);
@@ -82,7 +86,7 @@ impl Shared {
             version_key: format!("{namespace}:version"),
             entry_prefix: format!("{namespace}:entry:"),
             ttl_seconds: ttl_seconds.max(1),
-            health: Arc::new(Health::new()),
+            health: Arc::new(Health::default()),
             reads: VersionReads {
                 sent: AtomicU64::new(0),
                 done: watch::channel((0, None)).0,
@@ -98,6 +102,9 @@ impl Shared {
     /// flight at a time. Under load that is one Redis round trip for a whole batch of
     /// requests instead of one each.
     pub(super) async fn version(&self) -> Option<Version> {
+        if self.health.is_down() {
+            return None;
+        }
         let reads = &self.reads;
         let asked = reads.sent.load(Ordering::SeqCst);
         let current = |done: &watch::Receiver<(u64, Option<Version>)>| {
@@ -121,31 +128,16 @@ impl Shared {
 
     async fn read_version(&self) -> Option<Version> {
         let mut connection = self.connection.clone();
-        if self.health.owes_bump() && !self.bump().await {
-            return None;
-        }
-        let mut current: Option<String> =
-            self.health.run(connection.get(&self.version_key)).await?;
-        if self.health.owes_bump() {
-            // This read found the cache back: replace the token first, then read it.
-            if !self.bump().await {
-                return None;
-            }
-            current = self.health.run(connection.get(&self.version_key)).await?;
-            if self.health.owes_bump() {
-                return None;
-            }
-        }
+        let current: Option<String> = self.run(connection.get(&self.version_key)).await?;
         if let Some(token) = current.as_deref().and_then(parse_token) {
             return Some(Version::Shared(token));
         }
         // First use of this namespace, or the key was lost: start from a fresh token
         // (`NX`: whoever is first wins, the others read theirs).
         let _: bool = self
-            .health
             .run(connection.set_nx(&self.version_key, new_token()))
             .await?;
-        let current: Option<String> = self.health.run(connection.get(&self.version_key)).await?;
+        let current: Option<String> = self.run(connection.get(&self.version_key)).await?;
         current
             .as_deref()
             .and_then(parse_token)
@@ -153,17 +145,41 @@ impl Shared {
     }
 
     /// Tells every process that the data changed. `false`: the cache could not be told;
-    /// this process then keeps off the cache until it can.
+    /// this process then keeps off the cache until the probe has told it.
     pub(super) async fn bump(&self) -> bool {
         let mut connection = self.connection.clone();
-        // Always tried, also while the cache counts as unavailable: a write must not go
-        // unannounced because this process has not noticed yet that the cache is back.
         let sent: Option<()> = self
-            .health
-            .probe(connection.set(&self.version_key, new_token()))
+            .run(connection.set(&self.version_key, new_token()))
             .await;
-        self.health.owe_bump(sent.is_none());
+        if sent.is_none() {
+            // The probe announces this write once the cache answers; wake it now, so that
+            // a cache already back hears of it at once.
+            self.health.unannounced.store(true, Ordering::Release);
+            self.probe_in_background();
+        }
         sent.is_some()
+    }
+
+    /// Runs one call unless the cache counts as unavailable (then `None` at once, without
+    /// touching the network); a failure or a time-out makes it unavailable and starts the
+    /// probe.
+    async fn run<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        if self.health.is_down() {
+            return None;
+        }
+        let outcome = self.health.attempt(call).await;
+        if outcome.is_none() {
+            self.probe_in_background();
+        }
+        outcome
+    }
+
+    /// Starts the background probe unless it runs: every [`RETRY_AFTER`] it pings, and
+    /// once the cache answers it replaces the version token (announcing every write made
+    /// meanwhile) and only then lets requests use the cache again. It ends with the
+    /// cache's owner.
+    fn probe_in_background(&self) {
+        spawn_probe(&self.health, &self.connection, &self.version_key);
     }
 
     /// The stored entry for `key`, if it was stored at `version`, and how long it holds.
@@ -173,7 +189,6 @@ impl Shared {
         };
         let mut connection = self.connection.clone();
         let stored: Option<Vec<u8>> = self
-            .health
             .run(connection.get(format!("{}{key}", self.entry_prefix)))
             .await?;
         let stored = Bytes::from(stored?);
@@ -199,18 +214,25 @@ impl Shared {
         value.extend_from_slice(&token.to_be_bytes());
         value.extend_from_slice(&(unix_millis() + milliseconds).to_be_bytes());
         value.extend_from_slice(body);
-        let mut connection = self.connection.clone();
+        if self.health.is_down() {
+            return;
+        }
+        let connection = self.connection.clone();
         let health = self.health.clone();
         let key = format!("{}{key}", self.entry_prefix);
+        let version_key = self.version_key.clone();
         tokio::spawn(async move {
-            let _: Option<()> = health
-                .run(connection.pset_ex(key, value, milliseconds))
+            let stored: Option<()> = health
+                .attempt(connection.clone().pset_ex(key, value, milliseconds))
                 .await;
+            if stored.is_none() {
+                spawn_probe(&health, &connection, &version_key);
+            }
         });
     }
 
-    /// Whether the cache answers now (for `/readyz`; also tries while the cache is
-    /// otherwise left alone).
+    /// Whether the cache answers now (for `/readyz`): a ping while it counts as available;
+    /// while it does not, the probe's word, without touching the network.
     pub(super) async fn ping(&self) -> bool {
         let mut connection = self.connection.clone();
         let ping = async move {
@@ -218,94 +240,92 @@ impl Shared {
                 .query_async::<String>(&mut connection)
                 .await
         };
-        self.health.probe(ping).await.is_some()
+        self.run(ping).await.is_some()
     }
 }
 
 /// Availability of the cache, shared by the calls of one process.
+#[derive(Default)]
 struct Health {
-    started: Instant,
+    /// A call failed or timed out, and the probe has not found the cache back yet.
     down: AtomicBool,
-    /// Milliseconds since `started` before which an unavailable cache is not tried.
-    retry_at: AtomicU64,
-    /// A write's bump could not be sent.
-    owed_bump: AtomicBool,
+    /// The background probe runs.
+    probing: AtomicBool,
+    /// A write's announcement could not be sent since the probe's last bump.
+    unannounced: AtomicBool,
 }
 
 impl Health {
-    fn new() -> Health {
-        Health {
-            started: Instant::now(),
-            down: AtomicBool::new(false),
-            retry_at: AtomicU64::new(0),
-            owed_bump: AtomicBool::new(false),
-        }
+    fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
     }
 
-    fn now_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-
-    /// Runs one call, unless the cache is unavailable and not due for a retry (then one
-    /// caller per interval tries).
-    async fn run<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
-        if self.down.load(Ordering::Relaxed) {
-            let due = self.retry_at.load(Ordering::Relaxed);
-            let now = self.now_ms();
-            let next = now + RETRY_AFTER.as_millis() as u64;
-            if now < due
-                || self
-                    .retry_at
-                    .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_err()
-            {
-                return None;
-            }
-        }
-        self.probe(call).await
-    }
-
-    /// Runs one call whatever the state, and records the outcome.
-    async fn probe<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
-        let outcome = match tokio::time::timeout(TIMEOUT, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", TIMEOUT.as_millis())),
+    /// Runs one call within [`TIMEOUT`]; a failure marks the cache unavailable (logged
+    /// once per outage).
+    async fn attempt<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        let error = match tokio::time::timeout(TIMEOUT, call).await {
+            Ok(Ok(value)) => return Some(value),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!("no answer within {} ms", TIMEOUT.as_millis()),
         };
-        match outcome {
-            Ok(value) => {
-                if self.down.swap(false, Ordering::Relaxed) {
-                    // Writes elsewhere may have failed to announce themselves meanwhile:
-                    // nothing stored before the outage may match again.
-                    self.owed_bump.store(true, Ordering::Relaxed);
+        metrics::counter!("cache_errors_total").increment(1);
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::warn!(
+                %error,
+                "shared cache: unavailable; every request reads the database until it is back"
+            );
+        }
+        None
+    }
+}
+
+/// See [`Shared::probe_in_background`].
+fn spawn_probe(health: &Arc<Health>, connection: &ConnectionManager, version_key: &str) {
+    if health.probing.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        health.probing.store(false, Ordering::Release);
+        return;
+    };
+    let health: Weak<Health> = Arc::downgrade(health);
+    let connection = connection.clone();
+    let version_key = version_key.to_string();
+    runtime.spawn(async move {
+        loop {
+            let Some(alive) = health.upgrade() else {
+                return;
+            };
+            let mut connection = connection.clone();
+            alive.unannounced.store(false, Ordering::Release);
+            let bumped: Option<()> = alive
+                .attempt(connection.set(&version_key, new_token()))
+                .await;
+            if bumped.is_some() {
+                if alive.unannounced.load(Ordering::Acquire) {
+                    // A write failed to announce itself while this bump was on its way.
+                    continue;
+                }
+                alive.probing.store(false, Ordering::Release);
+                if alive.down.swap(false, Ordering::AcqRel) {
                     tracing::warn!("shared cache: available again");
                 }
-                Some(value)
-            }
-            Err(error) => {
-                metrics::counter!("cache_errors_total").increment(1);
-                self.retry_at.store(
-                    self.now_ms() + RETRY_AFTER.as_millis() as u64,
-                    Ordering::Relaxed,
-                );
-                if !self.down.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        %error,
-                        "shared cache: unavailable; every request reads the database until it is back"
-                    );
+                // A write that failed in between: announce it now (failing, a new probe).
+                if alive.unannounced.swap(false, Ordering::AcqRel)
+                    && alive
+                        .attempt(connection.set::<_, _, ()>(&version_key, new_token()))
+                        .await
+                        .is_none()
+                {
+                    alive.unannounced.store(true, Ordering::Release);
+                    spawn_probe(&alive, &connection, &version_key);
                 }
-                None
+                return;
             }
+            drop(alive);
+            tokio::time::sleep(RETRY_AFTER).await;
         }
-    }
-
-    fn owes_bump(&self) -> bool {
-        self.owed_bump.load(Ordering::Relaxed)
-    }
-
-    fn owe_bump(&self, owed: bool) {
-        self.owed_bump.store(owed, Ordering::Relaxed);
-    }
+    });
 }
 
 /// The key prefix of one database: two deployments (or two test databases) sharing a

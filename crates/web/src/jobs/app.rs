@@ -28,6 +28,10 @@ impl App for Jobs {
         ]
     }
 
+    fn uncached_tables(&self) -> &'static [&'static str] {
+        &["jobs"]
+    }
+
     fn template_dir(&self) -> Option<&'static str> {
         None
     }

@@ -187,7 +187,10 @@ impl Worker {
                 return;
             }
         };
-        let run = AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind();
+        // A job that wrote tells the shared cache, as a request does.
+        let announcer = crate::cache::WriteAnnouncer::new(&self.state);
+        let run = announcer
+            .around(AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind());
         let renewing = self.renew_while_running(job.id);
         let outcome = tokio::select! {
             outcome = run => outcome,

@@ -1,0 +1,437 @@
+//! What an attacker or a careless client can do to a running server, tried on the real
+//! binary: made-up methods against the metrics' labels, refused requests against the
+//! shared cache, a hung or dead Redis under load.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::processes::{Server, browser, csrf_token, free_port, get_json, seeded_database, token};
+
+/// `/metrics` as text.
+pub(crate) async fn scrape(port: u16) -> String {
+    reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The resident memory of a process, in bytes (Linux).
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status");
+    kb * 1024
+}
+
+/// 10,000 requests with as many made-up methods: they share one `other` label, so the
+/// scrape and the process's memory stay flat (each distinct label set was a new series
+/// kept forever: 120,000 of them took 500 MB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn made_up_methods_share_one_metrics_label() {
+    let database = seeded_database().await;
+    let metrics_port = free_port();
+    let server = Server::start(
+        database.url(),
+        &[("APP__METRICS__PORT", &metrics_port.to_string())],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let healthz = server.url("/healthz");
+    // `count` requests on one connection, each with its own method.
+    let send_many = |prefix: String, count: usize| {
+        let (client, healthz) = (client.clone(), healthz.clone());
+        tokio::spawn(async move {
+            for n in 0..count {
+                let method = format!("{prefix}Q{n}{}", "Z".repeat(150));
+                let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                let status = client
+                    .request(method, &healthz)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+            }
+        })
+    };
+    // Warm up: the label sets every later request uses exist, and the allocator settled.
+    send_many("WARM".into(), 200).await.unwrap();
+    let before_scrape = scrape(metrics_port).await.len();
+    let before_rss = rss_bytes(server.pid());
+    let senders: Vec<_> = (0..20).map(|n| send_many(format!("M{n}"), 500)).collect();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let after_scrape = scrape(metrics_port).await;
+    let after_rss = rss_bytes(server.pid());
+    assert!(
+        after_scrape.len() < before_scrape + 2_000,
+        "the scrape grew from {before_scrape} to {} bytes",
+        after_scrape.len()
+    );
+    assert!(after_scrape.contains(r#"method="other""#), "{after_scrape}");
+    assert!(
+        !after_scrape.contains("ZZZZ"),
+        "a made-up method is a label"
+    );
+    assert!(
+        after_rss < before_rss + 16 * 1024 * 1024,
+        "RSS grew from {before_rss} to {after_rss} bytes"
+    );
+}
+
+/// The shared cache's version changes only when a request wrote: requests refused before
+/// doing anything, whatever their method, and an anonymous visitor's session-only cart
+/// leave every process's cached answers in place; a real write still replaces them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_requests_leave_the_shared_cache_alone() {
+    let database = seeded_database().await;
+    let metrics_port = free_port();
+    let server = Server::start(
+        database.url(),
+        &[
+            ("APP__CACHE__URL", &web::test::redis_url()),
+            ("APP__METRICS__PORT", &metrics_port.to_string()),
+        ],
+    )
+    .await;
+    let staff = token(&server, "staff@example.com", "staffpass123").await;
+    let list = server.url("/api/catalog/products");
+    let (_, before) = get_json(list.clone(), None).await;
+    let id = before["items"][0]["id"].clone();
+    let misses = || async { metric_sum(&scrape(metrics_port).await, "cache_misses_total") };
+    // Cached now: a second read is a hit.
+    get_json(list.clone(), None).await;
+    let cached_misses = misses().await;
+    get_json(list.clone(), None).await;
+    assert_eq!(misses().await, cached_misses, "the list is cached");
+
+    let client = reqwest::Client::new();
+    let browser = browser();
+    let refused = [
+        client.post(server.url("/api/nope")).json(&json!({})),
+        client.post(server.url("/healthz")),
+        client.request(
+            reqwest::Method::from_bytes(b"FOO").unwrap(),
+            server.url("/healthz"),
+        ),
+        client.post(server.url("/api/cart/checkout")),
+        client.delete(server.url(&format!("/api/catalog/products/{id}"))),
+        browser
+            .post(server.url("/accounts/login/"))
+            .form(&[("email", "user@example.com"), ("password", "nope")]),
+    ];
+    for request in refused {
+        let status = request.send().await.unwrap().status();
+        assert!(status.is_client_error(), "{status}");
+    }
+    // Searches read (on PostgreSQL through a common table expression).
+    for path in [
+        "/api/catalog/products?q=nothing%20like%20this",
+        "/catalog/?q=nothing",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    // A failed login is counted (login throttles), and a visitor's cart lives in the
+    // session: no cached answer shows either.
+    let csrf = csrf_token(&browser, &server.url("/accounts/login/")).await;
+    let res = browser
+        .post(server.url("/accounts/login/"))
+        .form(&[
+            ("email", "user@example.com"),
+            ("password", "wrong-password"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the form again, with its error"
+    );
+    let slug = before["items"][0]["slug"].as_str().unwrap();
+    let csrf = csrf_token(&browser, &server.url(&format!("/catalog/{slug}/"))).await;
+    let res = browser
+        .post(server.url("/cart/add/"))
+        .form(&[
+            ("product_id", id.to_string().as_str()),
+            ("quantity", "1"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "cart add: {}", res.status());
+    // (Those pages were misses of their own; the list must not be one.)
+    let cached_misses = misses().await;
+    get_json(list.clone(), None).await;
+    assert_eq!(
+        misses().await,
+        cached_misses,
+        "a refused request emptied the cache"
+    );
+
+    // A write does change the version: the next read computes the new answer.
+    let res = client
+        .patch(server.url(&format!("/api/catalog/products/{id}")))
+        .bearer_auth(&staff)
+        .json(&json!({"price_cents": 4321}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, after) = get_json(list.clone(), None).await;
+    assert_eq!(after["items"][0]["price_cents"], 4321);
+    assert!(misses().await > cached_misses);
+}
+
+/// The sum of a metric's series in a scrape.
+pub(crate) fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A Redis of the test's own on a free port, so it can be stopped, killed and restarted.
+struct OwnRedis {
+    child: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> OwnRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (.ci/run installs it)");
+        let redis = OwnRedis { child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: a signal to our own child process, by its pid only.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.signal(libc::SIGCONT);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Forwards to `upstream` and counts what clients send (one count per chunk read), so a
+/// test can tell how often the server tried Redis.
+struct CountingProxy {
+    addr: std::net::SocketAddr,
+    sent: Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    async fn start(upstream: std::net::SocketAddr) -> CountingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sent = Arc::new(AtomicUsize::new(0));
+        let counter = sent.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    let upward = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            match client_read.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => {
+                                    counter.fetch_add(1, Ordering::SeqCst);
+                                    if server_write.write_all(&buf[..n]).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                    };
+                    let downward = tokio::io::copy(&mut server_read, &mut client_write);
+                    tokio::select! {
+                        _ = upward => {}
+                        _ = downward => {}
+                    }
+                });
+            }
+        });
+        CountingProxy { addr, sent }
+    }
+
+    fn sent(&self) -> usize {
+        self.sent.load(Ordering::SeqCst)
+    }
+}
+
+/// Redis hung (SIGSTOP), then killed, then back, under load from two processes: every
+/// answer stays right (a write on one process is read at once on the other), requests skip
+/// the cache without trying Redis between the background probe's tries (the count of what
+/// the server sends Redis is bounded by the time, not by the requests), and the cache is
+/// used again once Redis is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hung_or_dead_redis_is_skipped_and_the_cache_recovers() {
+    let database = seeded_database().await;
+    let redis_port = free_port();
+    let redis = OwnRedis::start(redis_port);
+    let proxy = CountingProxy::start(([127, 0, 0, 1], redis_port).into()).await;
+    let cache_url = format!("redis://{}/0", proxy.addr);
+    let metrics_port = free_port();
+    let a = Server::start(database.url(), &[("APP__CACHE__URL", &cache_url)]).await;
+    let b = Server::start(
+        database.url(),
+        &[
+            ("APP__CACHE__URL", &cache_url),
+            ("APP__METRICS__PORT", &metrics_port.to_string()),
+        ],
+    )
+    .await;
+    let staff = token(&a, "staff@example.com", "staffpass123").await;
+    let (_, list) = get_json(b.url("/api/catalog/products"), None).await;
+    let id = list["items"][0]["id"].clone();
+    let detail = format!("/api/catalog/products/{id}");
+
+    // Load on both processes for the whole test: every answer a 200.
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let load: Vec<_> = (0..8)
+        .map(|n| {
+            let url = if n % 2 == 0 {
+                a.url(&detail)
+            } else {
+                b.url("/api/catalog/products")
+            };
+            let (stop, served) = (stop.clone(), served.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let res = client.get(&url).send().await.unwrap();
+                    assert_eq!(res.status(), StatusCode::OK, "{url}");
+                    served.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+
+    // Writes on A read back on B at once, whatever Redis does.
+    let mut price = 100;
+    let mut write_and_check = async || {
+        price += 1;
+        let res = reqwest::Client::new()
+            .patch(a.url(&detail))
+            .bearer_auth(&staff)
+            .json(&json!({"price_cents": price}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let (status, body) = get_json(b.url(&detail), None).await;
+        assert_eq!(
+            (status, &body["price_cents"]),
+            (StatusCode::OK, &json!(price))
+        );
+    };
+    for _ in 0..5 {
+        write_and_check().await;
+    }
+
+    for (what, signal) in [("hung", libc::SIGSTOP), ("dead", libc::SIGKILL)] {
+        redis.signal(signal);
+        // Both processes notice (a call times out or is refused).
+        wait_for_cache_word(&b, "unavailable").await;
+        wait_for_cache_word(&a, "unavailable").await;
+        let (started, sent_before, served_before) =
+            (Instant::now(), proxy.sent(), served.load(Ordering::SeqCst));
+        const WRITES: usize = 60;
+        for _ in 0..WRITES {
+            write_and_check().await;
+            for server in [&a, &b] {
+                let (status, ready) = get_json(server.url("/readyz"), None).await;
+                assert_eq!(
+                    (status, &ready["cache"]),
+                    (StatusCode::OK, &json!("unavailable"))
+                );
+            }
+        }
+        let elapsed = started.elapsed();
+        let tries = proxy.sent() - sent_before;
+        let served_meanwhile = served.load(Ordering::SeqCst) - served_before;
+        // Each process's probe tries once per 500 ms; requests, writes and readiness
+        // checks never do (they each did: one try per write and per check).
+        let bound = (2 * (2 + elapsed.as_millis() as usize / 500)).min(WRITES - 1);
+        assert!(
+            tries <= bound,
+            "Redis {what}: the servers tried it {tries} times in {elapsed:?} (at most {bound}), while serving {served_meanwhile} requests, {WRITES} writes and {} readiness checks",
+            2 * WRITES
+        );
+        assert!(served_meanwhile > 0);
+    }
+
+    // Back: both processes use the cache again, and nothing from before comes back.
+    drop(redis);
+    let _redis = OwnRedis::start(redis_port);
+    wait_for_cache_word(&b, "ok").await;
+    wait_for_cache_word(&a, "ok").await;
+    for _ in 0..5 {
+        write_and_check().await;
+    }
+    let hits_before = metric_sum(&scrape(metrics_port).await, "cache_hits_total");
+    for _ in 0..5 {
+        get_json(b.url("/api/catalog/products"), None).await;
+    }
+    assert!(metric_sum(&scrape(metrics_port).await, "cache_hits_total") > hits_before);
+    stop.store(true, Ordering::SeqCst);
+    for task in load {
+        task.await.unwrap();
+    }
+    for server in [&a, &b] {
+        let log = server.log_text();
+        assert!(!log.contains("ERROR") && !log.contains("panicked"), "{log}");
+    }
+}
+
+async fn wait_for_cache_word(server: &Server, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = get_json(server.url("/readyz"), None).await;
+        if body["cache"] == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cache stayed {body}, wanted {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
