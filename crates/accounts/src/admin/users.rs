@@ -22,11 +22,40 @@ use super::{permission_choices, refuse_change};
 use crate::auth::Auth;
 use crate::forms::{RegisterForm, UserEdit, clean_new_password};
 use crate::models::user::{self, CreateUserError, User};
-use crate::permissions::{self, GroupError};
+use crate::permissions::{self, GroupError, UserPermissions};
 use crate::users::{Account, create_user};
 
 /// What the superuser-only fields say to everyone else.
 const SUPERUSER_ONLY: &str = "Only a superuser may change a user's groups or permissions.";
+/// What a staff member is told when the account is stronger than theirs.
+const STRONGER_ACCOUNT: &str =
+    "Only a superuser may change this for a staff user or a user with permissions you lack.";
+
+/// Whether `target`'s password, email and active flag are the superusers' alone for
+/// `actor`: a staff account, or one holding a permission the actor lacks (also while it is
+/// inactive, since reactivating it would hand those back). Otherwise someone with
+/// `accounts.change_user` could set such a user's password or email and sign in as them.
+async fn stronger_than_actor(state: &AppState, actor: Actor, target: &User) -> Result<bool, Error> {
+    if actor.is_superuser || actor.id == target.id {
+        return Ok(false);
+    }
+    if target.is_staff || target.is_superuser {
+        return Ok(true);
+    }
+    let Some(actor) = user::find_by_id(state.db(), actor.id).await? else {
+        return Ok(true);
+    };
+    let held = UserPermissions::of(
+        state.db(),
+        &User {
+            is_active: true,
+            ..target.clone()
+        },
+    )
+    .await?;
+    let own = UserPermissions::of(state.db(), &actor).await?;
+    Ok(held.codes().any(|code| !own.has(code)))
+}
 
 pub struct UserAdmin;
 
@@ -229,6 +258,15 @@ impl ModelAdmin for UserAdmin {
                 }
             }
             if let Some(target) = &target {
+                if stronger_than_actor(state, actor, target).await? {
+                    let email = form.get("email").map(|e| user::normalize_email(e));
+                    if email.is_some_and(|e| e != target.email) {
+                        refused.insert("email".into(), vec![STRONGER_ACCOUNT.into()]);
+                    }
+                    if checkbox(form, "is_active") != target.is_active {
+                        refused.insert("is_active".into(), vec![STRONGER_ACCOUNT.into()]);
+                    }
+                }
                 let groups = permissions::groups_of(state.db(), target.id).await?;
                 let names = groups.into_iter().map(|g| g.name).collect();
                 refuse_change(&mut refused, form, "groups", names, SUPERUSER_ONLY);
@@ -364,7 +402,7 @@ impl ModelAdmin for UserAdmin {
     async fn run_action(
         &self,
         state: &AppState,
-        _actor_id: i64,
+        actor_id: i64,
         id: i64,
         action: &str,
         form: &FormData,
@@ -375,6 +413,19 @@ impl ModelAdmin for UserAdmin {
         let Some(user) = user::find_by_id(state.db(), id).await? else {
             return Err(Error::not_found("No such user."));
         };
+        let actor = user::find_by_id(state.db(), actor_id)
+            .await?
+            .map(|a| Actor {
+                id: a.id,
+                is_superuser: a.is_superuser && a.is_active,
+            })
+            .ok_or_else(Error::forbidden)?;
+        if stronger_than_actor(state, actor, &user).await? {
+            return Ok(Err(FieldErrors::from([(
+                "new_password1".to_string(),
+                vec![STRONGER_ACCOUNT.to_string()],
+            )])));
+        }
         let mut errors = FieldErrors::new();
         let password = clean_new_password(
             &mut errors,

@@ -246,3 +246,120 @@ async fn staff_cannot_raise_themselves_or_touch_a_superuser() {
         .assert_status(303);
     assert_eq!(flags_of(&site, other).await, (true, false));
 }
+
+/// `accounts.change_user` is not a way into a stronger account: the password, email and
+/// active flag of a staff user, or of a user holding a permission the actor lacks, are
+/// the superusers' alone; a plain customer's stay editable.
+#[tokio::test]
+async fn change_user_cannot_take_over_a_stronger_account() {
+    let site = site().await;
+    let (clerk, _) = plain_staff(&site).await;
+    let manager = accounts::testing::staff_with(
+        &site.app,
+        "manager@example.com",
+        &["accounts.view_user", "payments.refund_order"],
+    )
+    .await
+    .id;
+    let refunder = crate::new_user(&site.app, "refunder@example.com", false).await;
+    accounts::permissions::set_user_access(
+        site.app.db(),
+        refunder,
+        &[],
+        &["payments.refund_order".to_string()],
+    )
+    .await
+    .unwrap();
+    let customer = crate::new_user(&site.app, "customer@example.com", false).await;
+    let csrf = clerk.get("/admin/").send().await.csrf_token().unwrap();
+    for (id, email, staff, permissions) in [
+        (manager, "manager@example.com", true, ""),
+        (
+            refunder,
+            "refunder@example.com",
+            false,
+            "payments.refund_order",
+        ),
+    ] {
+        let set_password = format!("/admin/accounts/user/{id}/actions/set_password/");
+        let res = clerk
+            .post(&set_password)
+            .form(&[
+                ("new_password1", "taken-Over-2026"),
+                ("new_password2", "taken-Over-2026"),
+                ("csrf_token", &csrf),
+            ])
+            .send()
+            .await;
+        assert_ne!(res.status, 303, "{email}: the password was set");
+        assert!(res.text().contains("Only a superuser"), "{}", res.text());
+        let change = format!("/admin/accounts/user/{id}/change/");
+        let mut fields = vec![("email", "mine@example.com"), ("is_active", "on")];
+        if staff {
+            fields.push(("is_staff", "on"));
+            fields.push(("groups", "Permissions of manager@example.com"));
+        }
+        if !permissions.is_empty() {
+            fields.push(("user_permissions", permissions));
+        }
+        let res = clerk.submit_form(&change, &change, &fields).await;
+        assert_ne!(res.status, 303, "{email}: the email was changed");
+        let deactivate: Vec<_> = fields
+            .iter()
+            .filter(|(k, _)| *k != "is_active")
+            .map(|&(k, v)| if k == "email" { (k, email) } else { (k, v) })
+            .collect();
+        let res = clerk.submit_form(&change, &change, &deactivate).await;
+        assert_ne!(res.status, 303, "{email}: deactivated");
+        let user = accounts::models::user::find_by_id(site.app.db(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((user.email.as_str(), user.is_active), (email, true));
+        // Nor can the clerk sign in with a password of their choosing.
+        let res = site
+            .app
+            .client
+            .post("/api/accounts/token")
+            .json(&serde_json::json!({"email": email, "password": "taken-Over-2026"}))
+            .send()
+            .await;
+        res.assert_status(401);
+    }
+    // A customer without permissions is the clerk's to help.
+    let set_password = format!("/admin/accounts/user/{customer}/actions/set_password/");
+    clerk
+        .post(&set_password)
+        .form(&[
+            ("new_password1", "helped-Out-2026"),
+            ("new_password2", "helped-Out-2026"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .assert_status(303);
+    let change = format!("/admin/accounts/user/{customer}/change/");
+    clerk
+        .submit_form(
+            &change,
+            &change,
+            &[("email", "renamed@example.com"), ("is_active", "on")],
+        )
+        .await
+        .assert_status(303);
+    // A superuser may do all of it.
+    let change = format!("/admin/accounts/user/{manager}/change/");
+    site.staff
+        .submit_form(
+            &change,
+            &change,
+            &[
+                ("email", "boss@example.com"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+                ("groups", "Permissions of manager@example.com"),
+            ],
+        )
+        .await
+        .assert_status(303);
+}
