@@ -12,6 +12,9 @@
 //! 3. A worker killed (SIGKILL) in the middle of sending leaves the job to another worker
 //!    once its lease runs out: the mail arrives exactly once.
 //! 4. SIGTERM lets the job in hand finish: the mail arrives and the worker exits 0.
+//! 5. A server that stalls after `DATA`, or one that never greets: the send gives up after
+//!    `email.timeout_seconds`, the job is retried (the worker is not held), and the mail
+//!    arrives once the server answers again.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,6 +35,8 @@ const SINK: &str = include_str!("smtp_sink.py");
 const CONFIRMATION: &str = "payments.send_order_confirmation";
 /// The lease of a claimed job here (production: 300 s).
 const LEASE_SECONDS: u64 = 3;
+/// `email.timeout_seconds` here (production: 30 s).
+const EMAIL_TIMEOUT_SECONDS: u64 = 2;
 
 /// Background jobs and email against a real SMTP server and the release binary
 #[derive(clap::Args, Debug)]
@@ -108,6 +113,10 @@ impl Store {
             ("APP__JOBS__BACKOFF_BASE_SECONDS", "1"),
             ("APP__JOBS__MAX_ATTEMPTS", "20"),
             ("APP__JOBS__LEASE_SECONDS", &LEASE_SECONDS.to_string()),
+            (
+                "APP__EMAIL__TIMEOUT_SECONDS",
+                &EMAIL_TIMEOUT_SECONDS.to_string(),
+            ),
         ] {
             if !value.is_empty() {
                 env.push((key.into(), value.into()));
@@ -161,7 +170,92 @@ impl Store {
         self.mail_arrives_after_the_smtp_server_comes_back()?;
         self.a_killed_workers_job_is_run_again_after_its_lease()?;
         self.sigterm_lets_the_job_in_hand_finish()?;
+        self.a_stalling_server_times_out_and_the_job_is_retried()?;
         Ok(())
+    }
+
+    fn a_stalling_server_times_out_and_the_job_is_retried(&mut self) -> Result<()> {
+        println!(
+            "\n=== 5. a server that stalls after DATA or never greets: the send times out, the job is retried"
+        );
+        // Never greets: a listener that accepts and says nothing, for one worker.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let silent_url = format!("smtp://{}", silent.local_addr()?);
+        let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = held.clone();
+        std::thread::spawn(move || {
+            for stream in silent.incoming().flatten() {
+                keep.lock().unwrap_or_else(|e| e.into_inner()).push(stream);
+            }
+        });
+        let log = std::fs::File::create(self.dir.join("worker-silent.log"))?;
+        let stderr = log.try_clone()?;
+        self.procs.spawn(
+            "worker silent",
+            self.command(&["worker", "--concurrency", "1"])
+                .env("APP__EMAIL__SMTP_URL", &silent_url)
+                .stdout(log)
+                .stderr(stderr),
+        )?;
+        let (first, _) = self.buy_and_pay()?;
+        self.wait_for_attempts("a server that never greets", 2)?;
+        self.procs.signal("worker silent", libc::SIGKILL);
+        self.procs.wait("worker silent", Duration::from_secs(10))?;
+        ensure!(
+            !held.lock().unwrap_or_else(|e| e.into_inner()).is_empty(),
+            "the worker never connected to the silent server"
+        );
+
+        // Stalls after DATA: the message is in, the answer never comes.
+        let stall = self.mail_dir.join("stall");
+        std::fs::write(&stall, "")?;
+        let before = self.most_attempts()?;
+        self.start_worker("worker 3")?;
+        self.wait_for_attempts("a server that stalls after DATA", before + 2)?;
+        std::fs::remove_file(&stall)?;
+        // The mail of the first order arrives (the stalled transaction may be delivered
+        // too: a server that had the whole message may deliver it, as SMTP allows).
+        let mail = self.wait_for_mail(&first, Duration::from_secs(30))?;
+        self.check_confirmation(&mail, &first)?;
+        println!(
+            "ok: both sends gave up after {EMAIL_TIMEOUT_SECONDS} s and were retried; the mail arrived"
+        );
+        Ok(())
+    }
+
+    /// The most attempts among the confirmation jobs not done.
+    fn most_attempts(&self) -> Result<u32> {
+        Ok(self
+            .confirmation_jobs()?
+            .iter()
+            .filter_map(|j| {
+                let after = j.split("\tattempts ").nth(1)?;
+                after.split('\t').next()?.trim().parse().ok()
+            })
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Waits until a confirmation job has been tried `attempts` times (each earlier try
+    /// given up after `email.timeout_seconds`), and is not failed for good.
+    fn wait_for_attempts(&self, what: &str, attempts: u32) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(EMAIL_TIMEOUT_SECONDS * 5 + 10);
+        loop {
+            let jobs = self.confirmation_jobs()?;
+            ensure!(
+                !jobs.iter().any(|j| j.contains("\tfailed\t")),
+                "{what}: failed for good: {jobs:?}"
+            );
+            if self.most_attempts()? >= attempts {
+                println!("{what}: given up and retried ({})", jobs.join(" | "));
+                return Ok(());
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "{what}: the job was not given up and retried: {jobs:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn no_mail_before_a_worker_runs(&mut self) -> Result<()> {

@@ -2,6 +2,8 @@
 by Python's email package, as one JSON file (to, subject, text, html) into the folder
 given as its argument. While a file named `hold` exists in that folder, it waits before
 accepting a recipient: a slow server, so a worker can be caught in the middle of a job.
+While a file named `stall` exists, it receives the message and then never answers (until
+the file is gone): a server that stalls after DATA.
 
     python -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Sink FOLDER
 """
@@ -31,6 +33,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        while os.path.exists(os.path.join(self.folder, "stall")):
+            await asyncio.sleep(0.05)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         parts = {}
         for kind in ("plain", "html"):

@@ -1,6 +1,7 @@
 //! Reservations that don't last for ever: a pending order holds its stock for
 //! `payments.pending_order_ttl_seconds`, and one user holds at most
-//! `payments.max_pending_orders` pending orders at once (contract v2).
+//! `payments.max_pending_orders` pending orders (contract v2) and
+//! `payments.max_pending_units` units in them (v3) at once.
 //!
 //! An order past its time counts as expired at once, for pay, cancel, webhooks and the cap,
 //! whether or not the sweep (`project cleanup`) has written `expired` yet. Whoever gets to
@@ -17,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 use web::Error;
 use web::db::{now, write_transaction};
 
-use crate::models::{Order, OrderStatus, order};
+use crate::models::{Order, OrderStatus, order, order_item};
 use crate::orders::release_stock;
 
 /// The reservation rules from the `[payments]` settings (a service: `Dep<Reservations>`).
@@ -27,23 +28,30 @@ pub struct Reservations {
     pub pending_ttl: Duration,
     /// Pending orders one user may hold at once; 0 = no limit.
     pub max_pending: u64,
+    /// Units in one user's pending orders at once, the new order's included; 0 = no limit.
+    pub max_pending_units: u64,
 }
 
 /// Why an order could not be placed under [`Reservations`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooManyPendingOrders {
-    pub limit: u64,
+pub enum TooManyPendingOrders {
+    /// The user already holds this many live pending orders.
+    Orders { limit: u64 },
+    /// The order would bring the user's pending units over this many.
+    Units { limit: u64 },
 }
 
 impl From<TooManyPendingOrders> for Error {
     fn from(e: TooManyPendingOrders) -> Error {
-        Error::conflict(
-            "too_many_pending_orders",
-            format!(
-                "You already have {} unpaid orders; pay or cancel one first.",
-                e.limit
+        let message = match e {
+            TooManyPendingOrders::Orders { limit } => {
+                format!("You already have {limit} unpaid orders; pay or cancel one first.")
+            }
+            TooManyPendingOrders::Units { limit } => format!(
+                "Your unpaid orders may hold at most {limit} units in all; pay or cancel one first, or order fewer."
             ),
-        )
+        };
+        Error::conflict("too_many_pending_orders", message)
     }
 }
 
@@ -105,27 +113,56 @@ impl Reservations {
         order.created_at + self.pending_ttl
     }
 
-    /// Refuses a new order when `user_id` already holds the maximum of live pending
-    /// orders. Locks the user's row first, so two concurrent orders of one user are
-    /// counted one after the other (SQLite's write transaction serialises anyway).
-    pub async fn check_cap<C: ConnectionTrait>(&self, txn: &C, user_id: i64) -> Result<(), Error> {
-        if self.max_pending == 0 {
+    /// Refuses a new order of `new_units` units when `user_id` already holds the maximum
+    /// of live pending orders, or when their units would pass the maximum. Locks the
+    /// user's row first, so two concurrent orders of one user are counted one after the
+    /// other (SQLite's write transaction serialises anyway).
+    pub async fn check_cap<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        user_id: i64,
+        new_units: u64,
+    ) -> Result<(), Error> {
+        if self.max_pending == 0 && self.max_pending_units == 0 {
             return Ok(());
         }
         user::Entity::find_by_id(user_id)
             .lock_exclusive()
             .one(txn)
             .await?;
-        let live = order::Entity::find()
-            .filter(order::Column::UserId.eq(user_id))
-            .filter(self.live_pending(now()))
-            .count(txn)
-            .await?;
-        if live >= self.max_pending {
-            return Err(TooManyPendingOrders {
-                limit: self.max_pending,
+        if self.max_pending > 0 {
+            let live = order::Entity::find()
+                .filter(order::Column::UserId.eq(user_id))
+                .filter(self.live_pending(now()))
+                .count(txn)
+                .await?;
+            if live >= self.max_pending {
+                return Err(TooManyPendingOrders::Orders {
+                    limit: self.max_pending,
+                }
+                .into());
             }
-            .into());
+        }
+        if self.max_pending_units > 0 {
+            // The lines' quantities, added up here: SUM's type differs per database
+            // (DECIMAL on MySQL), and the cap itself bounds the rows (each line is 1+).
+            let held: Vec<i32> = order_item::Entity::find()
+                .select_only()
+                .column(order_item::Column::Quantity)
+                .inner_join(order::Entity)
+                .filter(order::Column::UserId.eq(user_id))
+                .filter(self.live_pending(now()))
+                .limit(self.max_pending_units + 1)
+                .into_tuple()
+                .all(txn)
+                .await?;
+            let held: u64 = held.iter().map(|&q| u64::try_from(q).unwrap_or(0)).sum();
+            if held + new_units > self.max_pending_units {
+                return Err(TooManyPendingOrders::Units {
+                    limit: self.max_pending_units,
+                }
+                .into());
+            }
         }
         Ok(())
     }

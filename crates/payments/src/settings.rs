@@ -21,6 +21,13 @@ pub struct PaymentsSettings {
     pub pending_order_ttl_seconds: i64,
     /// Pending orders one user may hold at once; 0 disables the cap.
     pub max_pending_orders: u64,
+    /// Units in one user's pending orders at once, the new order's included; 0 disables.
+    #[serde(default = "default_max_pending_units")]
+    pub max_pending_units: u64,
+}
+
+fn default_max_pending_units() -> u64 {
+    1000
 }
 
 impl PaymentsSettings {
@@ -64,6 +71,7 @@ impl PaymentsSettings {
         crate::expiry::Reservations {
             pending_ttl: time::Duration::seconds(self.pending_order_ttl_seconds),
             max_pending: self.max_pending_orders,
+            max_pending_units: self.max_pending_units,
         }
     }
 

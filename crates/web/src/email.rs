@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -40,6 +41,15 @@ pub struct EmailSettings {
     /// `smtps://user:password@host:465` or `smtp://host:587?tls=required` (lettre's URL form).
     pub smtp_url: Secret,
     pub file_dir: String,
+    /// Seconds for connecting, for each SMTP command and for the whole send: a server that
+    /// never greets or stalls after `DATA` fails the send (the job is retried) instead of
+    /// holding a worker.
+    #[serde(default = "default_timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+fn default_timeout_seconds() -> u64 {
+    30
 }
 
 impl EmailSettings {
@@ -54,6 +64,10 @@ impl EmailSettings {
             _ => {}
         }
         problems
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds.max(1))
     }
 
     /// `email.from` as a mailbox.
@@ -72,6 +86,7 @@ impl EmailSettings {
             ));
         }
         AsyncSmtpTransport::<Tokio1Executor>::from_url(self.smtp_url.expose())
+            .map(|builder| builder.timeout(Some(self.timeout())))
             .map_err(|e| SettingsError::new("email.smtp_url", e.to_string()))
     }
 }
@@ -184,13 +199,21 @@ fn random_suffix() -> String {
 pub struct SmtpBackend {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The whole send, greeting to the server's last answer (`email.timeout_seconds`).
+    timeout: Duration,
 }
 
 #[async_trait]
 impl EmailBackend for SmtpBackend {
     async fn send(&self, email: &Email) -> anyhow::Result<()> {
-        self.transport.send(build(&self.from, email)?).await?;
-        Ok(())
+        let message = build(&self.from, email)?;
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Ok(sent) => sent.map(drop).map_err(Into::into),
+            Err(_) => anyhow::bail!(
+                "the SMTP server did not finish within {} s (email.timeout_seconds)",
+                self.timeout.as_secs()
+            ),
+        }
     }
 }
 
@@ -226,7 +249,15 @@ pub fn backend(settings: &EmailSettings) -> Result<(Mailer, Option<Outbox>), Set
         ),
         BackendKind::Smtp => {
             let transport = settings.smtp()?.build();
-            (Arc::new(SmtpBackend { transport, from }), None)
+            let timeout = settings.timeout();
+            (
+                Arc::new(SmtpBackend {
+                    transport,
+                    from,
+                    timeout,
+                }),
+                None,
+            )
         }
     })
 }

@@ -92,7 +92,7 @@ pub async fn remove_item(
     responses(
         (status = 201, description = "The pending order; the cart is empty.", body = OrderJson),
         (status = 422, description = "The cart is empty (`items`), or holds a product no longer for sale or more lines than an order takes; the cart is unchanged.", body = ErrorBody),
-        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product), or the caller already holds `payments.max_pending_orders` unpaid orders (`too_many_pending_orders`); the cart is unchanged.", body = ErrorBody),
+        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product), or the caller already holds `payments.max_pending_orders` unpaid orders or too many unpaid units (`payments.max_pending_units`; `too_many_pending_orders`); the cart is unchanged.", body = ErrorBody),
     )
 )]
 pub async fn checkout(

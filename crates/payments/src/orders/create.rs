@@ -31,7 +31,8 @@ pub struct Line {
 /// transaction: if any line cannot be met, `409 out_of_stock` names the product and
 /// nothing is reserved. An unknown or inactive product, or products in different
 /// currencies, is `422`; a user already holding `payments.max_pending_orders` live pending
-/// orders gets `409 too_many_pending_orders`.
+/// orders, or whose pending units would pass `payments.max_pending_units`, gets
+/// `409 too_many_pending_orders`.
 pub async fn create(
     db: &DatabaseConnection,
     rules: Reservations,
@@ -61,7 +62,11 @@ pub async fn create_within<C: ConnectionTrait>(
             format!("An order has 1 to {MAX_LINES} lines."),
         ));
     }
-    rules.check_cap(txn, user_id).await?;
+    let units = lines
+        .iter()
+        .map(|l| u64::try_from(l.quantity).unwrap_or(0))
+        .sum();
+    rules.check_cap(txn, user_id, units).await?;
     create_in(txn, user_id, lines).await
 }
 

@@ -42,7 +42,7 @@ pub struct ApiDoc;
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The pending order.", body = OrderJson),
-        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product), or the caller already holds `payments.max_pending_orders` unpaid orders (`too_many_pending_orders`).", body = ErrorBody),
+        (status = 409, description = "A line can't be met (`out_of_stock`, naming the product), or the caller already holds `payments.max_pending_orders` unpaid orders or the order would bring their unpaid units over `payments.max_pending_units` (`too_many_pending_orders`).", body = ErrorBody),
     )
 )]
 pub async fn create(

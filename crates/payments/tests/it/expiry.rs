@@ -60,6 +60,77 @@ async fn a_user_holds_at_most_max_pending_orders() {
         .assert_status(201);
 }
 
+/// `payments.max_pending_units`: one account can't hold a shop's stock by units (one order
+/// of many full lines was enough before); the new order's units count, concurrent orders
+/// are counted one after the other, and paid or expired orders stop counting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_holds_at_most_max_pending_units() {
+    let app = TestApp::builder(&project())
+        .setting("payments.max_pending_orders", 0)
+        .setting("payments.max_pending_units", 100)
+        .build()
+        .await;
+    let s = shop(&app, &[(100, 1000), (200, 1000)]).await;
+    let (a, b) = (&s.products[0], &s.products[1]);
+    let first = order(&app.client, &s.buyer, &[(a, 30), (b, 30)]).await;
+    first.assert_status(201);
+    let over = order(&app.client, &s.buyer, &[(a, 20), (b, 21)]).await;
+    over.assert_status(409);
+    assert_eq!(over.error_code(), "too_many_pending_orders");
+    assert_eq!(
+        stock_of(&app.client, &s.staff, a).await,
+        970,
+        "nothing reserved"
+    );
+    // Ten concurrent orders of 10 units: exactly four fit beside the first 60.
+    let line = [(a, 10)];
+    let orders = (0..10).map(|_| order(&app.client, &s.buyer, &line));
+    let statuses: Vec<u16> = join_all(orders)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        6,
+        "{statuses:?}"
+    );
+    // Another user is not affected; a paid order no longer counts.
+    order(&app.client, &s.staff, &[(a, 100)])
+        .await
+        .assert_status(201);
+    pay(&app.client, &s.buyer, &first.json_value()["id"], "k1", CARD)
+        .await
+        .assert_status(200);
+    order(&app.client, &s.buyer, &[(b, 60)])
+        .await
+        .assert_status(201);
+    order(&app.client, &s.buyer, &[(b, 1)])
+        .await
+        .assert_status(409);
+}
+
+/// The default (1000 units) stops the hoarding seen: one order of 50 lines, each a
+/// product's whole stock.
+#[tokio::test]
+async fn the_default_units_cap_stops_one_order_taking_every_product() {
+    let app = TestApp::new(&project()).await;
+    let products: Vec<(i64, i64)> = (0..5).map(|n| (100 + n, 300)).collect();
+    let s = shop(&app, &products).await;
+    let lines: Vec<_> = s.products.iter().map(|p| (p, 300)).collect();
+    let res = order(&app.client, &s.buyer, &lines).await;
+    res.assert_status(409);
+    assert_eq!(res.error_code(), "too_many_pending_orders");
+    for p in &s.products {
+        assert_eq!(stock_of(&app.client, &s.staff, p).await, 300);
+    }
+}
+
 #[tokio::test]
 async fn zero_disables_the_cap() {
     let app = TestApp::builder(&project())
