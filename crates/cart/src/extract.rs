@@ -42,6 +42,12 @@ impl web::ContextProcessor for CartContext {
             Cart::User(user_id) => crate::models::cart_item::units_of(state.db(), *user_id).await?,
             Cart::Visitor(session) => crate::cart::visitor_units(session).await?,
         };
+        if units > 0
+            && let Some(personal) = parts.extensions.get::<web::middleware::Personal>()
+        {
+            // A visitor's cart is theirs alone: no shared cache may keep the page.
+            personal.private();
+        }
         Ok(vec![("cart_units", units.into())])
     }
 }

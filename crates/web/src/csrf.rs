@@ -195,7 +195,12 @@ async fn check(
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, state.settings().server.body_limit_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) => return crate::error::payload_too_large().into_response(),
+        Err(e) => {
+            return match crate::request_time::body_timeout(&e) {
+                Some(timeout) => crate::Error::from(timeout).into_response(),
+                None => crate::error::payload_too_large().into_response(),
+            };
+        }
     };
     let given = form_urlencoded_field(&bytes, CSRF_FIELD);
     if !given.is_some_and(|g| tokens_match(&g, &expected)) {

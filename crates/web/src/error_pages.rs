@@ -23,13 +23,12 @@ pub fn render(
             None => return response,
         },
     };
+    // The request's span adds its `request_id`.
     if error.status().is_server_error() {
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::error!(%method, path = %uri.path(), request_id, error = %error, "request failed");
+        tracing::error!(%method, path = %uri.path(), error = %error, "request failed");
+    } else if error.status() == StatusCode::REQUEST_TIMEOUT {
+        // The client was slow, not the server.
+        tracing::warn!(%method, path = %uri.path(), error = %error, "request body too slow");
     }
     let mut rendered = if json {
         error.json_response()

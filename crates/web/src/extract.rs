@@ -43,7 +43,9 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        if let Some(timeout) = crate::request_time::body_timeout(&rejection) {
+            timeout.into()
+        } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             payload_too_large()
         } else {
             Error::bad_request("The request body could not be read.")
@@ -54,7 +56,7 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Er
 /// Parses a JSON object into `T`: invalid JSON is 400, anything but an object or a value
 /// of the wrong type is 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
+    let UniqueKeys(value) = serde_json::from_slice(bytes)
         .map_err(|e| Error::invalid_json(format!("The request body is not valid JSON ({e}).")))?;
     if !value.is_object() {
         return Err(Error::field("non_field_errors", "Expected a JSON object."));
@@ -67,6 +69,73 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         let message = err.inner().to_string();
         Error::validation(field_error(&path, &message))
     })
+}
+
+/// A JSON value whose objects have no key twice: `{"quantity": 1, "quantity": 999}` is
+/// refused as invalid JSON rather than read as whichever came last (a proxy or a
+/// validator in front may have read the first).
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(UniqueKeysVisitor)
+            .map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice"
+                )));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// Django's message for text holding U+0000, which PostgreSQL can't store; refused with
@@ -533,6 +602,17 @@ mod tests {
         let key = parse_json::<serde_json::Value>(br#"{"a\u0000": 1}"#).unwrap_err();
         assert!(key.fields().unwrap().contains_key("a"));
         assert!(parse_json::<serde_json::Value>(br#"{"name": "a\\u0000"}"#).is_ok());
+        let twice =
+            parse_json::<serde_json::Value>(br#"{"quantity": 1, "quantity": 999}"#).unwrap_err();
+        assert_eq!(twice.code(), "invalid_json");
+        let nested =
+            parse_json::<serde_json::Value>(br#"{"items": [{"a": 1, "a": 2}]}"#).unwrap_err();
+        assert_eq!(nested.code(), "invalid_json");
+        let fine = parse_json::<serde_json::Value>(br#"{"a": [1, 2.5, -3, true, null, "x"]}"#);
+        assert_eq!(
+            fine.unwrap(),
+            serde_json::json!({"a": [1, 2.5, -3, true, null, "x"]})
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub mod migrate;
 pub mod openapi;
 pub mod permissions;
 pub mod project;
+pub mod request_time;
 pub mod schema;
 pub mod server;
 pub mod sessions;

@@ -76,7 +76,7 @@ where
         request.extensions_mut().insert(personal.clone());
         let nonce = crate::csp::CspNonce::default();
         request.extensions_mut().insert(nonce.clone());
-        let body_read = track_body(&mut request);
+        let body_read = track_body(&mut request, self.state.settings());
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let refused =
             host_refusal(&self.state, &request).or_else(|| null_character_refusal(&request));
@@ -158,58 +158,31 @@ where
     }
 }
 
-/// For an HTTP/1 request with a body: wraps the body so that reading it to the end is
-/// noticed, and returns the flag. `None` when there is no body to leave unread.
-fn track_body(request: &mut Request) -> Option<Arc<AtomicBool>> {
+/// For a request with a body: wraps the body so that it must arrive within
+/// `server.body_read_timeout_seconds` and the time waited for it is known
+/// ([`crate::request_time`]), and, for HTTP/1, returns the flag that says it was read to
+/// the end. `None` when there is no body to leave unread.
+fn track_body(request: &mut Request, settings: &crate::Settings) -> Option<Arc<AtomicBool>> {
     use http_body::Body as _;
+    if request.body().is_end_stream() {
+        return None;
+    }
     let http1 = matches!(
         request.version(),
         http::Version::HTTP_10 | http::Version::HTTP_11
     );
-    if !http1 || request.body().is_end_stream() {
-        return None;
-    }
     let read = Arc::new(AtomicBool::new(false));
+    let wait = crate::request_time::BodyWait::default();
+    request.extensions_mut().insert(wait.clone());
     let body = std::mem::take(request.body_mut());
-    *request.body_mut() = axum::body::Body::new(TrackedBody {
-        inner: body,
-        read: read.clone(),
-    });
-    Some(read)
-}
-
-pin_project_lite::pin_project! {
-    /// A request body that records when it has been read to the end.
-    struct TrackedBody {
-        #[pin]
-        inner: axum::body::Body,
-        read: Arc<AtomicBool>,
-    }
-}
-
-impl http_body::Body for TrackedBody {
-    type Data = bytes::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let frame = this.inner.poll_frame(cx);
-        if matches!(frame, Poll::Ready(None)) {
-            this.read.store(true, AtomicOrdering::Release);
-        }
-        frame
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
+    let limit = std::time::Duration::from_secs(settings.server.body_read_timeout_seconds);
+    *request.body_mut() = axum::body::Body::new(crate::request_time::TimedBody::new(
+        body,
+        limit,
+        wait,
+        read.clone(),
+    ));
+    http1.then_some(read)
 }
 
 /// Removes a client's `X-Request-Id` unless it is short and plain (1 to 64 letters,
@@ -236,6 +209,18 @@ pub fn drop_unplain_request_id<B>(mut request: http::Request<B>) -> http::Reques
     request
 }
 
+/// The span of a request: every log line written while serving it carries its
+/// `request_id` (the `X-Request-Id` the answer has). At ERROR level so that it is on
+/// whatever the log level; it writes no line of its own.
+pub fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::error_span!("request", request_id = id)
+}
+
 /// Whether the answer depends on who asks. Put in every request's extensions by the guard;
 /// whatever looks at the caller (the user extractors of `accounts`) says so here, and the
 /// guard then marks the response: `Vary: Cookie, Authorization` when identity was looked
@@ -256,6 +241,12 @@ impl Personal {
     /// A signed-in caller was found: the answer is theirs alone.
     pub fn identified(&self) {
         self.0.fetch_max(IDENTIFIED, AtomicOrdering::Relaxed);
+    }
+
+    /// The answer shows something of this visitor's alone, signed in or not (a session's
+    /// cart): marked like a signed-in caller's.
+    pub fn private(&self) {
+        self.identified();
     }
 
     fn mark(&self, headers: &mut http::HeaderMap) {
@@ -299,6 +290,18 @@ pub fn request_host(headers: &http::HeaderMap, uri: &http::Uri) -> Option<String
 /// can't turn a link into another site's); the allowed list only when `debug` is off.
 fn host_refusal(state: &AppState, request: &Request) -> Option<Error> {
     let settings = state.settings();
+    if request
+        .headers()
+        .get_all(header::HOST)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        // Which one a proxy, a cache or this server reads differs: refuse the ambiguity.
+        return Some(Error::bad_request(
+            "The request has more than one Host header.",
+        ));
+    }
     let host = request_host(request.headers(), request.uri());
     match host {
         Some(host) if split_host(&host).is_none() => Some(Error::bad_request(format!(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, header};
 use sea_orm::DatabaseConnection;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -16,8 +16,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::App;
@@ -414,7 +413,7 @@ impl Project {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                    .make_span_with(crate::middleware::request_span)
                     .on_request(())
                     .on_eos(())
                     .on_response(DefaultOnResponse::new().level(Level::DEBUG))
@@ -441,9 +440,9 @@ impl Project {
                 crate::cache::announce_writes,
             ))
             .layer(CatchPanicLayer::custom(crate::error::panic_response))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
+            .layer(from_fn_with_state(
                 Duration::from_secs(settings.server.request_timeout_seconds),
+                crate::request_time::limit_request_time,
             ))
             .option_layer(cors)
             .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes))

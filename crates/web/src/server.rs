@@ -3,10 +3,12 @@
 //! - A connection must send a whole request head within `server.header_read_timeout_seconds`
 //!   (from its first byte, or from connecting), and one idle after an answer is closed after
 //!   `server.keep_alive_seconds`: slow or silent clients can't hold sockets for ever.
-//! - At `server.max_connections` open connections the server stops accepting; new ones wait
-//!   in the kernel's backlog until one closes.
-//! - An accept error (out of file descriptors) backs off instead of spinning, and is logged
-//!   once per streak.
+//! - At `server.max_connections` open connections the server closes the idle keep-alive
+//!   connection that has been idle longest and accepts in its place; with none idle, new
+//!   ones wait in the kernel's backlog until one closes.
+//! - Out of file descriptors, the server also closes the longest-idle connections first,
+//!   so idle clients can't lock new ones out; an accept error it can't cure that way backs
+//!   off instead of spinning, and is logged once per streak.
 //! - On SIGINT/SIGTERM the listener closes, idle connections close, the requests in flight
 //!   finish (up to `server.shutdown_timeout_seconds`), then `serve` returns.
 
@@ -100,11 +102,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let heartbeat = tokio::spawn(timer_heartbeat());
     let permits = Arc::new(Semaphore::new(options.max_connections));
+    let open = Arc::new(OpenConnections::default());
     // Dropped when shutdown starts: every connection task sees it and winds down.
     let (stop_tx, stop_rx) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = AcceptBackoff::default();
     loop {
+        if permits.available_permits() == 0 {
+            // At the limit: the longest-idle connection makes room for a new client.
+            open.shed_idle(1);
+        }
         let permit = tokio::select! {
             permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
@@ -120,6 +127,11 @@ pub async fn serve(
             }
             Err(e) => {
                 drop(permit);
+                if out_of_descriptors(&e) && open.shed_idle(SHED_ON_EMFILE) > 0 {
+                    // Room is being made; try again as soon as those sockets are closed.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
                 backoff.wait(&e).await;
                 continue;
             }
@@ -127,8 +139,9 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let stop = stop_rx.clone();
+        let open = open.clone();
         tokio::spawn(async move {
-            serve_connection(stream, peer, app, stop, options).await;
+            serve_connection(stream, peer, app, stop, options, &open).await;
             drop(permit);
         });
     }
@@ -146,6 +159,67 @@ pub async fn serve(
         );
     }
     Ok(())
+}
+
+/// How many idle connections are closed when accepting fails for want of a descriptor.
+const SHED_ON_EMFILE: usize = 8;
+
+fn out_of_descriptors(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// The open connections, so the longest-idle ones can be closed when connections or
+/// file descriptors run short.
+#[derive(Default)]
+struct OpenConnections {
+    next: AtomicU64,
+    all: std::sync::Mutex<std::collections::HashMap<u64, Arc<Activity>>>,
+}
+
+impl OpenConnections {
+    fn add(self: &Arc<Self>, activity: Arc<Activity>) -> Registered {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.all
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, activity);
+        Registered {
+            open: self.clone(),
+            id,
+        }
+    }
+
+    /// Tells up to `n` idle connections, longest idle first, to close; returns how many.
+    fn shed_idle(&self, n: usize) -> usize {
+        let all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+        let mut idle: Vec<&Arc<Activity>> = all.values().filter(|a| a.is_idle()).collect();
+        idle.sort_by_key(|a| a.last_io.load(Ordering::Relaxed));
+        let chosen = idle.len().min(n);
+        for activity in &idle[..chosen] {
+            activity.shed.store(true, Ordering::Relaxed);
+            activity.wake.notify_one();
+        }
+        if chosen > 0 {
+            tracing::debug!(closed = chosen, "closing idle connections to make room");
+        }
+        chosen
+    }
+}
+
+/// A connection's place in [`OpenConnections`], given up on drop.
+struct Registered {
+    open: Arc<OpenConnections>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.open
+            .all
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
 }
 
 /// Sleeps after an accept error, longer each time in a row (10 ms up to 1 s), logging the
@@ -190,8 +264,10 @@ async fn serve_connection(
     app: Router,
     mut stop: watch::Receiver<()>,
     options: ServeOptions,
+    open: &Arc<OpenConnections>,
 ) {
     let activity = Arc::new(Activity::new());
+    let _registered = open.add(activity.clone());
     let io = TokioIo::new(WatchedIo {
         inner: stream,
         activity: activity.clone(),
@@ -238,6 +314,13 @@ async fn serve_connection(
                     return;
                 }
             }
+            () = activity.wake.notified() => {
+                if activity.shed.load(Ordering::Relaxed) && activity.is_idle() {
+                    tracing::debug!(%peer, "closing an idle connection to make room");
+                    return;
+                }
+                activity.shed.store(false, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -253,6 +336,9 @@ struct Activity {
     reading_head: AtomicBool,
     in_flight: AtomicUsize,
     answered_any: AtomicBool,
+    /// Asked to close to make room ([`OpenConnections::shed_idle`]); woken through `wake`.
+    shed: AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 impl Activity {
@@ -264,7 +350,14 @@ impl Activity {
             reading_head: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             answered_any: AtomicBool::new(false),
+            shed: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Between requests: nothing being answered, no request head arriving.
+    fn is_idle(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) == 0 && !self.reading_head.load(Ordering::Relaxed)
     }
 
     fn now_ms(&self) -> u64 {

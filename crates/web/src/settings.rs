@@ -183,7 +183,11 @@ pub struct ServerSettings {
     #[serde(deserialize_with = "string_or_list")]
     pub cors_origins: Vec<String>,
     pub body_limit_bytes: usize,
+    /// The handling of a request, not counting the time its body takes to arrive.
     pub request_timeout_seconds: u64,
+    /// A request body must arrive within this many seconds (else `408 request_timeout`).
+    #[serde(default = "default_body_read_timeout_seconds")]
+    pub body_read_timeout_seconds: u64,
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     pub shutdown_timeout_seconds: u64,
     /// `Strict-Transport-Security` max-age; 0 sends no header.
@@ -199,6 +203,10 @@ pub struct ServerSettings {
     pub max_connections: usize,
     /// The `Content-Security-Policy` of HTML answers; empty = the built-in policy.
     pub csp: String,
+}
+
+fn default_body_read_timeout_seconds() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -481,6 +489,10 @@ impl Settings {
             (
                 "server.header_read_timeout_seconds",
                 self.server.header_read_timeout_seconds,
+            ),
+            (
+                "server.body_read_timeout_seconds",
+                self.server.body_read_timeout_seconds,
             ),
             ("server.keep_alive_seconds", self.server.keep_alive_seconds),
             ("server.max_connections", self.server.max_connections as u64),

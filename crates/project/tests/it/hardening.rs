@@ -435,3 +435,126 @@ async fn wait_for_cache_word(server: &Server, want: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// One keep-alive request on a fresh connection, which is then kept open and idle.
+async fn idle_keep_alive_connection(addr: std::net::SocketAddr) -> Option<TcpStream> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .ok()?;
+    let mut buf = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut buf)).await;
+    match read {
+        Ok(Ok(n)) if n > 0 && buf.starts_with(b"HTTP/1.1 200") => Some(stream),
+        _ => None,
+    }
+}
+
+/// 240 idle keep-alive connections on a server allowed 256 file descriptors (no nginx in
+/// front): a new client is still served, since the longest-idle connections are closed to
+/// make room (they used to lock everyone out until their keep-alive ran out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idle_connections_make_room_for_new_clients() {
+    let database = seeded_database().await;
+    let server = Server::start_with_file_limit(
+        database.url(),
+        &[("APP__SERVER__KEEP_ALIVE_SECONDS", "300")],
+        Some(256),
+    )
+    .await;
+    let addr = server.addr;
+    let opened: Vec<_> = (0..240)
+        .map(|_| tokio::spawn(idle_keep_alive_connection(addr)))
+        .collect();
+    let mut idle = Vec::new();
+    for connection in opened {
+        idle.extend(connection.await.unwrap());
+    }
+    assert!(
+        idle.len() > 200,
+        "only {} connections were served",
+        idle.len()
+    );
+    // A liveness check with a generous timeout (the keep-alive is 300 s).
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let res = client.get(server.url("/healthz")).send().await;
+        assert_eq!(
+            res.expect("a new client is served").status(),
+            StatusCode::OK
+        );
+    }
+    let log = server.log_text();
+    assert!(!log.contains("panicked"), "{log}");
+    drop(idle);
+}
+
+/// A body trickled in slower than `server.body_read_timeout_seconds` is answered `408
+/// request_timeout`, logged at WARN with the request's id (every log line of a request
+/// carries it); the time a body takes does not count against
+/// `server.request_timeout_seconds`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_bodies_get_408_and_do_not_count_against_the_request_timeout() {
+    let database = seeded_database().await;
+    let server = Server::start(
+        database.url(),
+        &[
+            ("APP__SERVER__BODY_READ_TIMEOUT_SECONDS", "3"),
+            ("APP__SERVER__REQUEST_TIMEOUT_SECONDS", "1"),
+            ("APP__LOG__FORMAT", "json"),
+        ],
+    )
+    .await;
+    let body = br#"{"email": "user@example.com", "password": "not-the-password"}"#;
+    // Sends the head, then the body a few bytes at a time, `pause` apart.
+    let trickle = |pause: Duration, chunk: usize| {
+        let addr = server.addr;
+        async move {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST /api/accounts/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            for part in body.chunks(chunk) {
+                if stream.write_all(part).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            let mut answer = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+                .await;
+            String::from_utf8_lossy(&answer).into_owned()
+        }
+    };
+    // 63 bytes over about 2 s: longer than the request timeout, within the body's.
+    let answer = trickle(Duration::from_millis(200), 7).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("invalid_credentials"), "{answer}");
+    // A byte every 200 ms: the body's 3 s run out.
+    let answer = trickle(Duration::from_millis(200), 1).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+    let request_id = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .expect("the answer has a request id")
+        .trim()
+        .to_string();
+    let log = server.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("request body too slow"))
+        .unwrap_or_else(|| panic!("no WARN line:\n{log}"));
+    assert!(line.contains("\"WARN\""), "{line}");
+    assert!(
+        line.contains(&format!("\"request_id\":\"{request_id}\"")),
+        "{line}"
+    );
+    assert!(!log.contains("ERROR"), "{log}");
+}

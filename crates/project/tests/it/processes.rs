@@ -23,7 +23,7 @@ use crate::cli::project_command;
 pub(crate) struct Server {
     child: Child,
     base: String,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -89,7 +89,7 @@ impl Server {
     }
 
     /// Like [`Server::start`], the process allowed at most `files` open file descriptors.
-    async fn start_with_file_limit(
+    pub(crate) async fn start_with_file_limit(
         database_url: &str,
         settings: &[(&str, &str)],
         files: Option<u64>,

@@ -174,6 +174,31 @@ async fn personal_answers_are_never_kept_by_shared_caches() {
         anonymous_page.header("cache-control"),
         Some("private, no-store")
     );
+    // A visitor with a cart in their session: every page showing it is theirs alone.
+    catalog::seed::insert_products(app.db(), catalog::seed::demo_catalog().unwrap(), |_, _| {})
+        .await
+        .unwrap();
+    let visitor = app.client.new_session();
+    let page = "/catalog/kenya-nyeri-coffee-beans-250-g/";
+    let product_id = visitor
+        .get(page)
+        .send()
+        .await
+        .hidden_input("product_id")
+        .unwrap();
+    visitor
+        .submit_form(
+            page,
+            "/cart/add/",
+            &[("product_id", &product_id), ("quantity", "1")],
+        )
+        .await
+        .assert_status(303);
+    for path in ["/catalog/", page, "/cart/"] {
+        let res = visitor.get(path).send().await;
+        res.assert_status(200);
+        private(&res, path);
+    }
 
     let browser = app.client.new_session();
     browser

@@ -46,6 +46,16 @@ async fn invalid_json_is_400() {
         .await;
     res.assert_status(400);
     assert_eq!(res.error_code(), "invalid_json");
+    // A key given twice: which one counts would depend on who reads the body.
+    let res = app
+        .client
+        .post("/api/demo/echo")
+        .body(r#"{"name": "a", "name": "b"}"#, "application/json")
+        .send()
+        .await;
+    res.assert_status(400);
+    assert_eq!(res.error_code(), "invalid_json");
+    assert!(res.text().contains("twice"), "{}", res.text());
 }
 
 #[tokio::test]

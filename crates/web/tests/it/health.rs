@@ -159,6 +159,16 @@ async fn malformed_host_is_refused_in_every_environment() {
             .send()
             .await
             .assert_status(200);
+        // Two Host headers, even two allowed ones: which one counts is ambiguous.
+        let res = app
+            .client
+            .get("/api/demo/items/1")
+            .header("host", "localhost")
+            .header("host", "evil.com")
+            .send()
+            .await;
+        res.assert_status(400);
+        assert_eq!(res.error_code(), "bad_request");
     }
 }
 
