@@ -97,6 +97,16 @@ async fn resolve(
     Ok(found)
 }
 
+/// A stable key for the user of the bearer token `raw` (`"42"`), or `None` when it is not
+/// a valid token: for per-user budgets (the project hands it to its rate limits). Cached
+/// like every token lookup, so it costs no query on a hit.
+pub async fn user_key_of_bearer(state: AppState, raw: String) -> Option<String> {
+    match bearer_user(&state, &raw).await {
+        Ok(found) => found.map(|(user, _)| user.id.to_string()),
+        Err(_) => None,
+    }
+}
+
 /// A resolved token, as the cache keeps it.
 struct CachedToken {
     user: User,

@@ -10,6 +10,15 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(web::health::Health),
         Arc::new(web::sessions::Sessions),
         Arc::new(web::jobs::Jobs),
+        // Before the apps whose requests it limits (its middleware runs first).
+        Arc::new(
+            ratelimit::RateLimits::new()
+                .identify_with(Arc::new(|state, token| {
+                    Box::pin(accounts::extract::user_key_of_bearer(state, token))
+                }))
+                .searches(&["catalog:api_product_list", "catalog:product_list"])
+                .registrations(&["accounts:api_register", "accounts:register"]),
+        ),
         Arc::new(accounts::Accounts),
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),

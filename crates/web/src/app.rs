@@ -78,6 +78,14 @@ pub trait App: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Middleware the app wraps around every routed request, the pages, the API and the
+    /// fallback alike (Django's `MIDDLEWARE`): the first installed app's runs first. It runs
+    /// inside the host check and error rendering, so an `Error` it answers with is
+    /// rendered like a view's.
+    fn middleware(&self, _state: &AppState) -> Option<Middleware> {
+        None
+    }
+
     /// Adds the app's template filters and functions.
     fn configure_templates(&self, _env: &mut minijinja::Environment<'static>) {}
 
@@ -138,7 +146,8 @@ pub trait App: Send + Sync + 'static {
     }
 
     /// The app's part of `project check`: problems with its settings (with `deploy`,
-    /// also what is unsafe in production, like a default secret).
+    /// also what is unsafe in production, like a default secret). A finding that starts
+    /// with [`crate::cli::WARNING`] is printed without failing the check.
     fn check(&self, _settings: &Settings, _deploy: bool) -> Vec<String> {
         Vec::new()
     }
@@ -154,6 +163,16 @@ pub trait App: Send + Sync + 'static {
         Ok(Vec::new())
     }
 }
+
+/// A middleware function (see [`App::middleware`]): the request and the rest of the stack.
+pub type Middleware = Arc<
+    dyn Fn(
+            axum::extract::Request,
+            axum::middleware::Next,
+        ) -> futures::future::BoxFuture<'static, axum::response::Response>
+        + Send
+        + Sync,
+>;
 
 /// Adds values to the context of every page rendered through [`crate::Page`].
 #[async_trait]

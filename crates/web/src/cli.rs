@@ -437,25 +437,39 @@ fn check(project: &Project, settings: &Settings, deploy: bool) -> anyhow::Result
     report(settings, deploy, project.check(settings, deploy))
 }
 
+/// Prints the problems and fails when any is an error; findings that start with
+/// `warning: ` (Django's `checks.Warning`) are printed and do not change the exit status.
 fn report(settings: &Settings, deploy: bool, problems: Vec<String>) -> anyhow::Result<()> {
-    if problems.is_empty() {
+    let (warnings, errors): (Vec<String>, Vec<String>) =
+        problems.into_iter().partition(|p| p.starts_with(WARNING));
+    for w in &warnings {
+        eprintln!("  - {w}");
+    }
+    if errors.is_empty() {
         println!(
-            "System check identified no issues ({} environment{}).",
+            "System check identified no issues ({} environment{}){}.",
             settings.environment,
             if deploy {
                 ", deployment checks included"
             } else {
                 ""
+            },
+            match warnings.len() {
+                0 => String::new(),
+                n => format!("; {n} warning(s)"),
             }
         );
         Ok(())
     } else {
-        for p in &problems {
+        for p in &errors {
             eprintln!("  - {p}");
         }
-        anyhow::bail!("system check identified {} issue(s)", problems.len())
+        anyhow::bail!("system check identified {} issue(s)", errors.len())
     }
 }
+
+/// How an app's check marks a finding that must not fail `check` (see [`report`]).
+pub const WARNING: &str = "warning: ";
 
 async fn state_for_commands(project: &Project, settings: Settings) -> anyhow::Result<AppState> {
     let db = connect_ready(project, &settings).await?;

@@ -393,6 +393,14 @@ impl Project {
                 crate::metrics::record,
             ));
         }
+        // The apps' middleware; layered last-installed first, so the first runs first.
+        for middleware in self.apps.iter().rev().filter_map(|a| a.middleware(&state)) {
+            app = app.layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    middleware(request, next)
+                },
+            ));
+        }
         let cors =
             (!settings.server.cors_origins.is_empty()).then(|| cors(&settings.server.cors_origins));
         let hsts = (settings.server.hsts_seconds > 0)

@@ -558,3 +558,64 @@ async fn slow_bodies_get_408_and_do_not_count_against_the_request_timeout() {
     );
     assert!(!log.contains("ERROR"), "{log}");
 }
+
+/// With `cache.url`, a client's budget is shared by every process (Redis counts); with
+/// Redis unreachable each process counts on its own, and still limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn budgets_are_shared_through_redis_and_fall_back_per_process() {
+    let database = seeded_database().await;
+    let limited = |cache: String| {
+        vec![
+            ("APP__RATELIMIT__ENABLED".to_string(), "true".to_string()),
+            ("APP__RATELIMIT__ANONYMOUS_PER_MINUTE".into(), "10".into()),
+            ("APP__CACHE__URL".into(), cache),
+        ]
+    };
+    let start = |settings: Vec<(String, String)>| {
+        let url = database.url().to_string();
+        async move {
+            let pairs: Vec<(&str, &str)> = settings
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            Server::start(&url, &pairs).await
+        }
+    };
+    // One budget for both processes.
+    let shared = limited(web::test::redis_url());
+    let (a, b) = (start(shared.clone()).await, start(shared).await);
+    // (Each started server's readiness checks spent nothing: /healthz is exempt.)
+    let mut statuses = Vec::new();
+    for n in 0..14 {
+        let server = if n % 2 == 0 { &a } else { &b };
+        statuses.push(get_json(server.url("/api/catalog/products"), None).await.0);
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((ok, throttled), (10, 4), "{statuses:?}");
+    drop((a, b));
+
+    // Redis unreachable: each process counts its own 10.
+    let dead = format!("redis://127.0.0.1:{}/0", free_port());
+    let (a, b) = (
+        start(limited(dead.clone())).await,
+        start(limited(dead)).await,
+    );
+    for server in [&a, &b] {
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            statuses.push(get_json(server.url("/api/catalog/products"), None).await.0);
+        }
+        let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(ok, 10, "{statuses:?}");
+        let log = server.log_text();
+        assert_eq!(
+            log.matches("rate limits: Redis unavailable").count(),
+            1,
+            "one line per outage:\n{log}"
+        );
+    }
+}

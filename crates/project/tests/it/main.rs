@@ -6,5 +6,6 @@ mod hardening;
 mod openapi;
 mod permissions;
 mod processes;
+mod ratelimit;
 mod shared_cache;
 mod store;
