@@ -96,7 +96,11 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
     {
         return check_deploy(project);
     }
-    let settings = project.load_settings()?;
+    let mut settings = project.load_settings()?;
+    if !matches!(matches.subcommand_name(), None | Some("serve")) {
+        // Statement timeouts are for requests: migrations and data commands may run long.
+        settings.database.statement_timeout_ms = 0;
+    }
     init_logging(&settings);
     project.check_apps().map_err(anyhow::Error::msg)?;
     // Commands that write tell the shared cache when they are done (see `crate::cache`).

@@ -57,6 +57,13 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
         .sqlx_logging(settings.log_statements)
         .sqlx_logging_level(tracing::log::LevelFilter::Debug);
+    if settings.statement_timeout_ms > 0 {
+        crate::statement_timeout::apply(
+            &mut options,
+            backend,
+            Duration::from_millis(settings.statement_timeout_ms),
+        );
+    }
     if backend == Backend::Sqlite {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)

@@ -302,6 +302,13 @@ impl From<sea_orm::DbErr> for Error {
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             Error::database_unavailable()
+        } else if is_statement_timeout(&err) {
+            tracing::warn!(error = %err, "statement cancelled (database.statement_timeout_ms)");
+            Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "The request took too long in the database and was cancelled; nothing was changed.",
+            )
         } else {
             let retryable = is_retryable(&err);
             Error::internal(err).edit(|e| e.retryable = retryable)
@@ -336,6 +343,19 @@ pub fn is_retryable(err: &DbErr) -> bool {
         error_code(err).as_deref(),
         Some("40001" | "40P01" | "5" | "6" | "261" | "517")
     )
+}
+
+/// A statement cancelled by `database.statement_timeout_ms`: PostgreSQL's
+/// `query_canceled`, MariaDB's `max_statement_time` (1969) or MySQL's
+/// `max_execution_time` (3024), SQLite's interrupt.
+pub fn is_statement_timeout(err: &DbErr) -> bool {
+    let Some(sqlx::Error::Database(d)) = sqlx_error(err) else {
+        return false;
+    };
+    match d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        Some(mysql) => matches!(mysql.number(), 1969 | 3024),
+        None => matches!(d.code().as_deref(), Some("57014" | "9")),
+    }
 }
 
 /// The database could not be reached (connection refused or lost, pool exhausted or closed).

@@ -44,6 +44,7 @@ pub mod sessions;
 pub mod settings;
 pub mod site;
 pub mod state;
+pub mod statement_timeout;
 pub mod static_files;
 pub mod templates;
 #[cfg(feature = "testing")]

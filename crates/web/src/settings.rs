@@ -220,6 +220,10 @@ pub struct DatabaseSettings {
     pub acquire_timeout_seconds: u64,
     /// Log every SQL statement (at debug level).
     pub log_statements: bool,
+    /// A statement of a request running longer is cancelled by the database and the
+    /// request answers `503 timeout`; 0 = off. `serve` only: commands run without.
+    #[serde(default)]
+    pub statement_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

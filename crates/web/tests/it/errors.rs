@@ -188,3 +188,44 @@ async fn bad_query_parameters_are_422() {
 }
 
 use web::test::TestApp;
+
+/// `database.statement_timeout_ms`: a statement running longer is cancelled by the
+/// database itself (PostgreSQL's statement_timeout, MariaDB's max_statement_time, SQLite
+/// interrupted), the request answers `503 timeout`, and its transaction's writes are gone.
+#[tokio::test]
+async fn a_statement_past_the_timeout_is_cancelled_with_503_timeout() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = web::test::TestApp::builder(&crate::project())
+        .setting("database.statement_timeout_ms", 300)
+        .build()
+        .await;
+    let started = std::time::Instant::now();
+    let res = app.client.post("/api/demo/long-statement").send().await;
+    res.assert_status(503);
+    assert_eq!(res.error_code(), "timeout");
+    // Cancelled, not waited for (the statement alone takes 5 s or more).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let backend = app.db().get_database_backend();
+    let left = app
+        .db()
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT count(*) AS n FROM sessions WHERE id = 'long-statement'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(left, 0, "the transaction's write was rolled back");
+    // The connection is fine for the next request, and short statements are untouched.
+    app.client
+        .get("/api/demo/db")
+        .send()
+        .await
+        .assert_status(200);
+}
