@@ -6,10 +6,14 @@ use std::collections::HashMap;
 
 use catalog::models::product;
 use payments::orders::{Line, MAX_QUANTITY};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use web::Error;
+use web::db::TransactionWork;
 
 use crate::errors::CartError;
 use crate::models::cart_item;
@@ -110,7 +114,7 @@ pub(crate) fn line_total(price_cents: i64, quantity: i32) -> i64 {
 
 impl Cart {
     /// The lines, in the order they were added.
-    pub async fn lines(&self, db: &DatabaseConnection) -> Result<Vec<Line>, Error> {
+    pub async fn lines<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<Line>, Error> {
         Ok(match self {
             Cart::User(user_id) => cart_item::of_user(db, *user_id)
                 .await?
@@ -122,7 +126,7 @@ impl Cart {
     }
 
     /// The lines with their products, current prices.
-    pub async fn contents(&self, db: &DatabaseConnection) -> Result<Contents, Error> {
+    pub async fn contents<C: ConnectionTrait>(&self, db: &C) -> Result<Contents, Error> {
         let lines = self.lines(db).await?;
         Ok(Contents {
             lines: with_products(db, lines).await?,
@@ -143,8 +147,13 @@ impl Cart {
         if quantity == 0 {
             return Ok(self.remove(db, product_id).await?);
         }
-        self.check_addable(db, product_id).await?;
-        Ok(self.write(db, product_id, quantity).await?)
+        self.change(db, move |cart, conn| {
+            Box::pin(async move {
+                cart.check_addable(conn, product_id).await?;
+                Ok(cart.write(conn, product_id, quantity).await?)
+            })
+        })
+        .await
     }
 
     /// Adds `quantity` units of a product (the product page's "Add to cart"), capped at
@@ -158,15 +167,48 @@ impl Cart {
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CartError::BadQuantity);
         }
-        let contents = self.check_addable(db, product_id).await?;
-        let held = contents
-            .lines
-            .iter()
-            .find(|(l, _)| l.product_id == product_id)
-            .map_or(0, |(l, _)| l.quantity);
-        let total = (held + quantity).min(MAX_QUANTITY);
-        self.write(db, product_id, total).await?;
-        Ok(total)
+        self.change(db, move |cart, conn| {
+            Box::pin(async move {
+                let contents = cart.check_addable(conn, product_id).await?;
+                let held = contents
+                    .lines
+                    .iter()
+                    .find(|(l, _)| l.product_id == product_id)
+                    .map_or(0, |(l, _)| l.quantity);
+                let total = (held + quantity).min(MAX_QUANTITY);
+                cart.write(conn, product_id, total).await?;
+                Ok(total)
+            })
+        })
+        .await
+    }
+
+    /// Runs a read-check-write of the cart so that concurrent changes of one cart happen
+    /// one after the other: a user's in one transaction that first locks the user's row
+    /// (two adds both count; two products in different currencies can't both get in); a
+    /// visitor's session is changed by one request at a time already
+    /// (`web::sessions::one_writer_per_session`).
+    async fn change<T: Send>(
+        &self,
+        db: &DatabaseConnection,
+        work: impl for<'c> Fn(&'c Cart, &'c DatabaseTransaction) -> TransactionWork<'c, T, CartError>,
+    ) -> Result<T, CartError> {
+        let txn = match self {
+            Cart::User(user_id) => {
+                let txn = web::db::begin_write(db).await?;
+                accounts::models::user::Entity::find_by_id(*user_id)
+                    .lock_exclusive()
+                    .one(&txn)
+                    .await?;
+                txn
+            }
+            Cart::Visitor(_) => db.begin().await?,
+        };
+        let outcome = work(self, &txn).await;
+        if outcome.is_ok() {
+            txn.commit().await?;
+        }
+        outcome
     }
 
     pub async fn remove(&self, db: &DatabaseConnection, product_id: i64) -> Result<(), Error> {
@@ -182,9 +224,9 @@ impl Cart {
 
     /// A product may go in if it is active and priced in the currency of the cart's other
     /// lines (a cart holds one currency). Returns the cart's contents as they are.
-    async fn check_addable(
+    async fn check_addable<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         product_id: i64,
     ) -> Result<Contents, CartError> {
         let product = product::Entity::find_by_id(product_id)
@@ -209,9 +251,9 @@ impl Cart {
         Ok(contents)
     }
 
-    async fn write(
+    async fn write<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         product_id: i64,
         quantity: i32,
     ) -> Result<(), Error> {

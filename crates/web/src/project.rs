@@ -376,7 +376,14 @@ impl Project {
         let mut pages = urls
             .pages
             .layer(from_fn_with_state(state.clone(), crate::csrf::csrf_protect))
-            .layer(crate::sessions::layer(&settings, state.db().clone()));
+            .layer(crate::sessions::layer(&settings, state.db().clone()))
+            .layer(from_fn_with_state(
+                (
+                    crate::sessions::SessionWriters::default(),
+                    Arc::from(settings.sessions.cookie_name.as_str()),
+                ),
+                crate::sessions::one_writer_per_session,
+            ));
         // Static files come after: they need no session.
         if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
             pages = pages.merge(files);

@@ -4,7 +4,9 @@
 //! The table belongs to the framework's `sessions` app (installed like any other app);
 //! its migration is in `migration/src/sessions/`.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
@@ -153,6 +155,57 @@ impl SessionStore for DbSessionStore {
             .map(|_| ())
             .map_err(backend)
     }
+}
+
+/// Requests that change one session, one at a time (in this process): the session is
+/// loaded when a request starts and saved whole when it ends, so two concurrent POSTs of
+/// one visitor (two "Add to cart" clicks) would each save what the other never saw. Safe
+/// requests and requests without a session cookie pass untouched.
+#[derive(Clone, Default)]
+pub struct SessionWriters(Arc<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>>);
+
+impl SessionWriters {
+    /// The lock of session `id`; entries of finished requests are dropped as others come.
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = all.get(id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        all.retain(|_, w| w.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        all.insert(id.to_string(), Arc::downgrade(&lock));
+        lock
+    }
+}
+
+/// Middleware around the session layer: see [`SessionWriters`].
+pub async fn one_writer_per_session(
+    axum::extract::State((writers, cookie)): axum::extract::State<(SessionWriters, Arc<str>)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = (!request.method().is_safe())
+        .then(|| session_cookie(request.headers(), &cookie))
+        .flatten();
+    let Some(id) = id else {
+        return next.run(request).await;
+    };
+    let lock = writers.lock_for(&id);
+    let _turn = lock.lock().await;
+    next.run(request).await
+}
+
+/// The value of cookie `name` in `headers`.
+fn session_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 /// The session middleware configured from settings: cookie HttpOnly, SameSite=Lax,

@@ -214,3 +214,48 @@ async fn the_product_page_keeps_buy_now_first_and_adds_add_to_cart() {
         .await;
     assert_eq!(res.location(), Some("/catalog/"));
 }
+
+/// Concurrent changes of one cart: 20 "Add to cart" of one unit all count, for a visitor
+/// (session) and a user (rows); a USD and an EUR product racing into an empty cart can't
+/// both get in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_adds_all_count_and_a_cart_keeps_one_currency() {
+    let app = app().await;
+    let s = shop(&app, &[(100, 100, "USD"), (200, 100, "EUR")]).await;
+    let (usd, eur) = (&s.products[0], &s.products[1]);
+    buyer(&app, "racer@example.com").await;
+    let visitor = app.client.new_session();
+    let user = signed_in(&app, "racer@example.com").await;
+    for client in [&visitor, &user] {
+        add_to_cart(client, usd, "1").await;
+        let csrf = client.csrf_token(&product_page(usd)).await;
+        let id = usd["id"].to_string();
+        let adds = (0..20).map(|_| {
+            client
+                .post("/cart/add/")
+                .form(&[
+                    ("product_id", id.as_str()),
+                    ("quantity", "1"),
+                    ("csrf_token", csrf.as_str()),
+                ])
+                .send()
+        });
+        for res in futures::future::join_all(adds).await {
+            res.assert_status(303);
+        }
+        let html = client.get(&product_page(usd)).send().await.text();
+        assert_eq!(header_units(&html), 21);
+    }
+    for round in 0..5 {
+        let token = buyer(&app, &format!("race{round}@example.com")).await;
+        let (a, b) = tokio::join!(
+            put_item(&app.client, &token, usd, json!(1)),
+            put_item(&app.client, &token, eur, json!(1))
+        );
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 422], "round {round}");
+        let cart = get_cart(&app.client, &token).await;
+        assert_eq!(cart["items"].as_array().unwrap().len(), 1, "{cart}");
+    }
+}
