@@ -169,6 +169,9 @@ async fn check(
         },
         None => None,
     };
+    if !from_a_trusted_origin(state, &request) {
+        return rejected();
+    }
     // The session's token wins; a visitor without one uses the cookie's.
     let Some(expected) = in_session.or(cookie_token) else {
         return rejected();
@@ -208,6 +211,80 @@ async fn check(
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Whether a form post comes from the site itself or a trusted origin, by its `Origin`
+/// header, or without one, on HTTPS, its `Referer` (as Django does). With neither, the
+/// token alone decides (as Django does for plain HTTP).
+fn from_a_trusted_origin(state: &AppState, request: &Request) -> bool {
+    let headers = request.headers();
+    let settings = state.settings();
+    let site = site_origin(state, request);
+    let trusted = |origin: &str| {
+        let origin = origin.trim_end_matches('/');
+        site.as_deref()
+            .is_some_and(|site| origin.eq_ignore_ascii_case(site))
+            || settings
+                .server
+                .csrf_trusted_origins
+                .iter()
+                .any(|t| origin.eq_ignore_ascii_case(t.trim_end_matches('/')))
+    };
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return origin.to_str().is_ok_and(trusted);
+    }
+    let https = site.as_deref().is_some_and(|s| s.starts_with("https://"));
+    match headers.get(header::REFERER) {
+        Some(referer) if https => referer
+            .to_str()
+            .ok()
+            .and_then(origin_of)
+            .is_some_and(|o| trusted(&o)),
+        _ => true,
+    }
+}
+
+/// The site's origin: `server.public_url` when set, else the scheme (a trusted proxy's
+/// `X-Forwarded-Proto`, or the connection's: plain HTTP) and the validated `Host`.
+fn site_origin(state: &AppState, request: &Request) -> Option<String> {
+    let settings = state.settings();
+    let public = settings.server.public_url.trim().trim_end_matches('/');
+    if !public.is_empty() {
+        return origin_of(public);
+    }
+    let host = crate::middleware::request_host(request.headers(), request.uri())?;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let behind_proxy = peer.is_some_and(|ip| {
+        settings
+            .server
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&ip))
+    });
+    let forwarded_https = behind_proxy
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    let scheme = if forwarded_https { "https" } else { "http" };
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        )
+    })
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

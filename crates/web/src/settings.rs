@@ -182,6 +182,10 @@ pub struct ServerSettings {
     /// Origins allowed by CORS (`https://shop.example.com`); empty disables CORS headers.
     #[serde(deserialize_with = "string_or_list")]
     pub cors_origins: Vec<String>,
+    /// Origins besides the site's own whose forms may post here (Django's
+    /// `CSRF_TRUSTED_ORIGINS`): `https://pay.example.com`.
+    #[serde(default, deserialize_with = "string_or_list")]
+    pub csrf_trusted_origins: Vec<String>,
     pub body_limit_bytes: usize,
     /// The handling of a request, not counting the time its body takes to arrive.
     pub request_timeout_seconds: u64,

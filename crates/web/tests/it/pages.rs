@@ -218,3 +218,64 @@ async fn html_answers_carry_a_content_security_policy_with_their_nonce() {
         "{policy}"
     );
 }
+
+/// CSRF also checks where a form post comes from (Django's origin checks): an `Origin`
+/// other than the site's own (or one of `server.csrf_trusted_origins`) is refused even
+/// with a valid token; on HTTPS (a trusted proxy's `X-Forwarded-Proto`) without `Origin`,
+/// so is another site's `Referer`; with neither header the token alone decides.
+#[tokio::test]
+async fn form_posts_from_another_origin_are_refused() {
+    let app = web::test::TestApp::builder(&crate::project())
+        .setting("server.csrf_trusted_origins", "https://pay.example.com")
+        .setting("server.trusted_proxies", "127.0.0.1")
+        .build()
+        .await;
+    let token = app.client.csrf_token("/demo/form/").await;
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = app
+            .client
+            .post("/demo/form/")
+            .form(&[("name", "x"), ("csrf_token", token.as_str())]);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for (headers, status) in [
+        (vec![("origin", "https://evil.example")], 403),
+        (vec![("origin", "null")], 403),
+        (vec![("origin", "http://localhost.evil.example")], 403),
+        (vec![("origin", "http://localhost")], 303),
+        (vec![("origin", "HTTP://LOCALHOST/")], 303),
+        (vec![("origin", "https://pay.example.com")], 303),
+        (vec![], 303),
+        // Plain HTTP: a Referer alone is not checked (as Django).
+        (vec![("referer", "http://evil.example/page")], 303),
+        // HTTPS behind the trusted proxy: the Referer must be the site's.
+        (
+            vec![
+                ("x-forwarded-proto", "https"),
+                ("referer", "https://evil.example/page"),
+            ],
+            403,
+        ),
+        (
+            vec![
+                ("x-forwarded-proto", "https"),
+                ("referer", "https://localhost/demo/form/"),
+            ],
+            303,
+        ),
+        (
+            vec![
+                ("x-forwarded-proto", "https"),
+                ("origin", "http://localhost"),
+            ],
+            403,
+        ),
+        (vec![("x-forwarded-proto", "https")], 303),
+    ] {
+        let res = post(&headers).await;
+        assert_eq!(res.status.as_u16(), status, "{headers:?}: {}", res.text());
+    }
+}
