@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use web::{AppState, Command};
 
-use crate::models::product::{self, ActiveModel, Column, Entity};
+use crate::models::product::{self, ActiveModel, Column, Entity, sku_key};
 use crate::models::{counts, search_index};
 
 /// Rows per INSERT: 10 columns each stays far below every backend's parameter limit.
@@ -86,20 +86,20 @@ pub async fn insert_products(
     products: Vec<SeedProduct>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Seeded, DbErr> {
-    let skus: Vec<String> = products.iter().map(|p| p.sku.clone()).collect();
+    // SKUs are compared by their keys (case does not make another SKU).
+    let keys: Vec<String> = products.iter().map(|p| sku_key(&p.sku)).collect();
     let mut taken_skus: HashSet<String> = HashSet::new();
     let mut taken_slugs: HashSet<String> = HashSet::new();
     // Look the candidates up in chunks: an IN list per batch keeps statements small.
-    for chunk in skus.chunks(BATCH) {
-        let rows: Vec<(String, String)> = Entity::find()
+    for chunk in keys.chunks(BATCH) {
+        let rows: Vec<String> = Entity::find()
             .select_only()
-            .column(Column::Sku)
-            .column(Column::Slug)
-            .filter(Column::Sku.is_in(chunk.iter().map(String::as_str)))
+            .column(Column::SkuKey)
+            .filter(Column::SkuKey.is_in(chunk.iter().map(String::as_str)))
             .into_tuple()
             .all(db)
             .await?;
-        taken_skus.extend(rows.into_iter().map(|(sku, _)| sku));
+        taken_skus.extend(rows);
     }
     let slugs: Vec<String> = products.iter().map(|p| p.slug.clone()).collect();
     for chunk in slugs.chunks(BATCH) {
@@ -114,9 +114,9 @@ pub async fn insert_products(
     }
     let fresh: Vec<SeedProduct> = products
         .into_iter()
-        .filter(|p| !taken_skus.contains(&p.sku) && !taken_slugs.contains(&p.slug))
+        .filter(|p| !taken_skus.contains(&sku_key(&p.sku)) && !taken_slugs.contains(&p.slug))
         .collect();
-    let skipped = skus.len() - fresh.len();
+    let skipped = keys.len() - fresh.len();
     let total = fresh.len();
     let at = web::db::now();
     let txn = web::db::begin_write(db).await?;
@@ -125,6 +125,7 @@ pub async fn insert_products(
         let rows = chunk.iter().map(|p| ActiveModel {
             id: NotSet,
             sku: Set(p.sku.clone()),
+            sku_key: Set(sku_key(&p.sku)),
             name: Set(p.name.clone()),
             slug: Set(p.slug.clone()),
             description: Set(p.description.clone()),

@@ -8,6 +8,7 @@ mod m20261201_000203_sku_unique_ignoring_case;
 mod m20261201_000204_create_product_slug_history;
 mod m20261201_000205_product_search_trigrams;
 mod m20261201_000206_product_trigram_counts_postgres;
+mod m20261206_000207_sku_key;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -17,5 +18,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261201_000204_create_product_slug_history::Migration),
         Box::new(m20261201_000205_product_search_trigrams::Migration),
         Box::new(m20261201_000206_product_trigram_counts_postgres::Migration),
+        Box::new(m20261206_000207_sku_key::Migration),
     ]
 }

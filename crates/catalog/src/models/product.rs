@@ -3,7 +3,7 @@
 use sea_orm::Select;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
-use sea_orm::sea_query::{Alias, CommonTableExpression, Condition, Expr, Func, Query};
+use sea_orm::sea_query::{Alias, CommonTableExpression, Condition, Expr, Query};
 use sea_orm::{
     ActiveValue::NotSet, DatabaseTransaction, DbBackend, FromQueryResult, QueryOrder, QuerySelect,
     QueryTrait, Set, TransactionTrait,
@@ -26,8 +26,15 @@ use web::{PageOf, Pagination};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique, column_type = "String(StringLen::N(64))")]
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub sku: String,
+    /// What makes two SKUs one: a digest of the SKU's Unicode simple case folding
+    /// ([`sku_key`]), unique, so one rule holds on every database (`Σ`, `σ` and `ς` fold
+    /// together; `ß` and `ss` stay apart, whatever the column's collation).
+    #[sea_orm(unique, column_type = "String(StringLen::N(64))", default_value = "")]
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub sku_key: String,
     #[sea_orm(column_type = "String(StringLen::N(200))")]
     pub name: String,
     #[sea_orm(unique, column_type = "String(StringLen::N(220))")]
@@ -491,22 +498,27 @@ pub async fn find_active_by_slug<C: ConnectionTrait>(
         .await
 }
 
+/// What makes two SKUs one (the `sku_key` column): the SHA-256, in hex, of the SKU's
+/// Unicode simple case folding. Case does not make another SKU (`race-5` is `RACE-5`,
+/// `Σ1241` is `σ1241` and `ς1241`), but folding never changes length, so `ß` and `ss`
+/// stay two SKUs. Computed here rather than by the database, whose `lower()` and
+/// collations differ (SQLite folds ASCII only, MariaDB's collations make `ß` `ss`).
+pub fn sku_key(sku: &str) -> String {
+    use sha2::Digest;
+    use unicode_casefold::{Locale, UnicodeCaseFold, Variant};
+    let folded: String = sku
+        .chars()
+        .case_fold_with(Variant::Simple, Locale::NonTurkic)
+        .collect();
+    hex::encode(sha2::Sha256::digest(folded.as_bytes()))
+}
+
 pub async fn sku_taken<C: ConnectionTrait>(
     db: &C,
     sku: &str,
     except: Option<i64>,
 ) -> Result<bool, DbErr> {
-    // Scoped: ExprTrait's methods would shadow others elsewhere in this module.
-    use sea_orm::sea_query::ExprTrait;
-    // Case does not make another SKU: the `products_sku_lower` index on SQLite and
-    // PostgreSQL; on MySQL/MariaDB the column's case-insensitive collation compares so
-    // already (and `LOWER(sku)` there could not use the unique index).
-    let same_sku = if db.get_database_backend() == sea_orm::DbBackend::MySql {
-        Column::Sku.eq(sku)
-    } else {
-        Expr::expr(Func::lower(Expr::col(Column::Sku))).eq(Func::lower(Expr::val(sku)))
-    };
-    let mut query = Entity::find().filter(same_sku);
+    let mut query = Entity::find().filter(Column::SkuKey.eq(sku_key(sku)));
     if let Some(id) = except {
         query = query.filter(Column::Id.ne(id));
     }
@@ -595,6 +607,7 @@ async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, 
         let row = ActiveModel {
             id: NotSet,
             sku: Set(new.sku.clone()),
+            sku_key: Set(sku_key(&new.sku)),
             name: Set(new.name.clone()),
             slug: Set(slug),
             description: Set(new.description.clone()),
@@ -682,6 +695,7 @@ async fn apply_changes(
     let new_name = changes.name.clone().filter(|n| *n != product.name);
     let mut row: ActiveModel = product.into();
     if let Some(v) = changes.sku {
+        row.sku_key = Set(sku_key(&v));
         row.sku = Set(v);
     }
     if let Some(v) = changes.description {

@@ -405,6 +405,66 @@ async fn create_validates_and_refuses_duplicate_skus() {
     assert_eq!(eur["currency"], "EUR");
 }
 
+/// One SKU rule on every database: Unicode simple case folding (`Σ`, `σ` and `ς` are one
+/// SKU; `ß` and `ss` are two, also on MariaDB, whose collations fold them together), and
+/// invisible characters are refused in SKUs and names.
+#[tokio::test]
+async fn skus_are_one_when_they_fold_to_one_on_every_database() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let post = |body: serde_json::Value| {
+        app.client
+            .post("/api/catalog/products")
+            .bearer(&staff)
+            .json(&body)
+            .send()
+    };
+    post(product("Σ1241", "Sigma")).await.assert_status(201);
+    for same in ["σ1241", "ς1241"] {
+        let res = post(product(same, "Another sigma")).await;
+        res.assert_status(409);
+        assert_eq!(res.error_code(), "sku_taken", "{same}");
+    }
+    post(product("straße-1", "Eszett")).await.assert_status(201);
+    post(product("STRASSE-1", "Double s"))
+        .await
+        .assert_status(201);
+    let res = post(product("strasse-1", "Double s again")).await;
+    res.assert_status(409);
+    post(product("ẞ-2", "Capital eszett"))
+        .await
+        .assert_status(201);
+    post(product("ß-2", "Small eszett"))
+        .await
+        .assert_status(409);
+    // Renaming into another product's SKU is refused the same way.
+    let other = create(&app.client, &staff, product("OTHER-1", "Other")).await;
+    let res = app
+        .client
+        .patch(&format!("/api/catalog/products/{}", other["id"]))
+        .bearer(&staff)
+        .json(&json!({"sku": "σ1241"}))
+        .send()
+        .await;
+    res.assert_status(409);
+    for (sku, name) in [
+        ("A\u{200B}B", "Zero width"),
+        ("AB", "Byte\u{FEFF}order"),
+        ("C\u{200E}D", "Mark"),
+        ("CD", "Arabic\u{061C}mark"),
+        ("E\u{2028}F", "Separator"),
+        ("EF", "Tag\u{E0041}"),
+    ] {
+        let res = post(product(sku, name)).await;
+        res.assert_status(422);
+        let fields = &res.json_value()["error"]["fields"];
+        assert!(
+            fields["sku"].is_array() || fields["name"].is_array(),
+            "{sku} {name}: {fields}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn slugs_are_unique_and_never_empty() {
     let app = app().await;
