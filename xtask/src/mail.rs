@@ -69,6 +69,25 @@ pub fn run_mail(args: Args) -> Result<()> {
     let mut store = Store::new(&binary, work.path(), python, database.as_deref())?;
     let outcome = store.scenarios();
     drop(store);
+    if outcome.is_err() {
+        // What the processes said, before their folder goes.
+        for log in [
+            "server.log",
+            "worker-1.log",
+            "worker-2.log",
+            "worker-3.log",
+            "worker-silent.log",
+            "smtp.log",
+        ] {
+            if let Ok(text) = std::fs::read_to_string(work.path().join(log)) {
+                let lines: Vec<&str> = text.lines().collect();
+                eprintln!("--- {log} (last 40 lines)");
+                for line in &lines[lines.len().saturating_sub(40)..] {
+                    eprintln!("{line}");
+                }
+            }
+        }
+    }
     if let Some(url) = &args.database_url {
         crate::bench::drop_database(url, "store_mail")?;
     }

@@ -286,6 +286,7 @@ async fn apply(
             // order that no longer holds it. Not applied; the operator refunds it.
             expire_locked(txn, order.id).await?;
             tracing::warn!(
+                request_id = %web::middleware::current_request_id(),
                 order_id = order.id,
                 event_id = %event.id,
                 "payment.succeeded for an expired order was ignored; refund it at the provider"

@@ -300,10 +300,12 @@ impl std::error::Error for Error {}
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
         if is_unavailable(&err) {
-            tracing::warn!(error = %err, "database unavailable");
+            let request_id = crate::middleware::current_request_id();
+            tracing::warn!(%request_id, error = %err, "database unavailable");
             Error::database_unavailable()
         } else if is_statement_timeout(&err) {
-            tracing::warn!(error = %err, "statement cancelled (database.statement_timeout_ms)");
+            let request_id = crate::middleware::current_request_id();
+            tracing::warn!(%request_id, error = %err, "statement cancelled (database.statement_timeout_ms)");
             Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",

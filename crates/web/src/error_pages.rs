@@ -14,6 +14,7 @@ pub fn render(
     json: bool,
     method: &http::Method,
     uri: &http::Uri,
+    request_id: &str,
     mut response: Response,
 ) -> Response {
     let error = match response.extensions_mut().remove::<Error>() {
@@ -23,12 +24,11 @@ pub fn render(
             None => return response,
         },
     };
-    // The request's span adds its `request_id`.
     if error.status().is_server_error() {
-        tracing::error!(%method, path = %uri.path(), error = %error, "request failed");
+        tracing::error!(%method, path = %uri.path(), request_id, error = %error, "request failed");
     } else if error.status() == StatusCode::REQUEST_TIMEOUT {
         // The client was slow, not the server.
-        tracing::warn!(%method, path = %uri.path(), error = %error, "request body too slow");
+        tracing::warn!(%method, path = %uri.path(), request_id, error = %error, "request body too slow");
     }
     let mut rendered = if json {
         error.json_response()

@@ -58,11 +58,11 @@ async fn readyz(Db(db): Db, cache: Cache) -> Response {
     let database_ok = match database {
         Ok(Ok(())) => true,
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness check: database unavailable");
+            tracing::warn!(request_id = %crate::middleware::current_request_id(), error = %err, "readiness check: database unavailable");
             false
         }
         Err(_) => {
-            tracing::warn!("readiness check: database did not answer within 2 s");
+            tracing::warn!(request_id = %crate::middleware::current_request_id(), "readiness check: database did not answer within 2 s");
             false
         }
     };

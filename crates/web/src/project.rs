@@ -16,7 +16,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::App;
@@ -428,7 +428,7 @@ impl Project {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(crate::middleware::request_span)
+                    .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
                     .on_request(())
                     .on_eos(())
                     .on_response(DefaultOnResponse::new().level(Level::DEBUG))

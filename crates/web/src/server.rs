@@ -355,9 +355,14 @@ impl Activity {
         }
     }
 
-    /// Between requests: nothing being answered, no request head arriving.
+    /// A keep-alive connection between requests: it has been answered, and nothing is
+    /// being answered or arriving now. (A new connection that has not sent its first
+    /// request yet is not idle: it is a client about to ask, bounded by the header
+    /// timeout.)
     fn is_idle(&self) -> bool {
-        self.in_flight.load(Ordering::Relaxed) == 0 && !self.reading_head.load(Ordering::Relaxed)
+        self.answered_any.load(Ordering::Relaxed)
+            && self.in_flight.load(Ordering::Relaxed) == 0
+            && !self.reading_head.load(Ordering::Relaxed)
     }
 
     fn now_ms(&self) -> u64 {

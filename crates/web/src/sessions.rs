@@ -254,7 +254,7 @@ impl From<tower_sessions::session::Error> for crate::Error {
         use tower_sessions::session_store::Error::Backend;
         match err {
             Store(Backend(message)) if message.starts_with(UNAVAILABLE) => {
-                tracing::warn!(error = %message, "session store: database unavailable");
+                tracing::warn!(request_id = %crate::middleware::current_request_id(), error = %message, "session store: database unavailable");
                 crate::Error::database_unavailable()
             }
             err => crate::Error::internal(format!("session store: {err}")),

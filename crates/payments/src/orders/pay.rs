@@ -185,7 +185,7 @@ pub async fn pay(
                 idempotency_key: format!("{user_id}:{key}"),
             };
             let charged = gateway.charge(&request).await.map_err(|e| {
-                tracing::error!(error = %e, order_id, "charge failed at the gateway");
+                tracing::error!(request_id = %web::middleware::current_request_id(), error = %e, order_id, "charge failed at the gateway");
                 Error::service_unavailable("The payment provider is unavailable; nothing was charged. Try again with the same Idempotency-Key.")
             })?;
             let status = if charged.succeeded { PaymentStatus::Succeeded } else { PaymentStatus::Failed };

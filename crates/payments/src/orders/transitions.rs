@@ -140,7 +140,7 @@ pub(crate) async fn refund_payments<C: ConnectionTrait>(
                 .refund(&p.gateway_reference, p.amount_cents)
                 .await
                 .map_err(|e| {
-                    tracing::error!(error = %e, order_id, "refund failed at the gateway");
+                    tracing::error!(request_id = %web::middleware::current_request_id(), error = %e, order_id, "refund failed at the gateway");
                     Error::service_unavailable(
                         "The payment provider could not refund the payment; try again shortly.",
                     )
