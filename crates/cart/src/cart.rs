@@ -204,11 +204,18 @@ impl Cart {
             }
             Cart::Visitor(_) => db.begin().await?,
         };
-        let outcome = work(self, &txn).await;
-        if outcome.is_ok() {
-            txn.commit().await?;
+        match work(self, &txn).await {
+            Ok(value) => {
+                txn.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                // At once: a dropped transaction rolls back only when its connection is
+                // next used, holding the user's row lock until then.
+                let _ = txn.rollback().await;
+                Err(e)
+            }
         }
-        outcome
     }
 
     pub async fn remove(&self, db: &DatabaseConnection, product_id: i64) -> Result<(), Error> {

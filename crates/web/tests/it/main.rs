@@ -126,32 +126,27 @@ async fn db_ping(Db(db): Db) -> Result<Json<serde_json::Value>, Error> {
 /// Writes a session row, then runs a statement that takes seconds on every backend, in
 /// one transaction (for `database.statement_timeout_ms`).
 async fn long_statement(Db(db): Db) -> Result<&'static str, Error> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
-    let txn = db.begin().await?;
-    let backend = txn.get_database_backend();
-    let insert = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO sessions (id, data, expires_at) VALUES ('long-statement', '{}', now())"
-        }
-        DbBackend::MySql => {
-            "INSERT INTO sessions (id, data, expires_at) VALUES ('long-statement', '{}', now())"
-        }
-        _ => {
-            "INSERT INTO sessions (id, data, expires_at) VALUES ('long-statement', '{}', datetime('now'))"
-        }
-    };
-    txn.execute_raw(Statement::from_string(backend, insert))
-        .await?;
-    let long = match backend {
-        DbBackend::Postgres => "SELECT pg_sleep(5)",
-        DbBackend::MySql => "SELECT SLEEP(5)",
-        _ => {
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c"
-        }
-    };
-    txn.query_one_raw(Statement::from_string(backend, long))
-        .await?;
-    txn.commit().await?;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    web::db::write_transaction(&db, |txn| {
+        Box::pin(async move {
+            let backend = txn.get_database_backend();
+            let insert = match backend {
+                DbBackend::Sqlite => {
+                    "INSERT INTO sessions (id, data, expires_at) VALUES ('long-statement', '{}', datetime('now'))"
+                }
+                _ => "INSERT INTO sessions (id, data, expires_at) VALUES ('long-statement', '{}', now())",
+            };
+            txn.execute_raw(Statement::from_string(backend, insert)).await?;
+            let long = match backend {
+                DbBackend::Postgres => "SELECT pg_sleep(5)",
+                DbBackend::MySql => "SELECT SLEEP(5)",
+                _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c",
+            };
+            txn.query_one_raw(Statement::from_string(backend, long)).await?;
+            Ok(())
+        })
+    })
+    .await?;
     Ok("finished")
 }
 
