@@ -270,7 +270,9 @@ async fn serve(
             .await
             .with_context(|| format!("app `{}` failed to start", app.label()))?;
     }
-    let state_db = state.db().clone();
+    // The metrics recorder is installed before the in-server worker starts, so the
+    // jobs it finishes at start are counted.
+    let metrics = crate::metrics::listen(&settings, state.db().clone()).await?;
     let worker = in_server_worker(&state)?;
     let router = project.router(state, urls);
     let address = settings.bind_address();
@@ -282,7 +284,6 @@ async fn serve(
             )
         })?;
     tracing::info!(environment = %settings.environment, "listening on http://{}", listener.local_addr()?);
-    let metrics = crate::metrics::listen(&settings, state_db).await?;
     crate::server::serve(
         listener,
         router,

@@ -817,7 +817,8 @@ async fn metrics_are_served_on_their_own_port() {
     }
     assert!(
         text.contains(r#"jobs_finished_total{task="jobs.cleanup",outcome="done"} 1"#),
-        "{text}"
+        "{text}\n{}",
+        server.log_text()
     );
     // The public port does not serve them.
     let public = client.get(server.url("/metrics")).send().await.unwrap();
