@@ -226,7 +226,7 @@ pub trait PermissionCode: Send + Sync + 'static {
 
 /// Declares a permission type for [`RequirePerm`]:
 /// `accounts::permission!(pub AddProduct = "catalog.add_product");`. List its `CODE` in
-/// the app's `App::required_permissions` so a misspelt code stops the project at start-up.
+/// the app's `install` (`app.requires_permission(code)`) so a misspelt code stops the project at start-up.
 #[macro_export]
 macro_rules! permission {
     ($(#[$meta:meta])* $vis:vis $name:ident = $code:literal) => {

@@ -2,11 +2,13 @@
 //! sessions login for pages, bearer tokens for the API, login throttling, password change
 //! and reset, and the user extractors other apps use.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
+use web::admin::InstallAdmin;
+use web::jobs::InstallJobs;
+use web::openapi::InstallOpenApi;
+use web::schema::InstallSchema;
 use web::settings::{Settings, SettingsError};
-use web::{App, AppState, Command, ContextProcessor, Services, Urls};
+use web::{App, AppState, Installer, Services, Urls};
 
 pub mod admin;
 pub mod auth;
@@ -39,21 +41,29 @@ impl App for Accounts {
         "accounts"
     }
 
-    fn entities(&self) -> Vec<web::schema::EntitySchema> {
-        models::entities()
-    }
-
     fn dependencies(&self) -> &'static [&'static str] {
         &["sessions"]
     }
 
-    fn uncached_tables(&self) -> &'static [&'static str] {
-        // Failed logins are counted per email and address; nothing cached shows them.
-        &["login_throttles"]
-    }
-
     fn urls(&self) -> Urls {
         urls()
+    }
+
+    fn install(&self, app: &mut Installer) {
+        app.entities(models::entities())
+            // Failed logins are counted per email and address; nothing cached shows them.
+            .uncached_tables(&["login_throttles"])
+            .task::<tasks::SendPasswordReset>()
+            .context_processor(extract::UserContext)
+            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+            .admin(admin::UserAdmin)
+            .admin(admin::GroupAdmin)
+            .command(commands::CreateSuperuser)
+            .command(commands::CreateUser)
+            .command(commands::ChangePassword)
+            .command(commands::Permissions)
+            .command(commands::Groups)
+            .on_post_migrate(permissions::StorePermissions);
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
@@ -61,42 +71,9 @@ impl App for Accounts {
         let hasher = passwords::PasswordHasher::new(&accounts)
             .map_err(|e| SettingsError::new("accounts.argon2_memory_kib", e.to_string()))?;
         services.insert(Auth::new(accounts, hasher, settings.secret_key.clone()));
-        services.get_or_insert_default::<signals::LoginReceivers>();
+        let receivers = signals::LoginReceivers::of(services.contributions());
+        services.insert(receivers);
         Ok(())
-    }
-
-    fn tasks(&self) -> Vec<web::jobs::TaskEntry> {
-        vec![web::jobs::TaskEntry::of::<tasks::SendPasswordReset>()]
-    }
-
-    fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {
-        vec![Arc::new(extract::UserContext)]
-    }
-
-    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
-        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
-    }
-
-    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
-        vec![Arc::new(admin::UserAdmin), Arc::new(admin::GroupAdmin)]
-    }
-
-    fn commands(&self) -> Vec<Box<dyn Command>> {
-        vec![
-            Box::new(commands::CreateSuperuser),
-            Box::new(commands::CreateUser),
-            Box::new(commands::ChangePassword),
-            Box::new(commands::Permissions),
-            Box::new(commands::Groups),
-        ]
-    }
-
-    async fn post_migrate(
-        &self,
-        db: &sea_orm::DatabaseConnection,
-        permissions: &[web::permissions::Permission],
-    ) -> anyhow::Result<()> {
-        Ok(permissions::sync(db, permissions).await?)
     }
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {

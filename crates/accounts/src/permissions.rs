@@ -41,6 +41,20 @@ impl TransactionError for GroupError {
     }
 }
 
+/// The `post_migrate` receiver: stores every declared permission (see [`sync`]).
+pub struct StorePermissions;
+
+#[async_trait::async_trait]
+impl web::install::PostMigrate for StorePermissions {
+    async fn post_migrate(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        permissions: &[web::permissions::Permission],
+    ) -> anyhow::Result<()> {
+        Ok(sync(db, permissions).await?)
+    }
+}
+
 /// Stores `declared` as the permission table: adds the new ones, renames changed names,
 /// removes those no app declares any more (with their grants), in one transaction.
 pub async fn sync(

@@ -3,8 +3,8 @@
 //! register on that session.
 //!
 //! ```ignore
-//! // in the app's App::configure
-//! services.get_or_insert_default::<LoginReceivers>().connect(Arc::new(MergeVisitorCart));
+//! // in the app's App::install
+//! app.add(OnLogin(Arc::new(MergeVisitorCart)));
 //! ```
 
 use std::sync::Arc;
@@ -28,13 +28,29 @@ pub trait LoginReceiver: Send + Sync + 'static {
     ) -> Result<(), Error>;
 }
 
+/// A receiver an app connects in its `install` (read by `accounts`).
+#[derive(Clone)]
+pub struct OnLogin(pub Arc<dyn LoginReceiver>);
+
+impl web::install::Contribution for OnLogin {
+    const READER: Option<&'static str> = Some("accounts");
+    const WHAT: &'static str = "login receivers";
+}
+
 /// The receivers the installed apps connected, in the order of the installed apps.
 #[derive(Clone, Default)]
 pub struct LoginReceivers(Vec<Arc<dyn LoginReceiver>>);
 
 impl LoginReceivers {
-    pub fn connect(&mut self, receiver: Arc<dyn LoginReceiver>) {
-        self.0.push(receiver);
+    /// The receivers the apps contributed.
+    pub fn of(contributions: &web::install::Contributions) -> LoginReceivers {
+        LoginReceivers(
+            contributions
+                .all::<OnLogin>()
+                .into_iter()
+                .map(|r| r.0)
+                .collect(),
+        )
     }
 
     pub(crate) async fn send(

@@ -1,5 +1,5 @@
 //! The `admin` app: Django's admin site for every model the installed apps register
-//! through [`web::App::model_admins`].
+//! through [`web::admin::InstallAdmin::admin`].
 //!
 //! Staff only (anonymous visitors go to the login page, other users get 403). The pages
 //! are built entirely from each model's [`web::admin::ModelAdmin`]: this crate knows no
@@ -7,7 +7,8 @@
 //! Every add, change, delete and action is written to the audit log ([`models`]).
 
 use async_trait::async_trait;
-use web::{App, Urls};
+use web::schema::InstallSchema;
+use web::{App, Installer, Urls};
 
 pub mod forms;
 pub mod models;
@@ -24,15 +25,15 @@ impl App for Admin {
         "admin"
     }
 
-    fn entities(&self) -> Vec<web::schema::EntitySchema> {
-        vec![web::schema::EntitySchema::of::<models::Entity>()]
-    }
-
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts"]
     }
 
     fn urls(&self) -> Urls {
         urls()
+    }
+
+    fn install(&self, app: &mut Installer) {
+        app.entities(vec![web::schema::EntitySchema::of::<models::Entity>()]);
     }
 }

@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use web::settings::{Settings, SettingsError};
-use web::{App, ContextProcessor, Services, Urls};
+use web::openapi::InstallOpenApi;
+use web::schema::InstallSchema;
+use web::{App, Installer, Urls};
 
 pub mod cart;
 pub mod checkout;
@@ -31,10 +32,6 @@ impl App for CartApp {
         "cart"
     }
 
-    fn entities(&self) -> Vec<web::schema::EntitySchema> {
-        models::entities()
-    }
-
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts", "catalog", "payments"]
     }
@@ -43,18 +40,12 @@ impl App for CartApp {
         urls()
     }
 
-    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
-        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
-    }
-
-    fn context_processors(&self) -> Vec<Arc<dyn ContextProcessor>> {
-        vec![Arc::new(extract::CartContext)]
-    }
-
-    fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
-        services
-            .get_or_insert_default::<accounts::signals::LoginReceivers>()
-            .connect(Arc::new(merge::MergeVisitorCart));
-        Ok(())
+    fn install(&self, app: &mut Installer) {
+        app.entities(models::entities())
+            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+            .context_processor(extract::CartContext)
+            .add(accounts::signals::OnLogin(Arc::new(
+                merge::MergeVisitorCart,
+            )));
     }
 }

@@ -7,8 +7,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use web::admin::InstallAdmin;
+use web::openapi::InstallOpenApi;
+use web::schema::InstallSchema;
 use web::settings::{Settings, SettingsError};
-use web::{App, AppState, Command, Services, Urls};
+use web::{App, AppState, Installer, Services, Urls};
 
 pub mod admin;
 pub mod errors;
@@ -31,10 +34,6 @@ impl App for Catalog {
         "catalog"
     }
 
-    fn entities(&self) -> Vec<web::schema::EntitySchema> {
-        models::entities()
-    }
-
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts"]
     }
@@ -50,20 +49,14 @@ impl App for Catalog {
         Ok(())
     }
 
-    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
-        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
-    }
-
-    fn required_permissions(&self) -> Vec<&'static str> {
-        permissions::required()
-    }
-
-    fn commands(&self) -> Vec<Box<dyn Command>> {
-        vec![Box::new(seed::Seed)]
-    }
-
-    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
-        vec![Arc::new(admin::ProductAdmin)]
+    fn install(&self, app: &mut Installer) {
+        app.entities(models::entities())
+            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+            .admin(admin::ProductAdmin)
+            .command(seed::Seed);
+        for code in permissions::required() {
+            app.requires_permission(code);
+        }
     }
 
     /// In development (`catalog.demo_data`), an empty catalog gets the demo products, so

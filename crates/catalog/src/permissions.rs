@@ -16,7 +16,7 @@ accounts::permission!(
 /// May see inactive products (`?include_inactive=true`, an inactive product's page).
 pub const VIEW_PRODUCT: &str = "catalog.view_product";
 
-/// Every code above, for [`web::App::required_permissions`].
+/// Every code above, for [`web::Installer::requires_permission`].
 pub fn required() -> Vec<&'static str> {
     use accounts::extract::PermissionCode;
     vec![

@@ -7,8 +7,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use web::admin::InstallAdmin;
+use web::jobs::InstallJobs;
+use web::openapi::InstallOpenApi;
+use web::schema::InstallSchema;
 use web::settings::{Settings, SettingsError};
-use web::{App, AppState, Services, Urls};
+use web::{App, AppState, Installer, Services, Urls};
 
 pub mod admin;
 pub mod expiry;
@@ -33,10 +37,6 @@ impl App for Payments {
         "payments"
     }
 
-    fn entities(&self) -> Vec<web::schema::EntitySchema> {
-        models::entities()
-    }
-
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts", "catalog"]
     }
@@ -45,30 +45,16 @@ impl App for Payments {
         urls()
     }
 
-    fn openapi(&self) -> Option<web::utoipa::openapi::OpenApi> {
-        Some(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
-    }
-
-    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {
-        vec![Arc::new(admin::OrderAdmin)]
-    }
-
-    fn permissions(&self) -> Vec<web::permissions::Permission> {
-        permissions::declared()
-    }
-
-    fn required_permissions(&self) -> Vec<&'static str> {
-        permissions::required()
-    }
-
-    fn tasks(&self) -> Vec<web::jobs::TaskEntry> {
-        vec![web::jobs::TaskEntry::of::<tasks::SendOrderConfirmation>()]
-    }
-
-    fn periodic_tasks(&self) -> Vec<web::jobs::Periodic> {
-        vec![web::jobs::Periodic::every::<tasks::ExpireOrders>(
-            std::time::Duration::from_secs(60),
-        )]
+    fn install(&self, app: &mut Installer) {
+        app.entities(models::entities())
+            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
+            .admin(admin::OrderAdmin)
+            .permission("refund_order", "Can refund an order")
+            .task::<tasks::SendOrderConfirmation>()
+            .periodic::<tasks::ExpireOrders>(std::time::Duration::from_secs(60));
+        for code in permissions::required() {
+            app.requires_permission(code);
+        }
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {

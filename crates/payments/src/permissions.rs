@@ -19,19 +19,10 @@ pub const VIEW_ORDER: &str = "payments.view_order";
 /// May cancel another user's pending order.
 pub const CHANGE_ORDER: &str = "payments.change_order";
 
-/// Every code above, for [`web::App::required_permissions`].
+/// Every code above, for [`web::Installer::requires_permission`].
 pub fn required() -> Vec<&'static str> {
     use accounts::extract::PermissionCode;
     vec![RefundOrder::CODE, VIEW_ORDER, CHANGE_ORDER]
-}
-
-/// The permissions `payments` declares beyond its admin model's four.
-pub fn declared() -> Vec<web::permissions::Permission> {
-    vec![web::permissions::Permission::new(
-        "payments",
-        "refund_order",
-        "Can refund an order",
-    )]
 }
 
 /// Runs `call` on the user's own orders; when that finds nothing (404) and the user has

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use web::settings::{Settings, SettingsError};
-use web::{App, AppState, Middleware, Services};
+use web::{App, AppState, Installer, Middleware, Services};
 
 mod budgets;
 mod middleware;
@@ -39,7 +39,7 @@ pub use middleware::Identify;
 use settings::RateLimitSettings;
 
 /// The app. Routes are named, not written out, so the budgets follow the URL registry.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct RateLimits {
     identify: Option<Identify>,
     searches: Vec<&'static str>,
@@ -143,11 +143,14 @@ impl App for RateLimits {
         Ok(())
     }
 
-    fn middleware(&self, state: &AppState) -> Option<Middleware> {
-        let limiter = Arc::new(self.limiter(state)?);
-        Some(Arc::new(move |request, next| {
-            Box::pin(limiter.clone().check(request, next))
-        }))
+    fn install(&self, app: &mut Installer) {
+        let this = self.clone();
+        app.middleware(move |state: &AppState| -> Option<Middleware> {
+            let limiter = Arc::new(this.limiter(state)?);
+            Some(Arc::new(move |request, next| {
+                Box::pin(limiter.clone().check(request, next))
+            }))
+        });
     }
 
     fn check(&self, settings: &Settings, deploy: bool) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! What an app exposes to the admin site (Django's `ModelAdmin`): the framework half.
 //!
-//! An app returns its model admins from [`crate::App::model_admins`]; the `admin` app
+//! An app registers its model admins in its `install` ([`InstallAdmin::admin`]); the `admin` app
 //! renders every page from them, so it depends on no other app. A model admin declares
 //! its list (columns, search, filters, ordering), its form fields (some read-only) and
 //! actions, and implements reading and saving by calling its own app's functions, so the
@@ -336,6 +336,31 @@ pub trait ModelAdmin: Send + Sync + 'static {
         _form: &FormData,
     ) -> Result<Result<String, FieldErrors>, Error> {
         Err(Error::not_found("No such action."))
+    }
+}
+
+/// A model admin an app registered (`app.admin(ProductAdmin)`, see [`InstallAdmin`]).
+#[derive(Clone)]
+pub struct Registered(pub Arc<dyn ModelAdmin>);
+
+impl crate::install::Contribution for Registered {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "admin models";
+}
+
+/// How an app registers its models with the admin (Django's `admin.site.register`).
+pub trait InstallAdmin {
+    /// Registers `admin`, and declares the model's four permissions (view, add, change,
+    /// delete; see [`crate::permissions::for_model`]).
+    fn admin(&mut self, admin: impl ModelAdmin) -> &mut Self;
+}
+
+impl InstallAdmin for crate::install::Installer<'_> {
+    fn admin(&mut self, admin: impl ModelAdmin) -> &mut Self {
+        for permission in crate::permissions::for_model(&admin) {
+            self.add(permission);
+        }
+        self.add(Registered(Arc::new(admin)))
     }
 }
 

@@ -387,7 +387,7 @@ impl FromRequestParts<AppState> for Cache {
     }
 }
 
-/// The installed apps' [`crate::App::uncached_tables`], a service of every project.
+/// The installed apps' uncached tables ([`crate::Installer::uncached_tables`]), a service of every project.
 #[derive(Clone, Default)]
 pub struct UncachedTables(pub Arc<[String]>);
 

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTraitSelf;
 
 use crate::app::Command;
+use crate::install::{Commands, PostMigrateReceivers};
 use crate::project::Project;
 use crate::settings::{LogFormat, Settings};
 use crate::state::AppState;
@@ -45,10 +46,8 @@ fn cli(project: &Project) -> ClapCommand {
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
         .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
-    for app in &project.apps {
-        for command in app.commands() {
-            cli = cli.subcommand(command.definition());
-        }
+    for (_, command) in project.contributions().of::<Commands>() {
+        cli = cli.subcommand(command.0.definition());
     }
     cli
 }
@@ -153,9 +152,10 @@ async fn run_command(
         Some(("cleanup", _)) => cleanup(project, settings).await,
         Some((name, args)) => {
             let command = project
-                .apps
-                .iter()
-                .flat_map(|a| a.commands())
+                .contributions()
+                .all::<Commands>()
+                .into_iter()
+                .map(|c| c.0)
                 .find(|c| c.definition().get_name() == name)
                 .with_context(|| format!("unknown command `{name}`"))?;
             run_app_command(project, settings, command, args).await
@@ -210,11 +210,14 @@ async fn apply_pending(
 
 /// Every app's post-migrate work (permissions are stored here).
 pub(crate) async fn post_migrate(project: &Project, db: &DatabaseConnection) -> anyhow::Result<()> {
-    let permissions = crate::permissions::of_apps(&project.apps);
-    for app in &project.apps {
-        app.post_migrate(db, &permissions)
+    let contributions = project.contributions();
+    let permissions = crate::permissions::of(&contributions);
+    for (app, receiver) in contributions.of::<PostMigrateReceivers>() {
+        receiver
+            .0
+            .post_migrate(db, &permissions)
             .await
-            .with_context(|| format!("app `{}`: post-migrate failed", app.label()))?;
+            .with_context(|| format!("app `{app}`: post-migrate failed"))?;
     }
     Ok(())
 }
@@ -511,7 +514,7 @@ pub async fn run_cleanup(
 async fn run_app_command(
     project: &Project,
     settings: Settings,
-    command: Box<dyn Command>,
+    command: Arc<dyn Command>,
     args: &ArgMatches,
 ) -> anyhow::Result<()> {
     let state = state_for_commands(project, settings).await?;

@@ -29,6 +29,7 @@ pub mod error_pages;
 pub mod extract;
 pub mod forms;
 pub mod health;
+pub mod install;
 pub mod jobs;
 pub mod messages;
 pub mod metrics;
@@ -57,6 +58,7 @@ pub use cache::Cache;
 pub use error::{Error, FieldErrors};
 pub use extract::Db;
 pub use extract::{Form, Id, Json, PageNav, PageOf, Pagination, Path, Query};
+pub use install::Installer;
 pub use messages::Messages;
 pub use middleware::ClientIp;
 /// Re-exported so apps need no dependency of their own for template values.

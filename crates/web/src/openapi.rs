@@ -3,7 +3,7 @@
 //!
 //! An app annotates each API handler with `#[utoipa::path]`, its path written relative to
 //! where the app's API is mounted (as in its `urls.rs`), gathers them in a
-//! `#[derive(utoipa::OpenApi)]` and returns that from [`App::openapi`]. The project nests
+//! `#[derive(utoipa::OpenApi)]` and adds it in its `install` ([`InstallOpenApi::openapi`]). The project nests
 //! every app's paths under the app's API mount, so an app never knows its prefix, and adds
 //! what the framework itself answers, in the contract's error shape ([`ErrorBody`]):
 //!
@@ -36,6 +36,7 @@ use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
 use crate::app::App;
 use crate::error::ErrorBody;
 use crate::extract::{Id, JSON_CONTENT_TYPE, Pagination};
+use crate::install::{Contributions, Installer};
 use crate::settings::{Settings, SettingsError};
 use crate::state::{Dep, Services};
 use crate::urls::{ResolvedUrls, Reverser, Urls, get};
@@ -73,11 +74,11 @@ impl App for ApiDocs {
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
-    fn openapi(&self) -> Option<OpenApi> {
+    fn install(&self, app: &mut Installer) {
         #[derive(utoipa::OpenApi)]
         #[openapi(paths(openapi_json))]
         struct Doc;
-        Some(<Doc as utoipa::OpenApi>::openapi())
+        app.openapi(<Doc as utoipa::OpenApi>::openapi());
     }
     fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
         services.insert(*self);
@@ -143,13 +144,48 @@ impl ApiDocument {
     }
 }
 
+/// An app's JSON API as an OpenAPI document, paths relative to its API mount; the
+/// project nests it under the mount.
+#[derive(Clone)]
+pub struct ApiPaths(pub OpenApi);
+
+impl crate::install::Contribution for ApiPaths {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "OpenAPI paths";
+}
+
+/// How an app adds its API to the OpenAPI document.
+pub trait InstallOpenApi {
+    /// `app.openapi(<views::api::ApiDoc as utoipa::OpenApi>::openapi())`.
+    fn openapi(&mut self, api: OpenApi) -> &mut Self;
+}
+
+impl InstallOpenApi for crate::install::Installer<'_> {
+    fn openapi(&mut self, api: OpenApi) -> &mut Self {
+        self.add(ApiPaths(api))
+    }
+}
+
+/// The OpenAPI paths `app` contributes, merged (for tests of an app's API description).
+pub fn of_app(app: impl App) -> Option<OpenApi> {
+    let contributions = Contributions::of_apps(&[Arc::new(app)]);
+    contributions
+        .all::<ApiPaths>()
+        .into_iter()
+        .map(|p| p.0)
+        .reduce(|mut all, more| {
+            all.merge(more);
+            all
+        })
+}
+
 /// The project's document: every installed app's paths nested under its API mount, the
 /// framework's error responses, the bearer scheme and the error schema. Schema names are
 /// global to the document: two apps defining different schemas under one name is an
 /// error naming both (rename one with `#[schema(as = …)]`).
 pub fn document(
     info: &ApiDocs,
-    apps: &[Arc<dyn App>],
+    contributions: &Contributions,
     urls: &ResolvedUrls,
 ) -> Result<OpenApi, String> {
     let mut doc = OpenApiBuilder::new()
@@ -162,26 +198,26 @@ pub fn document(
         )
         .build();
     let mut owners: BTreeMap<String, &'static str> = BTreeMap::new();
-    for app in apps {
-        if let Some(api) = app.openapi() {
+    for (label, ApiPaths(api)) in contributions.of::<ApiPaths>() {
+        let api = api.clone();
+        {
             if let Some(components) = &api.components {
                 for (name, schema) in &components.schemas {
                     let existing = doc.components.as_ref().and_then(|c| c.schemas.get(name));
                     match (existing, owners.get(name)) {
                         (Some(first), Some(owner)) if first != schema => {
                             return Err(format!(
-                                "the OpenAPI schema `{name}` is defined differently by the apps `{owner}` and `{}`; rename one with #[schema(as = …)]",
-                                app.label()
+                                "the OpenAPI schema `{name}` is defined differently by the apps `{owner}` and `{label}`; rename one with #[schema(as = …)]"
                             ));
                         }
                         (Some(_), _) => {}
                         (None, _) => {
-                            owners.insert(name.clone(), app.label());
+                            owners.insert(name.clone(), label);
                         }
                     }
                 }
             }
-            let mount = urls.api_mount(app.label()).unwrap_or("/api");
+            let mount = urls.api_mount(label).unwrap_or("/api");
             doc = doc.nest(mount, api);
         }
     }
@@ -406,7 +442,7 @@ mod tests {
         fn urls(&self) -> Urls {
             Urls::new(self.0).api("/item", "item", get(|| async { "item" }))
         }
-        fn openapi(&self) -> Option<OpenApi> {
+        fn install(&self, app: &mut Installer) {
             use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
             let item = PathItem::new(HttpMethod::Get, OperationBuilder::new().build());
             let mut doc = OpenApiBuilder::new()
@@ -416,7 +452,7 @@ mod tests {
                 .get_or_insert_with(Default::default)
                 .schemas
                 .insert("Item".into(), S::schema());
-            Some(doc)
+            app.openapi(doc);
         }
     }
 
@@ -443,7 +479,7 @@ mod tests {
             version: "1",
             description: "",
         };
-        document(&info, &apps, &urls)
+        document(&info, &Contributions::of_apps(&apps), &urls)
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! Permissions an installed project knows (Django's `auth.Permission` rows, before they are
 //! rows): every model an app registers with the admin gets `view`, `add`, `change` and
 //! `delete`, coded `APP.ACTION_MODEL` (`catalog.change_product`), and an app may declare
-//! more through [`crate::App::permissions`] (`payments.refund_order`). The `accounts` app
-//! stores them after every `migrate` ([`crate::App::post_migrate`]).
-
-use std::sync::Arc;
+//! more through [`crate::Installer::permission`] (`payments.refund_order`). The `accounts` app
+//! stores them after every `migrate` (its `post_migrate` receiver, see [`crate::Installer::on_post_migrate`]).
 
 use crate::admin::ModelAdmin;
+use crate::install::Contributions;
 
 /// A permission: its code and what it allows, in words.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,20 +45,10 @@ pub fn for_model(admin: &dyn ModelAdmin) -> Vec<Permission> {
         .collect()
 }
 
-/// Every permission of the given apps, sorted by code.
-pub fn of_apps(apps: &[Arc<dyn crate::App>]) -> Vec<Permission> {
-    let mut all: Vec<Permission> = apps
-        .iter()
-        .flat_map(|app| {
-            let mut own: Vec<Permission> = app
-                .model_admins()
-                .iter()
-                .flat_map(|admin| for_model(admin.as_ref()))
-                .collect();
-            own.extend(app.permissions());
-            own
-        })
-        .collect();
+/// Every permission the installed apps declare (their admin models' four each, and
+/// their own), sorted by code.
+pub fn of(contributions: &Contributions) -> Vec<Permission> {
+    let mut all = contributions.all::<Permission>();
     all.sort();
     all.dedup_by(|a, b| a.code == b.code);
     all

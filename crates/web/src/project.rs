@@ -20,6 +20,9 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, Tr
 use tracing::Level;
 
 use crate::app::App;
+use crate::install::{
+    ContextProcessors, Contributions, MiddlewareFactory, RequiredPermission, UncachedTables,
+};
 use crate::migrate::{InstalledMigrator, MigrationLookup};
 use crate::settings::{Settings, SettingsError, SettingsSource};
 use crate::state::{AppState, Services};
@@ -101,31 +104,16 @@ impl Project {
             }
             seen.push(label);
         }
-        let mut tasks: Vec<&str> = Vec::new();
-        for app in &self.apps {
-            let periodic = app.periodic_tasks().into_iter().map(|p| p.task);
-            for task in app.tasks().into_iter().chain(periodic) {
-                if tasks.contains(&task.name) {
-                    return Err(format!(
-                        "the task `{}` of app `{label}` is declared twice",
-                        task.name,
-                        label = app.label()
-                    ));
-                }
-                tasks.push(task.name);
-            }
+        let contributions = self.contributions();
+        if let Some(problem) = contributions.unread(&self.labels()) {
+            return Err(problem);
         }
-        let known = crate::permissions::of_apps(&self.apps);
-        for app in &self.apps {
-            if let Some(code) = app
-                .required_permissions()
-                .into_iter()
-                .find(|code| !known.iter().any(|p| p.code == *code))
-            {
+        let known = crate::permissions::of(&contributions);
+        for (app, RequiredPermission(code)) in contributions.of::<RequiredPermission>() {
+            if !known.iter().any(|p| p.code == *code) {
                 return Err(format!(
-                    "app `{}` checks the permission `{code}`, which no installed app declares \
-                     (`project permissions` lists them)",
-                    app.label()
+                    "app `{app}` checks the permission `{code}`, which no installed app declares \
+                     (`project permissions` lists them)"
                 ));
             }
         }
@@ -168,28 +156,22 @@ impl Project {
         SettingsSource::new("config", self.embedded.config_files)
     }
 
+    /// What the installed apps contribute to each other (every app's `install`).
+    pub fn contributions(&self) -> Arc<Contributions> {
+        Arc::new(Contributions::of_apps(&self.apps))
+    }
+
     /// Runs every app's `configure`: typed app settings and services.
     pub fn configure(&self, settings: &Settings) -> Result<Services, SettingsError> {
         let mut services = Services::default();
-        let admins = self
-            .apps
-            .iter()
-            .flat_map(|app| app.model_admins())
+        let contributions = self.contributions();
+        let admins = contributions
+            .all::<crate::admin::Registered>()
+            .into_iter()
+            .map(|r| r.0)
             .collect();
         services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
-        let periodic: Vec<crate::jobs::Periodic> = self
-            .apps
-            .iter()
-            .flat_map(|app| app.periodic_tasks())
-            .collect();
-        let tasks = self
-            .apps
-            .iter()
-            .flat_map(|app| app.tasks())
-            .chain(periodic.iter().map(|p| p.task.clone()))
-            .collect();
-        services.insert(crate::jobs::TaskRegistry(Arc::new(tasks)));
-        services.insert(crate::jobs::Schedule(Arc::new(periodic)));
+        services.insert(contributions);
         services.insert(InstalledApps(Arc::new(self.apps.clone())));
         let (mailer, outbox) = crate::email::backend(&settings.email)?;
         services.insert(mailer);
@@ -246,7 +228,11 @@ impl Project {
             embedded: self.embedded.templates,
             reverser: urls.reverser.clone(),
             static_url: settings.static_files.url.clone(),
-            apps: self.apps.clone(),
+            functions: self
+                .contributions()
+                .of::<crate::install::TemplateFunctions>()
+                .map(|(_, f)| f.0)
+                .collect(),
         })
     }
 
@@ -316,7 +302,7 @@ impl Project {
     ) -> Result<Option<utoipa::openapi::OpenApi>, String> {
         services
             .get::<crate::openapi::ApiDocs>()
-            .map(|info| crate::openapi::document(info, &self.apps, urls))
+            .map(|info| crate::openapi::document(info, services.contributions(), urls))
             .transpose()
     }
 
@@ -344,19 +330,15 @@ impl Project {
         if let Some(document) = self.api_document(&services, &urls)? {
             services.insert(document);
         }
-        services.insert(crate::cache::UncachedTables(
-            self.apps
-                .iter()
-                .flat_map(|a| a.uncached_tables())
-                .map(|t| t.to_string())
-                .collect(),
-        ));
+        let contributions = self.contributions();
+        let uncached = contributions.of::<UncachedTables>();
+        let uncached = uncached
+            .flat_map(|(_, t)| t.0.iter())
+            .map(|t| t.to_string());
+        services.insert(crate::cache::UncachedTables(uncached.collect()));
         let templates = self.templates(&settings, &urls);
-        let processors = self
-            .apps
-            .iter()
-            .flat_map(|a| a.context_processors())
-            .collect();
+        let processors = contributions.of::<ContextProcessors>();
+        let processors = processors.map(|(_, p)| p.0.clone()).collect();
         let state = AppState::new(
             settings,
             db,
@@ -401,7 +383,13 @@ impl Project {
             ));
         }
         // The apps' middleware; layered last-installed first, so the first runs first.
-        for middleware in self.apps.iter().rev().filter_map(|a| a.middleware(&state)) {
+        let contributions = state.services().contributions();
+        let middleware = contributions.of::<MiddlewareFactory>().collect::<Vec<_>>();
+        for middleware in middleware
+            .iter()
+            .rev()
+            .filter_map(|(_, build)| (build.0)(&state))
+        {
             app = app.layer(axum::middleware::from_fn(
                 move |request: axum::extract::Request, next: axum::middleware::Next| {
                     middleware(request, next)

@@ -231,11 +231,10 @@ impl App for Sessions {
     fn label(&self) -> &'static str {
         "sessions"
     }
-    fn entities(&self) -> Vec<crate::schema::EntitySchema> {
-        vec![crate::schema::EntitySchema::of::<entity::Entity>()]
-    }
-    fn uncached_tables(&self) -> &'static [&'static str] {
-        &["sessions"]
+    fn install(&self, app: &mut crate::Installer) {
+        use crate::schema::InstallSchema;
+        app.entities(vec![crate::schema::EntitySchema::of::<entity::Entity>()])
+            .uncached_tables(&["sessions"]);
     }
     fn template_dir(&self) -> Option<&'static str> {
         None

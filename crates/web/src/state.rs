@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use crate::Error;
 use crate::app::ContextProcessor;
 use crate::cache::Cache;
+use crate::install::Contributions;
 use crate::settings::Settings;
 use crate::templates::Templates;
 use crate::urls::Reverser;
@@ -108,6 +109,14 @@ impl Services {
         self.0
             .get(&TypeId::of::<T>())
             .and_then(|v| v.downcast_ref::<T>())
+    }
+
+    /// What the installed apps contributed ([`crate::install`]): an extra's `configure`
+    /// reads its kinds here.
+    pub fn contributions(&self) -> &Contributions {
+        static NONE: Contributions = Contributions::none();
+        self.get::<Arc<Contributions>>()
+            .map_or(&NONE, |c| c.as_ref())
     }
 
     /// The service of type `T`, inserted as `T::default()` if absent, to change while

@@ -26,7 +26,6 @@ use serde::Serialize;
 use tower_sessions::Session;
 
 use crate::Error;
-use crate::app::App;
 use crate::cache::Cache;
 use crate::state::AppState;
 use crate::urls::Reverser;
@@ -43,7 +42,8 @@ pub struct TemplateConfig {
     pub embedded: Option<EmbeddedLookup>,
     pub reverser: Reverser,
     pub static_url: String,
-    pub apps: Vec<Arc<dyn App>>,
+    /// The apps' template filters and functions (see [`crate::Installer::template_functions`]).
+    pub functions: Vec<fn(&mut Environment<'static>)>,
 }
 
 /// The template environment; cheap to clone.
@@ -130,8 +130,8 @@ fn build_env(config: &TemplateConfig) -> Environment<'static> {
         )))
     });
     env.add_filter("money", money);
-    for app in &config.apps {
-        app.configure_templates(&mut env);
+    for add in &config.functions {
+        add(&mut env);
     }
     env
 }

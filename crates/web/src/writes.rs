@@ -6,7 +6,7 @@
 //!
 //! What counts is conservative: any statement that is not a read or transaction control
 //! counts as a write, unless it only inserts into, updates or deletes from a table no
-//! cached answer reads ([`crate::App::uncached_tables`]: sessions, login throttles, the
+//! cached answer reads (uncached tables ([`crate::Installer::uncached_tables`]): sessions, login throttles, the
 //! job queue). A write in a transaction that rolls back counts too: an announcement too
 //! many costs a cache miss, one too few an old answer.
 

@@ -177,12 +177,12 @@ fn lib_rs(spec: &Spec) -> String {
     match &spec.model {
         // The model is registered with the admin site.
         Some(_) => lib
-            .replace("use async_trait::async_trait;", "use std::sync::Arc;\n\nuse async_trait::async_trait;")
+            .replace("use web::openapi::InstallOpenApi;", "use web::admin::InstallAdmin;\nuse web::openapi::InstallOpenApi;\nuse web::schema::InstallSchema;")
             .replace("pub mod forms;", "pub mod admin;\npub mod forms;")
             .replace("pub mod models;", "pub mod models;\npub mod permissions;")
             .replace(
-                "    fn urls(&self) -> Urls {\n        urls()\n    }\n",
-                &fill("    fn urls(&self) -> Urls {\n        urls()\n    }\n\n    fn entities(&self) -> Vec<web::schema::EntitySchema> {\n        models::entities()\n    }\n\n    fn model_admins(&self) -> Vec<Arc<dyn web::admin::ModelAdmin>> {\n        vec![Arc::new(admin::__Model__Admin)]\n    }\n\n    fn required_permissions(&self) -> Vec<&'static str> {\n        permissions::required()\n    }\n", spec),
+                "        app.openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());\n",
+                &fill("        app.entities(models::entities())\n            .admin(admin::__Model__Admin)\n            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());\n        for code in permissions::required() {\n            app.requires_permission(code);\n        }\n", spec),
             ),
         None => lib,
     }

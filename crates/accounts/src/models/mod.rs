@@ -11,7 +11,7 @@ pub mod user_permission;
 
 pub use user::User;
 
-/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+/// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web::schema::EntitySchema> {
     use web::schema::EntitySchema;
     vec![

@@ -52,7 +52,7 @@ async fn migrate_stores_each_admin_models_four_permissions() {
 #[tokio::test]
 async fn a_permission_no_app_declares_any_more_is_removed_with_its_grants() {
     let app = app().await;
-    let declared = web::permissions::of_apps(&super::project().apps);
+    let declared = web::permissions::of(&super::project().contributions());
     let mut more = declared.clone();
     more.push(Permission::new(
         "accounts",
@@ -187,8 +187,9 @@ impl web::App for Misspelt {
     fn dependencies(&self) -> &'static [&'static str] {
         &["accounts"]
     }
-    fn required_permissions(&self) -> Vec<&'static str> {
-        vec!["accounts.view_user", "accounts.chnage_user"]
+    fn install(&self, app: &mut web::Installer) {
+        app.requires_permission("accounts.view_user")
+            .requires_permission("accounts.chnage_user");
     }
 }
 

@@ -2,7 +2,7 @@
 
 pub mod cart_item;
 
-/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+/// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web::schema::EntitySchema> {
     vec![web::schema::EntitySchema::of::<cart_item::Entity>()]
 }

@@ -8,7 +8,7 @@ pub mod stock;
 
 pub use product::Product;
 
-/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+/// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web::schema::EntitySchema> {
     use web::schema::EntitySchema;
     vec![

@@ -8,7 +8,7 @@ pub mod webhook_event;
 pub use order::{Order, OrderStatus};
 pub use payment::PaymentStatus;
 
-/// The app's entities, for `makemigrations` (registered by the app's `App::entities`).
+/// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web::schema::EntitySchema> {
     use web::schema::EntitySchema;
     vec![

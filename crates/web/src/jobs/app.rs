@@ -5,8 +5,15 @@ use async_trait::async_trait;
 use clap::{ArgMatches, Args, FromArgMatches, Subcommand};
 
 use super::entity::JobStatus;
-use super::{JobsSettings, Periodic, Task, Worker, queue};
+use std::sync::Arc;
+
+use super::{
+    InstallJobs, JobsSettings, Periodic, Schedule, Task, TaskEntry, TaskRegistry, Worker, queue,
+};
+use crate::admin::InstallAdmin;
 use crate::app::{App, Command};
+use crate::install::Installer;
+use crate::schema::InstallSchema;
 
 use crate::settings::{Settings, SettingsError};
 use crate::state::{AppState, Services};
@@ -20,39 +27,48 @@ impl App for Jobs {
         "jobs"
     }
 
-    fn entities(&self) -> Vec<crate::schema::EntitySchema> {
-        // Workers look for due jobs by status, queue and time.
-        vec![
-            crate::schema::EntitySchema::of::<super::entity::Entity>()
-                .index("jobs_due", &["status", "queue", "run_at"]),
-        ]
-    }
-
-    fn uncached_tables(&self) -> &'static [&'static str] {
-        &["jobs"]
-    }
-
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
 
+    fn install(&self, app: &mut Installer) {
+        // Workers look for due jobs by status, queue and time.
+        app.entities(vec![
+            crate::schema::EntitySchema::of::<super::entity::Entity>()
+                .index("jobs_due", &["status", "queue", "run_at"]),
+        ])
+        .uncached_tables(&["jobs"])
+        .periodic::<Cleanup>(std::time::Duration::from_secs(3600))
+        .admin(super::admin::JobAdmin)
+        .command(WorkerCommand)
+        .command(JobsCommand);
+    }
+
+    /// Reads the `jobs` section, and the tasks every app declared.
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
         services.insert(JobsSettings::from_settings(settings)?);
+        let contributions = services.contributions();
+        let periodic: Vec<Periodic> = contributions.all::<Periodic>();
+        let mut tasks: Vec<TaskEntry> = Vec::new();
+        let declared = contributions
+            .of::<TaskEntry>()
+            .map(|(app, t)| (app, t.clone()));
+        let scheduled = contributions.of::<Periodic>();
+        for (app, task) in declared.chain(scheduled.map(|(app, p)| (app, p.task.clone()))) {
+            if tasks.iter().any(|t| t.name == task.name) {
+                return Err(SettingsError::new(
+                    "",
+                    format!(
+                        "the task `{}` of app `{app}` is declared twice (task names are unique)",
+                        task.name
+                    ),
+                ));
+            }
+            tasks.push(task);
+        }
+        services.insert(TaskRegistry(Arc::new(tasks)));
+        services.insert(Schedule(Arc::new(periodic)));
         Ok(())
-    }
-
-    fn periodic_tasks(&self) -> Vec<Periodic> {
-        vec![Periodic::every::<Cleanup>(std::time::Duration::from_secs(
-            3600,
-        ))]
-    }
-
-    fn model_admins(&self) -> Vec<std::sync::Arc<dyn crate::admin::ModelAdmin>> {
-        vec![std::sync::Arc::new(super::admin::JobAdmin)]
-    }
-
-    fn commands(&self) -> Vec<Box<dyn Command>> {
-        vec![Box::new(WorkerCommand), Box::new(JobsCommand)]
     }
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {

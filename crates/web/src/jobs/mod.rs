@@ -1,7 +1,7 @@
 //! Background jobs: a task queue in the project's own database (the framework's `jobs`
 //! app), with the well-known design of Oban, GoodJob and django-tasks' database backend.
 //!
-//! - An app declares its tasks ([`Task`], listed by [`crate::App::tasks`]).
+//! - An app declares its tasks ([`Task`], declared in its `install` with [`InstallJobs`]).
 //! - [`enqueue`] inserts a job **on the caller's connection or transaction**, so a change
 //!   that rolls back enqueues nothing and one that commits always has its job (the
 //!   transactional outbox; Django's `transaction.on_commit`).
@@ -90,7 +90,7 @@ pub struct TaskEntry {
 }
 
 impl TaskEntry {
-    /// The entry of task `T`, for [`crate::App::tasks`].
+    /// The entry of task `T` (apps declare tasks with [`InstallJobs::task`]).
     pub fn of<T: Task>() -> TaskEntry {
         TaskEntry {
             name: T::NAME,
@@ -140,6 +140,34 @@ impl Periodic {
             .unwrap_or(i64::MAX)
             .clamp(1, i64::MAX);
         now.unix_timestamp().div_euclid(every) * every
+    }
+}
+
+impl crate::install::Contribution for TaskEntry {
+    const READER: Option<&'static str> = Some("jobs");
+    const WHAT: &'static str = "background tasks";
+}
+
+impl crate::install::Contribution for Periodic {
+    const READER: Option<&'static str> = Some("jobs");
+    const WHAT: &'static str = "periodic tasks";
+}
+
+/// How an app declares its background tasks (read by the `jobs` app).
+pub trait InstallJobs {
+    /// Declares task `T`, so workers can run it.
+    fn task<T: Task>(&mut self) -> &mut Self;
+    /// Declares task `T` (whose payload is `()`), run every `every`: the workers enqueue
+    /// each occurrence once.
+    fn periodic<T: Task<Payload = ()>>(&mut self, every: std::time::Duration) -> &mut Self;
+}
+
+impl InstallJobs for crate::install::Installer<'_> {
+    fn task<T: Task>(&mut self) -> &mut Self {
+        self.add(TaskEntry::of::<T>())
+    }
+    fn periodic<T: Task<Payload = ()>>(&mut self, every: std::time::Duration) -> &mut Self {
+        self.add(Periodic::every::<T>(every))
     }
 }
 

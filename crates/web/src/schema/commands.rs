@@ -76,8 +76,18 @@ pub fn sqlmigrate_command() -> ClapCommand {
 /// The installed apps with their entities and migrations.
 fn installed(project: &Project) -> anyhow::Result<Vec<InstalledApp>> {
     let mut apps = Vec::new();
+    let contributions = project.contributions();
     for app in &project.apps {
-        let entities = app.entities();
+        let entities: Vec<super::EntitySchema> = contributions
+            .of::<super::Entities>()
+            .filter(|(label, _)| *label == app.label())
+            .flat_map(|(_, e)| e.0.iter().cloned())
+            .collect();
+        let unmanaged_tables: Vec<&'static str> = contributions
+            .of::<super::UnmanagedTables>()
+            .filter(|(label, _)| *label == app.label())
+            .flat_map(|(_, t)| t.0.iter().copied())
+            .collect();
         let Some(group) = app.migration_group() else {
             if !entities.is_empty() {
                 bail!(
@@ -93,7 +103,7 @@ fn installed(project: &Project) -> anyhow::Result<Vec<InstalledApp>> {
         apps.push(InstalledApp {
             label: app.label(),
             entities,
-            unmanaged_tables: app.unmanaged_tables(),
+            unmanaged_tables,
             migrations,
         });
     }

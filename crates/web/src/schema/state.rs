@@ -25,7 +25,7 @@ pub struct InstalledApp {
     pub label: &'static str,
     pub entities: Vec<EntitySchema>,
     /// Tables its migrations create in raw SQL that no entity describes.
-    pub unmanaged_tables: &'static [&'static str],
+    pub unmanaged_tables: Vec<&'static str>,
     pub migrations: Vec<Box<dyn MigrationTrait>>,
 }
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
-use web::jobs::{self, JobStatus, Task, TaskEntry, Worker};
+use web::jobs::{self, InstallJobs, JobStatus, Task, Worker};
 use web::state::AppState;
 use web::test::TestApp;
-use web::{App, Embedded, Project, UrlRegistry};
+use web::{App, Embedded, Installer, Project, UrlRegistry};
 
 /// What the tasks saw, per test (tests run in parallel in one process).
 static RUNS: Mutex<BTreeMap<String, Vec<u32>>> = Mutex::new(BTreeMap::new());
@@ -108,15 +108,11 @@ impl App for JobsDemo {
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
-    fn tasks(&self) -> Vec<TaskEntry> {
-        vec![
-            TaskEntry::of::<Record>(),
-            TaskEntry::of::<Flaky>(),
-            TaskEntry::of::<Hold>(),
-        ]
-    }
-    fn periodic_tasks(&self) -> Vec<jobs::Periodic> {
-        vec![jobs::Periodic::every::<Tick>(Duration::from_secs(3600))]
+    fn install(&self, app: &mut Installer) {
+        app.task::<Record>()
+            .task::<Flaky>()
+            .task::<Hold>()
+            .periodic::<Tick>(Duration::from_secs(3600));
     }
 }
 
@@ -363,13 +359,19 @@ fn a_task_declared_twice_stops_the_project() {
         fn label(&self) -> &'static str {
             "twice"
         }
-        fn tasks(&self) -> Vec<TaskEntry> {
-            vec![TaskEntry::of::<Record>()]
+        fn install(&self, app: &mut Installer) {
+            app.task::<Record>();
         }
     }
     let mut project = project();
     project.apps.push(Arc::new(Twice));
-    let refused = project.check_apps().unwrap_err();
+    let source = web::settings::SettingsSource::embedded(&[(
+        "default.toml",
+        web::settings::EXAMPLE_DEFAULTS,
+    )])
+    .with_env([("APP_ENV", "test")]);
+    let settings = web::Settings::load(&source).unwrap();
+    let refused = project.configure(&settings).err().unwrap().to_string();
     assert!(
         refused.contains("`jobsdemo.record` of app `twice` is declared twice"),
         "{refused}"
@@ -441,5 +443,17 @@ async fn a_periodic_task_is_enqueued_once_per_occurrence_whatever_the_workers() 
     assert!(
         cleanup.iter().any(|j| j.task == "jobs.cleanup"),
         "the hourly cleanup ran too"
+    );
+}
+
+#[test]
+fn declaring_tasks_without_the_jobs_app_stops_the_project_naming_both() {
+    let mut project = project();
+    project.apps.retain(|app| app.label() != "jobs");
+    let refused = project.check_apps().unwrap_err();
+    assert!(
+        refused.contains("app `jobsdemo` contributes background tasks")
+            && refused.contains("`jobs` is not installed"),
+        "{refused}"
     );
 }

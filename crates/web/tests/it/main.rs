@@ -37,7 +37,13 @@ impl App for Demo {
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
-    fn configure_templates(&self, env: &mut minijinja::Environment<'static>) {
+    fn install(&self, app: &mut web::Installer) {
+        app.template_functions(demo_templates);
+    }
+}
+
+fn demo_templates(env: &mut minijinja::Environment<'static>) {
+    {
         // The project's base layout links to apps this test project does not install.
         env.add_template_owned(
             "base.html",

@@ -64,7 +64,7 @@ fn people(entities: Vec<EntitySchema>, migrations: Vec<Box<dyn MigrationTrait>>)
     InstalledApp {
         label: "people",
         entities,
-        unmanaged_tables: &[],
+        unmanaged_tables: Vec::new(),
         migrations,
     }
 }
@@ -73,7 +73,7 @@ fn blog(entities: Vec<EntitySchema>, migrations: Vec<Box<dyn MigrationTrait>>) -
     InstalledApp {
         label: "blog",
         entities,
-        unmanaged_tables: &[],
+        unmanaged_tables: Vec::new(),
         migrations,
     }
 }
