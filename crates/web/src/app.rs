@@ -108,6 +108,23 @@ pub trait ContextProcessor: Send + Sync + 'static {
     ) -> Result<Vec<(&'static str, minijinja::Value)>, Error>;
 }
 
+/// A management command that works on the project itself, with no database (Django's
+/// `makemigrations` and `sqlmigrate`): it gets the project and its settings instead of a
+/// running state.
+#[async_trait]
+pub trait ProjectCommand: Send + Sync {
+    /// The clap definition: name, about, arguments.
+    fn definition(&self) -> clap::Command;
+
+    /// Runs the command; an error exits with status 1 and its message on stderr.
+    async fn run(
+        &self,
+        project: &crate::Project,
+        settings: &Settings,
+        args: &clap::ArgMatches,
+    ) -> anyhow::Result<()>;
+}
+
 /// A management command an app contributes (like a Django `management/commands/*.py`).
 ///
 /// The command's arguments are a clap `Command`; derive them with `clap::Parser` and

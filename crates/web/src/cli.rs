@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTraitSelf;
 
 use crate::app::Command;
-use crate::install::{Commands, PostMigrateReceivers};
+use crate::install::{Commands, PostMigrateReceivers, ProjectCommands};
 use crate::project::Project;
 use crate::settings::{LogFormat, Settings};
 use crate::state::AppState;
@@ -36,8 +36,6 @@ fn cli(project: &Project) -> ClapCommand {
                 .arg(Arg::new("down").long("down").value_name("N").value_parser(value_parser!(u32).range(1..)).help("Roll back the last N applied migrations")),
         )
         .subcommand(ClapCommand::new("showmigrations").about("List every migration, per app, and whether it is applied"))
-        .subcommand(crate::schema::commands::makemigrations_command())
-        .subcommand(crate::schema::commands::sqlmigrate_command())
         .subcommand(ClapCommand::new("routes").about("List every URL pattern: method, path, name and app (needs no database)"))
         .subcommand(ClapCommand::new("openapi").about("Print the JSON API's OpenAPI document, as served at /api/openapi.json (needs no database)"))
         .subcommand(
@@ -46,7 +44,11 @@ fn cli(project: &Project) -> ClapCommand {
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
         .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
-    for (_, command) in project.contributions().of::<Commands>() {
+    let contributions = project.contributions();
+    for (_, command) in contributions.of::<ProjectCommands>() {
+        cli = cli.subcommand(command.0.definition());
+    }
+    for (_, command) in contributions.of::<Commands>() {
         cli = cli.subcommand(command.0.definition());
     }
     cli
@@ -140,17 +142,18 @@ async fn run_command(
             migrate(project, &settings, args.get_one::<u32>("down").copied()).await
         }
         Some(("showmigrations", _)) => showmigrations(project, &settings).await,
-        Some(("makemigrations", args)) => {
-            crate::schema::commands::makemigrations(project, args).await
-        }
-        Some(("sqlmigrate", args)) => {
-            crate::schema::commands::sqlmigrate(project, &settings, args).await
-        }
         Some(("routes", _)) => routes(project),
         Some(("openapi", _)) => openapi(project, &settings),
         Some(("check", args)) => check(project, &settings, args.get_flag("deploy")),
         Some(("cleanup", _)) => cleanup(project, settings).await,
         Some((name, args)) => {
+            let on_project = project.contributions().all::<ProjectCommands>();
+            if let Some(command) = on_project
+                .iter()
+                .find(|c| c.0.definition().get_name() == name)
+            {
+                return command.0.run(project, &settings, args).await;
+            }
             let command = project
                 .contributions()
                 .all::<Commands>()

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::app::{App, Command, ContextProcessor, Middleware};
+use crate::app::{App, Command, ContextProcessor, Middleware, ProjectCommand};
 use crate::permissions::Permission;
 use crate::state::AppState;
 
@@ -140,6 +140,11 @@ impl Installer<'_> {
         self.add(Commands(Arc::new(command)))
     }
 
+    /// A management command that needs no database (see [`ProjectCommand`]).
+    pub fn project_command(&mut self, command: impl ProjectCommand + 'static) -> &mut Self {
+        self.add(ProjectCommands(Arc::new(command)))
+    }
+
     /// A permission beyond the four every admin-registered model gets:
     /// `app.permission("refund_order", "Can refund an order")` declares `payments.refund_order`.
     pub fn permission(&mut self, codename: &str, name: &str) -> &mut Self {
@@ -226,6 +231,11 @@ macro_rules! core_kind {
 #[derive(Clone)]
 pub struct Commands(pub Arc<dyn Command>);
 core_kind!(Commands, "management commands");
+
+/// A management command that needs no database.
+#[derive(Clone)]
+pub struct ProjectCommands(pub Arc<dyn ProjectCommand>);
+core_kind!(ProjectCommands, "project commands");
 
 core_kind!(Permission, "permissions");
 

@@ -53,7 +53,7 @@ pub mod test;
 pub mod urls;
 pub mod writes;
 
-pub use app::{App, Command, ContextProcessor, Middleware};
+pub use app::{App, Command, ContextProcessor, Middleware, ProjectCommand};
 pub use cache::Cache;
 pub use error::{Error, FieldErrors};
 pub use extract::Db;

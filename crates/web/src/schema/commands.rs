@@ -18,7 +18,56 @@ use super::state::InstalledApp;
 use crate::project::Project;
 use crate::settings::{Backend, Settings};
 
-pub fn makemigrations_command() -> ClapCommand {
+/// The `schema` app: `project makemigrations` and `project sqlmigrate` (install it in
+/// the project; apps list their entities with [`super::InstallSchema::entities`]).
+pub struct Schema;
+
+impl crate::App for Schema {
+    fn label(&self) -> &'static str {
+        "schema"
+    }
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+    fn install(&self, app: &mut crate::Installer) {
+        app.project_command(MakeMigrations)
+            .project_command(SqlMigrate);
+    }
+}
+
+struct MakeMigrations;
+
+#[async_trait::async_trait]
+impl crate::ProjectCommand for MakeMigrations {
+    fn definition(&self) -> ClapCommand {
+        makemigrations_command()
+    }
+    async fn run(&self, project: &Project, _: &Settings, args: &ArgMatches) -> anyhow::Result<()> {
+        makemigrations(project, args).await
+    }
+}
+
+struct SqlMigrate;
+
+#[async_trait::async_trait]
+impl crate::ProjectCommand for SqlMigrate {
+    fn definition(&self) -> ClapCommand {
+        sqlmigrate_command()
+    }
+    async fn run(
+        &self,
+        project: &Project,
+        settings: &Settings,
+        args: &ArgMatches,
+    ) -> anyhow::Result<()> {
+        sqlmigrate(project, settings, args).await
+    }
+}
+
+fn makemigrations_command() -> ClapCommand {
     ClapCommand::new("makemigrations")
         .about("Write migrations for the changes in the apps' entities (needs no database)")
         .long_about(
@@ -44,7 +93,7 @@ pub fn makemigrations_command() -> ClapCommand {
         .arg(Arg::new("no-input").long("no-input").action(ArgAction::SetTrue).help("Never ask whether a column was renamed"))
 }
 
-pub fn sqlmigrate_command() -> ClapCommand {
+fn sqlmigrate_command() -> ClapCommand {
     ClapCommand::new("sqlmigrate")
         .about("Print the SQL a migration runs (needs no database)")
         .arg(
@@ -110,7 +159,7 @@ fn installed(project: &Project) -> anyhow::Result<Vec<InstalledApp>> {
     Ok(apps)
 }
 
-pub async fn makemigrations(project: &Project, args: &ArgMatches) -> anyhow::Result<()> {
+async fn makemigrations(project: &Project, args: &ArgMatches) -> anyhow::Result<()> {
     let only: Vec<String> = args
         .get_many::<String>("apps")
         .map(|v| v.cloned().collect())
@@ -253,7 +302,7 @@ impl MockDatabaseTrait for Recorder {
 /// Statements a migration may run before sqlmigrate gives up on it.
 const MAX_STATEMENTS: usize = 10_000;
 
-pub async fn sqlmigrate(
+async fn sqlmigrate(
     project: &Project,
     settings: &Settings,
     args: &ArgMatches,

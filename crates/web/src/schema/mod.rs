@@ -8,7 +8,7 @@
 //! - [`editor`]: the portable schema changes migrations call (also hand-written ones).
 
 pub mod autodetect;
-pub(crate) mod commands;
+mod commands;
 pub mod editor;
 mod entity;
 pub mod files;
@@ -19,6 +19,7 @@ pub mod spec;
 mod sqlite_table;
 pub mod state;
 
+pub use commands::Schema;
 pub use entity::{EntitySchema, Problem};
 
 /// An app's entities (what `makemigrations` compares its migrations with).
