@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use web::email::{Email, Mailer};
-use web::jobs::Task;
 use web::state::AppState;
 use web::{SiteUrl, context};
+use web_jobs::Task;
 
 use crate::auth::{Auth, encode_uid};
 use crate::models::user;

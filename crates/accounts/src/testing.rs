@@ -6,7 +6,7 @@
 //! let token = accounts::testing::token(&app.client, "staff@example.com").await;
 //! ```
 
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 use crate::Auth;
 use crate::models::User;

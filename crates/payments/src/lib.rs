@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use web::admin::InstallAdmin;
-use web::jobs::InstallJobs;
 use web::openapi::InstallOpenApi;
 use web::schema::InstallSchema;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
+use web_jobs::InstallJobs;
 
 pub mod admin;
 pub mod expiry;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use web::email::{Email, Mailer};
-use web::jobs::Task;
 use web::state::AppState;
 use web::{SiteUrl, context};
+use web_jobs::Task;
 
 use crate::expiry;
 use crate::models::order;

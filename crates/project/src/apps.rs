@@ -9,7 +9,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
     vec![
         Arc::new(web::health::Health),
         Arc::new(web::sessions::Sessions),
-        Arc::new(web::jobs::Jobs),
+        Arc::new(web_jobs::Jobs),
         Arc::new(web::schema::Schema),
         // Before the apps whose requests it limits (its middleware runs first).
         Arc::new(

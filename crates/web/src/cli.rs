@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTraitSelf;
 
 use crate::app::Command;
-use crate::install::{Commands, PostMigrateReceivers, ProjectCommands};
+use crate::install::{BesideServer, Commands, PostMigrateReceivers, ProjectCommands};
 use crate::project::Project;
 use crate::settings::{LogFormat, Settings};
 use crate::state::AppState;
@@ -212,7 +212,7 @@ async fn apply_pending(
 }
 
 /// Every app's post-migrate work (permissions are stored here).
-pub(crate) async fn post_migrate(project: &Project, db: &DatabaseConnection) -> anyhow::Result<()> {
+pub async fn post_migrate(project: &Project, db: &DatabaseConnection) -> anyhow::Result<()> {
     let contributions = project.contributions();
     let permissions = crate::permissions::of(&contributions);
     for (app, receiver) in contributions.of::<PostMigrateReceivers>() {
@@ -276,10 +276,10 @@ async fn serve(
             .await
             .with_context(|| format!("app `{}` failed to start", app.label()))?;
     }
-    // The metrics recorder is installed before the in-server worker starts, so the
-    // jobs it finishes at start are counted.
-    let metrics = crate::metrics::listen(&settings, state.db().clone()).await?;
-    let worker = in_server_worker(&state)?;
+    // The metrics recorder is installed before what runs beside the server starts, so
+    // the jobs an in-server worker finishes at start are counted.
+    let metrics = crate::metrics::listen(&state).await?;
+    let beside = start_beside_server(&state)?;
     let router = project.router(state, urls);
     let address = settings.bind_address();
     let listener = tokio::net::TcpListener::bind(&address)
@@ -300,28 +300,26 @@ async fn serve(
     if let Some(metrics) = metrics {
         metrics.abort();
     }
-    if let Some(worker) = worker {
-        // It saw the same signal: it claims no more and finishes its jobs in hand.
-        let _ = worker.await;
+    for task in beside {
+        // It saw the same signal: it finishes its work in hand (a worker, its jobs).
+        let _ = task.await;
     }
     tracing::info!("server stopped");
     Ok(())
 }
 
-/// With `jobs.run_in_server` (development and test by default) and tasks installed,
-/// `serve` runs a worker beside the server, so one command does everything.
-fn in_server_worker(state: &AppState) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
-    let Ok(jobs) = state.service::<crate::jobs::JobsSettings>() else {
-        return Ok(None);
-    };
-    let worker = crate::jobs::Worker::new(state)?.concurrency(2);
-    if !jobs.run_in_server || !worker.has_tasks() {
-        return Ok(None);
+/// Starts what the apps run beside the server (the jobs extra's in-server worker); each
+/// watches for the shutdown signal itself.
+fn start_beside_server(state: &AppState) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut started = Vec::new();
+    for (app, start) in state.services().contributions().of::<BesideServer>() {
+        if let Some(task) =
+            (start.0)(state).with_context(|| format!("app `{app}` failed to start"))?
+        {
+            started.push(tokio::spawn(task));
+        }
     }
-    tracing::info!("running background jobs in the server (jobs.run_in_server)");
-    Ok(Some(tokio::spawn(
-        worker.run(crate::server::shutdown_signal()),
-    )))
+    Ok(started)
 }
 
 async fn migrate(project: &Project, settings: &Settings, down: Option<u32>) -> anyhow::Result<()> {

@@ -35,6 +35,7 @@ use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 
 use crate::app::{App, Command, ContextProcessor, Middleware, ProjectCommand};
 use crate::permissions::Permission;
@@ -207,6 +208,27 @@ impl Installer<'_> {
         self.add(PageLayers(Arc::new(wrap)))
     }
 
+    /// Work `serve` runs beside the server (the jobs extra's in-server worker): built once
+    /// the state exists (`None`: nothing to run); the future watches for the shutdown
+    /// signal itself ([`crate::server::shutdown_signal`]) and `serve` waits for it to end.
+    pub fn beside_server(
+        &mut self,
+        start: impl Fn(&AppState) -> anyhow::Result<Option<BoxFuture<'static, ()>>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> &mut Self {
+        self.add(BesideServer(Arc::new(start)))
+    }
+
+    /// Gauges set before every scrape of `/metrics` (the jobs extra's queue depth).
+    pub fn gauges(
+        &mut self,
+        record: impl Fn(sea_orm::DatabaseConnection) -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.add(Gauges(Arc::new(record)))
+    }
+
     /// Middleware around the whole stack, just inside the host check, outside the panic
     /// catcher and the request time limit: what must see every answer, even a panic's
     /// (the shared cache's write announcements).
@@ -280,6 +302,22 @@ core_kind!(PageLayers, "page layers");
 #[derive(Clone, Copy)]
 pub struct UncachedTables(pub &'static [&'static str]);
 core_kind!(UncachedTables, "uncached tables");
+
+/// Starts work beside the server (see [`Installer::beside_server`]).
+pub type StartBesideServer =
+    Arc<dyn Fn(&AppState) -> anyhow::Result<Option<BoxFuture<'static, ()>>> + Send + Sync>;
+
+/// Work `serve` runs beside the server.
+#[derive(Clone)]
+pub struct BesideServer(pub StartBesideServer);
+core_kind!(BesideServer, "work beside the server");
+
+/// Sets gauges before a scrape (see [`Installer::gauges`]).
+#[derive(Clone)]
+pub struct Gauges(
+    pub Arc<dyn Fn(sea_orm::DatabaseConnection) -> BoxFuture<'static, ()> + Send + Sync>,
+);
+core_kind!(Gauges, "metrics gauges");
 
 /// A receiver of the `post_migrate` signal.
 #[async_trait]

@@ -30,7 +30,6 @@ pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod install;
-pub mod jobs;
 pub mod messages;
 pub mod metrics;
 pub mod middleware;
@@ -48,8 +47,6 @@ pub mod state;
 pub mod statement_timeout;
 pub mod static_files;
 pub mod templates;
-#[cfg(feature = "testing")]
-pub mod test;
 pub mod urls;
 pub mod writes;
 

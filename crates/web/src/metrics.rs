@@ -28,6 +28,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::DatabaseConnection;
 
+use crate::install::Gauges;
 use crate::urls::RouteInfo;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -120,9 +121,9 @@ fn method_label(method: &http::Method) -> &'static str {
 /// background until the handle is aborted; `None` when metrics are off. `serve` and
 /// `project worker` each start one.
 pub async fn listen(
-    settings: &crate::settings::Settings,
-    db: DatabaseConnection,
+    state: &crate::AppState,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>> {
+    let settings = state.settings();
     if settings.metrics.port == 0 {
         return Ok(None);
     }
@@ -131,21 +132,25 @@ pub async fn listen(
         anyhow::anyhow!("cannot listen on {address} for metrics (metrics.port): {e}")
     })?;
     tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-    let app = router(install(), db);
+    let gauges = state.services().contributions().all::<Gauges>();
+    let app = router(install(), state.db().clone(), gauges);
     Ok(Some(tokio::spawn(async move {
         axum::serve(listener, app).await
     })))
 }
 
 /// The `/metrics` listener's router.
-pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
+pub fn router(handle: PrometheusHandle, db: DatabaseConnection, gauges: Vec<Gauges>) -> Router {
+    let gauges = Arc::new(gauges);
     Router::new().route(
         "/metrics",
         get(move || {
-            let (handle, db) = (handle.clone(), db.clone());
+            let (handle, db, gauges) = (handle.clone(), db.clone(), gauges.clone());
             async move {
                 record_pool(&db);
-                record_jobs(&db).await;
+                for gauge in gauges.iter() {
+                    (gauge.0)(db.clone()).await;
+                }
                 (
                     [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
                     handle.render(),
@@ -157,32 +162,6 @@ pub fn router(handle: PrometheusHandle, db: DatabaseConnection) -> Router {
 }
 
 /// The pool's connections in use and idle, as gauges.
-/// The queue's depth per status (a project without the `jobs` app reports nothing).
-async fn record_jobs(db: &DatabaseConnection) {
-    use crate::jobs::entity::{Column, Entity, JobStatus};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let watched = [JobStatus::Queued, JobStatus::Running, JobStatus::Failed];
-    let counts: Result<Vec<(JobStatus, i64)>, _> = Entity::find()
-        .select_only()
-        .column(Column::Status)
-        .column_as(Column::Id.count(), "n")
-        .filter(Column::Status.is_in(watched))
-        .group_by(Column::Status)
-        .into_tuple()
-        .all(db)
-        .await;
-    let Ok(counts) = counts else {
-        return;
-    };
-    for status in watched {
-        let n = counts
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or(0, |(_, n)| *n);
-        metrics::gauge!("jobs", "status" => status.as_str()).set(n as f64);
-    }
-}
-
 fn record_pool(db: &DatabaseConnection) {
     use sea_orm::DbBackend;
     let (size, idle) = match db.get_database_backend() {

@@ -163,7 +163,7 @@ fn cargo_toml(spec: &Spec) -> String {
         "[package]\nname = \"__app__\"\nversion = \"0.1.0\"\ndescription = \"The __app__ app.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n",
         spec,
     ) + &deps
-        + "\n[dev-dependencies]\nweb = { workspace = true, features = [\"testing\"] }\naccounts = { workspace = true, features = [\"testing\"] }\nmigration.workspace = true\ntokio.workspace = true\n"
+        + "\n[dev-dependencies]\nweb-test.workspace = true\naccounts = { workspace = true, features = [\"testing\"] }\nmigration.workspace = true\ntokio.workspace = true\n"
 }
 
 fn lib_rs(spec: &Spec) -> String {

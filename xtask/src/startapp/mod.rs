@@ -211,12 +211,12 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
     let needed = closure(root, &dependencies)?;
     let test_apps: Vec<String> = installed
         .iter()
-        // `web::test::project` installs the framework's health, sessions and jobs apps itself.
+        // `web_test::project` installs the framework's health, sessions and jobs apps itself.
         .filter(|a| {
             ![
                 "web::health::Health",
                 "web::sessions::Sessions",
-                "web::jobs::Jobs",
+                "web_jobs::Jobs",
             ]
             .contains(&a.as_str())
         })

@@ -290,7 +290,7 @@ pub async fn password_reset(
             user_id: user.id,
             site,
         };
-        web::jobs::enqueue::<SendPasswordReset, _>(&db, &mail).await?;
+        web_jobs::enqueue::<SendPasswordReset, _>(&db, &mail).await?;
     }
     Ok(Redirect::to(
         &page

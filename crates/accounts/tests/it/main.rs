@@ -5,7 +5,7 @@ use std::sync::Arc;
 use accounts::testing::Role;
 use accounts::{Accounts, User};
 use web::Project;
-use web::test::TestApp;
+use web_test::TestApp;
 
 mod api;
 mod pages;
@@ -15,9 +15,9 @@ mod throttle;
 mod users;
 
 pub fn project() -> Project {
-    web::test::project(
+    web_test::project(
         vec![Arc::new(Accounts)],
-        || web::test::urls().include("/accounts", accounts::urls()),
+        || web_test::urls().include("/accounts", accounts::urls()),
         migration::group,
     )
 }

@@ -1,7 +1,7 @@
 //! The HTML pages: register, login (with `next`), logout, profile, password change and reset.
 
 use serde_json::json;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 use crate::{PASSWORD, app, create_user, login, project, token};
 

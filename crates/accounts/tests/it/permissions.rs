@@ -9,7 +9,7 @@ use web::permissions::Permission;
 
 use super::app;
 
-async fn can(app: &web::test::TestApp, email: &str, code: &str) -> bool {
+async fn can(app: &web_test::TestApp, email: &str, code: &str) -> bool {
     let user = accounts::models::user::find_by_email(app.db(), email)
         .await
         .unwrap()
@@ -196,12 +196,12 @@ impl web::App for Misspelt {
 #[test]
 fn a_checked_permission_no_app_declares_stops_the_project() {
     assert_eq!(super::project().check_apps(), Ok(()));
-    let project = web::test::project(
+    let project = web_test::project(
         vec![
             std::sync::Arc::new(accounts::Accounts),
             std::sync::Arc::new(Misspelt),
         ],
-        web::test::urls,
+        web_test::urls,
         migration::group,
     );
     let refused = project.check_apps().unwrap_err();

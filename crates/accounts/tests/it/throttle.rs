@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 
 use serde_json::json;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 use crate::{PASSWORD, app, create_user, project};
 
-async fn attempt(client: &TestClient, email: &str, password: &str) -> web::test::TestResponse {
+async fn attempt(client: &TestClient, email: &str, password: &str) -> web_test::TestResponse {
     client
         .post("/api/accounts/token")
         .json(&json!({"email": email, "password": password}))

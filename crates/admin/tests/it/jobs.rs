@@ -4,7 +4,7 @@ use crate::site;
 
 /// A task no installed app declares: its job fails for good on its first run.
 struct Ghost;
-impl web::jobs::Task for Ghost {
+impl web_jobs::Task for Ghost {
     const NAME: &'static str = "ghost.haunt";
     type Payload = u32;
     async fn run(_: &web::state::AppState, _: u32) -> anyhow::Result<()> {
@@ -15,10 +15,10 @@ impl web::jobs::Task for Ghost {
 #[tokio::test]
 async fn a_failed_job_is_listed_and_retried_from_the_admin() {
     let site = site().await;
-    let id = web::jobs::enqueue::<Ghost, _>(site.app.db(), &7)
+    let id = web_jobs::enqueue::<Ghost, _>(site.app.db(), &7)
         .await
         .unwrap();
-    let worker = web::jobs::Worker::new(&site.app.state).unwrap();
+    let worker = web_jobs::Worker::new(&site.app.state).unwrap();
     assert_eq!(worker.run_due().await.unwrap(), 1);
 
     let list = site
@@ -37,7 +37,7 @@ async fn a_failed_job_is_listed_and_retried_from_the_admin() {
         .submit_form(&page, &retry, &[])
         .await
         .assert_status(303);
-    let queued = web::jobs::list(site.app.db(), &[web::jobs::JobStatus::Queued], 10)
+    let queued = web_jobs::list(site.app.db(), &[web_jobs::JobStatus::Queued], 10)
         .await
         .unwrap();
     assert_eq!(

@@ -9,7 +9,7 @@ use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
 use web::Project;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 mod changelist;
 mod forms;
@@ -20,7 +20,7 @@ mod orders;
 mod permissions;
 
 pub fn project() -> Project {
-    web::test::project(
+    web_test::project(
         vec![
             Arc::new(Accounts),
             Arc::new(Catalog),
@@ -28,7 +28,7 @@ pub fn project() -> Project {
             Arc::new(Admin),
         ],
         || {
-            web::test::urls()
+            web_test::urls()
                 .include("/accounts", accounts::urls())
                 .include("/catalog", catalog::urls())
                 .include("", payments::urls())

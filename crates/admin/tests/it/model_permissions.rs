@@ -2,7 +2,7 @@
 //! `add`, `change` and `delete` for those, and an action its own (`refund_order`).
 
 use accounts::testing;
-use web::test::TestClient;
+use web_test::TestClient;
 
 use crate::orders::paid_order;
 use crate::{product, signed_in, site};

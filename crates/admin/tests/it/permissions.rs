@@ -122,7 +122,7 @@ const CLERK_GROUP: &str = "Permissions of clerk@example.com";
 
 /// A staff member who is not a superuser, who may view, add and change users: signed
 /// in, with their user id.
-async fn plain_staff(site: &crate::Site) -> (web::test::TestClient, i64) {
+async fn plain_staff(site: &crate::Site) -> (web_test::TestClient, i64) {
     use accounts::testing;
     let created = testing::staff_with(
         &site.app,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use time::Duration;
-use web::test::TestApp;
+use web_test::TestApp;
 
 use crate::{CARD, app, buyer, checkout, get_cart, project, put_item, shop, stock_of};
 

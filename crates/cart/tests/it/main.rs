@@ -8,14 +8,14 @@ use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
 use web::Project;
-use web::test::{TestApp, TestClient, TestResponse};
+use web_test::{TestApp, TestClient, TestResponse};
 
 mod api;
 mod checkout;
 mod pages;
 
 pub fn project() -> Project {
-    web::test::project(
+    web_test::project(
         vec![
             Arc::new(Accounts),
             Arc::new(Catalog),
@@ -23,7 +23,7 @@ pub fn project() -> Project {
             Arc::new(cart::CartApp),
         ],
         || {
-            web::test::urls()
+            web_test::urls()
                 .include("/accounts", accounts::urls())
                 .include("/catalog", catalog::urls())
                 .include("", payments::urls())

@@ -2,7 +2,7 @@
 //! cart joining the user's on registration and login.
 
 use serde_json::{Value, json};
-use web::test::TestClient;
+use web_test::TestClient;
 
 use accounts::testing::{PASSWORD, login, signed_in};
 

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::{app, create, product, staff};
 
-async fn get(app: &web::test::TestApp, path: &str) -> Value {
+async fn get(app: &web_test::TestApp, path: &str) -> Value {
     let res = app.client.get(path).send().await;
     res.assert_status(200);
     res.json_value()

@@ -7,7 +7,7 @@ use accounts::testing::{self, Role};
 use catalog::Catalog;
 use serde_json::{Value, json};
 use web::Project;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 mod api;
 mod cursor;
@@ -16,10 +16,10 @@ mod pages;
 mod seed;
 
 pub fn project() -> Project {
-    web::test::project(
+    web_test::project(
         vec![Arc::new(Accounts), Arc::new(Catalog)],
         || {
-            web::test::urls()
+            web_test::urls()
                 .include("/accounts", accounts::urls())
                 .include("", catalog::home_urls())
                 .include("/catalog", catalog::urls())

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::{app, create, product, staff};
 
-async fn seeded(n: usize) -> (web::test::TestApp, String) {
+async fn seeded(n: usize) -> (web_test::TestApp, String) {
     let app = app().await;
     let staff = staff(&app).await;
     for i in 1..=n {

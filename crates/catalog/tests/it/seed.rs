@@ -6,7 +6,7 @@ use web::{App, Command};
 
 use crate::{app, project};
 
-async fn run(app: &web::test::TestApp, args: &[&str]) {
+async fn run(app: &web_test::TestApp, args: &[&str]) {
     let matches = Seed
         .definition()
         .try_get_matches_from(std::iter::once("seed").chain(args.iter().copied()))
@@ -14,7 +14,7 @@ async fn run(app: &web::test::TestApp, args: &[&str]) {
     Seed.run(&app.state, &matches).await.unwrap();
 }
 
-async fn count(app: &web::test::TestApp) -> u64 {
+async fn count(app: &web_test::TestApp) -> u64 {
     catalog::models::product::Entity::find()
         .count(app.db())
         .await
@@ -72,7 +72,7 @@ async fn synthetic_products_are_the_peers_and_seeding_is_idempotent() {
     assert_eq!(me["is_staff"], true);
 }
 
-async fn token(app: &web::test::TestApp, email: &str, password: &str) -> String {
+async fn token(app: &web_test::TestApp, email: &str, password: &str) -> String {
     let res = app
         .client
         .post("/api/accounts/token")
@@ -100,7 +100,7 @@ async fn serve_loads_the_demo_catalog_into_an_empty_database_only_when_enabled()
     catalog::Catalog.ready(&off.state).await.unwrap();
     assert_eq!(count(&off).await, 0, "off outside development");
 
-    let on = web::test::TestApp::builder(&project())
+    let on = web_test::TestApp::builder(&project())
         .setting("catalog.demo_data", true)
         .build()
         .await;

@@ -46,7 +46,7 @@ pub(crate) async fn mark_paid<C: ConnectionTrait>(
         order_id,
         site: site.clone(),
     };
-    web::jobs::enqueue::<SendOrderConfirmation, _>(txn, &mail).await?;
+    web_jobs::enqueue::<SendOrderConfirmation, _>(txn, &mail).await?;
     Ok(true)
 }
 

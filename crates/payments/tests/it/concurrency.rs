@@ -3,7 +3,7 @@
 
 use futures::future::join_all;
 use serde_json::{Value, json};
-use web::test::TestApp;
+use web_test::TestApp;
 
 use crate::{CARD, new_user, order, pay, project, shop, statuses, stock_of};
 

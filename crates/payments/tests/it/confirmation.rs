@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use web::email::Email;
-use web::test::TestApp;
+use web_test::TestApp;
 
 use crate::{CARD, DECLINED, app, order, pay, shop};
 

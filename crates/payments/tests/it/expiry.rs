@@ -4,7 +4,7 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 use time::Duration;
-use web::test::TestApp;
+use web_test::TestApp;
 
 use crate::{
     CARD, backdate_order, cleanup_count, new_user, order, pay, project, shop, statuses, stock_of,
@@ -261,11 +261,11 @@ async fn the_minutely_expiry_job_expires_overdue_orders() {
     let fresh = order(&app.client, &s.buyer, &[(p, 1)]).await.json_value();
     backdate_order(&app, &old["id"], Duration::hours(1)).await;
     // A worker enqueues this minute's occurrence and runs it.
-    let worker = web::jobs::Worker::new(&app.state).unwrap();
+    let worker = web_jobs::Worker::new(&app.state).unwrap();
     worker
         .schedule_periodic(&mut std::collections::HashMap::new())
         .await;
-    let queued = web::jobs::list(app.db(), &[web::jobs::JobStatus::Queued], 10)
+    let queued = web_jobs::list(app.db(), &[web_jobs::JobStatus::Queued], 10)
         .await
         .unwrap();
     assert!(

@@ -8,7 +8,7 @@ use catalog::Catalog;
 use payments::Payments;
 use serde_json::{Value, json};
 use web::Project;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 mod concurrency;
 mod confirmation;
@@ -20,10 +20,10 @@ mod refund;
 mod webhook;
 
 pub fn project() -> Project {
-    web::test::project(
+    web_test::project(
         vec![Arc::new(Accounts), Arc::new(Catalog), Arc::new(Payments)],
         || {
-            web::test::urls()
+            web_test::urls()
                 .include("/accounts", accounts::urls())
                 .include("/catalog", catalog::urls())
                 .include("", payments::urls())
@@ -93,7 +93,7 @@ pub async fn order(
     client: &TestClient,
     token: &str,
     lines: &[(&Value, i64)],
-) -> web::test::TestResponse {
+) -> web_test::TestResponse {
     let items: Vec<Value> = lines
         .iter()
         .map(|(p, q)| json!({"product_id": p["id"], "quantity": q}))
@@ -112,7 +112,7 @@ pub async fn pay(
     order_id: &Value,
     key: &str,
     card: &str,
-) -> web::test::TestResponse {
+) -> web_test::TestResponse {
     client
         .post(&format!("/api/orders/{order_id}/pay"))
         .bearer(token)

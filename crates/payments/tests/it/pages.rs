@@ -1,14 +1,14 @@
 //! The orders pages: buy from a product page, pay, cancel.
 
 use serde_json::Value;
-use web::test::TestClient;
+use web_test::TestClient;
 
 use accounts::testing::signed_in;
 
 use crate::{CARD, DECLINED, app, new_user, shop, stock_of};
 
 /// Pays through the order page's form, as a browser submits it (with its hidden key).
-async fn pay_form(client: &TestClient, order_page: &str, card: &str) -> web::test::TestResponse {
+async fn pay_form(client: &TestClient, order_page: &str, card: &str) -> web_test::TestResponse {
     let form = client.get(order_page).send().await;
     let key = form.hidden_input("idempotency_key").expect("a pay form");
     let token = form.csrf_token().unwrap();
@@ -23,7 +23,7 @@ async fn pay_form(client: &TestClient, order_page: &str, card: &str) -> web::tes
         .await
 }
 
-async fn buy(client: &TestClient, product: &Value, quantity: &str) -> web::test::TestResponse {
+async fn buy(client: &TestClient, product: &Value, quantity: &str) -> web_test::TestResponse {
     let page = format!("/catalog/{}/", product["slug"].as_str().unwrap());
     let id = product["id"].to_string();
     client

@@ -3,7 +3,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use web::test::{TestApp, TestResponse};
+use web_test::{TestApp, TestResponse};
 
 use crate::{CARD, app, cleanup_count, order, pay, shop, stock_of};
 

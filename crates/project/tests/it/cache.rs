@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use web::db::Backend;
-use web::test::{TestApp, redis_url};
+use web_test::{TestApp, redis_url};
 
 /// Which cache a test's processes use.
 #[derive(Clone, Copy, Debug)]

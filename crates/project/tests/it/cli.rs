@@ -659,7 +659,7 @@ fn permissions_groups_and_users_from_the_command_line() {
 
 /// A task no installed app declares (a job left by a removed app, or a typo).
 struct Ghost;
-impl web::jobs::Task for Ghost {
+impl web_jobs::Task for Ghost {
     const NAME: &'static str = "ghost.haunt";
     type Payload = serde_json::Value;
     async fn run(_: &web::state::AppState, _: serde_json::Value) -> anyhow::Result<()> {
@@ -677,7 +677,7 @@ async fn jobs_are_listed_run_and_retried_from_the_command_line() {
     assert_eq!(stdout(&out), "No queued, running or failed jobs.\n");
 
     let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
-    let id = web::jobs::enqueue::<Ghost, _>(&db, &serde_json::json!({"boo": 1}))
+    let id = web_jobs::enqueue::<Ghost, _>(&db, &serde_json::json!({"boo": 1}))
         .await
         .unwrap();
     db.close().await.unwrap();
@@ -767,7 +767,7 @@ async fn a_worker_runs_the_periodic_jobs_serves_metrics_and_stops_on_sigterm() {
     assert!(text.ends_with("Worker stopped.\n"), "{text}");
     // Both periodic jobs ran once, and are done.
     let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
-    let done = web::jobs::list(&db, &[web::jobs::JobStatus::Done], 10)
+    let done = web_jobs::list(&db, &[web_jobs::JobStatus::Done], 10)
         .await
         .unwrap();
     let mut tasks: Vec<&str> = done.iter().map(|j| j.task.as_str()).collect();

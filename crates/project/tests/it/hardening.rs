@@ -101,7 +101,7 @@ async fn refused_requests_leave_the_shared_cache_alone() {
     let server = Server::start(
         database.url(),
         &[
-            ("APP__CACHE__URL", &web::test::redis_url()),
+            ("APP__CACHE__URL", &web_test::redis_url()),
             ("APP__METRICS__PORT", &metrics_port.to_string()),
         ],
     )
@@ -582,7 +582,7 @@ async fn budgets_are_shared_through_redis_and_fall_back_per_process() {
         }
     };
     // One budget for both processes.
-    let shared = limited(web::test::redis_url());
+    let shared = limited(web_test::redis_url());
     let (a, b) = (start(shared.clone()).await, start(shared).await);
     // (Each started server's readiness checks spent nothing: /healthz is exempt.)
     let mut statuses = Vec::new();

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use web::test::TestApp;
+use web_test::TestApp;
 
 async fn document(app: &TestApp) -> Value {
     let res = app.client.get("/api/openapi.json").send().await;

@@ -6,7 +6,7 @@
 use accounts::permissions;
 use accounts::testing::{self, Role};
 use serde_json::{Value, json};
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 const CARD: &str = "4242424242424242";
 const MANAGERS: &str = "Store managers";
@@ -25,7 +25,7 @@ async fn processes() -> (TestApp, TestApp) {
     (app, other)
 }
 
-async fn create_product(client: &TestClient, token: &str, sku: &str) -> web::test::TestResponse {
+async fn create_product(client: &TestClient, token: &str, sku: &str) -> web_test::TestResponse {
     client
         .post("/api/catalog/products")
         .bearer(token)

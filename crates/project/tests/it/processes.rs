@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use web::db::Backend;
-use web::test::ScratchDatabase;
+use web_test::ScratchDatabase;
 
 use crate::cli::project_command;
 

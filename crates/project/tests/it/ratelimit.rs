@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use serde_json::json;
-use web::test::{TestApp, TestClient};
+use web_test::{TestApp, TestClient};
 
 async fn limited(settings: &[(&str, u32)]) -> TestApp {
     let project = project::project();

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use web::test::redis_url;
+use web_test::redis_url;
 
 use crate::processes::{
     Proxy, Server, authority, free_port, get_json, manage_with, seeded_database, token,

@@ -1,6 +1,6 @@
 //! The whole store, composed as `project serve` composes it, walked through like a user.
 
-use web::test::TestApp;
+use web_test::TestApp;
 
 async fn store() -> TestApp {
     TestApp::new(&project::project()).await
@@ -143,7 +143,7 @@ async fn personal_answers_are_never_kept_by_shared_caches() {
         .as_str()
         .unwrap()
         .to_string();
-    let private = |res: &web::test::TestResponse, what: &str| {
+    let private = |res: &web_test::TestResponse, what: &str| {
         assert_eq!(
             res.header("cache-control"),
             Some("private, no-store"),

@@ -187,7 +187,7 @@ async fn bad_query_parameters_are_422() {
     assert!(res.json_value()["error"]["fields"]["ms"].is_array());
 }
 
-use web::test::TestApp;
+use web_test::TestApp;
 
 /// `database.statement_timeout_ms`: a statement running longer is cancelled by the
 /// database itself (PostgreSQL's statement_timeout, MariaDB's max_statement_time, SQLite
@@ -195,7 +195,7 @@ use web::test::TestApp;
 #[tokio::test]
 async fn a_statement_past_the_timeout_is_cancelled_with_503_timeout() {
     use sea_orm::{ConnectionTrait, Statement};
-    let app = web::test::TestApp::builder(&crate::project())
+    let app = web_test::TestApp::builder(&crate::project())
         .setting("database.statement_timeout_ms", 300)
         .build()
         .await;

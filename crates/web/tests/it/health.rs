@@ -93,7 +93,7 @@ async fn security_headers_and_request_id_on_every_response() {
 
 #[tokio::test]
 async fn hsts_when_configured() {
-    let app = web::test::TestApp::builder(&crate::project())
+    let app = web_test::TestApp::builder(&crate::project())
         .setting("server.hsts_seconds", 600)
         .build()
         .await;
@@ -123,7 +123,7 @@ async fn unknown_host_is_refused_when_debug_is_off() {
         .send()
         .await
         .assert_status(200);
-    let open = web::test::TestApp::builder(&crate::project())
+    let open = web_test::TestApp::builder(&crate::project())
         .setting("server.allowed_hosts", ".example")
         .build()
         .await;
@@ -138,7 +138,7 @@ async fn unknown_host_is_refused_when_debug_is_off() {
 #[tokio::test]
 async fn malformed_host_is_refused_in_every_environment() {
     for debug in [false, true] {
-        let app = web::test::TestApp::builder(&crate::project())
+        let app = web_test::TestApp::builder(&crate::project())
             .setting("debug", debug)
             .setting("server.allowed_hosts", "*")
             .build()
@@ -187,7 +187,7 @@ async fn static_files_are_served() {
 
 #[tokio::test]
 async fn cors_headers_only_for_configured_origins() {
-    let app = web::test::TestApp::builder(&crate::project())
+    let app = web_test::TestApp::builder(&crate::project())
         .setting("server.cors_origins", "https://shop.example")
         .build()
         .await;

@@ -7,16 +7,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use web::test::TestApp;
 use web::urls::{get, post};
 use web::{
     App, Db, Embedded, Error, Form, Id, Json, Messages, Page, Project, Query, Reverser,
     UrlRegistry, Urls, context,
 };
+use web_test::TestApp;
 
 mod errors;
 mod health;
-mod jobs;
 mod makemigrations;
 mod pages;
 mod server;

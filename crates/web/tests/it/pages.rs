@@ -204,7 +204,7 @@ async fn html_answers_carry_a_content_security_policy_with_their_nonce() {
     let json = app.client.get("/api/demo/items/1").send().await;
     assert!(json.header("content-security-policy").is_none());
     // server.csp replaces the policy.
-    let custom = web::test::TestApp::builder(&crate::project())
+    let custom = web_test::TestApp::builder(&crate::project())
         .setting(
             "server.csp",
             "default-src 'none'; script-src 'nonce-{nonce}'",
@@ -225,7 +225,7 @@ async fn html_answers_carry_a_content_security_policy_with_their_nonce() {
 /// so is another site's `Referer`; with neither header the token alone decides.
 #[tokio::test]
 async fn form_posts_from_another_origin_are_refused() {
-    let app = web::test::TestApp::builder(&crate::project())
+    let app = web_test::TestApp::builder(&crate::project())
         .setting("server.csrf_trusted_origins", "https://pay.example.com")
         .setting("server.trusted_proxies", "127.0.0.1")
         .build()

@@ -12,7 +12,7 @@ use web::schema::autodetect::{self, Rename};
 use web::schema::operations::Operation;
 use web::schema::state::InstalledApp;
 use web::schema::{EntitySchema, render};
-use web::test::ScratchDatabase;
+use web_test::ScratchDatabase;
 
 mod entities;
 #[allow(dead_code)] // compiled to prove the written Rust builds; run below

@@ -10,7 +10,7 @@
 //!   writer, so its claims are serialised), run them, and mark them done. A claim is a
 //!   lease of `jobs.lease_seconds`, renewed while the job runs: a worker that dies leaves
 //!   its job to be claimed again when the lease runs out.
-//! - Periodic tasks ([`Periodic`], from [`crate::App::periodic_tasks`]) are enqueued by
+//! - Periodic tasks ([`Periodic`], declared with [`InstallJobs::periodic`]) are enqueued by
 //!   the workers once per interval: each occurrence has a unique key, so with several
 //!   workers one job per occurrence exists.
 //! - A failed run is retried after `jobs.backoff_base_seconds × 2^(attempt-1)` (± 25 %
@@ -32,7 +32,7 @@
 //!     async fn run(state: &AppState, payload: ReceiptPayload) -> anyhow::Result<()> { … }
 //! }
 //! // in a write transaction, with the change that causes it:
-//! web::jobs::enqueue::<SendReceipt, _>(txn, &ReceiptPayload { order_id }).await?;
+//! web_jobs::enqueue::<SendReceipt, _>(txn, &ReceiptPayload { order_id }).await?;
 //! ```
 
 use std::future::Future;
@@ -42,7 +42,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::state::AppState;
+use web::state::AppState;
 
 mod admin;
 mod app;
@@ -143,12 +143,12 @@ impl Periodic {
     }
 }
 
-impl crate::install::Contribution for TaskEntry {
+impl web::install::Contribution for TaskEntry {
     const READER: Option<&'static str> = Some("jobs");
     const WHAT: &'static str = "background tasks";
 }
 
-impl crate::install::Contribution for Periodic {
+impl web::install::Contribution for Periodic {
     const READER: Option<&'static str> = Some("jobs");
     const WHAT: &'static str = "periodic tasks";
 }
@@ -162,7 +162,7 @@ pub trait InstallJobs {
     fn periodic<T: Task<Payload = ()>>(&mut self, every: std::time::Duration) -> &mut Self;
 }
 
-impl InstallJobs for crate::install::Installer<'_> {
+impl InstallJobs for web::install::Installer<'_> {
     fn task<T: Task>(&mut self) -> &mut Self {
         self.add(TaskEntry::of::<T>())
     }
@@ -171,7 +171,7 @@ impl InstallJobs for crate::install::Installer<'_> {
     }
 }
 
-/// The periodic tasks of the installed apps (a service, see [`crate::Project::configure`]).
+/// The periodic tasks of the installed apps (a service the `jobs` app registers).
 #[derive(Clone, Debug, Default)]
 pub struct Schedule(pub Arc<Vec<Periodic>>);
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::entity::{Job, JobStatus};
 use super::{JobsSettings, Schedule, TaskRegistry, queue};
-use crate::state::AppState;
+use web::state::AppState;
 
 /// How long an idle worker waits before looking for due jobs again.
 const POLL: StdDuration = StdDuration::from_millis(500);
@@ -33,7 +33,7 @@ pub struct Worker {
 
 impl Worker {
     /// A worker of `state`'s project: its tasks and `jobs` settings; one job at a time.
-    pub fn new(state: &AppState) -> Result<Worker, crate::Error> {
+    pub fn new(state: &AppState) -> Result<Worker, web::Error> {
         Ok(Worker {
             state: state.clone(),
             settings: state.service()?,
@@ -134,7 +134,7 @@ impl Worker {
     /// since this worker last did (`scheduled`: task → occurrence start, Unix seconds).
     /// Another worker may have enqueued it first; the unique key keeps it one job.
     pub async fn schedule_periodic(&self, scheduled: &mut HashMap<&'static str, i64>) {
-        let now = crate::db::now();
+        let now = web::db::now();
         for periodic in self.schedule.0.iter() {
             let slot = periodic.occurrence(now);
             if scheduled.get(periodic.task.name) == Some(&slot) {
@@ -188,7 +188,7 @@ impl Worker {
             }
         };
         // A job that wrote tells the shared cache, as a request does.
-        let announcer = crate::cache::WriteAnnouncer::new(&self.state);
+        let announcer = web::cache::WriteAnnouncer::new(&self.state);
         let run = announcer
             .around(AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind());
         let renewing = self.renew_while_running(job.id);

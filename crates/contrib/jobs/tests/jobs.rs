@@ -9,10 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
-use web::jobs::{self, InstallJobs, JobStatus, Task, Worker};
 use web::state::AppState;
-use web::test::TestApp;
 use web::{App, Embedded, Installer, Project, UrlRegistry};
+use web_jobs::{InstallJobs, JobStatus, Task, Worker};
+use web_test::TestApp;
 
 /// What the tasks saw, per test (tests run in parallel in one process).
 static RUNS: Mutex<BTreeMap<String, Vec<u32>>> = Mutex::new(BTreeMap::new());
@@ -120,7 +120,7 @@ fn project() -> Project {
     Project {
         apps: vec![
             Arc::new(web::sessions::Sessions),
-            Arc::new(web::jobs::Jobs),
+            Arc::new(web_jobs::Jobs),
             Arc::new(JobsDemo),
         ],
         urls: UrlRegistry::new,
@@ -145,8 +145,8 @@ fn payload(test: &str, n: u32) -> Payload {
     }
 }
 
-async fn job(app: &TestApp, id: i64) -> jobs::Job {
-    jobs::entity::Entity::find_by_id(id)
+async fn job(app: &TestApp, id: i64) -> web_jobs::Job {
+    web_jobs::entity::Entity::find_by_id(id)
         .one(app.db())
         .await
         .unwrap()
@@ -162,7 +162,7 @@ async fn a_job_exists_exactly_when_its_transaction_commits() {
     let app = app(&[]).await;
     let test = "commit";
     let txn = app.db().begin().await.unwrap();
-    jobs::enqueue::<Record, _>(&txn, &payload(test, 1))
+    web_jobs::enqueue::<Record, _>(&txn, &payload(test, 1))
         .await
         .unwrap();
     txn.rollback().await.unwrap();
@@ -172,10 +172,10 @@ async fn a_job_exists_exactly_when_its_transaction_commits() {
         JobStatus::Done,
         JobStatus::Failed,
     ];
-    assert!(jobs::list(app.db(), &all, 10).await.unwrap().is_empty());
+    assert!(web_jobs::list(app.db(), &all, 10).await.unwrap().is_empty());
 
     let txn = app.db().begin().await.unwrap();
-    let id = jobs::enqueue::<Record, _>(&txn, &payload(test, 2))
+    let id = web_jobs::enqueue::<Record, _>(&txn, &payload(test, 2))
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -195,7 +195,7 @@ async fn a_job_exists_exactly_when_its_transaction_commits() {
 async fn a_failing_task_is_retried_with_growing_delays_then_fails() {
     let app = app(&[("jobs.backoff_base_seconds", "60")]).await;
     let test = "flaky";
-    let id = jobs::enqueue::<Flaky, _>(app.db(), &payload(test, 7))
+    let id = web_jobs::enqueue::<Flaky, _>(app.db(), &payload(test, 7))
         .await
         .unwrap();
     let worker = Worker::new(&app.state).unwrap();
@@ -226,9 +226,9 @@ async fn a_failing_task_is_retried_with_growing_delays_then_fails() {
 
     // A failed job waits for an operator; `retry` queues it with fresh attempts.
     assert_eq!(worker.run_due().await.unwrap(), 0);
-    assert!(jobs::retry(app.db(), id).await.unwrap());
+    assert!(web_jobs::retry(app.db(), id).await.unwrap());
     assert!(
-        !jobs::retry(app.db(), id).await.unwrap(),
+        !web_jobs::retry(app.db(), id).await.unwrap(),
         "only a failed job"
     );
     let again = job(&app, id).await;
@@ -255,7 +255,7 @@ async fn two_workers_on_one_database_run_500_jobs_exactly_once() {
     let test = "five-hundred";
     let txn = first.db().begin().await.unwrap();
     for n in 0..500 {
-        jobs::enqueue::<Record, _>(&txn, &payload(test, n))
+        web_jobs::enqueue::<Record, _>(&txn, &payload(test, n))
             .await
             .unwrap();
     }
@@ -282,7 +282,7 @@ async fn two_workers_on_one_database_run_500_jobs_exactly_once() {
     assert_eq!(seen.len(), 500, "no job lost, none run twice");
     seen.sort();
     assert_eq!(seen, (0..500).collect::<Vec<u32>>());
-    let open = jobs::list(
+    let open = web_jobs::list(
         first.db(),
         &[JobStatus::Queued, JobStatus::Running, JobStatus::Failed],
         10,
@@ -300,7 +300,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease() {
         .unwrap()
         .get_or_insert_default()
         .insert(test.into());
-    let id = jobs::enqueue::<Hold, _>(app.db(), &payload(test, 0))
+    let id = web_jobs::enqueue::<Hold, _>(app.db(), &payload(test, 0))
         .await
         .unwrap();
     let dying = fast(Worker::new(&app.state).unwrap());
@@ -326,7 +326,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease() {
 async fn a_stopping_worker_finishes_the_job_in_hand() {
     let app = app(&[]).await;
     let test = "graceful";
-    let id = jobs::enqueue::<Hold, _>(app.db(), &payload(test, 300))
+    let id = web_jobs::enqueue::<Hold, _>(app.db(), &payload(test, 300))
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -387,7 +387,7 @@ async fn a_periodic_task_is_enqueued_once_per_occurrence_whatever_the_workers() 
         .build()
         .await;
     let ticks = || async {
-        jobs::list(first.db(), &[JobStatus::Queued], 100)
+        web_jobs::list(first.db(), &[JobStatus::Queued], 100)
             .await
             .unwrap()
             .into_iter()
@@ -420,24 +420,24 @@ async fn a_periodic_task_is_enqueued_once_per_occurrence_whatever_the_workers() 
     );
     // The same occurrence again, even after it ran: nothing new.
     assert!(a.run_due().await.unwrap() >= 1);
-    let done = jobs::list(first.db(), &[JobStatus::Done], 100)
+    let done = web_jobs::list(first.db(), &[JobStatus::Done], 100)
         .await
         .unwrap();
     assert_eq!(done.iter().filter(|j| j.task == "jobsdemo.tick").count(), 1);
-    let periodic = jobs::Periodic::every::<Tick>(Duration::from_secs(3600));
+    let periodic = web_jobs::Periodic::every::<Tick>(Duration::from_secs(3600));
     assert!(
-        !jobs::schedule(first.db(), &periodic, web::db::now())
+        !web_jobs::schedule(first.db(), &periodic, web::db::now())
             .await
             .unwrap()
     );
     // The next occurrence is a new job.
     let next_hour = web::db::now() + time::Duration::hours(1);
     assert!(
-        jobs::schedule(first.db(), &periodic, next_hour)
+        web_jobs::schedule(first.db(), &periodic, next_hour)
             .await
             .unwrap()
     );
-    let cleanup = jobs::list(first.db(), &[JobStatus::Done], 100)
+    let cleanup = web_jobs::list(first.db(), &[JobStatus::Done], 100)
         .await
         .unwrap();
     assert!(

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::entity::{ActiveModel, Column, Entity, Job, JobStatus};
 use super::{JobsSettings, Task};
-use crate::db::{now, write_transaction_as};
+use web::db::{now, write_transaction_as};
 
 /// Enqueues a job of task `T`, due now, on `db`: pass the transaction of the change that
 /// causes it, so the job exists exactly when the change does. Returns the job's id.
@@ -77,7 +77,7 @@ pub async fn schedule<C: ConnectionTrait>(
     let job = new_job(identity, "null".to_string(), run_at, Some(key));
     match job.insert(db).await {
         Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
+        Err(e) if web::db::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::settings::{Settings, SettingsError};
+use web::settings::{Settings, SettingsError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -31,10 +31,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
-use crate::db::Backend;
-use crate::project::Project;
-use crate::settings::{Settings, SettingsSource};
-use crate::state::AppState;
+use web::db::Backend;
+use web::project::Project;
+use web::settings::{Settings, SettingsSource};
+use web::state::AppState;
 
 /// The workspace root (for `config/`, `templates/`, `static/`): the nearest folder above
 /// the crate under test that has `config/default.toml`. Found at run time: a compile-time
@@ -70,27 +70,27 @@ pub fn redis_url() -> String {
 /// }
 /// ```
 pub fn project(
-    apps: Vec<Arc<dyn crate::App>>,
-    urls: fn() -> crate::UrlRegistry,
-    migrations: crate::migrate::MigrationLookup,
+    apps: Vec<Arc<dyn web::App>>,
+    urls: fn() -> web::UrlRegistry,
+    migrations: web::migrate::MigrationLookup,
 ) -> Project {
-    let mut installed: Vec<Arc<dyn crate::App>> = vec![
-        Arc::new(crate::health::Health),
-        Arc::new(crate::sessions::Sessions),
-        Arc::new(crate::jobs::Jobs),
+    let mut installed: Vec<Arc<dyn web::App>> = vec![
+        Arc::new(web::health::Health),
+        Arc::new(web::sessions::Sessions),
+        Arc::new(web_jobs::Jobs),
     ];
     installed.extend(apps);
     Project {
         apps: installed,
         urls,
         migrations,
-        embedded: crate::project::Embedded::none(),
+        embedded: web::project::Embedded::none(),
     }
 }
 
 /// A URL registry with the framework's probes (`/healthz`, `/readyz`) mounted.
-pub fn urls() -> crate::UrlRegistry {
-    crate::UrlRegistry::new().include("", crate::health::urls())
+pub fn urls() -> web::UrlRegistry {
+    web::UrlRegistry::new().include("", web::health::urls())
 }
 
 /// A running test project.
@@ -110,7 +110,7 @@ impl TestApp {
     /// Runs every background job due now, as a worker would (no worker runs inside the
     /// test app); returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        crate::jobs::Worker::new(&self.state)
+        web_jobs::Worker::new(&self.state)
             .expect("the jobs settings")
             .run_due()
             .await
@@ -118,9 +118,9 @@ impl TestApp {
     }
 
     /// The mail the memory backend (`email.backend = "memory"`, the test default) sent.
-    pub fn sent_mail(&self) -> Vec<crate::email::Email> {
+    pub fn sent_mail(&self) -> Vec<web::email::Email> {
         self.state
-            .service::<crate::email::Outbox>()
+            .service::<web::email::Outbox>()
             .expect("email.backend = \"memory\"")
             .sent()
     }
@@ -207,7 +207,7 @@ impl TestAppBuilder<'_> {
         // A test project may install only some of the apps, so sections of the others are
         // tolerated here (`Project::load_settings` refuses them in a real run).
         let settings = Settings::load(&source).unwrap_or_else(|e| panic!("test settings: {e}"));
-        let db = crate::db::connect(&settings.database)
+        let db = web::db::connect(&settings.database)
             .await
             .unwrap_or_else(|e| panic!("test database: {e}"));
         let migrator = self.project.migrator().unwrap_or_else(|e| panic!("{e}"));
@@ -215,7 +215,7 @@ impl TestAppBuilder<'_> {
             .up(&db, None)
             .await
             .unwrap_or_else(|e| panic!("migrations: {e}"));
-        crate::cli::post_migrate(self.project, &db)
+        web::cli::post_migrate(self.project, &db)
             .await
             .unwrap_or_else(|e| panic!("post-migrate: {e:#}"));
         let (state, urls) = self
@@ -513,7 +513,7 @@ impl TestClient {
     ) -> TestResponse {
         let token = self.csrf_token(page).await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push((crate::csrf::CSRF_FIELD, &token));
+        all.push((web::csrf::CSRF_FIELD, &token));
         self.post(action).form(&all).send().await
     }
 
@@ -678,7 +678,7 @@ impl TestResponse {
     }
     /// The value of the first `csrf_token` hidden input in an HTML body.
     pub fn csrf_token(&self) -> Option<String> {
-        self.hidden_input(crate::csrf::CSRF_FIELD)
+        self.hidden_input(web::csrf::CSRF_FIELD)
     }
 
     /// The value of the first input named `name` in an HTML body (`name` before `value`).

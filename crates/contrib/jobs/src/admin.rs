@@ -6,12 +6,12 @@ use sea_orm::EntityTrait;
 
 use super::entity::{self, Entity, Job};
 use super::queue;
-use crate::admin::{
+use web::admin::{
     Action, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
     ModelAdmin, Object, Row, datetime, list_page,
 };
-use crate::state::AppState;
-use crate::{Error, FieldErrors};
+use web::state::AppState;
+use web::{Error, FieldErrors};
 
 pub struct JobAdmin;
 

@@ -7,16 +7,18 @@ use clap::{ArgMatches, Args, FromArgMatches, Subcommand};
 use super::entity::JobStatus;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+
 use super::{
     InstallJobs, JobsSettings, Periodic, Schedule, Task, TaskEntry, TaskRegistry, Worker, queue,
 };
-use crate::admin::InstallAdmin;
-use crate::app::{App, Command};
-use crate::install::Installer;
-use crate::schema::InstallSchema;
+use web::admin::InstallAdmin;
+use web::app::{App, Command};
+use web::install::Installer;
+use web::schema::InstallSchema;
 
-use crate::settings::{Settings, SettingsError};
-use crate::state::{AppState, Services};
+use web::settings::{Settings, SettingsError};
+use web::state::{AppState, Services};
 
 /// Installed by every project after `sessions` (its tasks' apps come after it).
 pub struct Jobs;
@@ -34,14 +36,16 @@ impl App for Jobs {
     fn install(&self, app: &mut Installer) {
         // Workers look for due jobs by status, queue and time.
         app.entities(vec![
-            crate::schema::EntitySchema::of::<super::entity::Entity>()
+            web::schema::EntitySchema::of::<super::entity::Entity>()
                 .index("jobs_due", &["status", "queue", "run_at"]),
         ])
         .uncached_tables(&["jobs"])
         .periodic::<Cleanup>(std::time::Duration::from_secs(3600))
         .admin(super::admin::JobAdmin)
         .command(WorkerCommand)
-        .command(JobsCommand);
+        .command(JobsCommand)
+        .beside_server(in_server_worker)
+        .gauges(|db| Box::pin(async move { record_queue_depth(&db).await }));
     }
 
     /// Reads the `jobs` section, and the tasks every app declared.
@@ -74,8 +78,46 @@ impl App for Jobs {
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         let settings: JobsSettings = state.service()?;
         let keep = time::Duration::seconds(settings.retention_seconds.min(i64::MAX as u64) as i64);
-        let deleted = queue::delete_done(state.db(), crate::db::now() - keep).await?;
+        let deleted = queue::delete_done(state.db(), web::db::now() - keep).await?;
         Ok(vec![("finished jobs deleted".into(), deleted)])
+    }
+}
+
+/// With `jobs.run_in_server` (development and test by default) and tasks installed,
+/// `serve` runs a worker beside the server, so one command does everything.
+fn in_server_worker(state: &AppState) -> anyhow::Result<Option<BoxFuture<'static, ()>>> {
+    let jobs: JobsSettings = state.service()?;
+    let worker = Worker::new(state)?.concurrency(2);
+    if !jobs.run_in_server || !worker.has_tasks() {
+        return Ok(None);
+    }
+    tracing::info!("running background jobs in the server (jobs.run_in_server)");
+    Ok(Some(Box::pin(worker.run(web::server::shutdown_signal()))))
+}
+
+/// The queue's depth per status, as the `jobs` gauge of `/metrics`.
+async fn record_queue_depth(db: &sea_orm::DatabaseConnection) {
+    use super::entity::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let watched = [JobStatus::Queued, JobStatus::Running, JobStatus::Failed];
+    let counts: Result<Vec<(JobStatus, i64)>, _> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::Status.is_in(watched))
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(db)
+        .await;
+    let Ok(counts) = counts else {
+        return;
+    };
+    for status in watched {
+        let n = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        metrics::gauge!("jobs", "status" => status.as_str()).set(n as f64);
     }
 }
 
@@ -86,8 +128,8 @@ impl Task for Cleanup {
     const NAME: &'static str = "jobs.cleanup";
     type Payload = ();
     async fn run(state: &AppState, _: ()) -> anyhow::Result<()> {
-        let apps: crate::project::InstalledApps = state.service()?;
-        for (label, what, count) in crate::cli::run_cleanup(&apps.0, state).await? {
+        let apps: web::project::InstalledApps = state.service()?;
+        for (label, what, count) in web::cli::run_cleanup(&apps.0, state).await? {
             tracing::info!(app = label, count, "cleanup: {what}");
         }
         Ok(())
@@ -129,8 +171,8 @@ impl Command for WorkerCommand {
             worker.queue_names(),
             args.concurrency
         );
-        let metrics = crate::metrics::listen(state.settings(), state.db().clone()).await?;
-        worker.run(crate::server::shutdown_signal()).await;
+        let metrics = web::metrics::listen(state).await?;
+        worker.run(web::server::shutdown_signal()).await;
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -189,7 +231,7 @@ impl Command for JobsCommand {
                         job.queue,
                         job.task,
                         job.attempts,
-                        crate::db::timestamp::format(&job.run_at),
+                        web::db::timestamp::format(&job.run_at),
                         error.lines().next().unwrap_or_default()
                     );
                 }
