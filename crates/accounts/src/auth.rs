@@ -243,7 +243,7 @@ impl Auth {
     /// Signs `user` into `session` under a new session id (no fixation) and a new CSRF token.
     pub async fn login(&self, session: &Session, user: &User) -> Result<(), Error> {
         session.cycle_id().await?;
-        web::csrf::rotate(session).await?;
+        web_sessions::csrf::rotate(session).await?;
         session.insert(SESSION_USER_ID, user.id).await?;
         session
             .insert(SESSION_USER_HASH, self.session_hash(user))

@@ -56,7 +56,7 @@ pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQue
 pub fn form_data(pairs: Vec<(String, String)>) -> FormData {
     let mut form = FormData::new();
     for (name, value) in pairs {
-        if name == web::csrf::CSRF_FIELD {
+        if name == web_sessions::csrf::CSRF_FIELD {
             continue;
         }
         form.entry(name)

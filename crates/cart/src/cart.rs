@@ -187,7 +187,7 @@ impl Cart {
     /// one after the other: a user's in one transaction that first locks the user's row
     /// (two adds both count; two products in different currencies can't both get in); a
     /// visitor's session is changed by one request at a time already
-    /// (`web::sessions::one_writer_per_session`).
+    /// (`web_sessions::store::one_writer_per_session`).
     async fn change<T: Send>(
         &self,
         db: &DatabaseConnection,

@@ -8,7 +8,7 @@ use web::App;
 pub fn installed_apps() -> Vec<Arc<dyn App>> {
     vec![
         Arc::new(web::health::Health),
-        Arc::new(web::sessions::Sessions),
+        Arc::new(web_sessions::Sessions),
         Arc::new(web_jobs::Jobs),
         Arc::new(web::schema::Schema),
         // Before the apps whose requests it limits (its middleware runs first).

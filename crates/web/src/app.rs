@@ -98,14 +98,28 @@ pub type Middleware = Arc<
         + Sync,
 >;
 
-/// Adds values to the context of every page rendered through [`crate::Page`].
+/// Adds values to the context of every page rendered through [`crate::Page`] (Django's
+/// context processors).
 #[async_trait]
 pub trait ContextProcessor: Send + Sync + 'static {
+    /// Values known when the handler starts (the signed-in user).
     async fn context(
         &self,
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Vec<(&'static str, minijinja::Value)>, Error>;
+        _parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Vec<(&'static str, minijinja::Value)>, Error> {
+        Ok(Vec::new())
+    }
+
+    /// A part of the context made only if the page renders, and told when it has (a
+    /// CSRF token drawn on demand, flash messages taken when shown).
+    async fn page_part(
+        &self,
+        _parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Option<Box<dyn crate::templates::PagePart>>, Error> {
+        Ok(None)
+    }
 }
 
 /// A management command that works on the project itself, with no database (Django's

@@ -21,7 +21,8 @@ use tracing::Level;
 
 use crate::app::App;
 use crate::install::{
-    ContextProcessors, Contributions, MiddlewareFactory, RequiredPermission, UncachedTables,
+    ContextProcessors, Contributions, MiddlewareFactory, PageLayers, RequiredPermission,
+    UncachedTables,
 };
 use crate::migrate::{InstalledMigrator, MigrationLookup};
 use crate::settings::{Settings, SettingsError, SettingsSource};
@@ -355,17 +356,13 @@ impl Project {
     /// the JSON API authenticates with bearer tokens alone.
     pub fn router(&self, state: AppState, urls: ResolvedUrls) -> Router {
         let settings = state.settings().clone();
-        let mut pages = urls
-            .pages
-            .layer(from_fn_with_state(state.clone(), crate::csrf::csrf_protect))
-            .layer(crate::sessions::layer(&settings, state.db().clone()))
-            .layer(from_fn_with_state(
-                (
-                    crate::sessions::SessionWriters::default(),
-                    Arc::from(settings.sessions.cookie_name.as_str()),
-                ),
-                crate::sessions::one_writer_per_session,
-            ));
+        let mut pages = urls.pages;
+        // The apps' page layers (sessions, CSRF), the first installed outermost.
+        let contributions = state.services().contributions();
+        let page_layers = contributions.of::<PageLayers>().collect::<Vec<_>>();
+        for (_, wrap) in page_layers.iter().rev() {
+            pages = (wrap.0)(pages, &state);
+        }
         // Static files come after: they need no session.
         if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
             pages = pages.merge(files);
@@ -502,11 +499,6 @@ fn deploy_problems(settings: &Settings) -> Vec<String> {
         == Ok(crate::db::Backend::Sqlite)
     {
         problems.push("database.url is SQLite; use MySQL/MariaDB or PostgreSQL in production (APP__DATABASE__URL)".into());
-    }
-    if !settings.sessions.cookie_secure {
-        problems.push(
-            "sessions.cookie_secure is off; session cookies would travel over plain HTTP".into(),
-        );
     }
     if settings.server.allowed_hosts.iter().any(|h| h == "*") {
         problems.push("server.allowed_hosts contains `*`; list the real host names".into());

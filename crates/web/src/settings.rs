@@ -155,7 +155,6 @@ pub struct Settings {
     pub templates: TemplateSettings,
     #[serde(rename = "static")]
     pub static_files: StaticSettings,
-    pub sessions: SessionSettings,
     pub metrics: MetricsSettings,
     pub cache: CacheSettings,
     pub email: crate::email::EmailSettings,
@@ -280,16 +279,6 @@ pub struct CacheSettings {
     pub url: Secret,
     /// Shared entries also expire after this many seconds (a safety net).
     pub ttl_seconds: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionSettings {
-    pub cookie_name: String,
-    /// Session lifetime since the last change, in seconds.
-    pub age_seconds: i64,
-    /// `Secure` cookie attribute; on in production.
-    pub cookie_secure: bool,
 }
 
 /// Where settings come from. The default reads `./config` (or `APP_CONFIG_DIR`) and the
@@ -438,7 +427,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 11] = [
+        const CORE: [&str; 10] = [
             "debug",
             "secret_key",
             "server",
@@ -446,7 +435,6 @@ impl Settings {
             "log",
             "templates",
             "static",
-            "sessions",
             "metrics",
             "cache",
             "email",
@@ -529,12 +517,6 @@ impl Settings {
             problems.push(SettingsError::new(
                 "static.url",
                 "must start and end with `/`, e.g. /static/",
-            ));
-        }
-        if self.sessions.age_seconds <= 0 {
-            problems.push(SettingsError::new(
-                "sessions.age_seconds",
-                "must be greater than 0",
             ));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
@@ -919,8 +901,10 @@ mod tests {
         let s = load(&[("APP__PAYMENTS__WEBHOOK_SECRET", "whsec")]).unwrap();
         let p: Payments = s.app_section("payments").unwrap();
         assert_eq!(p.webhook_secret, "whsec");
-        assert_eq!(s.unknown_sections(&["payments"]), Vec::<&str>::new());
-        assert_eq!(s.unknown_sections(&[]), vec!["payments"]);
+        // `sessions` is the sessions extra's section (in the example defaults).
+        let installed = ["payments", "sessions"];
+        assert_eq!(s.unknown_sections(&installed), Vec::<&str>::new());
+        assert_eq!(s.unknown_sections(&["sessions"]), vec!["payments"]);
         let bad = load(&[
             ("APP__PAYMENTS__WEBHOOK_SECRET", "x"),
             ("APP__PAYMENTS__RETRIES", "-1"),

@@ -19,8 +19,7 @@ pub struct SiteUrl(String);
 
 impl SiteUrl {
     /// `server.public_url` when set; else the request's `Host` (syntax-checked here too,
-    /// though the guard already refused a malformed one), over `https` when session
-    /// cookies are secure.
+    /// though the guard already refused a malformed one), over `https` in production.
     pub fn for_request(settings: &Settings, host: Option<&str>) -> Result<SiteUrl, Error> {
         if let Ok(Some(url)) = parse_public_url(&settings.server.public_url) {
             return Ok(SiteUrl(url));
@@ -28,7 +27,7 @@ impl SiteUrl {
         let host = host
             .filter(|h| split_host(h).is_some())
             .ok_or_else(|| Error::bad_request("The request has no valid Host header."))?;
-        let scheme = if settings.sessions.cookie_secure {
+        let scheme = if settings.environment.is_production() {
             "https"
         } else {
             "http"

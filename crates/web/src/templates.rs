@@ -2,9 +2,9 @@
 //!
 //! Autoescaping is on for `.html`. Templates get `url("app:name", param=…)` (reverse),
 //! the test `"app:name" is route`, `static("css/site.css")`, the `money` filter and,
-//! through [`Page`], `csrf_input()`,
-//! `csrf_token`, `messages`, `request_path` and whatever the apps' context processors add
-//! (the accounts app adds `user`). In development templates are re-read from disk when
+//! through [`Page`], `csp_nonce`, `request_path` and whatever the apps' context processors
+//! add (the sessions extra adds `csrf_input()`, `csrf_token` and `messages`; the accounts
+//! app `user`). In development templates are re-read from disk when
 //! they change; a release binary carries them embedded and needs no folder beside it.
 
 use std::borrow::Cow;
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{Html, IntoResponse, Response};
@@ -20,10 +20,9 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
 use minijinja::value::{Kwargs, Object};
-use minijinja::{Environment, State, Value};
+use minijinja::{Environment, Value};
 use minijinja_autoreload::AutoReloader;
 use serde::Serialize;
-use tower_sessions::Session;
 
 use crate::Error;
 use crate::cache::Cache;
@@ -263,65 +262,6 @@ pub fn error_page(state: &AppState, error: &Error) -> Response {
     (status, format!("{} {}", status.as_u16(), error.message())).into_response()
 }
 
-/// Session key of the CSRF token.
-pub const CSRF_SESSION_KEY: &str = "_csrf_token";
-
-/// Holds the request's CSRF token; creates one only if a template asks for it, so pages
-/// without forms never create a session.
-struct CsrfSlot {
-    token: Mutex<Option<String>>,
-    created: std::sync::atomic::AtomicBool,
-    /// The page shows a token: it belongs to one visitor and must not be cached.
-    used: std::sync::atomic::AtomicBool,
-}
-
-impl CsrfSlot {
-    fn token(&self) -> String {
-        self.used.store(true, std::sync::atomic::Ordering::Relaxed);
-        let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
-        token
-            .get_or_insert_with(|| {
-                self.created
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                crate::csrf::new_token()
-            })
-            .clone()
-    }
-    fn created(&self) -> Option<String> {
-        if self.created.load(std::sync::atomic::Ordering::Relaxed) {
-            self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()
-        } else {
-            None
-        }
-    }
-}
-
-#[derive(Clone)]
-struct CsrfToken(Arc<CsrfSlot>);
-
-impl fmt::Debug for CsrfToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("csrf_token")
-    }
-}
-
-impl Object for CsrfToken {
-    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.token())
-    }
-    fn call(
-        self: &Arc<Self>,
-        _state: &State<'_, '_>,
-        _args: &[Value],
-    ) -> Result<Value, minijinja::Error> {
-        Ok(Value::from_safe_string(format!(
-            r#"<input type="hidden" name="{}" value="{}">"#,
-            crate::csrf::CSRF_FIELD,
-            self.0.token()
-        )))
-    }
-}
-
 /// `{{ csp_nonce }}`: the response's script nonce, drawn when a template renders it.
 #[derive(Debug)]
 struct NonceValue(crate::csp::CspNonce);
@@ -333,7 +273,8 @@ impl Object for NonceValue {
 }
 
 /// What an HTML handler renders with: the template environment plus the request's
-/// context (processors' values, CSRF token, flash messages).
+/// context (the processors' values, and what their page parts add when the page renders:
+/// the sessions extra's CSRF token and flash messages).
 ///
 /// ```ignore
 /// async fn product_list(page: Page, Db(db): Db) -> Result<Response, Error> {
@@ -343,10 +284,9 @@ impl Object for NonceValue {
 /// ```
 pub struct Page {
     state: AppState,
-    session: Option<Session>,
-    csrf_cookie: Option<crate::csrf::CookieToken>,
     csp_nonce: crate::csp::CspNonce,
     context: Vec<(&'static str, Value)>,
+    parts: Vec<Box<dyn PagePart>>,
     path: String,
 }
 
@@ -354,19 +294,20 @@ impl FromRequestParts<AppState> for Page {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let mut context = Vec::new();
+        let mut page_parts = Vec::new();
         for processor in state.context_processors() {
             context.extend(processor.context(parts, state).await?);
+            page_parts.extend(processor.page_part(parts, state).await?);
         }
         Ok(Page {
             state: state.clone(),
-            session: parts.extensions.get::<Session>().cloned(),
-            csrf_cookie: parts.extensions.get::<crate::csrf::CookieToken>().cloned(),
             csp_nonce: parts
                 .extensions
                 .get::<crate::csp::CspNonce>()
                 .cloned()
                 .unwrap_or_default(),
             context,
+            parts: page_parts,
             path: parts
                 .uri
                 .path_and_query()
@@ -398,7 +339,7 @@ impl Page {
     /// Like [`Page::render`], with the page cached (see [`crate::cache`]) for visitors who
     /// have no session: what they see depends only on the URL, so one rendering serves
     /// them all until the data changes. `context` runs only on a miss. A page that renders
-    /// a CSRF token or flash messages is never cached.
+    /// a personal value (a CSRF token, flash messages, a CSP nonce) is never cached.
     pub async fn render_cached<C, F, Fut>(
         self,
         cache: &Cache,
@@ -410,7 +351,7 @@ impl Page {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<C, Error>>,
     {
-        let anonymous = self.session.as_ref().is_none_or(|s| s.id().is_none());
+        let anonymous = self.parts.iter().all(|part| !part.visitor_has_state());
         let key = format!("page:{template}:{}", self.path);
         // A signed-in visitor's page is never cached: no need to read the version.
         let version = if anonymous {
@@ -432,47 +373,26 @@ impl Page {
     }
 
     /// Renders; also tells whether the result is the same for every visitor with no
-    /// session (no CSRF token, no flash messages in it).
+    /// session (no page part put a personal value in it).
     async fn render_html(
-        self,
+        mut self,
         template: &str,
         context: impl Serialize,
     ) -> Result<(String, bool), Error> {
-        let in_session = match &self.session {
-            Some(session) => session.get::<String>(CSRF_SESSION_KEY).await?,
-            None => None,
-        };
-        // A visitor with a stored session keeps the token there; one without (anonymous)
-        // in the signed cookie, so showing a form writes nothing to the database.
-        let has_session = self.session.as_ref().is_some_and(|s| s.id().is_some());
-        let existing = in_session.or_else(|| {
-            self.csrf_cookie
-                .as_ref()
-                .filter(|_| !has_session)
-                .and_then(|c| c.received())
-        });
-        let slot = Arc::new(CsrfSlot {
-            token: Mutex::new(existing),
-            created: Default::default(),
-            used: Default::default(),
-        });
-        let messages = match &self.session {
-            Some(session) => crate::messages::take(session).await?,
-            None => Vec::new(),
-        };
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
-        for (key, value) in self.context {
+        for (key, value) in self.context.drain(..) {
             values.insert(key.to_string(), value);
         }
-        let csrf = Value::from_object(CsrfToken(slot.clone()));
-        values.insert("csrf_token".into(), csrf.clone());
-        values.insert("csrf_input".into(), csrf);
+        for part in &mut self.parts {
+            for (key, value) in part.values().await? {
+                values.insert(key.to_string(), value);
+            }
+        }
         values.insert(
             "csp_nonce".into(),
             Value::from_object(NonceValue(self.csp_nonce.clone())),
         );
-        values.insert("messages".into(), Value::from_serialize(&messages));
-        values.insert("request_path".into(), Value::from(self.path));
+        values.insert("request_path".into(), Value::from(self.path.clone()));
         let own = Value::from_serialize(&context);
         if let Ok(keys) = own.try_iter() {
             for key in keys {
@@ -485,25 +405,37 @@ impl Page {
             .state
             .templates()
             .render(template, Value::from(values))?;
-        if let Some(token) = slot.created() {
-            match (&self.session, &self.csrf_cookie) {
-                (Some(session), _) if has_session => {
-                    session.insert(CSRF_SESSION_KEY, token).await?
-                }
-                (_, Some(cookie)) => cookie.send(token),
-                (Some(session), None) => session.insert(CSRF_SESSION_KEY, token).await?,
-                (None, None) => {}
+        let mut shareable = !self.csp_nonce.used();
+        for part in self.parts {
+            if part.finish().await? {
+                shareable = false;
             }
         }
-        let shareable = messages.is_empty()
-            && !slot.used.load(std::sync::atomic::Ordering::Relaxed)
-            && !self.csp_nonce.used();
         Ok((html, shareable))
     }
 
     /// The route table, for redirects.
     pub fn reverser(&self) -> &Reverser {
         self.state.reverser()
+    }
+}
+
+/// The part of a page's context that exists only while the page renders (see
+/// [`crate::ContextProcessor::page_part`]): the sessions extra draws a CSRF token only if
+/// the template shows one, and takes the flash messages only when a page shows them.
+#[async_trait::async_trait]
+pub trait PagePart: Send + Sync {
+    /// Values for the template, when the page renders.
+    async fn values(&mut self) -> Result<Vec<(&'static str, Value)>, Error>;
+
+    /// After rendering: stores what the rendering created (a token it drew); `true` when
+    /// the page holds a value personal to this visitor, so it never enters a shared cache.
+    async fn finish(self: Box<Self>) -> Result<bool, Error>;
+
+    /// Whether this visitor has state of their own (a stored session): their pages are
+    /// neither read from nor put in the shared page cache.
+    fn visitor_has_state(&self) -> bool {
+        false
     }
 }
 

@@ -154,7 +154,9 @@ fn referenced_apps(spec: &Spec) -> Vec<String> {
 }
 
 fn cargo_toml(spec: &Spec) -> String {
-    let mut deps = String::from("web.workspace = true\naccounts.workspace = true\n");
+    let mut deps = String::from(
+        "web.workspace = true\nweb-sessions.workspace = true\naccounts.workspace = true\n",
+    );
     for app in referenced_apps(spec) {
         deps.push_str(&format!("{app}.workspace = true\n"));
     }

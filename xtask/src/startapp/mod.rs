@@ -215,7 +215,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
         .filter(|a| {
             ![
                 "web::health::Health",
-                "web::sessions::Sessions",
+                "web_sessions::Sessions",
                 "web_jobs::Jobs",
             ]
             .contains(&a.as_str())

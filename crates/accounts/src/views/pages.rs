@@ -7,9 +7,9 @@ use http::{StatusCode, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 use web::{
-    ClientIp, Db, Dep, Error, FieldErrors, Form, Messages, Page, Path, Query, Reverser, SiteUrl,
-    context,
+    ClientIp, Db, Dep, Error, FieldErrors, Form, Page, Path, Query, Reverser, SiteUrl, context,
 };
+use web_sessions::Messages;
 
 use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, safe_next};
 use crate::extract::{CurrentUser, RequireUser};

@@ -129,7 +129,7 @@ async fn login_rotates_the_session_and_follows_next() {
     assert_ne!(before, after, "the session id changes on login");
     // The pre-login session row is gone: a stolen pre-login id is useless.
     use sea_orm::EntityTrait;
-    let ids: Vec<String> = web::sessions::entity::Entity::find()
+    let ids: Vec<String> = web_sessions::store::entity::Entity::find()
         .all(app.db())
         .await
         .unwrap()
@@ -471,7 +471,7 @@ async fn reset_links_use_the_public_url_when_set() {
 async fn logout_gives_a_new_session_id_and_anonymous_pages_store_nothing() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let app = app().await;
-    let sessions = || web::sessions::entity::Entity::find().count(app.db());
+    let sessions = || web_sessions::store::entity::Entity::find().count(app.db());
     for page in ["/accounts/login/", "/accounts/register/"] {
         app.client.get(page).send().await.assert_status(200);
     }
@@ -496,7 +496,7 @@ async fn logout_gives_a_new_session_id_and_anonymous_pages_store_nothing() {
         .expect("the flash message's session");
     assert_ne!(after, signed_in, "a new session id after logout");
     assert!(
-        web::sessions::entity::Entity::find_by_id(signed_in)
+        web_sessions::store::entity::Entity::find_by_id(signed_in)
             .one(app.db())
             .await
             .unwrap()

@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use web::admin::{Choice, Field, FieldKind, FormData, ModelAdmin, Object, chosen};
-use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
+use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
+use web_sessions::Messages;
 
 use super::{StaffModel, action_url, form_status, href, log, object_or_404, object_url};
 use crate::forms::form_data;

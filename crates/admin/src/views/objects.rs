@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use web::admin::Object;
-use web::{AppState, Error, FieldErrors, Form, Messages, Page, Reverser, context};
+use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
+use web_sessions::Messages;
 
 use super::forms::{form_fields, other_errors};
 use super::{StaffModel, action_url, form_status, href, log, object_url};

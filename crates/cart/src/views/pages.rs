@@ -5,7 +5,8 @@ use accounts::CurrentUser;
 use axum::response::{Redirect, Response};
 use payments::expiry::Reservations;
 use serde::Serialize;
-use web::{Db, Dep, Error, Form, Id, Messages, Page, Reverser, context};
+use web::{Db, Dep, Error, Form, Id, Page, Reverser, context};
+use web_sessions::Messages;
 
 use crate::cart::{Contents, line_total};
 use crate::checkout::checkout;

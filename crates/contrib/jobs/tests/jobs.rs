@@ -119,7 +119,7 @@ impl App for JobsDemo {
 fn project() -> Project {
     Project {
         apps: vec![
-            Arc::new(web::sessions::Sessions),
+            Arc::new(web_sessions::Sessions),
             Arc::new(web_jobs::Jobs),
             Arc::new(JobsDemo),
         ],

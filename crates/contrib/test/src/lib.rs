@@ -76,7 +76,7 @@ pub fn project(
 ) -> Project {
     let mut installed: Vec<Arc<dyn web::App>> = vec![
         Arc::new(web::health::Health),
-        Arc::new(web::sessions::Sessions),
+        Arc::new(web_sessions::Sessions),
         Arc::new(web_jobs::Jobs),
     ];
     installed.extend(apps);
@@ -513,7 +513,7 @@ impl TestClient {
     ) -> TestResponse {
         let token = self.csrf_token(page).await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push((web::csrf::CSRF_FIELD, &token));
+        all.push((web_sessions::csrf::CSRF_FIELD, &token));
         self.post(action).form(&all).send().await
     }
 
@@ -678,7 +678,7 @@ impl TestResponse {
     }
     /// The value of the first `csrf_token` hidden input in an HTML body.
     pub fn csrf_token(&self) -> Option<String> {
-        self.hidden_input(web::csrf::CSRF_FIELD)
+        self.hidden_input(web_sessions::csrf::CSRF_FIELD)
     }
 
     /// The value of the first input named `name` in an HTML body (`name` before `value`).

@@ -7,9 +7,8 @@ use axum::extract::RawQuery;
 use axum::response::{Redirect, Response};
 use rand::RngCore;
 use web::minijinja::Value;
-use web::{
-    Db, Dep, Error, Form, Id, Messages, Page, PageOf, Pagination, Reverser, SiteUrl, context,
-};
+use web::{Db, Dep, Error, Form, Id, Page, PageOf, Pagination, Reverser, SiteUrl, context};
+use web_sessions::Messages;
 
 use crate::expiry::Reservations;
 use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};

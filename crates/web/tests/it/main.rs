@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use web::urls::{get, post};
 use web::{
-    App, Db, Embedded, Error, Form, Id, Json, Messages, Page, Project, Query, Reverser,
-    UrlRegistry, Urls, context,
+    App, Db, Embedded, Error, Form, Id, Json, Page, Project, Query, Reverser, UrlRegistry, Urls,
+    context,
 };
+use web_sessions::Messages;
 use web_test::TestApp;
 
 mod errors;
@@ -159,7 +160,7 @@ pub fn project() -> Project {
     Project {
         apps: vec![
             Arc::new(web::health::Health),
-            Arc::new(web::sessions::Sessions),
+            Arc::new(web_sessions::Sessions),
             Arc::new(Demo),
         ],
         urls: || {

@@ -96,7 +96,7 @@ async fn an_anonymous_form_page_stores_nothing_and_sets_a_signed_csrf_cookie() {
     assert!(csrf.starts_with("csrftoken="), "{csrf}");
     assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax"));
     assert!(!csrf.contains("Secure"));
-    let sessions = || web::sessions::entity::Entity::find().count(app.db());
+    let sessions = || web_sessions::store::entity::Entity::find().count(app.db());
     assert_eq!(
         sessions().await.unwrap(),
         0,

@@ -13,8 +13,8 @@ use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::Error;
-use crate::state::AppState;
+use web::Error;
+use web::state::AppState;
 
 const SESSION_KEY: &str = "_messages";
 

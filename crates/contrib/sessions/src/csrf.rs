@@ -21,9 +21,10 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::Error;
-use crate::state::AppState;
-use crate::templates::CSRF_SESSION_KEY;
+use crate::page::CSRF_SESSION_KEY;
+use crate::settings::SessionSettings;
+use web::Error;
+use web::state::AppState;
 
 /// Name of the hidden form field.
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -122,7 +123,7 @@ pub async fn csrf_protect(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if crate::error::is_json_path(request.uri().path()) {
+    if web::error::is_json_path(request.uri().path()) {
         return next.run(request).await;
     }
     let settings = state.settings().clone();
@@ -133,7 +134,11 @@ pub async fn csrf_protect(
     request.extensions_mut().insert(cookie.clone());
     let mut response = check(&state, request, next, cookie.received()).await;
     if let Some(token) = cookie.lock().to_send.take() {
-        let secure = if settings.sessions.cookie_secure {
+        let secure = if state
+            .services()
+            .get::<SessionSettings>()
+            .is_some_and(|s| s.cookie_secure)
+        {
             "; Secure"
         } else {
             ""
@@ -199,9 +204,9 @@ async fn check(
     let bytes = match to_bytes(body, state.settings().server.body_limit_bytes).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            return match crate::request_time::body_timeout(&e) {
-                Some(timeout) => crate::Error::from(timeout).into_response(),
-                None => crate::error::payload_too_large().into_response(),
+            return match web::request_time::body_timeout(&e) {
+                Some(timeout) => web::Error::from(timeout).into_response(),
+                None => web::error::payload_too_large().into_response(),
             };
         }
     };
@@ -252,7 +257,7 @@ fn site_origin(state: &AppState, request: &Request) -> Option<String> {
     if !public.is_empty() {
         return origin_of(public);
     }
-    let host = crate::middleware::request_host(request.headers(), request.uri())?;
+    let host = web::middleware::request_host(request.headers(), request.uri())?;
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -1,8 +1,7 @@
 //! Database-backed sessions (`django.contrib.sessions`): a `tower_sessions::SessionStore`
 //! over the project's own database, so several server processes share them.
 //!
-//! The table belongs to the framework's `sessions` app (installed like any other app);
-//! its migration is in `migration/src/sessions/`.
+//! The table belongs to the `sessions` app; its migration is in `migration/src/sessions/`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,10 +15,9 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::app::App;
-use crate::db::{is_unique_violation, now};
-use crate::settings::Settings;
-use crate::state::AppState;
+use web::db::{is_unique_violation, now};
+
+use crate::settings::SessionSettings;
 
 /// The `sessions` table.
 pub mod entity {
@@ -86,11 +84,11 @@ impl DbSessionStore {
 }
 
 /// Starts the message of a store error caused by an unreachable database, so that
-/// [`crate::Error`] can answer it with 503 (the store's error type only carries text).
-pub(crate) const UNAVAILABLE: &str = "database unavailable: ";
+/// [`web::Error`] can answer it with 503 (the store's error type only carries text).
+use web::error::SESSION_STORE_UNAVAILABLE as UNAVAILABLE;
 
 fn backend(err: DbErr) -> session_store::Error {
-    if crate::db::is_unavailable(&err) {
+    if web::db::is_unavailable(&err) {
         session_store::Error::Backend(format!("{UNAVAILABLE}{err}"))
     } else {
         session_store::Error::Backend(err.to_string())
@@ -211,52 +209,17 @@ fn session_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 /// The session middleware configured from settings: cookie HttpOnly, SameSite=Lax,
 /// Secure when `sessions.cookie_secure` (on in production), expiring after
 /// `sessions.age_seconds` of inactivity.
-pub fn layer(settings: &Settings, db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+pub fn layer(
+    settings: &SessionSettings,
+    db: DatabaseConnection,
+) -> SessionManagerLayer<DbSessionStore> {
     SessionManagerLayer::new(DbSessionStore::new(db))
-        .with_name(settings.sessions.cookie_name.clone())
+        .with_name(settings.cookie_name.clone())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(settings.sessions.cookie_secure)
+        .with_secure(settings.cookie_secure)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            settings.sessions.age_seconds,
+            settings.age_seconds,
         )))
-}
-
-/// The framework's `sessions` app: owns the table and cleans up expired rows.
-pub struct Sessions;
-
-#[async_trait]
-impl App for Sessions {
-    fn label(&self) -> &'static str {
-        "sessions"
-    }
-    fn install(&self, app: &mut crate::Installer) {
-        use crate::schema::InstallSchema;
-        app.entities(vec![crate::schema::EntitySchema::of::<entity::Entity>()])
-            .uncached_tables(&["sessions"]);
-    }
-    fn template_dir(&self) -> Option<&'static str> {
-        None
-    }
-    async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
-        let n = DbSessionStore::new(state.db().clone())
-            .delete_expired()
-            .await?;
-        Ok(vec![("expired sessions deleted".into(), n)])
-    }
-}
-
-impl From<tower_sessions::session::Error> for crate::Error {
-    fn from(err: tower_sessions::session::Error) -> Self {
-        use tower_sessions::session::Error::Store;
-        use tower_sessions::session_store::Error::Backend;
-        match err {
-            Store(Backend(message)) if message.starts_with(UNAVAILABLE) => {
-                tracing::warn!(request_id = %crate::middleware::current_request_id(), error = %message, "session store: database unavailable");
-                crate::Error::database_unavailable()
-            }
-            err => crate::Error::internal(format!("session store: {err}")),
-        }
-    }
 }
