@@ -5,10 +5,10 @@
 use async_trait::async_trait;
 use web::admin::InstallAdmin;
 use web::openapi::InstallOpenApi;
-use web::schema::InstallSchema;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
 use web_jobs::InstallJobs;
+use web_schema::InstallSchema;
 
 pub mod admin;
 pub mod auth;

@@ -7,8 +7,8 @@
 //! Every add, change, delete and action is written to the audit log ([`models`]).
 
 use async_trait::async_trait;
-use web::schema::InstallSchema;
 use web::{App, Installer, Urls};
+use web_schema::InstallSchema;
 
 pub mod forms;
 pub mod models;
@@ -34,6 +34,6 @@ impl App for Admin {
     }
 
     fn install(&self, app: &mut Installer) {
-        app.entities(vec![web::schema::EntitySchema::of::<models::Entity>()]);
+        app.entities(vec![web_schema::EntitySchema::of::<models::Entity>()]);
     }
 }

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use web::openapi::InstallOpenApi;
-use web::schema::InstallSchema;
 use web::{App, Installer, Urls};
+use web_schema::InstallSchema;
 
 pub mod cart;
 pub mod checkout;

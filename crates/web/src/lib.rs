@@ -36,7 +36,6 @@ pub mod openapi;
 pub mod permissions;
 pub mod project;
 pub mod request_time;
-pub mod schema;
 pub mod server;
 pub mod settings;
 pub mod site;

@@ -7,7 +7,7 @@
 //! - Create table auth_user_permissions
 
 use sea_orm_migration::prelude::*;
-use web::schema::editor;
+use web_schema::editor;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -10,7 +10,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
-use web::schema::editor;
+use web_schema::editor;
 
 /// The key of a SKU (a data migration keeps its own copy of the rule, as Django's
 /// historical models do).

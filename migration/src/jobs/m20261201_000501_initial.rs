@@ -3,7 +3,7 @@
 //! - Create table jobs
 
 use sea_orm_migration::prelude::*;
-use web::schema::editor;
+use web_schema::editor;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

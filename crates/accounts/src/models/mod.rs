@@ -12,8 +12,8 @@ pub mod user_permission;
 pub use user::User;
 
 /// The app's entities, for `makemigrations` (registered in the app's `App::install`).
-pub fn entities() -> Vec<web::schema::EntitySchema> {
-    use web::schema::EntitySchema;
+pub fn entities() -> Vec<web_schema::EntitySchema> {
+    use web_schema::EntitySchema;
     vec![
         EntitySchema::of::<user::Entity>(),
         EntitySchema::of::<token::Entity>(),

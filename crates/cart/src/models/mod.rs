@@ -3,6 +3,6 @@
 pub mod cart_item;
 
 /// The app's entities, for `makemigrations` (registered in the app's `App::install`).
-pub fn entities() -> Vec<web::schema::EntitySchema> {
-    vec![web::schema::EntitySchema::of::<cart_item::Entity>()]
+pub fn entities() -> Vec<web_schema::EntitySchema> {
+    vec![web_schema::EntitySchema::of::<cart_item::Entity>()]
 }

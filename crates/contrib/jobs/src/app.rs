@@ -15,7 +15,7 @@ use super::{
 use web::admin::InstallAdmin;
 use web::app::{App, Command};
 use web::install::Installer;
-use web::schema::InstallSchema;
+use web_schema::InstallSchema;
 
 use web::settings::{Settings, SettingsError};
 use web::state::{AppState, Services};
@@ -36,7 +36,7 @@ impl App for Jobs {
     fn install(&self, app: &mut Installer) {
         // Workers look for due jobs by status, queue and time.
         app.entities(vec![
-            web::schema::EntitySchema::of::<super::entity::Entity>()
+            web_schema::EntitySchema::of::<super::entity::Entity>()
                 .index("jobs_due", &["status", "queue", "run_at"]),
         ])
         .uncached_tables(&["jobs"])

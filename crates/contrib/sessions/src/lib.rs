@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::middleware::from_fn_with_state;
-use web::schema::{EntitySchema, InstallSchema};
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services};
+use web_schema::{EntitySchema, InstallSchema};
 
 pub mod csrf;
 pub mod messages;

@@ -9,8 +9,8 @@ pub use order::{Order, OrderStatus};
 pub use payment::PaymentStatus;
 
 /// The app's entities, for `makemigrations` (registered in the app's `App::install`).
-pub fn entities() -> Vec<web::schema::EntitySchema> {
-    use web::schema::EntitySchema;
+pub fn entities() -> Vec<web_schema::EntitySchema> {
+    use web_schema::EntitySchema;
     vec![
         EntitySchema::of::<order::Entity>(),
         EntitySchema::of::<order_item::Entity>(),

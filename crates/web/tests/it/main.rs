@@ -17,7 +17,6 @@ use web_test::TestApp;
 
 mod errors;
 mod health;
-mod makemigrations;
 mod pages;
 mod server;
 

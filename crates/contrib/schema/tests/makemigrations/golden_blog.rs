@@ -15,7 +15,7 @@
 //! - Add foreign key blog_posts (author_id) -> people (id)
 
 use sea_orm_migration::prelude::*;
-use web::schema::editor;
+use web_schema::editor;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

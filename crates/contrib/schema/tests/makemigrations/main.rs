@@ -8,10 +8,10 @@
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
-use web::schema::autodetect::{self, Rename};
-use web::schema::operations::Operation;
-use web::schema::state::InstalledApp;
-use web::schema::{EntitySchema, render};
+use web_schema::autodetect::{self, Rename};
+use web_schema::operations::Operation;
+use web_schema::state::InstalledApp;
+use web_schema::{EntitySchema, render};
 use web_test::ScratchDatabase;
 
 mod entities;
@@ -245,7 +245,7 @@ async fn what_cannot_be_written_is_reported_and_nothing_else() {
     assert_eq!(
         problems,
         [
-            "it::makemigrations::entities::required_field::post, field `extra`: a new NOT NULL column needs a value for the rows already there: make the field an Option<…> or give it #[sea_orm(default_value = …)]"
+            "makemigrations::entities::required_field::post, field `extra`: a new NOT NULL column needs a value for the rows already there: make the field an Option<…> or give it #[sea_orm(default_value = …)]"
         ]
     );
 
@@ -383,7 +383,7 @@ async fn the_operations_apply_and_roll_back_on_the_database_keeping_the_rows() {
     );
 }
 
-const GOLDEN: &str = "tests/it/makemigrations/golden_blog.rs";
+const GOLDEN: &str = "tests/makemigrations/golden_blog.rs";
 const HEADING: &str = "Written by `project makemigrations` for the `blog` app (golden test).";
 
 #[tokio::test]
@@ -420,7 +420,7 @@ async fn the_rust_written_is_the_golden_file_and_runs_like_the_operations() {
 #[tokio::test]
 async fn the_editor_drops_inline_unique_constraints_and_keeps_checks() {
     use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Table};
-    use web::schema::editor;
+    use web_schema::editor;
     let database = ScratchDatabase::new().await;
     let db = connect(&database).await;
     let manager = SchemaManager::new(&db);

@@ -9,7 +9,7 @@ use super::spec::{
     Action, ColumnSpec, DefaultValue, ForeignKeySpec, IndexSpec, Kind, TableSpec, UniqueSpec,
 };
 
-/// One of an app's sea-orm entities, registered through [`crate::schema::InstallSchema::entities`]:
+/// One of an app's sea-orm entities, registered through [`crate::InstallSchema::entities`]:
 /// `EntitySchema::of::<product::Entity>()`.
 #[derive(Clone)]
 pub struct EntitySchema {

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use web::schema::EntitySchema;
-use web::schema::spec::{Kind, TableSpec};
+use web_schema::EntitySchema;
+use web_schema::spec::{Kind, TableSpec};
 
 /// Columns (name, nullable, declared length of a string), unique column lists,
 /// one-column indexes and foreign keys (columns, referenced table).
@@ -68,7 +68,7 @@ fn split(cols: Option<String>) -> Vec<String> {
 pub async fn shape(db: &DatabaseConnection, table: &str) -> Option<Shape> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            let tables = web::schema::introspect::tables(db).await.unwrap();
+            let tables = web_schema::introspect::tables(db).await.unwrap();
             tables
                 .get(table)
                 .map(|t| Shape::of_spec(t, DbBackend::Sqlite))

@@ -83,7 +83,7 @@ pub fn migration_file(operations: &[Operation], heading: &str) -> String {
     }
     file.push_str("\nuse sea_orm_migration::prelude::*;\n");
     if uses_editor {
-        file.push_str("use web::schema::editor;\n");
+        file.push_str("use web_schema::editor;\n");
     }
     file.push_str("\n#[derive(DeriveMigrationName)]\npub struct Migration;\n\n");
     file.push_str(&idens.declarations());

@@ -15,14 +15,14 @@ use sea_orm_migration::SchemaManager;
 use super::autodetect::{self, Rename};
 use super::files;
 use super::state::InstalledApp;
-use crate::project::Project;
-use crate::settings::{Backend, Settings};
+use web::project::Project;
+use web::settings::{Backend, Settings};
 
 /// The `schema` app: `project makemigrations` and `project sqlmigrate` (install it in
 /// the project; apps list their entities with [`super::InstallSchema::entities`]).
 pub struct Schema;
 
-impl crate::App for Schema {
+impl web::App for Schema {
     fn label(&self) -> &'static str {
         "schema"
     }
@@ -32,7 +32,7 @@ impl crate::App for Schema {
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
-    fn install(&self, app: &mut crate::Installer) {
+    fn install(&self, app: &mut web::Installer) {
         app.project_command(MakeMigrations)
             .project_command(SqlMigrate);
     }
@@ -41,7 +41,7 @@ impl crate::App for Schema {
 struct MakeMigrations;
 
 #[async_trait::async_trait]
-impl crate::ProjectCommand for MakeMigrations {
+impl web::ProjectCommand for MakeMigrations {
     fn definition(&self) -> ClapCommand {
         makemigrations_command()
     }
@@ -53,7 +53,7 @@ impl crate::ProjectCommand for MakeMigrations {
 struct SqlMigrate;
 
 #[async_trait::async_trait]
-impl crate::ProjectCommand for SqlMigrate {
+impl web::ProjectCommand for SqlMigrate {
     fn definition(&self) -> ClapCommand {
         sqlmigrate_command()
     }
@@ -379,7 +379,7 @@ async fn sqlmigrate(
         Err(e) if e.to_string().contains(READS) => {
             writeln!(
                 out,
-                "-- The migration reads the database here (the last statement above) and what it runs next depends on the answer;\n-- on SQLite this is a table rebuild (see web::schema::editor), elsewhere the lookup of a constraint's name."
+                "-- The migration reads the database here (the last statement above) and what it runs next depends on the answer;\n-- on SQLite this is a table rebuild (see web_schema::editor), elsewhere the lookup of a constraint's name."
             )?;
             Ok(())
         }

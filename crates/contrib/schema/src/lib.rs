@@ -1,4 +1,10 @@
-//! Migrations from models (Django's `makemigrations`, `sqlmigrate` and schema editor).
+//! Migrations from models (Django's `makemigrations`, `sqlmigrate` and schema editor), an
+//! extra the project installs like an app.
+//!
+//! Without features the crate is what apps and migrations need: [`EntitySchema`] and
+//! [`InstallSchema`] to declare an app's models, and [`editor`] for the migrations. The
+//! feature `makemigrations` adds the autodetector, the writer and the [`Schema`] app with
+//! the `makemigrations` and `sqlmigrate` commands (the `project` binary enables it).
 //!
 //! - [`EntitySchema`]: an app's entities, registered through [`InstallSchema::entities`].
 //! - [`state`]: the schema the migrations produce and the one the entities describe, both
@@ -7,18 +13,26 @@
 //! - [`render`] and [`files`]: the migration file written from them.
 //! - [`editor`]: the portable schema changes migrations call (also hand-written ones).
 
+#[cfg(feature = "makemigrations")]
 pub mod autodetect;
+#[cfg(feature = "makemigrations")]
 mod commands;
 pub mod editor;
 mod entity;
+#[cfg(feature = "makemigrations")]
 pub mod files;
+#[cfg(feature = "makemigrations")]
 pub mod introspect;
+#[cfg(feature = "makemigrations")]
 pub mod operations;
+#[cfg(feature = "makemigrations")]
 pub mod render;
 pub mod spec;
 mod sqlite_table;
+#[cfg(feature = "makemigrations")]
 pub mod state;
 
+#[cfg(feature = "makemigrations")]
 pub use commands::Schema;
 pub use entity::{EntitySchema, Problem};
 
@@ -26,7 +40,7 @@ pub use entity::{EntitySchema, Problem};
 #[derive(Clone)]
 pub struct Entities(pub Vec<EntitySchema>);
 
-impl crate::install::Contribution for Entities {
+impl web::install::Contribution for Entities {
     const READER: Option<&'static str> = None;
     const WHAT: &'static str = "entities";
 }
@@ -35,7 +49,7 @@ impl crate::install::Contribution for Entities {
 #[derive(Clone, Copy)]
 pub struct UnmanagedTables(pub &'static [&'static str]);
 
-impl crate::install::Contribution for UnmanagedTables {
+impl web::install::Contribution for UnmanagedTables {
     const READER: Option<&'static str> = None;
     const WHAT: &'static str = "unmanaged tables";
 }
@@ -51,7 +65,7 @@ pub trait InstallSchema {
     fn unmanaged_tables(&mut self, tables: &'static [&'static str]) -> &mut Self;
 }
 
-impl InstallSchema for crate::install::Installer<'_> {
+impl InstallSchema for web::install::Installer<'_> {
     fn entities(&mut self, entities: Vec<EntitySchema>) -> &mut Self {
         self.add(Entities(entities))
     }

@@ -188,9 +188,9 @@ pub mod required_field {
         #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
         pub enum Relation {
             #[sea_orm(
-                belongs_to = "crate::makemigrations::entities::v1::person::Entity",
+                belongs_to = "crate::entities::v1::person::Entity",
                 from = "Column::AuthorId",
-                to = "crate::makemigrations::entities::v1::person::Column::Id",
+                to = "crate::entities::v1::person::Column::Id",
                 on_delete = "Cascade"
             )]
             Author,
