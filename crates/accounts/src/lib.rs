@@ -4,10 +4,10 @@
 
 use async_trait::async_trait;
 use web::admin::InstallAdmin;
-use web::openapi::InstallOpenApi;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
 use web_jobs::InstallJobs;
+use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod admin;

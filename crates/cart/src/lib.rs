@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use web::openapi::InstallOpenApi;
 use web::{App, Installer, Urls};
+use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod cart;

@@ -47,7 +47,7 @@ pub struct ProductCreate;
 
 impl PartialSchema for ProductCreate {
     fn schema() -> RefOr<Schema> {
-        web::openapi::with_required(
+        web_openapi::with_required(
             ProductInput::schema(),
             &["sku", "name", "price_cents", "stock"],
         )

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use web::admin::InstallAdmin;
-use web::openapi::InstallOpenApi;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
+use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod admin;

@@ -25,7 +25,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(payments::Payments),
         Arc::new(cart::CartApp),
         Arc::new(admin::Admin),
-        Arc::new(web::openapi::ApiDocs {
+        Arc::new(web_openapi::ApiDocs {
             title: "Store API",
             version: env!("CARGO_PKG_VERSION"),
             description: "The online store's JSON API: accounts, catalog, cart, orders and payments.",

@@ -12,5 +12,5 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("", payments::urls())
         .include("/cart", cart::urls())
         .include("/admin", admin::urls())
-        .include("", web::openapi::urls())
+        .include("", web_openapi::urls())
 }

@@ -37,7 +37,6 @@ fn cli(project: &Project) -> ClapCommand {
         )
         .subcommand(ClapCommand::new("showmigrations").about("List every migration, per app, and whether it is applied"))
         .subcommand(ClapCommand::new("routes").about("List every URL pattern: method, path, name and app (needs no database)"))
-        .subcommand(ClapCommand::new("openapi").about("Print the JSON API's OpenAPI document, as served at /api/openapi.json (needs no database)"))
         .subcommand(
             ClapCommand::new("check")
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
@@ -104,10 +103,13 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
     }
     init_logging(&settings);
     project.check_apps().map_err(anyhow::Error::msg)?;
-    // Commands that write tell the shared cache when they are done (see `crate::cache`).
+    // Commands that write tell the shared cache when they are done (see `crate::cache`);
+    // those that need no database (the apps' project commands) write nothing.
+    let on_project = project.contributions().all::<ProjectCommands>();
     let writes = matches!(
         matches.subcommand_name(),
-        Some(name) if !["serve", "showmigrations", "makemigrations", "sqlmigrate", "routes", "openapi", "check"].contains(&name)
+        Some(name) if !["serve", "showmigrations", "routes", "check"].contains(&name)
+            && !on_project.iter().any(|c| c.0.definition().get_name() == name)
     );
     let cache = writes.then(|| crate::cache::Cache::from_settings(&settings));
     let outcome = run_command(project, settings, matches).await;
@@ -143,7 +145,6 @@ async fn run_command(
         }
         Some(("showmigrations", _)) => showmigrations(project, &settings).await,
         Some(("routes", _)) => routes(project),
-        Some(("openapi", _)) => openapi(project, &settings),
         Some(("check", args)) => check(project, &settings, args.get_flag("deploy")),
         Some(("cleanup", _)) => cleanup(project, settings).await,
         Some((name, args)) => {
@@ -418,19 +419,6 @@ fn routes(project: &Project) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn openapi(project: &Project, settings: &Settings) -> anyhow::Result<()> {
-    let Some(doc) = project.openapi(settings)? else {
-        anyhow::bail!(
-            "no OpenAPI document: install the `api_docs` app (web::openapi::ApiDocs) and include web::openapi::urls()"
-        );
-    };
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{}", doc.to_pretty_json()?) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 /// `check --deploy`: every problem, settings that don't load included, one per line.

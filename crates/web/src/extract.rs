@@ -686,3 +686,69 @@ impl FromRequestParts<AppState> for Db {
         Ok(Db(state.db().clone()))
     }
 }
+
+// How the API's own extractors appear in the OpenAPI document (the OpenAPI extra reads
+// them from the handlers' `params(…)`).
+use utoipa::IntoParams;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+
+fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(minimum))
+        .maximum(maximum)
+}
+
+/// `?page=` and `?per_page=`, as [`Pagination::from_query`] checks them.
+impl IntoParams for Pagination {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("page")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("The page, from 1 (a page past the end is empty)."))
+                .schema(Some(
+                    integer(1, Some(Pagination::MAX_PAGE as i64)).default(Some(1.into())),
+                ))
+                .build(),
+            ParameterBuilder::new()
+                .name("per_page")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("Items per page."))
+                .schema(Some(
+                    integer(1, Some(Pagination::MAX_PER_PAGE as i64))
+                        .default(Some(Pagination::DEFAULT_PER_PAGE.into())),
+                ))
+                .build(),
+            ParameterBuilder::new()
+                .name("cursor")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(
+                    "The `next_cursor` of the previous page (instead of `page`): the following page, at any depth. Bound to this list and its filters.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}
+
+/// `{id}`, as [`Id`] parses it: a positive integer (anything else is 404).
+impl IntoParams for Id {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The object's id."))
+                .schema(Some(integer(1, None)))
+                .build(),
+        ]
+    }
+}

@@ -32,7 +32,6 @@ pub mod install;
 pub mod metrics;
 pub mod middleware;
 pub mod migrate;
-pub mod openapi;
 pub mod permissions;
 pub mod project;
 pub mod request_time;

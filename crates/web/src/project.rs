@@ -174,6 +174,12 @@ impl Project {
         services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
         services.insert(contributions);
         services.insert(InstalledApps(Arc::new(self.apps.clone())));
+        // What apps that describe the routes read (the OpenAPI extra); a project whose
+        // URLs do not resolve fails on that elsewhere.
+        if let Ok(urls) = self.resolve_urls() {
+            services.insert(crate::urls::ApiMounts(Arc::new(urls.api_mounts.clone())));
+            services.insert(urls.reverser.clone());
+        }
         let (mailer, outbox) = crate::email::backend(&settings.email)?;
         services.insert(mailer);
         if let Some(outbox) = outbox {
@@ -244,10 +250,9 @@ impl Project {
         if let Err(e) = self.check_apps() {
             problems.push(e);
         }
-        let services = self
-            .configure(settings)
-            .map_err(|e| problems.push(e.to_string()))
-            .ok();
+        if let Err(e) = self.configure(settings) {
+            problems.push(e.to_string());
+        }
         if let Err(e) = self.migrator() {
             problems.push(e.to_string());
         }
@@ -258,11 +263,6 @@ impl Project {
                     &self.embedded.template_sources(),
                 );
                 problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
-                if let Some(services) = &services
-                    && let Err(e) = self.document(services, &urls)
-                {
-                    problems.push(e);
-                }
                 if let Some(dir) = settings.templates_dir() {
                     for app in &self.apps {
                         if let Some(folder) = app.template_dir()
@@ -288,37 +288,6 @@ impl Project {
         problems
     }
 
-    /// The OpenAPI document of the installed apps, when the `api_docs` app is installed.
-    pub fn openapi(&self, settings: &Settings) -> anyhow::Result<Option<utoipa::openapi::OpenApi>> {
-        let services = self.configure(settings)?;
-        let urls = self.resolve_urls()?;
-        self.document(&services, &urls).map_err(anyhow::Error::msg)
-    }
-
-    /// The document, if the configured services include the `api_docs` app's.
-    fn document(
-        &self,
-        services: &Services,
-        urls: &ResolvedUrls,
-    ) -> Result<Option<utoipa::openapi::OpenApi>, String> {
-        services
-            .get::<crate::openapi::ApiDocs>()
-            .map(|info| crate::openapi::document(info, services.contributions(), urls))
-            .transpose()
-    }
-
-    fn api_document(
-        &self,
-        services: &Services,
-        urls: &ResolvedUrls,
-    ) -> anyhow::Result<Option<crate::openapi::ApiDocument>> {
-        let Some(doc) = self.document(services, urls).map_err(anyhow::Error::msg)? else {
-            return Ok(None);
-        };
-        let json_url = urls.reverser.reverse("api_docs:openapi", &[])?;
-        Ok(Some(crate::openapi::ApiDocument::new(&doc, &json_url)?))
-    }
-
     /// Builds the state and the routes over an open database.
     pub fn state(
         &self,
@@ -328,9 +297,6 @@ impl Project {
         self.check_apps().map_err(anyhow::Error::msg)?;
         let mut services = self.configure(&settings)?;
         let urls = self.resolve_urls()?;
-        if let Some(document) = self.api_document(&services, &urls)? {
-            services.insert(document);
-        }
         let contributions = self.contributions();
         let uncached = contributions.of::<UncachedTables>();
         let uncached = uncached

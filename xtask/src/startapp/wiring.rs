@@ -158,7 +158,7 @@ pub fn includes(source: &str) -> Result<Vec<(String, String)>> {
 }
 
 /// The apps of `apps.rs` in order, as written: `accounts::Accounts`, or a struct literal
-/// such as `web::openapi::ApiDocs { title: "…", … }`.
+/// such as `web_openapi::ApiDocs { title: "…", … }`.
 pub fn installed(source: &str) -> Result<Vec<String>> {
     let re = regex::Regex::new(r"Arc::new\(\s*([A-Za-z_][A-Za-z0-9_:]*(?:\s*\{[^}]*\})?)\s*\)")
         .expect("valid regex");
@@ -297,11 +297,11 @@ mod tests {
     fn installed_apps_are_read_with_their_struct_literals() {
         let source = APPS.replace(
             "        Arc::new(accounts::Accounts),\n",
-            "        Arc::new(accounts::Accounts),\n        Arc::new(web::openapi::ApiDocs {\n            title: \"Store\",\n            version: env!(\"CARGO_PKG_VERSION\"),\n        }),\n",
+            "        Arc::new(accounts::Accounts),\n        Arc::new(web_openapi::ApiDocs {\n            title: \"Store\",\n            version: env!(\"CARGO_PKG_VERSION\"),\n        }),\n",
         );
         let apps = installed(&source).unwrap();
         assert_eq!(apps.len(), 3);
-        assert!(apps[2].starts_with("web::openapi::ApiDocs {"), "{apps:?}");
+        assert!(apps[2].starts_with("web_openapi::ApiDocs {"), "{apps:?}");
         assert!(apps[2].ends_with('}'), "{apps:?}");
     }
 

@@ -7,8 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
-use web::openapi::Forbidden;
 use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
+use web_openapi::Forbidden;
 
 use crate::forms::{ProductCreate, ProductInput};
 use crate::models::product::{self, ListFilter, Product};

@@ -12,8 +12,8 @@ use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
-use web::openapi::{Forbidden, NotPending};
 use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
+use web_openapi::{Forbidden, NotPending};
 
 use crate::expiry::Reservations;
 use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};

@@ -35,6 +35,6 @@ pub mod routes;
 mod tests;
 
 pub use fallback::NotFound;
-pub use registry::{ResolvedUrls, RouteInfo, UrlError, UrlRegistry};
+pub use registry::{ApiMounts, ResolvedUrls, RouteInfo, UrlError, UrlRegistry};
 pub use reverse::{ReverseError, Reverser, encode_path};
 pub use routes::{Handlers, Urls, delete, get, patch, post, put};

@@ -207,3 +207,18 @@ impl ResolvedUrls {
             .map(|(_, mount)| mount.as_str())
     }
 }
+
+/// Where each app mounts its JSON API: a service of every configured project whose URLs
+/// resolve (the OpenAPI extra nests each app's paths there).
+#[derive(Clone, Debug, Default)]
+pub struct ApiMounts(pub std::sync::Arc<Vec<(&'static str, String)>>);
+
+impl ApiMounts {
+    /// Where the app `namespace` mounts its API, if it has one.
+    pub fn of(&self, namespace: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(ns, _)| *ns == namespace)
+            .map(|(_, mount)| mount.as_str())
+    }
+}

@@ -14,7 +14,8 @@
 //! - bearer security: 401 `unauthenticated`;
 //! - every operation: 503 `service_unavailable`.
 //!
-//! Install [`ApiDocs`] and `include("", web::openapi::urls())`: the document is served at
+//! An extra the project installs like an app: install [`ApiDocs`] and
+//! `include("", web_openapi::urls())`: the document is served at
 //! `GET /api/openapi.json` and browsed at `/api/docs/`; `project openapi` prints it.
 
 use std::collections::BTreeMap;
@@ -24,28 +25,28 @@ use async_trait::async_trait;
 use axum::extract::Path as AxumPath;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::header;
-use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
     ResponseBuilder,
 };
-use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
-use crate::app::App;
-use crate::error::ErrorBody;
-use crate::extract::{Id, JSON_CONTENT_TYPE, Pagination};
-use crate::install::{Contributions, Installer};
-use crate::settings::{Settings, SettingsError};
-use crate::state::{Dep, Services};
-use crate::urls::{ResolvedUrls, Reverser, Urls, get};
+use web::app::App;
+use web::error::ErrorBody;
+use web::extract::JSON_CONTENT_TYPE;
+use web::install::{Contributions, Installer};
+use web::settings::{Settings, SettingsError};
+use web::state::{Dep, Services};
+use web::urls::{ApiMounts, Reverser, Urls, get};
 
 /// The name of the bearer-token security scheme: `security(("bearer" = []))` in `#[utoipa::path]`.
 pub const BEARER: &str = "bearer";
 
-/// The docs app: install it with the API's title and version. It registers itself as a
-/// service, which [`crate::Project::state`] finds to build the document.
+/// The docs app: install it with the API's title and version. It builds the document
+/// when the project is configured, from what the apps contributed and where their APIs
+/// are mounted.
 #[derive(Clone, Copy, Debug)]
 pub struct ApiDocs {
     pub title: &'static str,
@@ -78,11 +79,63 @@ impl App for ApiDocs {
         #[derive(utoipa::OpenApi)]
         #[openapi(paths(openapi_json))]
         struct Doc;
-        app.openapi(<Doc as utoipa::OpenApi>::openapi());
+        app.openapi(<Doc as utoipa::OpenApi>::openapi())
+            .project_command(PrintDocument);
     }
+
+    /// Builds the document (a project whose URLs do not resolve fails on that elsewhere).
     fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
-        services.insert(*self);
+        let (Some(mounts), Some(reverser)) =
+            (services.get::<ApiMounts>(), services.get::<Reverser>())
+        else {
+            return Ok(());
+        };
+        let doc = document(self, services.contributions(), mounts)
+            .map_err(|e| SettingsError::new("", e))?;
+        let json_url = reverser
+            .reverse("api_docs:openapi", &[])
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        let document = ApiDocument::new(&doc, &json_url)
+            .map_err(|e| SettingsError::new("", format!("{e:#}")))?;
+        services.insert(document);
+        services.insert(DocumentSource(Arc::new(doc)));
         Ok(())
+    }
+}
+
+/// The document as built, for `project openapi`.
+#[derive(Clone)]
+struct DocumentSource(Arc<OpenApi>);
+
+/// `project openapi`: prints the document (needs no database).
+struct PrintDocument;
+
+#[async_trait]
+impl web::ProjectCommand for PrintDocument {
+    fn definition(&self) -> clap::Command {
+        clap::Command::new("openapi").about(
+            "Print the JSON API's OpenAPI document, as served at /api/openapi.json (needs no database)",
+        )
+    }
+
+    async fn run(
+        &self,
+        project: &web::Project,
+        settings: &Settings,
+        _: &clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        use std::io::Write;
+        let services = project.configure(settings)?;
+        let Some(DocumentSource(doc)) = services.get::<DocumentSource>() else {
+            anyhow::bail!(
+                "no OpenAPI document: the project's URLs do not resolve (see `project check`)"
+            );
+        };
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{}", doc.to_pretty_json()?) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
     }
 }
 
@@ -108,7 +161,7 @@ async fn openapi_json(Dep(doc): Dep<ApiDocument>) -> Response {
 }
 
 // Swagger UI loads its files relative to the page, so the page ends with a slash.
-async fn docs_redirect(reverser: Reverser) -> Result<Redirect, crate::Error> {
+async fn docs_redirect(reverser: Reverser) -> Result<Redirect, web::Error> {
     Ok(Redirect::permanent(
         &reverser.reverse("api_docs:docs", &[])?,
     ))
@@ -129,8 +182,8 @@ fn swagger_file(doc: &ApiDocument, file: &str) -> Response {
             file.bytes.into_owned(),
         )
             .into_response(),
-        Ok(None) => crate::Error::not_found("Not found.").into_response(),
-        Err(err) => crate::Error::internal(format!("swagger ui: {err}")).into_response(),
+        Ok(None) => web::Error::not_found("Not found.").into_response(),
+        Err(err) => web::Error::internal(format!("swagger ui: {err}")).into_response(),
     }
 }
 
@@ -149,7 +202,7 @@ impl ApiDocument {
 #[derive(Clone)]
 pub struct ApiPaths(pub OpenApi);
 
-impl crate::install::Contribution for ApiPaths {
+impl web::install::Contribution for ApiPaths {
     const READER: Option<&'static str> = None;
     const WHAT: &'static str = "OpenAPI paths";
 }
@@ -160,7 +213,7 @@ pub trait InstallOpenApi {
     fn openapi(&mut self, api: OpenApi) -> &mut Self;
 }
 
-impl InstallOpenApi for crate::install::Installer<'_> {
+impl InstallOpenApi for web::install::Installer<'_> {
     fn openapi(&mut self, api: OpenApi) -> &mut Self {
         self.add(ApiPaths(api))
     }
@@ -186,7 +239,7 @@ pub fn of_app(app: impl App) -> Option<OpenApi> {
 pub fn document(
     info: &ApiDocs,
     contributions: &Contributions,
-    urls: &ResolvedUrls,
+    mounts: &ApiMounts,
 ) -> Result<OpenApi, String> {
     let mut doc = OpenApiBuilder::new()
         .info(
@@ -217,7 +270,7 @@ pub fn document(
                     }
                 }
             }
-            let mount = urls.api_mount(label).unwrap_or("/api");
+            let mount = mounts.of(label).unwrap_or("/api");
             doc = doc.nest(mount, api);
         }
     }
@@ -331,65 +384,6 @@ pub fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     )
 }
 
-fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .minimum(Some(minimum))
-        .maximum(maximum)
-}
-
-/// `?page=` and `?per_page=`, as [`Pagination::from_query`] checks them.
-impl IntoParams for Pagination {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![
-            ParameterBuilder::new()
-                .name("page")
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some("The page, from 1 (a page past the end is empty)."))
-                .schema(Some(
-                    integer(1, Some(Pagination::MAX_PAGE as i64)).default(Some(1.into())),
-                ))
-                .build(),
-            ParameterBuilder::new()
-                .name("per_page")
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some("Items per page."))
-                .schema(Some(
-                    integer(1, Some(Pagination::MAX_PER_PAGE as i64))
-                        .default(Some(Pagination::DEFAULT_PER_PAGE.into())),
-                ))
-                .build(),
-            ParameterBuilder::new()
-                .name("cursor")
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some(
-                    "The `next_cursor` of the previous page (instead of `page`): the following page, at any depth. Bound to this list and its filters.",
-                ))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .build(),
-        ]
-    }
-}
-
-/// `{id}`, as [`Id`] parses it: a positive integer (anything else is 404).
-impl IntoParams for Id {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![
-            ParameterBuilder::new()
-                .name("id")
-                .parameter_in(ParameterIn::Path)
-                .required(Required::True)
-                .description(Some("The object's id."))
-                .schema(Some(integer(1, None)))
-                .build(),
-        ]
-    }
-}
-
 /// `schema` (an object) with `fields` required: the create variant of a partial-update body.
 pub fn with_required(
     mut schema: RefOr<utoipa::openapi::Schema>,
@@ -430,7 +424,7 @@ pub struct NotPending(#[allow(dead_code)] ErrorBody<'static>);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::urls::UrlRegistry;
+    use web::urls::UrlRegistry;
 
     /// An app whose API answers `/item` with a schema named `Item`.
     struct Shop<S: ToSchema + 'static>(&'static str, std::marker::PhantomData<S>);
@@ -474,12 +468,13 @@ mod tests {
             registry = registry.include(&format!("/{}", app.label()), app.urls());
         }
         let urls = registry.build().unwrap();
+        let mounts = ApiMounts(Arc::new(urls.api_mounts.clone()));
         let info = ApiDocs {
             title: "Test",
             version: "1",
             description: "",
         };
-        document(&info, &Contributions::of_apps(&apps), &urls)
+        document(&info, &Contributions::of_apps(&apps), &mounts)
     }
 
     #[test]
