@@ -3,10 +3,10 @@
 //! and reset, and the user extractors other apps use.
 
 use async_trait::async_trait;
-use web::admin::InstallAdmin;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
 use web_jobs::InstallJobs;
+use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 

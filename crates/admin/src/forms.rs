@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use web::admin::{FormData, ListQuery, ModelAdmin};
+use web_modeladmin::{FormData, ListQuery, ModelAdmin};
 
 /// Rows per change-list page (Django's `list_per_page` is 100; pages here stay short).
 pub const PER_PAGE: u64 = 50;
@@ -52,7 +52,7 @@ pub fn list_query(model: &dyn ModelAdmin, pairs: &[(String, String)]) -> ListQue
 
 /// A submitted form without the CSRF token. A name sent several times (the checkboxes of
 /// a multiple-choice field) keeps every value, one per line, as
-/// [`web::admin::chosen`] reads them.
+/// [`web_modeladmin::chosen`] reads them.
 pub fn form_data(pairs: Vec<(String, String)>) -> FormData {
     let mut form = FormData::new();
     for (name, value) in pairs {

@@ -1,13 +1,15 @@
 //! The `admin` app: Django's admin site for every model the installed apps register
-//! through [`web::admin::InstallAdmin::admin`].
+//! through [`web_modeladmin::InstallAdmin::admin`].
 //!
 //! Staff only (anonymous visitors go to the login page, other users get 403). The pages
-//! are built entirely from each model's [`web::admin::ModelAdmin`]: this crate knows no
+//! are built entirely from each model's [`web_modeladmin::ModelAdmin`]: this crate knows no
 //! other app's models, and every change goes through the owning app's own functions.
 //! Every add, change, delete and action is written to the audit log ([`models`]).
 
 use async_trait::async_trait;
-use web::{App, Installer, Urls};
+use web::settings::{Settings, SettingsError};
+use web::{App, Installer, Services, Urls};
+use web_modeladmin::AdminRegistry;
 use web_schema::InstallSchema;
 
 pub mod forms;
@@ -35,5 +37,12 @@ impl App for Admin {
 
     fn install(&self, app: &mut Installer) {
         app.entities(vec![web_schema::EntitySchema::of::<models::Entity>()]);
+    }
+
+    /// Reads every model admin the apps registered.
+    fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        let registry = AdminRegistry::of(services.contributions());
+        services.insert(registry);
+        Ok(())
     }
 }

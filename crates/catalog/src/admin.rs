@@ -4,11 +4,11 @@
 
 use async_trait::async_trait;
 use sea_orm::EntityTrait;
-use web::admin::{
+use web::{AppState, Error, FieldErrors};
+use web_modeladmin::{
     Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
     ModelAdmin, Object, Row, Saved, checkbox, datetime, integer, list_page, text, yes_no,
 };
-use web::{AppState, Error, FieldErrors};
 
 use crate::forms::ProductInput;
 use crate::models::product::{self, Deleted, Product, ProductError};

@@ -8,12 +8,12 @@ use accounts::models::user;
 use async_trait::async_trait;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
-use web::admin::{
+use web::templates::money;
+use web::{AppState, Error, FieldErrors};
+use web_modeladmin::{
     Action, Column, Field, FieldKind, Filter, FilterValue, FormData, Inline, ListPage, ListQuery,
     ListSpec, ModelAdmin, Object, Row, datetime, list_page,
 };
-use web::templates::money;
-use web::{AppState, Error, FieldErrors};
 
 use crate::expiry::Reservations;
 use crate::gateway::Gateway;

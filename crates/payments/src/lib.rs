@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use web::admin::InstallAdmin;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
 use web_jobs::InstallJobs;
+use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 

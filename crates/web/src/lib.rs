@@ -15,7 +15,6 @@
 //!   editor migrations use.
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
-pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod cli;

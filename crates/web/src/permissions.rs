@@ -1,10 +1,10 @@
 //! Permissions an installed project knows (Django's `auth.Permission` rows, before they are
 //! rows): every model an app registers with the admin gets `view`, `add`, `change` and
-//! `delete`, coded `APP.ACTION_MODEL` (`catalog.change_product`), and an app may declare
+//! `delete` (the admin contract declares them), coded `APP.ACTION_MODEL`
+//! (`catalog.change_product`), and an app may declare
 //! more through [`crate::Installer::permission`] (`payments.refund_order`). The `accounts` app
 //! stores them after every `migrate` (its `post_migrate` receiver, see [`crate::Installer::on_post_migrate`]).
 
-use crate::admin::ModelAdmin;
 use crate::install::Contributions;
 
 /// A permission: its code and what it allows, in words.
@@ -29,20 +29,6 @@ impl Permission {
     pub fn app(&self) -> &str {
         self.code.split_once('.').map_or("", |(app, _)| app)
     }
-}
-
-/// The four permissions of an admin-registered model.
-pub fn for_model(admin: &dyn ModelAdmin) -> Vec<Permission> {
-    ["view", "add", "change", "delete"]
-        .iter()
-        .map(|action| {
-            Permission::new(
-                admin.app_label(),
-                &format!("{action}_{}", admin.model_name()),
-                &format!("Can {action} {}", admin.verbose_name().to_lowercase()),
-            )
-        })
-        .collect()
 }
 
 /// Every permission the installed apps declare (their admin models' four each, and

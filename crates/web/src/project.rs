@@ -166,12 +166,6 @@ impl Project {
     pub fn configure(&self, settings: &Settings) -> Result<Services, SettingsError> {
         let mut services = Services::default();
         let contributions = self.contributions();
-        let admins = contributions
-            .all::<crate::admin::Registered>()
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
-        services.insert(crate::admin::AdminRegistry(Arc::new(admins)));
         services.insert(contributions);
         services.insert(InstalledApps(Arc::new(self.apps.clone())));
         // What apps that describe the routes read (the OpenAPI extra); a project whose

@@ -179,7 +179,7 @@ fn lib_rs(spec: &Spec) -> String {
     match &spec.model {
         // The model is registered with the admin site.
         Some(_) => lib
-            .replace("use web_openapi::InstallOpenApi;", "use web::admin::InstallAdmin;\nuse web_openapi::InstallOpenApi;\nuse web_schema::InstallSchema;")
+            .replace("use web_openapi::InstallOpenApi;", "use web_modeladmin::InstallAdmin;\nuse web_openapi::InstallOpenApi;\nuse web_schema::InstallSchema;")
             .replace("pub mod forms;", "pub mod admin;\npub mod forms;")
             .replace("pub mod models;", "pub mod models;\npub mod permissions;")
             .replace(

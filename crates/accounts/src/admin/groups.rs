@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use web::admin::{
+use web::{AppState, Error, FieldErrors};
+use web_modeladmin::{
     Actor, Choice, Column, Field, FieldKind, FormData, ListPage, ListQuery, ListSpec, ModelAdmin,
     Object, Row, Saved, choice_list, chosen, list_page, text,
 };
-use web::{AppState, Error, FieldErrors};
 
 use super::{permission_choices, refuse_change};
 use crate::models::{group, group_permission, user_group};

@@ -9,7 +9,7 @@ pub use groups::GroupAdmin;
 pub use users::UserAdmin;
 
 use web::FieldErrors;
-use web::admin::{Choice, FormData, chosen};
+use web_modeladmin::{Choice, FormData, chosen};
 
 use crate::models::permission;
 

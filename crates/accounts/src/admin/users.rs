@@ -10,13 +10,13 @@
 
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
-use web::admin::{
+use web::db::{TransactionError, write_transaction_as};
+use web::{AppState, Error, FieldErrors};
+use web_modeladmin::{
     Action, Actor, Choice, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage,
     ListQuery, ListSpec, ModelAdmin, Object, Row, Saved, checkbox, choice_list, chosen, datetime,
     list_page, text, yes_no,
 };
-use web::db::{TransactionError, write_transaction_as};
-use web::{AppState, Error, FieldErrors};
 
 use super::{permission_choices, refuse_change};
 use crate::auth::Auth;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
-use web::admin::{Choice, Field, FieldKind, FormData, ModelAdmin, Object, chosen};
 use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
+use web_modeladmin::{Choice, Field, FieldKind, FormData, ModelAdmin, Object, chosen};
 use web_sessions::Messages;
 
 use super::{StaffModel, action_url, form_status, href, log, object_or_404, object_url};
@@ -157,7 +157,7 @@ pub(crate) fn submitted_values(fields: &[Field], form: &FormData) -> BTreeMap<St
         .iter()
         .map(|f| {
             let value = match f.kind {
-                FieldKind::Checkbox => web::admin::checkbox(form, f.name).to_string(),
+                FieldKind::Checkbox => web_modeladmin::checkbox(form, f.name).to_string(),
                 _ => form.get(f.name).cloned().unwrap_or_default(),
             };
             (f.name.to_string(), value)

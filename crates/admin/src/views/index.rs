@@ -5,8 +5,8 @@ use accounts::RequireStaff;
 use accounts::extract::Perms;
 use axum::extract::State;
 use axum::response::Response;
-use web::admin::AdminRegistry;
 use web::{AppState, Dep, Error, Page, Reverser, context};
+use web_modeladmin::AdminRegistry;
 
 use super::{ModelInfo, href, model_permission, object_url};
 use crate::models;

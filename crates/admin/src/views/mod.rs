@@ -16,8 +16,8 @@ use http::StatusCode;
 use http::request::Parts;
 use minijinja::Value;
 use serde::Serialize;
-use web::admin::{AdminRegistry, ModelAdmin, Object};
 use web::{AppState, Error, FieldErrors, Path, Reverser};
+use web_modeladmin::{AdminRegistry, ModelAdmin, Object};
 
 use crate::models::{self, Entry};
 
@@ -78,16 +78,16 @@ impl StaffModel {
     }
 
     /// Whether the staff member may run `action` (its own permission, else `change`).
-    pub(crate) fn may_run(&self, action: &web::admin::Action) -> bool {
+    pub(crate) fn may_run(&self, action: &web_modeladmin::Action) -> bool {
         match action.permission {
             Some(code) => self.perms.has(code),
             None => self.may("change"),
         }
     }
 
-    /// Who acts, for [`web::admin::ModelAdmin::authorize`].
-    pub(crate) fn actor(&self) -> web::admin::Actor {
-        web::admin::Actor {
+    /// Who acts, for [`web_modeladmin::ModelAdmin::authorize`].
+    pub(crate) fn actor(&self) -> web_modeladmin::Actor {
+        web_modeladmin::Actor {
             id: self.staff.id,
             is_superuser: self.staff.is_superuser && self.staff.is_active,
         }

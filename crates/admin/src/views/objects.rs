@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use web::admin::Object;
 use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
+use web_modeladmin::Object;
 use web_sessions::Messages;
 
 use super::forms::{form_fields, other_errors};
@@ -138,7 +138,7 @@ async fn render_action(
     target: &StaffModel,
     reverser: &Reverser,
     object: &Object,
-    action: &web::admin::Action,
+    action: &web_modeladmin::Action,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
     let model = target.model.as_ref();
@@ -165,7 +165,7 @@ async fn render_action(
 }
 
 /// The action the URL names (else 404), if the staff member may run it (else 403).
-fn find_action(target: &StaffModel) -> Result<web::admin::Action, Error> {
+fn find_action(target: &StaffModel) -> Result<web_modeladmin::Action, Error> {
     let name = target.action.as_deref().unwrap_or_default();
     let action = target
         .model

@@ -6,12 +6,12 @@ use sea_orm::EntityTrait;
 
 use super::entity::{self, Entity, Job};
 use super::queue;
-use web::admin::{
+use web::state::AppState;
+use web::{Error, FieldErrors};
+use web_modeladmin::{
     Action, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
     ModelAdmin, Object, Row, datetime, list_page,
 };
-use web::state::AppState;
-use web::{Error, FieldErrors};
 
 pub struct JobAdmin;
 

@@ -12,9 +12,9 @@ use futures::future::BoxFuture;
 use super::{
     InstallJobs, JobsSettings, Periodic, Schedule, Task, TaskEntry, TaskRegistry, Worker, queue,
 };
-use web::admin::InstallAdmin;
 use web::app::{App, Command};
 use web::install::Installer;
+use web_modeladmin::InstallAdmin;
 use web_schema::InstallSchema;
 
 use web::settings::{Settings, SettingsError};

@@ -1,7 +1,9 @@
-//! What an app exposes to the admin site (Django's `ModelAdmin`): the framework half.
+//! The admin contract (Django's `ModelAdmin`): what an app exposes to the admin site, an
+//! extra of the framework.
 //!
-//! An app registers its model admins in its `install` ([`InstallAdmin::admin`]); the `admin` app
-//! renders every page from them, so it depends on no other app. A model admin declares
+//! An app registers its model admins in its `install` ([`InstallAdmin::admin`], in its
+//! `admin.rs`, like Django's `admin.py`); the admin site (the `admin` app crate) renders
+//! every page from them, so it depends on no other app. A model admin declares
 //! its list (columns, search, filters, ordering), its form fields (some read-only) and
 //! actions, and implements reading and saving by calling its own app's functions, so the
 //! app's validation and rules (stock, order states) hold in the admin too.
@@ -19,8 +21,9 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::state::AppState;
-use crate::{Error, FieldErrors};
+use web::permissions::Permission;
+use web::state::AppState;
+use web::{Error, FieldErrors};
 
 /// A column of the change list.
 #[derive(Debug, Clone)]
@@ -343,7 +346,7 @@ pub trait ModelAdmin: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Registered(pub Arc<dyn ModelAdmin>);
 
-impl crate::install::Contribution for Registered {
+impl web::install::Contribution for Registered {
     const READER: Option<&'static str> = None;
     const WHAT: &'static str = "admin models";
 }
@@ -351,25 +354,31 @@ impl crate::install::Contribution for Registered {
 /// How an app registers its models with the admin (Django's `admin.site.register`).
 pub trait InstallAdmin {
     /// Registers `admin`, and declares the model's four permissions (view, add, change,
-    /// delete; see [`crate::permissions::for_model`]).
+    /// delete; see [`permissions_of`]).
     fn admin(&mut self, admin: impl ModelAdmin) -> &mut Self;
 }
 
-impl InstallAdmin for crate::install::Installer<'_> {
+impl InstallAdmin for web::install::Installer<'_> {
     fn admin(&mut self, admin: impl ModelAdmin) -> &mut Self {
-        for permission in crate::permissions::for_model(&admin) {
+        for permission in permissions_of(&admin) {
             self.add(permission);
         }
         self.add(Registered(Arc::new(admin)))
     }
 }
 
-/// Every model admin of the installed apps, in installation order (a service, see
-/// [`crate::Project::configure`]).
+/// Every model admin of the installed apps, in installation order (a service the admin
+/// site registers: [`AdminRegistry::of`]).
 #[derive(Clone, Default)]
 pub struct AdminRegistry(pub Arc<Vec<Arc<dyn ModelAdmin>>>);
 
 impl AdminRegistry {
+    /// The model admins the apps registered.
+    pub fn of(contributions: &web::install::Contributions) -> AdminRegistry {
+        let admins = contributions.all::<Registered>().into_iter();
+        AdminRegistry(Arc::new(admins.map(|r| r.0).collect()))
+    }
+
     pub fn find(&self, app: &str, model: &str) -> Option<Arc<dyn ModelAdmin>> {
         self.0
             .iter()
@@ -421,7 +430,7 @@ where
     if let Some(term) = term.filter(|_| !spec.search.is_empty()) {
         let mut any = Condition::any();
         for column in &spec.search {
-            any = any.add(crate::db::like_contains(
+            any = any.add(web::db::like_contains(
                 db.get_database_backend(),
                 *column,
                 term,
@@ -520,7 +529,7 @@ pub fn integer(form: &FormData, name: &str, errors: &mut FieldErrors) -> Option<
 
 /// A timestamp as the admin shows it: `2026-11-25 17:12:03` (UTC).
 pub fn datetime(t: &time::OffsetDateTime) -> String {
-    crate::db::timestamp::format(t)
+    web::db::timestamp::format(t)
         .get(..19)
         .unwrap_or_default()
         .replace('T', " ")
@@ -529,4 +538,19 @@ pub fn datetime(t: &time::OffsetDateTime) -> String {
 /// `Yes`/`No` for a boolean cell.
 pub fn yes_no(value: bool) -> String {
     if value { "Yes" } else { "No" }.to_string()
+}
+
+/// The four permissions of an admin-registered model (`APP.ACTION_MODEL`): view, add,
+/// change and delete.
+pub fn permissions_of(admin: &dyn ModelAdmin) -> Vec<Permission> {
+    ["view", "add", "change", "delete"]
+        .iter()
+        .map(|action| {
+            Permission::new(
+                admin.app_label(),
+                &format!("{action}_{}", admin.model_name()),
+                &format!("Can {action} {}", admin.verbose_name().to_lowercase()),
+            )
+        })
+        .collect()
 }
