@@ -1,10 +1,10 @@
 //! The accounts app's background tasks.
 
 use serde::{Deserialize, Serialize};
-use web::email::{Email, Mailer};
 use web::state::AppState;
 use web::{SiteUrl, context};
 use web_jobs::Task;
+use web_mail::{Email, Mailer};
 
 use crate::auth::{Auth, encode_uid};
 use crate::models::user;

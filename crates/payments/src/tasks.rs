@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
-use web::email::{Email, Mailer};
 use web::state::AppState;
 use web::{SiteUrl, context};
 use web_jobs::Task;
+use web_mail::{Email, Mailer};
 
 use crate::expiry;
 use crate::models::order;

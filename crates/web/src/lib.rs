@@ -21,7 +21,6 @@ pub mod cli;
 pub mod csp;
 pub mod cursor;
 pub mod db;
-pub mod email;
 pub mod error;
 pub mod error_pages;
 pub mod extract;

@@ -174,11 +174,6 @@ impl Project {
             services.insert(crate::urls::ApiMounts(Arc::new(urls.api_mounts.clone())));
             services.insert(urls.reverser.clone());
         }
-        let (mailer, outbox) = crate::email::backend(&settings.email)?;
-        services.insert(mailer);
-        if let Some(outbox) = outbox {
-            services.insert(outbox);
-        }
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }

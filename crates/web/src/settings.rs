@@ -157,7 +157,6 @@ pub struct Settings {
     pub static_files: StaticSettings,
     pub metrics: MetricsSettings,
     pub cache: CacheSettings,
-    pub email: crate::email::EmailSettings,
     #[serde(skip)]
     apps: BTreeMap<String, Value>,
 }
@@ -427,7 +426,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 10] = [
+        const CORE: [&str; 9] = [
             "debug",
             "secret_key",
             "server",
@@ -437,7 +436,6 @@ impl Settings {
             "static",
             "metrics",
             "cache",
-            "email",
         ];
         let table = root
             .into_table()
@@ -522,7 +520,6 @@ impl Settings {
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             problems.push(SettingsError::new("log.level", e.to_string()));
         }
-        problems.extend(self.email.problems());
         problems
     }
 
@@ -901,10 +898,10 @@ mod tests {
         let s = load(&[("APP__PAYMENTS__WEBHOOK_SECRET", "whsec")]).unwrap();
         let p: Payments = s.app_section("payments").unwrap();
         assert_eq!(p.webhook_secret, "whsec");
-        // `sessions` is the sessions extra's section (in the example defaults).
-        let installed = ["payments", "sessions"];
+        // `email` and `sessions` are the extras' sections (in the example defaults).
+        let installed = ["email", "payments", "sessions"];
         assert_eq!(s.unknown_sections(&installed), Vec::<&str>::new());
-        assert_eq!(s.unknown_sections(&["sessions"]), vec!["payments"]);
+        assert_eq!(s.unknown_sections(&["email", "sessions"]), vec!["payments"]);
         let bad = load(&[
             ("APP__PAYMENTS__WEBHOOK_SECRET", "x"),
             ("APP__PAYMENTS__RETRIES", "-1"),

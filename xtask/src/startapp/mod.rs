@@ -217,6 +217,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
                 "web::health::Health",
                 "web_sessions::Sessions",
                 "web_jobs::Jobs",
+                "web_mail::Mail",
             ]
             .contains(&a.as_str())
         })

@@ -78,6 +78,7 @@ pub fn project(
         Arc::new(web::health::Health),
         Arc::new(web_sessions::Sessions),
         Arc::new(web_jobs::Jobs),
+        Arc::new(web_mail::Mail),
     ];
     installed.extend(apps);
     Project {
@@ -118,9 +119,9 @@ impl TestApp {
     }
 
     /// The mail the memory backend (`email.backend = "memory"`, the test default) sent.
-    pub fn sent_mail(&self) -> Vec<web::email::Email> {
+    pub fn sent_mail(&self) -> Vec<web_mail::Email> {
         self.state
-            .service::<web::email::Outbox>()
+            .service::<web_mail::Outbox>()
             .expect("email.backend = \"memory\"")
             .sent()
     }

@@ -2,7 +2,7 @@
 //! by a worker, with the lines, the total and a link to the order page.
 
 use serde_json::{Value, json};
-use web::email::Email;
+use web_mail::Email;
 use web_test::TestApp;
 
 use crate::{CARD, DECLINED, app, order, pay, shop};

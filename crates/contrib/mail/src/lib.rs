@@ -1,8 +1,9 @@
-//! Outgoing email, a framework service any app uses (Django's `django.core.mail`): the
-//! `[email]` settings choose the backend (`EMAIL_BACKEND`): console in development,
-//! memory in tests, files for inspection, SMTP in production. Apps send mail from
-//! background jobs (see [`crate::jobs`]), so a slow or down SMTP server never slows a
-//! request: the job is retried until the server answers.
+//! Outgoing email (Django's `django.core.mail`), an extra the project installs like an
+//! app: [`Mail`], labelled `email` like its settings section. `[email]` chooses the
+//! backend (`EMAIL_BACKEND`): console in development, memory in tests, files for
+//! inspection, SMTP in production; apps take the [`Mailer`] service. Apps send mail from
+//! background jobs (the jobs extra), so a slow or down SMTP server never slows a request:
+//! the job is retried until the server answers.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -14,8 +15,44 @@ use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 
-use crate::settings::{Secret, SettingsError};
-use crate::templates::Templates;
+use web::settings::{Secret, Settings, SettingsError};
+use web::templates::Templates;
+use web::{App, Services};
+
+/// The `email` app: reads `[email]` and registers the [`Mailer`] (and, with the memory
+/// backend, the [`Outbox`] tests read).
+pub struct Mail;
+
+impl App for Mail {
+    fn label(&self) -> &'static str {
+        "email"
+    }
+
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        let email = EmailSettings::from_settings(settings)?;
+        let (mailer, outbox) = backend(&email)?;
+        services.insert(mailer);
+        if let Some(outbox) = outbox {
+            services.insert(outbox);
+        }
+        Ok(())
+    }
+
+    fn check(&self, settings: &Settings, _deploy: bool) -> Vec<String> {
+        match EmailSettings::from_settings(settings) {
+            Ok(email) => email.problems().iter().map(ToString::to_string).collect(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
 
 /// Where outgoing email goes (`email.backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -35,11 +72,15 @@ pub enum BackendKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettings {
+    #[serde(default = "default_backend")]
     pub backend: BackendKind,
     /// The sender: `Store <noreply@shop.example.com>`.
+    #[serde(default = "default_from")]
     pub from: String,
     /// `smtps://user:password@host:465` or `smtp://host:587?tls=required` (lettre's URL form).
+    #[serde(default = "default_smtp_url")]
     pub smtp_url: Secret,
+    #[serde(default = "default_file_dir")]
     pub file_dir: String,
     /// Seconds for connecting, for each SMTP command and for the whole send: a server that
     /// never greets or stalls after `DATA` fails the send (the job is retried) instead of
@@ -52,8 +93,34 @@ fn default_timeout_seconds() -> u64 {
     30
 }
 
+fn default_backend() -> BackendKind {
+    BackendKind::Console
+}
+
+fn default_from() -> String {
+    "webmaster@localhost".into()
+}
+
+fn default_smtp_url() -> Secret {
+    Secret::new("")
+}
+
+fn default_file_dir() -> String {
+    "sent_emails".into()
+}
+
 impl EmailSettings {
-    pub(crate) fn problems(&self) -> Vec<SettingsError> {
+    /// The `[email]` section (the first invalid value is the error).
+    pub fn from_settings(settings: &Settings) -> Result<EmailSettings, SettingsError> {
+        let email: EmailSettings = settings.app_section("email")?;
+        match email.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(email),
+        }
+    }
+
+    /// Every invalid value.
+    pub fn problems(&self) -> Vec<SettingsError> {
         let mut problems: Vec<SettingsError> = self.sender().err().into_iter().collect();
         match self.backend {
             BackendKind::Smtp => problems.extend(self.smtp().err()),
@@ -180,7 +247,7 @@ impl EmailBackend for FileBackend {
         tokio::fs::create_dir_all(&self.dir).await?;
         let name = format!(
             "{}-{}.eml",
-            crate::db::now().unix_timestamp_nanos(),
+            web::db::now().unix_timestamp_nanos(),
             random_suffix()
         );
         tokio::fs::write(self.dir.join(name), message.formatted()).await?;
