@@ -124,7 +124,7 @@ async fn bearer_user(state: &AppState, raw: &str) -> Result<Option<(User, Option
     }
     let key_hash = token::hash(raw);
     let key = format!("token:{key_hash}");
-    let cache = state.cache();
+    let cache = web_cache::Cache::of(state);
     let now = web::db::now();
     let (hit, version) = cache.lookup::<CachedToken>(&key).await;
     if let Some(hit) = hit

@@ -105,7 +105,11 @@ impl RateLimits {
             ),
         ];
         let project = state.settings();
-        let shared = match project.cache.url.expose() {
+        // One Redis for the cache and the counters (`cache.url`, the cache extra's setting).
+        let cache_url = web_cache::CacheSettings::from_settings(project)
+            .map(|cache| cache.url.expose().to_string())
+            .unwrap_or_default();
+        let shared = match cache_url.as_str() {
             "" => None,
             url => shared::SharedCounters::new(url, project.database.url.expose())
                 .map_err(|e| tracing::warn!(error = %e, "rate limits: cache.url can't be used; counting per process"))

@@ -111,10 +111,14 @@ async fn dispatch(project: &Project, matches: &ArgMatches) -> anyhow::Result<()>
         Some(name) if !["serve", "showmigrations", "routes", "check"].contains(&name)
             && !on_project.iter().any(|c| c.0.definition().get_name() == name)
     );
-    let cache = writes.then(|| crate::cache::Cache::from_settings(&settings));
+    // Those that would hear of it (the shared cache), as configured for this command.
+    let listeners = writes
+        .then(|| project.configure(&settings).ok())
+        .flatten()
+        .and_then(|services| services.get::<crate::writes::WriteListeners>().cloned());
     let outcome = run_command(project, settings, matches).await;
-    if let Some(cache) = cache
-        && !cache.changed().await
+    if let Some(listeners) = listeners
+        && !listeners.tell().await
     {
         eprintln!(
             "warning: the shared cache (cache.url) could not be told about this change; \

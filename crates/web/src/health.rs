@@ -6,10 +6,13 @@ use async_trait::async_trait;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 
+use std::sync::Arc;
+
 use crate::app::App;
-use crate::cache::Cache;
 use crate::extract::Db;
 use crate::extract::JSON_CONTENT_TYPE;
+use crate::settings::{Settings, SettingsError};
+use crate::state::{Dep, Services};
 use crate::urls::{Urls, get};
 
 /// The probes app: install it and `include("", web::health::urls())`.
@@ -29,6 +32,11 @@ impl App for Health {
     fn template_dir(&self) -> Option<&'static str> {
         None
     }
+    /// The list the extras installed after it add their readiness checks to.
+    fn configure(&self, _: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        services.get_or_insert_default::<ReadinessChecks>();
+        Ok(())
+    }
 }
 
 /// `health:healthz` and `health:readyz`.
@@ -47,13 +55,32 @@ async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#)
 }
 
-/// 200 when the database answers `SELECT 1` within two seconds, else 503. With a shared
-/// cache, also `"cache": "ok" | "unavailable"`; a cache that is down only costs speed, so
-/// it never makes the answer 503.
-async fn readyz(Db(db): Db, cache: Cache) -> Response {
-    let (database, cache) = tokio::join!(
+/// What an extra adds to `/readyz` (the shared cache: `"cache": "ok" | "unavailable"`).
+/// It never makes the answer 503: what it reports only costs speed when down.
+#[async_trait]
+pub trait ReadinessCheck: Send + Sync {
+    /// `None`: nothing to report (no shared cache configured); else whether it answers.
+    async fn ready(&self) -> Option<bool>;
+}
+
+/// The checks extras registered in their `configure`, by the key `/readyz` shows them
+/// under (`services.get_or_insert_default::<ReadinessChecks>().0.push(("cache", …))`).
+#[derive(Clone, Default)]
+pub struct ReadinessChecks(pub Vec<(&'static str, Arc<dyn ReadinessCheck>)>);
+
+/// 200 when the database answers `SELECT 1` within two seconds, else 503. With the
+/// extras' checks: a shared cache adds `"cache": "ok" | "unavailable"`; a cache that is
+/// down only costs speed, so it never makes the answer 503.
+async fn readyz(Db(db): Db, Dep(checks): Dep<ReadinessChecks>) -> Response {
+    let extras = futures::future::join_all(
+        checks
+            .0
+            .iter()
+            .map(|(name, check)| async move { (*name, check.ready().await) }),
+    );
+    let (database, extras) = tokio::join!(
         tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&db)),
-        cache.shared_status()
+        extras
     );
     let database_ok = match database {
         Ok(Ok(())) => true,
@@ -69,8 +96,10 @@ async fn readyz(Db(db): Db, cache: Cache) -> Response {
     // Written out, so the keys keep the contract's order.
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let mut body = format!(r#"{{"status":"{0}","database":"{0}""#, word(database_ok));
-    if let Some(cache_ok) = cache {
-        body.push_str(&format!(r#","cache":"{}""#, word(cache_ok)));
+    for (name, ok) in extras {
+        if let Some(ok) = ok {
+            body.push_str(&format!(r#","{name}":"{}""#, word(ok)));
+        }
     }
     body.push('}');
     let status = if database_ok {

@@ -16,7 +16,6 @@
 //! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
 
 pub mod app;
-pub mod cache;
 pub mod cli;
 pub mod csp;
 pub mod cursor;
@@ -44,7 +43,6 @@ pub mod urls;
 pub mod writes;
 
 pub use app::{App, Command, ContextProcessor, Middleware, ProjectCommand};
-pub use cache::Cache;
 pub use error::{Error, FieldErrors};
 pub use extract::Db;
 pub use extract::{Form, Id, Json, PageNav, PageOf, Pagination, Path, Query};

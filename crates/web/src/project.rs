@@ -291,7 +291,7 @@ impl Project {
         let uncached = uncached
             .flat_map(|(_, t)| t.0.iter())
             .map(|t| t.to_string());
-        services.insert(crate::cache::UncachedTables(uncached.collect()));
+        services.insert(crate::writes::UncachedTables(uncached.collect()));
         let templates = self.templates(&settings, &urls);
         let processors = contributions.of::<ContextProcessors>();
         let processors = processors.map(|(_, p)| p.0.clone()).collect();
@@ -391,8 +391,8 @@ impl Project {
             .layer(CompressionLayer::new())
             .layer(crate::middleware::GuardLayer::new(state.clone()))
             .layer(from_fn_with_state(
-                crate::cache::WriteAnnouncer::new(&state),
-                crate::cache::announce_writes,
+                crate::writes::WriteAnnouncer::new(&state),
+                crate::writes::announce_writes,
             ))
             .layer(CatchPanicLayer::custom(crate::error::panic_response))
             .layer(from_fn_with_state(

@@ -156,7 +156,6 @@ pub struct Settings {
     #[serde(rename = "static")]
     pub static_files: StaticSettings,
     pub metrics: MetricsSettings,
-    pub cache: CacheSettings,
     #[serde(skip)]
     apps: BTreeMap<String, Value>,
 }
@@ -267,17 +266,6 @@ pub struct StaticSettings {
 pub struct MetricsSettings {
     /// Port of the Prometheus `/metrics` listener on `server.host`; 0 = no metrics.
     pub port: u16,
-}
-
-/// The response cache (see the `cache` module).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheSettings {
-    /// `redis://host:port/db` (or `rediss://`, `valkey://`): one cache shared by every
-    /// process; empty: in-process on a SQLite file, none on MySQL/PostgreSQL.
-    pub url: Secret,
-    /// Shared entries also expire after this many seconds (a safety net).
-    pub ttl_seconds: u64,
 }
 
 /// Where settings come from. The default reads `./config` (or `APP_CONFIG_DIR`) and the
@@ -426,7 +414,7 @@ impl Settings {
         root: Value,
         environment: Environment,
     ) -> Result<(Settings, Vec<SettingsError>), SettingsError> {
-        const CORE: [&str; 9] = [
+        const CORE: [&str; 8] = [
             "debug",
             "secret_key",
             "server",
@@ -435,7 +423,6 @@ impl Settings {
             "templates",
             "static",
             "metrics",
-            "cache",
         ];
         let table = root
             .into_table()
@@ -494,7 +481,6 @@ impl Settings {
                 "database.acquire_timeout_seconds",
                 self.database.acquire_timeout_seconds,
             ),
-            ("cache.ttl_seconds", self.cache.ttl_seconds),
         ] {
             if value == 0 {
                 problems.push(SettingsError::new(key, "must be greater than 0"));
@@ -507,9 +493,6 @@ impl Settings {
             problems.push(SettingsError::new("database.url", "is empty"));
         } else if let Err(e) = Backend::from_url(self.database.url.expose()) {
             problems.push(SettingsError::new("database.url", e));
-        }
-        if let Err(message) = check_cache_url(self.cache.url.expose()) {
-            problems.push(SettingsError::new("cache.url", message));
         }
         if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
             problems.push(SettingsError::new(
@@ -725,32 +708,6 @@ impl Backend {
     }
 }
 
-/// Whether `url` names a cache we can talk to; empty is fine (no shared cache).
-pub fn check_cache_url(url: &str) -> Result<(), String> {
-    if url.is_empty() {
-        return Ok(());
-    }
-    if ![
-        "redis://",
-        "rediss://",
-        "valkey://",
-        "valkeys://",
-        "redis+unix://",
-        "unix://",
-    ]
-    .iter()
-    .any(|scheme| url.starts_with(scheme))
-    {
-        return Err(format!(
-            "`{}` is not a Redis/Valkey URL; use redis://host:port/db (or leave it empty)",
-            url.split('@').next_back().unwrap_or(url)
-        ));
-    }
-    redis::Client::open(url)
-        .map(|_| ())
-        .map_err(|e| format!("is not a valid Redis/Valkey URL: {e}"))
-}
-
 /// Splits a syntactically valid `Host` value into its name and port, like Django's
 /// `host_validation_re`: a domain (`[a-z0-9.-]+`) or a bracketed IPv6 literal, then an
 /// optional `:digits`. Anything else (`evil.com?.example.com`, `a@b`, `a/b`, `a\b`) is
@@ -898,10 +855,11 @@ mod tests {
         let s = load(&[("APP__PAYMENTS__WEBHOOK_SECRET", "whsec")]).unwrap();
         let p: Payments = s.app_section("payments").unwrap();
         assert_eq!(p.webhook_secret, "whsec");
-        // `email` and `sessions` are the extras' sections (in the example defaults).
-        let installed = ["email", "payments", "sessions"];
+        // `cache`, `email` and `sessions` are the extras' sections (in the example defaults).
+        let extras = ["cache", "email", "sessions"];
+        let installed = ["cache", "email", "payments", "sessions"];
         assert_eq!(s.unknown_sections(&installed), Vec::<&str>::new());
-        assert_eq!(s.unknown_sections(&["email", "sessions"]), vec!["payments"]);
+        assert_eq!(s.unknown_sections(&extras), vec!["payments"]);
         let bad = load(&[
             ("APP__PAYMENTS__WEBHOOK_SECRET", "x"),
             ("APP__PAYMENTS__RETRIES", "-1"),

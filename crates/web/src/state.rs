@@ -11,7 +11,6 @@ use sea_orm::DatabaseConnection;
 
 use crate::Error;
 use crate::app::ContextProcessor;
-use crate::cache::Cache;
 use crate::install::Contributions;
 use crate::settings::Settings;
 use crate::templates::Templates;
@@ -28,7 +27,6 @@ struct Inner {
     reverser: Reverser,
     services: Services,
     context_processors: Vec<Arc<dyn ContextProcessor>>,
-    cache: Cache,
 }
 
 impl AppState {
@@ -40,7 +38,6 @@ impl AppState {
         services: Services,
         context_processors: Vec<Arc<dyn ContextProcessor>>,
     ) -> Self {
-        let cache = Cache::from_settings(&settings);
         AppState(Arc::new(Inner {
             settings,
             db,
@@ -48,7 +45,6 @@ impl AppState {
             reverser,
             services,
             context_processors,
-            cache,
         }))
     }
     pub fn settings(&self) -> &Arc<Settings> {
@@ -62,10 +58,6 @@ impl AppState {
     }
     pub fn reverser(&self) -> &Reverser {
         &self.0.reverser
-    }
-    /// The response cache (shared with `cache.url`, else on for SQLite files; see [`crate::cache`]).
-    pub fn cache(&self) -> &Cache {
-        &self.0.cache
     }
     pub fn services(&self) -> &Services {
         &self.0.services

@@ -10,13 +10,11 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{Html, IntoResponse, Response};
-use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
 use minijinja::value::{Kwargs, Object};
@@ -25,7 +23,6 @@ use minijinja_autoreload::AutoReloader;
 use serde::Serialize;
 
 use crate::Error;
-use crate::cache::Cache;
 use crate::state::AppState;
 use crate::urls::Reverser;
 
@@ -234,14 +231,6 @@ pub fn check_url_names(sources: &[(String, String)], reverser: &Reverser) -> Vec
     problems
 }
 
-fn html_response(html: bytes::Bytes) -> Response {
-    (
-        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
-    )
-        .into_response()
-}
-
 /// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
 pub fn error_page(state: &AppState, error: &Error) -> Response {
     let status = error.status();
@@ -336,45 +325,21 @@ impl Page {
         Ok((status, Html(html)).into_response())
     }
 
-    /// Like [`Page::render`], with the page cached (see [`crate::cache`]) for visitors who
-    /// have no session: what they see depends only on the URL, so one rendering serves
-    /// them all until the data changes. `context` runs only on a miss. A page that renders
-    /// a personal value (a CSRF token, flash messages, a CSP nonce) is never cached.
-    pub async fn render_cached<C, F, Fut>(
-        self,
-        cache: &Cache,
-        template: &str,
-        context: F,
-    ) -> Result<Response, Error>
-    where
-        C: Serialize,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<C, Error>>,
-    {
-        let anonymous = self.parts.iter().all(|part| !part.visitor_has_state());
-        let key = format!("page:{template}:{}", self.path);
-        // A signed-in visitor's page is never cached: no need to read the version.
-        let version = if anonymous {
-            let (hit, version) = cache.lookup_bytes(&key).await;
-            if let Some(html) = hit {
-                return Ok(html_response(html));
-            }
-            version
-        } else {
-            None
-        };
-        let context = context().await?;
-        let (html, shareable) = self.render_html(template, context).await?;
-        let html = Bytes::from(html);
-        if anonymous && shareable {
-            cache.put_bytes(key, version, html.clone());
-        }
-        Ok(html_response(html))
+    /// The request's path and query (a page cache's key).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Whether this visitor has state of their own (a stored session): their pages are
+    /// neither read from nor put in a shared page cache.
+    pub fn visitor_has_state(&self) -> bool {
+        self.parts.iter().any(|part| part.visitor_has_state())
     }
 
     /// Renders; also tells whether the result is the same for every visitor with no
-    /// session (no page part put a personal value in it).
-    async fn render_html(
+    /// session (no page part put a personal value in it, no CSP nonce was drawn): only
+    /// such a page may be kept in a shared cache (the cache extra's cached pages).
+    pub async fn render_html(
         mut self,
         template: &str,
         context: impl Serialize,

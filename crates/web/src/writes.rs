@@ -1,7 +1,8 @@
-//! Whether a piece of work wrote to the database: every statement a pool made by
-//! [`crate::db::connect`] runs is shown to [`observe`], which marks the [`WriteLog`] of the
-//! task it runs in (set with [`WriteLog::scope`]). The shared cache announces a request's
-//! writes only when it made some (see `crate::cache::announce_writes`): a refused or
+//! Whether a piece of work wrote to the database, and who hears about it: every statement
+//! a pool made by [`crate::db::connect`] runs is shown to [`observe`], which marks the
+//! [`WriteLog`] of the task it runs in (set with [`WriteLog::scope`]). After a request, a
+//! job or a management command that wrote, the [`WriteListeners`] an extra registered
+//! (the shared cache) are told ([`announce_writes`], [`WriteAnnouncer`]): a refused or
 //! read-only request, whatever its method, leaves every process's cached answers alone.
 //!
 //! What counts is conservative: any statement that is not a read or transaction control
@@ -13,6 +14,119 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use axum::response::Response;
+
+use crate::state::{AppState, Services};
+
+/// Told after work that changed cached data committed (the cache extra's shared cache).
+#[async_trait]
+pub trait WriteListener: Send + Sync {
+    /// Whether it needs telling at all (a cache shared by several processes does; an
+    /// in-process one reads its own signal): when none does, work runs unobserved.
+    fn listening(&self) -> bool;
+
+    /// The work wrote; `false` when the news could not be delivered (a cache that is down).
+    async fn wrote(&self) -> bool;
+}
+
+/// The listeners extras registered in their `configure`
+/// (`services.get_or_insert_default::<WriteListeners>().0.push(…)`).
+#[derive(Clone, Default)]
+pub struct WriteListeners(pub Vec<Arc<dyn WriteListener>>);
+
+impl WriteListeners {
+    /// Tells every listener; `false` if one could not be told.
+    pub async fn tell(&self) -> bool {
+        let mut told = true;
+        for listener in &self.0 {
+            told &= listener.wrote().await;
+        }
+        told
+    }
+}
+
+/// Tells the listeners of `services` that data changed (a management command that wrote,
+/// a test that replaced the database); `false` if one could not be told.
+pub async fn announce(services: &Services) -> bool {
+    match services.get::<WriteListeners>() {
+        Some(listeners) => listeners.tell().await,
+        None => true,
+    }
+}
+
+/// The installed apps' uncached tables ([`crate::Installer::uncached_tables`]), a service
+/// of every project.
+#[derive(Clone, Default)]
+pub struct UncachedTables(pub Arc<[String]>);
+
+/// Runs work (a request, a job) and tells the listeners if it wrote.
+#[derive(Clone)]
+pub struct WriteAnnouncer {
+    listeners: WriteListeners,
+    uncached: Arc<[String]>,
+}
+
+impl WriteAnnouncer {
+    pub fn new(state: &AppState) -> WriteAnnouncer {
+        let services = state.services();
+        WriteAnnouncer {
+            listeners: services
+                .get::<WriteListeners>()
+                .cloned()
+                .unwrap_or_default(),
+            uncached: services
+                .get::<UncachedTables>()
+                .cloned()
+                .unwrap_or_default()
+                .0,
+        }
+    }
+
+    /// Runs `work` and announces its writes, if it made any, before returning. Cancelled
+    /// after a write, it still announces, in the background.
+    pub async fn around<F: Future>(&self, work: F) -> F::Output {
+        if !self.listeners.0.iter().any(|l| l.listening()) {
+            return work.await;
+        }
+        let log = WriteLog::new(self.uncached.clone());
+        let mut pending = PendingAnnouncement(Some((self.listeners.clone(), log.clone())));
+        let output = log.scope(work).await;
+        pending.0 = None;
+        if log.wrote() {
+            self.listeners.tell().await;
+        }
+        output
+    }
+}
+
+/// Middleware: after a request that wrote (a statement that changes cached data ran),
+/// tells the listeners, before the answer leaves. A request refused before doing anything
+/// (404, 405, 401, a failed CSRF check) or one that only read announces nothing, whatever
+/// its method. A request cancelled after its commit (a client gone, a timeout) still
+/// announces.
+pub async fn announce_writes(
+    axum::extract::State(announcer): axum::extract::State<WriteAnnouncer>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    announcer.around(next.run(request)).await
+}
+
+/// Announces in the background if the work is dropped before it could (and wrote).
+struct PendingAnnouncement(Option<(WriteListeners, Arc<WriteLog>)>);
+
+impl Drop for PendingAnnouncement {
+    fn drop(&mut self) {
+        if let Some((listeners, log)) = self.0.take()
+            && log.wrote()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move { listeners.tell().await });
+        }
+    }
+}
 
 tokio::task_local! {
     static CURRENT: Arc<WriteLog>;

@@ -218,6 +218,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
                 "web_sessions::Sessions",
                 "web_jobs::Jobs",
                 "web_mail::Mail",
+                "web_cache::CacheApp",
             ]
             .contains(&a.as_str())
         })

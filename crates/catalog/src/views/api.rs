@@ -7,7 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
-use web::{Cache, Db, Error, Id, Json, PageOf, Pagination, Query};
+use web::{Db, Error, Id, Json, PageOf, Pagination, Query};
+use web_cache::Cache;
 use web_openapi::Forbidden;
 
 use crate::forms::{ProductCreate, ProductInput};

@@ -6,7 +6,8 @@ use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use web::minijinja::Value;
-use web::{Cache, Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
+use web::{Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
+use web_cache::{Cache, CachedPage};
 
 use crate::models::product::{self, ListFilter};
 use crate::settings::CatalogSettings;

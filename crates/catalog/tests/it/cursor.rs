@@ -85,7 +85,7 @@ async fn cursors_walk_through_products_created_at_the_same_instant() {
         )
         .await
         .unwrap();
-    app.state.cache().changed().await;
+    web::writes::announce(app.state.services()).await;
     for (base, auth) in [
         ("/api/catalog/products?", None),
         ("/api/catalog/products?include_inactive=true&", Some(&staff)),

@@ -188,7 +188,7 @@ impl Worker {
             }
         };
         // A job that wrote tells the shared cache, as a request does.
-        let announcer = web::cache::WriteAnnouncer::new(&self.state);
+        let announcer = web::writes::WriteAnnouncer::new(&self.state);
         let run = announcer
             .around(AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind());
         let renewing = self.renew_while_running(job.id);

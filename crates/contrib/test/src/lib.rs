@@ -79,6 +79,7 @@ pub fn project(
         Arc::new(web_sessions::Sessions),
         Arc::new(web_jobs::Jobs),
         Arc::new(web_mail::Mail),
+        Arc::new(web_cache::CacheApp),
     ];
     installed.extend(apps);
     Project {
@@ -225,7 +226,7 @@ impl TestAppBuilder<'_> {
             .unwrap_or_else(|e| panic!("{e:#}"));
         // A fresh database is new data: entries a shared cache may hold from an earlier
         // database under the same URL must not match it.
-        state.cache().changed().await;
+        web::writes::announce(state.services()).await;
         let router = self.project.router(state.clone(), urls);
         TestApp {
             client: TestClient::new(router.clone()),

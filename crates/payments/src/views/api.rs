@@ -12,7 +12,8 @@ use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
 use web::error::ErrorBody;
 use web::extract::{JSON_CONTENT_TYPE, parse_json};
-use web::{Cache, Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
+use web::{Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
+use web_cache::Cache;
 use web_openapi::{Forbidden, NotPending};
 
 use crate::expiry::Reservations;

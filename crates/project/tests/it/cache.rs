@@ -30,7 +30,13 @@ async fn store(mode: Mode) -> TestApp {
 async fn second_process(first: &TestApp) -> TestApp {
     TestApp::builder(&project::project())
         .share_database(first)
-        .setting("cache.url", first.settings().cache.url.expose())
+        .setting(
+            "cache.url",
+            web_cache::CacheSettings::from_settings(first.settings())
+                .unwrap()
+                .url
+                .expose(),
+        )
         .build()
         .await
 }
@@ -64,18 +70,21 @@ async fn product(app: &TestApp, staff: &str, sku: &str, price: i64) -> Value {
 async fn the_in_process_cache_is_on_only_for_sqlite_files_the_shared_one_everywhere() {
     let app = store(Mode::InProcess).await;
     assert_eq!(
-        app.state.cache().is_enabled(),
+        web_cache::Cache::of(&app.state).is_enabled(),
         app.backend() == Backend::Sqlite
     );
     let memory = TestApp::new(&project::project()).await;
     if memory.backend() == Backend::Sqlite {
         assert!(
-            !memory.state.cache().is_enabled(),
+            !web_cache::Cache::of(&memory.state).is_enabled(),
             "an in-memory database has no other connection to watch"
         );
     }
     let shared = store(Mode::Shared).await;
-    assert!(shared.state.cache().is_shared() && shared.state.cache().is_enabled());
+    assert!(
+        web_cache::Cache::of(&shared.state).is_shared()
+            && web_cache::Cache::of(&shared.state).is_enabled()
+    );
     let ready = shared.client.get("/readyz").send().await;
     ready.assert_status(200);
     assert_eq!(
@@ -121,7 +130,7 @@ async fn shared_entries_are_served_until_a_write_is_announced() {
         100,
         "served from the shared cache"
     );
-    a.state.cache().changed().await;
+    web_cache::Cache::of(&a.state).changed().await;
     assert_eq!(
         b.client.get(&detail).send().await.json_value()["price_cents"],
         555

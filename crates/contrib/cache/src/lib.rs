@@ -1,11 +1,12 @@
-//! A response cache that is never stale, also with several server processes.
+//! A response cache that is never stale, also with several server processes: an extra
+//! the project installs like an app ([`CacheApp`], labelled `cache` like its section).
 //!
 //! An entry records the database's *version* when it was computed, and is served only
 //! while the database still has that version. Where the version comes from:
 //!
 //! - **A shared cache** (`cache.url`, Redis/Valkey; [`shared`]): a random token that every
 //!   acknowledged write replaces before its answer goes out ([`Cache::changed`], called
-//!   by the framework after every request that wrote ([`crate::writes`]), every job that
+//!   by the framework after every request that wrote ([`web::writes`]), every job that
 //!   wrote and every management command). Entries live
 //!   in Redis (shared by every process) and in a small in-process copy; reading the token
 //!   is one Redis round trip, no database query. A cache that is down only costs speed.
@@ -36,14 +37,51 @@ use http::header;
 use http::request::Parts;
 use serde::Serialize;
 
-use crate::Error;
-use crate::extract::JSON_CONTENT_TYPE;
-use crate::settings::Settings;
-use crate::state::AppState;
+use async_trait::async_trait;
+use web::App;
+use web::Error;
+use web::extract::JSON_CONTENT_TYPE;
+use web::health::{ReadinessCheck, ReadinessChecks};
+use web::settings::{Settings, SettingsError};
+use web::state::{AppState, Services};
+use web::writes::{WriteListener, WriteListeners};
 
+mod page;
+pub mod settings;
 mod shared;
 mod sqlite;
 mod wal_index;
+
+pub use page::CachedPage;
+pub use settings::CacheSettings;
+
+/// The `cache` app: builds the project's [`Cache`] from `[cache]` and the database URL,
+/// and registers it as a service, a write listener and a readiness check.
+pub struct CacheApp;
+
+impl App for CacheApp {
+    fn label(&self) -> &'static str {
+        "cache"
+    }
+
+    fn migration_group(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
+        let cache = Cache::from_settings(settings)?;
+        services.insert(cache.clone());
+        let listeners = services.get_or_insert_default::<WriteListeners>();
+        listeners.0.push(Arc::new(cache.clone()));
+        let checks = services.get_or_insert_default::<ReadinessChecks>();
+        checks.0.push(("cache", Arc::new(cache)));
+        Ok(())
+    }
+}
 
 use shared::Shared;
 use sqlite::SqliteVersion;
@@ -98,22 +136,23 @@ impl Cache {
     /// The cache the settings ask for: shared when `cache.url` is set, else in-process on
     /// a SQLite file, else off. A `cache.url` that can't be used was refused by the
     /// settings check; should it still fail here, the cache is off (and says so).
-    pub fn from_settings(settings: &Settings) -> Cache {
-        let url = settings.cache.url.expose();
+    pub fn from_settings(settings: &Settings) -> Result<Cache, SettingsError> {
+        let cache = CacheSettings::from_settings(settings)?;
+        let url = cache.url.expose();
         let database_url = settings.database.url.expose();
         if url.is_empty() {
-            return Cache::for_database(database_url);
+            return Ok(Cache::for_database(database_url));
         }
-        match Shared::new(url, database_url, settings.cache.ttl_seconds) {
+        Ok(match Shared::new(url, database_url, cache.ttl_seconds) {
             Ok(shared) => Cache::with(
                 Signal::Shared(shared),
-                Duration::from_secs(settings.cache.ttl_seconds.max(1)),
+                Duration::from_secs(cache.ttl_seconds.max(1)),
             ),
             Err(error) => {
                 tracing::warn!(%error, "cache.url can't be used; the cache is off");
                 Cache::disabled()
             }
-        }
+        })
     }
 
     /// An in-process cache for the database at `url`: on for a SQLite file, off otherwise.
@@ -380,73 +419,41 @@ fn json_bytes(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body).into_response()
 }
 
+impl Cache {
+    /// The project's cache (off when the cache app is not installed).
+    pub fn of(state: &AppState) -> Cache {
+        state
+            .services()
+            .get::<Cache>()
+            .cloned()
+            .unwrap_or_else(Cache::disabled)
+    }
+}
+
 impl FromRequestParts<AppState> for Cache {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(state.cache().clone())
+        Ok(Cache::of(state))
     }
 }
 
-/// The installed apps' uncached tables ([`crate::Installer::uncached_tables`]), a service of every project.
-#[derive(Clone, Default)]
-pub struct UncachedTables(pub Arc<[String]>);
-
-/// What [`announce_writes`] needs: the cache, and the tables whose writes it ignores.
-#[derive(Clone)]
-pub struct WriteAnnouncer {
-    cache: Cache,
-    uncached: Arc<[String]>,
-}
-
-impl WriteAnnouncer {
-    pub fn new(state: &AppState) -> WriteAnnouncer {
-        WriteAnnouncer {
-            cache: state.cache().clone(),
-            uncached: state.service::<UncachedTables>().unwrap_or_default().0,
-        }
+/// The shared cache hears of every write (see [`web::writes`]).
+#[async_trait]
+impl WriteListener for Cache {
+    fn listening(&self) -> bool {
+        self.is_shared()
     }
 
-    /// Runs `work` (a request, a job) and announces its writes, if it made any, before
-    /// returning. Cancelled after a write, it still announces, in the background.
-    pub async fn around<F: Future>(&self, work: F) -> F::Output {
-        if !self.cache.is_shared() {
-            return work.await;
-        }
-        let log = crate::writes::WriteLog::new(self.uncached.clone());
-        let mut pending = PendingAnnouncement(Some((self.cache.clone(), log.clone())));
-        let output = log.scope(work).await;
-        pending.0 = None;
-        if log.wrote() {
-            self.cache.changed().await;
-        }
-        output
+    async fn wrote(&self) -> bool {
+        self.changed().await
     }
 }
 
-/// Middleware: after a request that wrote (a statement that changes cached data ran, see
-/// [`crate::writes`]), tells every process that the data changed, before the answer
-/// leaves. A request refused before doing anything (404, 405, 401, a failed CSRF check)
-/// or one that only read announces nothing, whatever its method. A request cancelled after
-/// its commit (a client gone, a timeout) still announces.
-pub async fn announce_writes(
-    axum::extract::State(announcer): axum::extract::State<WriteAnnouncer>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    announcer.around(next.run(request)).await
-}
-
-/// Announces in the background if the request is dropped before it could (and wrote).
-struct PendingAnnouncement(Option<(Cache, Arc<crate::writes::WriteLog>)>);
-
-impl Drop for PendingAnnouncement {
-    fn drop(&mut self) {
-        if let Some((cache, log)) = self.0.take()
-            && log.wrote()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(async move { cache.changed().await });
-        }
+/// `/readyz` shows the shared cache's state.
+#[async_trait]
+impl ReadinessCheck for Cache {
+    async fn ready(&self) -> Option<bool> {
+        self.shared_status().await
     }
 }
 

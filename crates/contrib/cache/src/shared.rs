@@ -357,10 +357,10 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert!(crate::settings::check_cache_url("").is_ok());
-        assert!(crate::settings::check_cache_url("redis://127.0.0.1:6379/0").is_ok());
-        assert!(crate::settings::check_cache_url("http://127.0.0.1:6379").is_err());
-        assert!(crate::settings::check_cache_url("127.0.0.1:6379").is_err());
+        assert!(crate::settings::check_url("").is_ok());
+        assert!(crate::settings::check_url("redis://127.0.0.1:6379/0").is_ok());
+        assert!(crate::settings::check_url("http://127.0.0.1:6379").is_err());
+        assert!(crate::settings::check_url("127.0.0.1:6379").is_err());
     }
 
     #[test]

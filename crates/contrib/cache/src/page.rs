@@ -1,0 +1,70 @@
+//! Pages kept in the cache for visitors without a session.
+
+use std::future::Future;
+
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Serialize;
+use web::{Error, Page};
+
+use crate::Cache;
+
+/// [`Page::render`], with the page cached: `page.render_cached(&cache, template, || …)`.
+pub trait CachedPage {
+    /// Like [`Page::render`], with the page cached for visitors who have no session: what
+    /// they see depends only on the URL, so one rendering serves them all until the data
+    /// changes. `context` runs only on a miss. A page that renders a personal value (a
+    /// CSRF token, flash messages, a CSP nonce) is never cached.
+    fn render_cached<C, F, Fut>(
+        self,
+        cache: &Cache,
+        template: &str,
+        context: F,
+    ) -> impl Future<Output = Result<Response, Error>> + Send
+    where
+        C: Serialize + Send,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<C, Error>> + Send;
+}
+
+impl CachedPage for Page {
+    async fn render_cached<C, F, Fut>(
+        self,
+        cache: &Cache,
+        template: &str,
+        context: F,
+    ) -> Result<Response, Error>
+    where
+        C: Serialize + Send,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<C, Error>> + Send,
+    {
+        let anonymous = !self.visitor_has_state();
+        let key = format!("page:{template}:{}", self.path());
+        // A signed-in visitor's page is never cached: no need to read the version.
+        let version = if anonymous {
+            let (hit, version) = cache.lookup_bytes(&key).await;
+            if let Some(html) = hit {
+                return Ok(html_response(html));
+            }
+            version
+        } else {
+            None
+        };
+        let context = context().await?;
+        let (html, shareable) = self.render_html(template, context).await?;
+        let html = Bytes::from(html);
+        if anonymous && shareable {
+            cache.put_bytes(key, version, html.clone());
+        }
+        Ok(html_response(html))
+    }
+}
+
+fn html_response(html: Bytes) -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
