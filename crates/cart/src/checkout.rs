@@ -2,7 +2,7 @@
 //! transaction: a refused order (out of stock, too many pending orders, an inactive
 //! product) leaves the cart and the stock as they were.
 
-use payments::expiry::Reservations;
+use payments::orders::Reservations;
 use payments::orders::{self, Line, OrderJson};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use web::db::write_transaction_as;

@@ -15,10 +15,10 @@ use web_modeladmin::{
     ListSpec, ModelAdmin, Object, Row, datetime, list_page,
 };
 
-use crate::expiry::Reservations;
 use crate::gateway::Gateway;
 use crate::models::{OrderStatus, order, order_item, payment};
 use crate::orders;
+use crate::orders::Reservations;
 use crate::permissions::RefundOrder;
 use accounts::extract::PermissionCode;
 

@@ -15,7 +15,6 @@ use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod admin;
-pub mod expiry;
 pub mod forms;
 pub mod gateway;
 pub mod models;
@@ -90,7 +89,7 @@ impl App for Payments {
         Ok(vec![
             (
                 "unpaid orders expired (stock released)".into(),
-                expiry::expire_overdue(state.db(), reservations).await?,
+                orders::expire_overdue(state.db(), reservations).await?,
             ),
             (
                 "expired idempotency records cleared".into(),

@@ -67,8 +67,8 @@ impl PaymentsSettings {
     }
 
     /// The reservation rules of orders.
-    pub fn reservations(&self) -> crate::expiry::Reservations {
-        crate::expiry::Reservations {
+    pub fn reservations(&self) -> crate::orders::reservations::Reservations {
+        crate::orders::reservations::Reservations {
             pending_ttl: time::Duration::seconds(self.pending_order_ttl_seconds),
             max_pending: self.max_pending_orders,
             max_pending_units: self.max_pending_units,

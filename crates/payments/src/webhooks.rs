@@ -16,8 +16,9 @@ use sha2::Sha256;
 use web::db::{is_unique_violation, now, write_transaction};
 use web::{Error, FieldErrors, SiteUrl};
 
-use crate::expiry::{Reservations, expire_locked};
 use crate::models::{OrderStatus, PaymentStatus, order, payment, webhook_event};
+use crate::orders::Reservations;
+use crate::orders::expire_locked;
 use crate::orders::{mark_paid, refund_payments, release_stock};
 
 fn bad_signature(message: &'static str) -> Error {

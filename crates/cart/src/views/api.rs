@@ -2,8 +2,8 @@
 
 use accounts::RequireUser;
 use http::StatusCode;
-use payments::expiry::Reservations;
 use payments::orders::OrderJson;
+use payments::orders::Reservations;
 use web::error::ErrorBody;
 use web::{Db, Dep, Error, Id, Json};
 

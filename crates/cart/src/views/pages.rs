@@ -3,7 +3,7 @@
 
 use accounts::CurrentUser;
 use axum::response::{Redirect, Response};
-use payments::expiry::Reservations;
+use payments::orders::Reservations;
 use serde::Serialize;
 use web::{Db, Dep, Error, Form, Id, Page, Reverser, context};
 use web_sessions::Messages;

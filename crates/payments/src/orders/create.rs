@@ -10,11 +10,11 @@ use sea_orm::{
 use web::Error;
 use web::db::{now, write_transaction};
 
-use crate::expiry::Reservations;
+use super::reservations::Reservations;
 use crate::models::{Order, OrderStatus, order, order_item};
 
-use super::details_of;
 use super::json::OrderJson;
+use super::json::details_of;
 
 /// At most this many lines per order, each of at most [`MAX_QUANTITY`] units.
 pub const MAX_LINES: usize = 50;

@@ -14,93 +14,38 @@
 //! shapes in [`json`]; reading (one order, a page) is here.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use web::cursor::Keyset;
 use web::{Error, Pagination};
 
-use crate::expiry::Reservations;
-use crate::models::{Order, OrderStatus, order};
+use crate::models::{Order, order};
 
+pub mod confirmation;
 mod create;
+pub mod expiry;
 mod json;
 mod pay;
+pub mod reservations;
+mod scope;
 mod transitions;
 
 pub use create::{Line, MAX_LINES, MAX_QUANTITY, create, create_within};
+pub use expiry::expire_overdue;
 use json::details_of;
 pub use json::{ItemJson, OrderJson, PaidJson, PaymentJson, with_details};
 pub use pay::{PayAttempt, PayResponse, expire_idempotency_records, pay, stored_response};
-use transitions::expire_if_overdue;
+pub use reservations::{Reservations, TooManyPendingOrders};
+use scope::not_found;
+pub use scope::{Scope, find_visible};
 pub use transitions::{cancel, refund};
-pub(crate) use transitions::{mark_paid, refund_payments, release_stock};
+pub(crate) use transitions::{expire_locked, mark_paid, refund_payments, release_stock};
 
 /// An order as the contract shows it (lines and payments), e.g. after [`create_within`]
 /// committed.
 pub async fn details<C: ConnectionTrait>(db: &C, order: Order) -> Result<OrderJson, Error> {
     details_of(db, order).await
-}
-
-fn not_found() -> Error {
-    Error::not_found("No order with that id.")
-}
-
-fn invalid_state(status: OrderStatus, action: &str) -> Error {
-    Error::conflict(
-        "invalid_state",
-        format!("The order is {}; it cannot be {action}.", status.as_str()),
-    )
-}
-
-/// Whose orders a call may read or act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The user's own: everyone may see and cancel their orders.
-    Own(i64),
-    /// Everyone's: for a user with `payments.view_order` (reading) or
-    /// `payments.change_order` (cancelling), and for the admin.
-    Everyone,
-}
-
-impl Scope {
-    fn filter(self, query: Select<order::Entity>) -> Select<order::Entity> {
-        match self {
-            Scope::Own(user_id) => query.filter(order::Column::UserId.eq(user_id)),
-            Scope::Everyone => query,
-        }
-    }
-
-    /// How cached answers tell scopes apart.
-    pub fn key(self) -> String {
-        match self {
-            Scope::Own(user_id) => user_id.to_string(),
-            Scope::Everyone => "all".to_string(),
-        }
-    }
-}
-
-/// The order if `scope` holds it. Others' orders are "not found", never "forbidden", so
-/// their existence does not leak.
-pub async fn find_visible<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-    scope: Scope,
-) -> Result<Option<Order>, DbErr> {
-    scope.filter(order::Entity::find_by_id(id)).one(db).await
-}
-
-/// [`find_visible`], locking the row until the transaction ends.
-async fn lock_visible<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-    scope: Scope,
-) -> Result<Option<Order>, DbErr> {
-    scope
-        .filter(order::Entity::find_by_id(id))
-        .lock_exclusive()
-        .one(db)
-        .await
 }
 
 /// The order as JSON, if `scope` holds it (a pending order past its time shows as

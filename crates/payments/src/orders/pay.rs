@@ -14,12 +14,14 @@ use web::db::{TransactionError, is_unique_violation, now, write_transaction_as};
 
 use web::{Error, SiteUrl};
 
-use crate::expiry::Reservations;
+use super::reservations::Reservations;
 use crate::gateway::{ChargeRequest, Gateway};
 use crate::models::{OrderStatus, PaymentStatus, order, payment};
 
+use super::json::details_of;
 use super::json::{PaidJson, PaymentJson};
-use super::{details_of, expire_if_overdue, invalid_state, mark_paid, not_found};
+use super::scope::{invalid_state, not_found};
+use super::transitions::{expire_if_overdue, mark_paid};
 
 impl PaymentStatus {
     pub fn as_str(self) -> &'static str {

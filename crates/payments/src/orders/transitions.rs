@@ -8,13 +8,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTra
 use web::db::{now, write_transaction};
 use web::{Error, SiteUrl};
 
-use crate::expiry::{Reservations, expire_locked};
+use super::confirmation::{OrderConfirmationMail, SendOrderConfirmation};
+use super::reservations::Reservations;
 use crate::gateway::Gateway;
 use crate::models::{Order, OrderStatus, PaymentStatus, order, order_item, payment};
-use crate::tasks::{OrderConfirmationMail, SendOrderConfirmation};
 
 use super::json::OrderJson;
-use super::{Scope, details_of, invalid_state, lock_visible, not_found};
+use super::json::details_of;
+use super::scope::{Scope, invalid_state, lock_visible, not_found};
 
 /// Gives back the stock of every line of an order, in product-id order.
 pub(crate) async fn release_stock<C: ConnectionTrait>(txn: &C, order_id: i64) -> Result<(), DbErr> {
@@ -76,6 +77,19 @@ pub async fn cancel(
     })
     .await??;
     details_of(db, order).await
+}
+
+/// Moves a locked, overdue pending order to `expired` and releases its stock, once: the
+/// conditional update lets only one caller win. Returns whether this one did.
+pub(crate) async fn expire_locked<C: ConnectionTrait>(
+    txn: &C,
+    order_id: i64,
+) -> Result<bool, DbErr> {
+    if !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Expired).await? {
+        return Ok(false);
+    }
+    release_stock(txn, order_id).await?;
+    Ok(true)
 }
 
 /// For a locked order that is past its time: writes `expired` (releasing the stock, once)

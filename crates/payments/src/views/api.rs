@@ -16,9 +16,9 @@ use web::{Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
 use web_cache::Cache;
 use web_openapi::{Forbidden, NotPending};
 
-use crate::expiry::Reservations;
 use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};
 use crate::gateway::Gateway;
+use crate::orders::Reservations;
 use crate::orders::{self, OrderJson, PaidJson, PayAttempt, PayResponse, Scope};
 use crate::permissions::{CHANGE_ORDER, RefundOrder, VIEW_ORDER, own_or_permitted};
 use crate::settings::PaymentsSettings;

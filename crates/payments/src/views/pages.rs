@@ -10,10 +10,10 @@ use web::minijinja::Value;
 use web::{Db, Dep, Error, Form, Id, Page, PageOf, Pagination, Reverser, SiteUrl, context};
 use web_sessions::Messages;
 
-use crate::expiry::Reservations;
 use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::models::OrderStatus;
+use crate::orders::Reservations;
 use crate::orders::{self, Line, PayAttempt, Scope};
 use crate::permissions::{CHANGE_ORDER, VIEW_ORDER, own_or_permitted};
 

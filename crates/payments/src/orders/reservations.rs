@@ -11,15 +11,13 @@
 use accounts::models::user;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use time::{Duration, OffsetDateTime};
 use web::Error;
-use web::db::{now, write_transaction};
+use web::db::now;
 
 use crate::models::{Order, OrderStatus, order, order_item};
-use crate::orders::release_stock;
 
 /// The reservation rules from the `[payments]` settings (a service: `Dep<Reservations>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +93,7 @@ impl Reservations {
     /// them expires (`None`: none is pending, only a change can alter it).
     pub fn answer_holds_for<'a>(
         &self,
-        orders: impl IntoIterator<Item = &'a crate::orders::OrderJson>,
+        orders: impl IntoIterator<Item = &'a super::json::OrderJson>,
     ) -> Option<std::time::Duration> {
         let at = now();
         orders
@@ -165,53 +163,5 @@ impl Reservations {
             }
         }
         Ok(())
-    }
-}
-
-/// Moves a locked, overdue pending order to `expired` and releases its stock, once: the
-/// conditional update lets only one caller win. Returns whether this one did.
-pub(crate) async fn expire_locked<C: ConnectionTrait>(
-    txn: &C,
-    order_id: i64,
-) -> Result<bool, DbErr> {
-    if !order::transition(txn, order_id, OrderStatus::Pending, OrderStatus::Expired).await? {
-        return Ok(false);
-    }
-    release_stock(txn, order_id).await?;
-    Ok(true)
-}
-
-/// The sweep (`project cleanup`): every pending order past its time becomes `expired`
-/// and gives its stock back, each in its own short transaction. Returns how many.
-pub async fn expire_overdue(db: &DatabaseConnection, rules: Reservations) -> Result<u64, Error> {
-    const BATCH: u64 = 500;
-    let mut expired = 0;
-    loop {
-        let due: Vec<i64> = order::Entity::find()
-            .select_only()
-            .column(order::Column::Id)
-            .filter(rules.overdue(now()))
-            .order_by_asc(order::Column::Id)
-            .limit(BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if due.is_empty() {
-            return Ok(expired);
-        }
-        for id in due {
-            let won = write_transaction(db, |txn| {
-                Box::pin(async move {
-                    // Lock first, like pay and cancel: of a pay and the sweep, one wins.
-                    order::Entity::find_by_id(id)
-                        .lock_exclusive()
-                        .one(txn)
-                        .await?;
-                    Ok(expire_locked(txn, id).await?)
-                })
-            })
-            .await?;
-            expired += u64::from(won);
-        }
     }
 }
