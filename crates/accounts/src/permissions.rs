@@ -45,7 +45,7 @@ impl TransactionError for GroupError {
 pub struct StorePermissions;
 
 #[async_trait::async_trait]
-impl web::install::PostMigrate for StorePermissions {
+impl web::migrate::PostMigrate for StorePermissions {
     async fn post_migrate(
         &self,
         db: &sea_orm::DatabaseConnection,

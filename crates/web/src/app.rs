@@ -1,11 +1,7 @@
 //! The app contract, Django's `AppConfig`: what an app contributes to a project.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
-use http::request::Parts;
 
-use crate::Error;
 use crate::install::Installer;
 use crate::settings::{Settings, SettingsError};
 use crate::state::{AppState, Services};
@@ -86,68 +82,4 @@ pub trait App: Send + Sync + 'static {
     async fn cleanup(&self, _state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         Ok(Vec::new())
     }
-}
-
-/// A middleware function (see [`crate::Installer::middleware`]): the request and the rest of the stack.
-pub type Middleware = Arc<
-    dyn Fn(
-            axum::extract::Request,
-            axum::middleware::Next,
-        ) -> futures::future::BoxFuture<'static, axum::response::Response>
-        + Send
-        + Sync,
->;
-
-/// Adds values to the context of every page rendered through [`crate::Page`] (Django's
-/// context processors).
-#[async_trait]
-pub trait ContextProcessor: Send + Sync + 'static {
-    /// Values known when the handler starts (the signed-in user).
-    async fn context(
-        &self,
-        _parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Vec<(&'static str, minijinja::Value)>, Error> {
-        Ok(Vec::new())
-    }
-
-    /// A part of the context made only if the page renders, and told when it has (a
-    /// CSRF token drawn on demand, flash messages taken when shown).
-    async fn page_part(
-        &self,
-        _parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Option<Box<dyn crate::templates::PagePart>>, Error> {
-        Ok(None)
-    }
-}
-
-/// A management command that works on the project itself, with no database (Django's
-/// `makemigrations` and `sqlmigrate`): it gets the project and its settings instead of a
-/// running state.
-#[async_trait]
-pub trait ProjectCommand: Send + Sync {
-    /// The clap definition: name, about, arguments.
-    fn definition(&self) -> clap::Command;
-
-    /// Runs the command; an error exits with status 1 and its message on stderr.
-    async fn run(
-        &self,
-        project: &crate::Project,
-        settings: &Settings,
-        args: &clap::ArgMatches,
-    ) -> anyhow::Result<()>;
-}
-
-/// A management command an app contributes (like a Django `management/commands/*.py`).
-///
-/// The command's arguments are a clap `Command`; derive them with `clap::Parser` and
-/// return `Args::command().name("seed")`.
-#[async_trait]
-pub trait Command: Send + Sync {
-    /// The clap definition: name, about, arguments.
-    fn definition(&self) -> clap::Command;
-
-    /// Runs the command; an error exits with status 1 and its message on stderr.
-    async fn run(&self, state: &AppState, args: &clap::ArgMatches) -> anyhow::Result<()>;
 }

@@ -11,9 +11,11 @@ use clap::{Arg, ArgAction, ArgMatches, Command as ClapCommand, value_parser};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTraitSelf;
 
-use crate::app::Command;
-use crate::install::{BesideServer, Commands, PostMigrateReceivers, ProjectCommands};
+use crate::command::Command;
+use crate::command::{Commands, ProjectCommands};
+use crate::migrate::PostMigrateReceivers;
 use crate::project::Project;
+use crate::server::BesideServer;
 use crate::settings::{LogFormat, Settings};
 use crate::state::AppState;
 
@@ -469,7 +471,7 @@ fn report(settings: &Settings, deploy: bool, problems: Vec<String>) -> anyhow::R
     }
 }
 
-/// How an app's check marks a finding that must not fail `check` (see [`report`]).
+/// How an app's check marks a finding that must not fail `check` (see `report`).
 pub const WARNING: &str = "warning: ";
 
 async fn state_for_commands(project: &Project, settings: Settings) -> anyhow::Result<AppState> {

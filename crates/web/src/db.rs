@@ -127,7 +127,7 @@ impl TransactionError for crate::Error {
 /// ```ignore
 /// let order = write_transaction(&db, |txn| Box::pin(async move {
 ///     stock::reserve(txn, product_id, 1).await?;
-///     Ok(order::insert(txn, …).await?)
+///     Ok(order::insert(txn, order_id).await?)
 /// })).await?;
 /// ```
 pub async fn write_transaction<T, F>(db: &DatabaseConnection, work: F) -> Result<T, crate::Error>

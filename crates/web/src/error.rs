@@ -1,7 +1,7 @@
 //! One error type for every handler.
 //!
 //! A handler returns `Result<T, web::Error>`. The error does not render itself: it rides in
-//! the response's extensions, and [`render_errors`] (a middleware near the top of the stack)
+//! the response's extensions, and `render_errors` (a middleware near the top of the stack)
 //! turns it into the contract's JSON body under `/api/` and into an HTML error page
 //! elsewhere. The same middleware gives bare error responses produced by the stack itself
 //! (unknown route, wrong method, body too large, timeout, panic) the same shape.
@@ -32,7 +32,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// Validation messages per field, as in the contract's `error.fields`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
-/// An error a handler returns; rendered as JSON or HTML by [`render_errors`].
+/// An error a handler returns; rendered as JSON or HTML by `render_errors`.
 #[derive(Clone)]
 pub struct Error {
     inner: Arc<ErrorInner>,
@@ -300,11 +300,11 @@ impl std::error::Error for Error {}
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
         if is_unavailable(&err) {
-            let request_id = crate::middleware::current_request_id();
+            let request_id = crate::request_id::current_request_id();
             tracing::warn!(%request_id, error = %err, "database unavailable");
             Error::database_unavailable()
         } else if is_statement_timeout(&err) {
-            let request_id = crate::middleware::current_request_id();
+            let request_id = crate::request_id::current_request_id();
             tracing::warn!(%request_id, error = %err, "statement cancelled (database.statement_timeout_ms)");
             Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -400,7 +400,7 @@ impl From<tower_sessions::session::Error> for Error {
         use tower_sessions::session_store::Error::Backend;
         match err {
             Store(Backend(message)) if message.starts_with(SESSION_STORE_UNAVAILABLE) => {
-                tracing::warn!(request_id = %crate::middleware::current_request_id(), error = %message, "session store: database unavailable");
+                tracing::warn!(request_id = %crate::request_id::current_request_id(), error = %message, "session store: database unavailable");
                 Error::database_unavailable()
             }
             err => Error::internal(format!("session store: {err}")),

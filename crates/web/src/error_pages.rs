@@ -1,7 +1,7 @@
 //! Error answers: an [`Error`] (or a bare error status from the stack) becomes the
 //! contract's JSON body under `/api/` or an HTML error page elsewhere.
 
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use http::{StatusCode, header};
 
 use crate::error::{Error, payload_too_large, unsupported_media_type};
@@ -33,7 +33,7 @@ pub fn render(
     let mut rendered = if json {
         error.json_response()
     } else {
-        crate::templates::error_page(state, &error)
+        error_page(state, &error)
     };
     // Keep headers the stack already set (Allow on 405, cookies, request id).
     for (name, value) in response.headers() {
@@ -78,4 +78,24 @@ fn bare_error(response: &Response) -> Option<Error> {
         s if s.is_server_error() => Error::new(s, "internal_error", "Internal server error."),
         s => Error::new(s, "bad_request", "Bad request."),
     })
+}
+
+/// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
+pub fn error_page(state: &AppState, error: &Error) -> Response {
+    let status = error.status();
+    let context = minijinja::context! {
+        status => status.as_u16(),
+        reason => status.canonical_reason().unwrap_or("Error"),
+        code => error.code(),
+        message => error.message(),
+    };
+    for name in [
+        format!("errors/{}.html", status.as_u16()),
+        "errors/error.html".to_string(),
+    ] {
+        if let Ok(html) = state.templates().render(&name, context.clone()) {
+            return (status, Html(html)).into_response();
+        }
+    }
+    (status, format!("{} {}", status.as_u16(), error.message())).into_response()
 }

@@ -1,22 +1,37 @@
-//! `web`: the framework every app of the store stands on, in the spirit of Django.
+//! `web`: the framework's core, in the spirit of Django's `django.core` and `django.db`.
+//! It names no extra: sessions, jobs, mail, the cache, the admin contract, OpenAPI and the
+//! schema tooling are crates of their own (`crates/contrib/`) that a project installs like
+//! apps, and that contribute through the same registry as any app.
 //!
-//! - [`App`]: what an app contributes (label, URL module, migration group, templates,
-//!   settings, management commands, startup hook, cleanup).
+//! - [`App`] and [`install`]: what an app is and contributes; [`Project`]: the installed
+//!   apps, the URL registry and the migrations composed into a server.
 //! - [`urls`]: named routes, the central [`UrlRegistry`] with `include`, and [`Reverser`].
-//! - [`settings`]: layered settings (files, then `APP__…` environment variables).
-//! - [`db`]: connections to SQLite, MySQL/MariaDB and PostgreSQL, and portable helpers.
+//! - [`settings`]: layered settings (files, then `APP__…` environment variables); the
+//!   core's sections (`server`, `database`, …), each app's read by the app.
+//! - [`db`]: connections to SQLite, MySQL/MariaDB and PostgreSQL, and portable helpers;
+//!   [`migrate`]: the migration runner; [`writes`]: which work wrote, and who hears.
 //! - [`Error`]: one error type, rendered as the contract's JSON under `/api/` and as HTML
-//!   pages elsewhere.
-//! - [`templates`]: minijinja with `url()`, `static()`, CSRF and flash messages ([`Page`]).
-//! - [`sessions`], [`csrf`], [`messages`]: the plumbing of HTML apps.
-//! - [`jobs`]: background jobs in the project's database; [`email`]: outgoing mail.
-//! - [`openapi`]: the API's OpenAPI document, generated from the handlers, and Swagger UI.
-//! - [`schema`]: `makemigrations` (migrations written from the entities) and the schema
-//!   editor migrations use.
-//! - [`cli`]: the `project` command line; [`test`] (feature `testing`): the test harness.
+//!   pages elsewhere ([`error_pages`]).
+//! - [`extract`], [`forms`], [`cursor`]: typed input, validation and pagination.
+//! - [`templates`]: minijinja with `url()`, `static()`, `money`; [`page`]: [`Page`] and the
+//!   context processors that feed it.
+//! - [`middleware`], [`csp`], [`site`], [`request_time`], [`server`]: the stack and the
+//!   server around every request; [`health`] and [`metrics`]: probes and Prometheus.
+//! - [`command`] and [`cli`]: the `project` command line.
+//!
+//! ```
+//! use web::{App, urls::{Urls, get}};
+//! struct Blog;
+//! impl App for Blog {
+//!     fn label(&self) -> &'static str { "blog" }
+//!     fn urls(&self) -> Urls { Urls::new("blog").route("/", "index", get(|| async { "posts" })) }
+//! }
+//! assert_eq!(Blog.migration_group(), Some("blog"));
+//! ```
 
 pub mod app;
 pub mod cli;
+pub mod command;
 pub mod csp;
 pub mod cursor;
 pub mod db;
@@ -29,8 +44,10 @@ pub mod install;
 pub mod metrics;
 pub mod middleware;
 pub mod migrate;
+pub mod page;
 pub mod permissions;
 pub mod project;
+pub mod request_id;
 pub mod request_time;
 pub mod server;
 pub mod settings;
@@ -42,20 +59,21 @@ pub mod templates;
 pub mod urls;
 pub mod writes;
 
-pub use app::{App, Command, ContextProcessor, Middleware, ProjectCommand};
+pub use app::App;
+pub use command::{Command, ProjectCommand};
 pub use error::{Error, FieldErrors};
 pub use extract::Db;
 pub use extract::{Form, Id, Json, PageNav, PageOf, Pagination, Path, Query};
 pub use install::Installer;
-pub use middleware::ClientIp;
+pub use middleware::{ClientIp, Middleware};
 /// Re-exported so apps need no dependency of their own for template values.
 pub use minijinja;
 pub use minijinja::context;
+pub use page::{ContextProcessor, Page};
 pub use project::{Embedded, Project};
 pub use settings::Settings;
 pub use site::SiteUrl;
 pub use state::{AppState, Dep, Services, SettingsRef};
-pub use templates::Page;
 pub use urls::{Reverser, UrlRegistry, Urls};
 /// Re-exported for apps' `#[derive(utoipa::ToSchema)]` and `#[utoipa::path]`.
 pub use utoipa;

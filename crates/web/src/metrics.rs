@@ -28,7 +28,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::DatabaseConnection;
 
-use crate::install::Gauges;
+use crate::install::{Installer, core_kind};
 use crate::urls::RouteInfo;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -183,4 +183,24 @@ fn record_pool(db: &DatabaseConnection) {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("db_pool_connections", "state" => "in_use")
         .set((f64::from(size) - idle).max(0.0));
+}
+
+/// Sets gauges before a scrape (see [`Installer::gauges`]).
+#[derive(Clone)]
+pub struct Gauges(
+    pub Arc<dyn Fn(DatabaseConnection) -> futures::future::BoxFuture<'static, ()> + Send + Sync>,
+);
+core_kind!(Gauges, "metrics gauges");
+
+impl Installer<'_> {
+    /// Gauges set before every scrape of `/metrics` (the jobs extra's queue depth).
+    pub fn gauges(
+        &mut self,
+        record: impl Fn(DatabaseConnection) -> futures::future::BoxFuture<'static, ()>
+        + Send
+        + Sync
+        + 'static,
+    ) -> &mut Self {
+        self.add(Gauges(Arc::new(record)))
+    }
 }

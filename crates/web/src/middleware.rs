@@ -15,6 +15,7 @@ use http::request::Parts;
 use tower::{Layer, Service};
 
 use crate::Error;
+use crate::install::{Installer, core_kind};
 use crate::settings::split_host;
 use crate::state::AppState;
 
@@ -224,19 +225,8 @@ pub fn drop_unplain_request_id<B>(mut request: http::Request<B>) -> http::Reques
     request
 }
 
-tokio::task_local! {
-    static REQUEST_ID: Arc<str>;
-}
-
-/// The `X-Request-Id` of the request being served (`-` outside one): the framework's
-/// log lines about a request carry it as `request_id`. A task-local set by the guard
-/// rather than a tracing span per request, which cost about a tenth of `/healthz`'s
-/// throughput with logs on.
-pub fn current_request_id() -> Arc<str> {
-    REQUEST_ID
-        .try_with(Arc::clone)
-        .unwrap_or_else(|_| Arc::from("-"))
-}
+use crate::request_id::REQUEST_ID;
+pub use crate::request_id::current_request_id;
 
 /// Whether the answer depends on who asks. Put in every request's extensions by the guard;
 /// whatever looks at the caller (the user extractors of `accounts`) says so here, and the
@@ -394,6 +384,59 @@ pub fn client_ip(peer: IpAddr, headers: &http::HeaderMap, trusted: &[ipnet::IpNe
         .or(forwarded.first())
         .copied()
         .unwrap_or(peer)
+}
+
+/// A middleware function (see [`Installer::middleware`]): the request and the rest of the stack.
+pub type Middleware = Arc<
+    dyn Fn(
+            axum::extract::Request,
+            axum::middleware::Next,
+        ) -> futures::future::BoxFuture<'static, axum::response::Response>
+        + Send
+        + Sync,
+>;
+
+/// Builds an app's middleware once the state exists.
+pub type BuildMiddleware = Arc<dyn Fn(&AppState) -> Option<Middleware> + Send + Sync>;
+
+/// An app's middleware (see [`Installer::middleware`]).
+#[derive(Clone)]
+pub struct MiddlewareFactory(pub BuildMiddleware);
+core_kind!(MiddlewareFactory, "middleware");
+
+/// Wraps the page routes (see [`Installer::page_layer`]).
+pub type WrapPages =
+    Arc<dyn Fn(axum::Router<AppState>, &AppState) -> axum::Router<AppState> + Send + Sync>;
+
+/// A layer around the page routes.
+#[derive(Clone)]
+pub struct PageLayers(pub WrapPages);
+core_kind!(PageLayers, "page layers");
+
+impl Installer<'_> {
+    /// Middleware wrapped around every routed request, the pages, the API and the fallback
+    /// alike (Django's `MIDDLEWARE`), built once the state exists; the first installed
+    /// app's runs first. It runs inside the host check and error rendering, so an `Error`
+    /// it answers with is rendered like a view's.
+    pub fn middleware(
+        &mut self,
+        build: impl Fn(&AppState) -> Option<Middleware> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.add(MiddlewareFactory(Arc::new(build)))
+    }
+
+    /// A layer around the page routes only (not the JSON API), the first installed
+    /// outermost: sessions and CSRF wrap pages this way, since the API authenticates with
+    /// bearer tokens.
+    pub fn page_layer(
+        &mut self,
+        wrap: impl Fn(axum::Router<AppState>, &AppState) -> axum::Router<AppState>
+        + Send
+        + Sync
+        + 'static,
+    ) -> &mut Self {
+        self.add(PageLayers(Arc::new(wrap)))
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The migrator of the installed apps: their migration groups, concatenated in the order
 //! of the installed apps (which is their dependency order, checked at startup).
 
+use crate::install::{Installer, core_kind};
+use crate::permissions::Permission;
 use std::collections::HashSet;
 
 use sea_orm::DatabaseConnection;
@@ -93,5 +95,28 @@ impl MigratorTraitSelf for InstalledMigrator {
             .iter()
             .flat_map(|g| (self.lookup)(g).unwrap_or_default())
             .collect()
+    }
+}
+
+/// A receiver of the `post_migrate` signal (Django's): runs after `migrate` has applied
+/// migrations, with every permission of the installed apps (`accounts` stores them).
+#[async_trait::async_trait]
+pub trait PostMigrate: Send + Sync {
+    async fn post_migrate(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        permissions: &[Permission],
+    ) -> anyhow::Result<()>;
+}
+
+/// A `post_migrate` receiver an app connected.
+#[derive(Clone)]
+pub struct PostMigrateReceivers(pub std::sync::Arc<dyn PostMigrate>);
+core_kind!(PostMigrateReceivers, "post_migrate receivers");
+
+impl Installer<'_> {
+    /// Connects a receiver of the `post_migrate` signal.
+    pub fn on_post_migrate(&mut self, receiver: impl PostMigrate + 'static) -> &mut Self {
+        self.add(PostMigrateReceivers(std::sync::Arc::new(receiver)))
     }
 }

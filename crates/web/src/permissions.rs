@@ -5,7 +5,7 @@
 //! more through [`crate::Installer::permission`] (`payments.refund_order`). The `accounts` app
 //! stores them after every `migrate` (its `post_migrate` receiver, see [`crate::Installer::on_post_migrate`]).
 
-use crate::install::Contributions;
+use crate::install::{Contributions, Installer, core_kind};
 
 /// A permission: its code and what it allows, in words.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,4 +38,26 @@ pub fn of(contributions: &Contributions) -> Vec<Permission> {
     all.sort();
     all.dedup_by(|a, b| a.code == b.code);
     all
+}
+
+core_kind!(Permission, "permissions");
+
+/// A permission code an app's views check.
+#[derive(Clone, Copy)]
+pub struct RequiredPermission(pub &'static str);
+core_kind!(RequiredPermission, "required permissions");
+
+impl Installer<'_> {
+    /// A permission beyond the four every admin-registered model gets:
+    /// `app.permission("refund_order", "Can refund an order")` declares `payments.refund_order`.
+    pub fn permission(&mut self, codename: &str, name: &str) -> &mut Self {
+        let permission = Permission::new(self.label(), codename, name);
+        self.add(permission)
+    }
+
+    /// A permission code the app's views check (`RequirePerm<P>`'s code): the project
+    /// refuses to start when no installed app declares it, so a typo is found at start-up.
+    pub fn requires_permission(&mut self, code: &'static str) -> &mut Self {
+        self.add(RequiredPermission(code))
+    }
 }

@@ -20,15 +20,17 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, Tr
 use tracing::Level;
 
 use crate::app::App;
-use crate::install::{
-    ContextProcessors, Contributions, MiddlewareFactory, PageLayers, RequiredPermission,
-    UncachedTables,
-};
+use crate::install::{Contributions, Installer};
+use crate::middleware::{MiddlewareFactory, PageLayers};
 use crate::migrate::{InstalledMigrator, MigrationLookup};
+use crate::page::{ContextProcessors, Processor};
+use crate::permissions::RequiredPermission;
 use crate::settings::{Settings, SettingsError, SettingsSource};
 use crate::state::{AppState, Services};
+use crate::templates::TemplateFunctions;
 use crate::templates::{EmbeddedLookup, TemplateConfig, Templates};
 use crate::urls::{ResolvedUrls, UrlRegistry};
+use crate::writes::{Uncached, UncachedTables};
 
 /// Files compiled into the binary, so a release runs with no folders beside it.
 #[derive(Clone, Copy)]
@@ -226,7 +228,7 @@ impl Project {
             static_url: settings.static_files.url.clone(),
             functions: self
                 .contributions()
-                .of::<crate::install::TemplateFunctions>()
+                .of::<TemplateFunctions>()
                 .map(|(_, f)| f.0)
                 .collect(),
         })
@@ -287,22 +289,17 @@ impl Project {
         let mut services = self.configure(&settings)?;
         let urls = self.resolve_urls()?;
         let contributions = self.contributions();
-        let uncached = contributions.of::<UncachedTables>();
+        let uncached = contributions.of::<Uncached>();
         let uncached = uncached
             .flat_map(|(_, t)| t.0.iter())
             .map(|t| t.to_string());
-        services.insert(crate::writes::UncachedTables(uncached.collect()));
+        services.insert(UncachedTables(uncached.collect()));
         let templates = self.templates(&settings, &urls);
-        let processors = contributions.of::<ContextProcessors>();
-        let processors = processors.map(|(_, p)| p.0.clone()).collect();
-        let state = AppState::new(
-            settings,
-            db,
-            templates,
-            urls.reverser.clone(),
-            services,
-            processors,
-        );
+        let processors = contributions.of::<Processor>();
+        services.insert(ContextProcessors(
+            processors.map(|(_, p)| p.0.clone()).collect(),
+        ));
+        let state = AppState::new(settings, db, templates, urls.reverser.clone(), services);
         Ok((state, urls))
     }
 
@@ -462,4 +459,15 @@ fn deploy_problems(settings: &Settings) -> Vec<String> {
         problems.push("server.public_url is not set; set APP__SERVER__PUBLIC_URL to the site's address (https://shop.example.com) so links in emails never depend on a request's Host".into());
     }
     problems
+}
+
+impl Contributions {
+    /// Runs every app's [`App::install`], in installation order.
+    pub fn of_apps(apps: &[Arc<dyn App>]) -> Contributions {
+        let mut contributions = Contributions::default();
+        for app in apps {
+            app.install(&mut Installer::new(app.label(), &mut contributions));
+        }
+        contributions
+    }
 }

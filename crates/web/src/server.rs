@@ -12,6 +12,8 @@
 //! - On SIGINT/SIGTERM the listener closes, idle connections close, the requests in flight
 //!   finish (up to `server.shutdown_timeout_seconds`), then `serve` returns.
 
+use crate::install::{Installer, core_kind};
+use crate::state::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -495,5 +497,32 @@ async fn timer_heartbeat() {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+    }
+}
+
+/// Starts work beside the server (see [`Installer::beside_server`]).
+pub type StartBesideServer = std::sync::Arc<
+    dyn Fn(&AppState) -> anyhow::Result<Option<futures::future::BoxFuture<'static, ()>>>
+        + Send
+        + Sync,
+>;
+
+/// Work `serve` runs beside the server.
+#[derive(Clone)]
+pub struct BesideServer(pub StartBesideServer);
+core_kind!(BesideServer, "work beside the server");
+
+impl Installer<'_> {
+    /// Work `serve` runs beside the server (the jobs extra's in-server worker): built once
+    /// the state exists (`None`: nothing to run); the future watches for the shutdown
+    /// signal itself ([`shutdown_signal`]) and `serve` waits for it to end.
+    pub fn beside_server(
+        &mut self,
+        start: impl Fn(&AppState) -> anyhow::Result<Option<futures::future::BoxFuture<'static, ()>>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> &mut Self {
+        self.add(BesideServer(std::sync::Arc::new(start)))
     }
 }

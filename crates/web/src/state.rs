@@ -10,7 +10,6 @@ use http::request::Parts;
 use sea_orm::DatabaseConnection;
 
 use crate::Error;
-use crate::app::ContextProcessor;
 use crate::install::Contributions;
 use crate::settings::Settings;
 use crate::templates::Templates;
@@ -26,7 +25,6 @@ struct Inner {
     templates: Templates,
     reverser: Reverser,
     services: Services,
-    context_processors: Vec<Arc<dyn ContextProcessor>>,
 }
 
 impl AppState {
@@ -36,7 +34,6 @@ impl AppState {
         templates: Templates,
         reverser: Reverser,
         services: Services,
-        context_processors: Vec<Arc<dyn ContextProcessor>>,
     ) -> Self {
         AppState(Arc::new(Inner {
             settings,
@@ -44,7 +41,6 @@ impl AppState {
             templates,
             reverser,
             services,
-            context_processors,
         }))
     }
     pub fn settings(&self) -> &Arc<Settings> {
@@ -61,9 +57,6 @@ impl AppState {
     }
     pub fn services(&self) -> &Services {
         &self.0.services
-    }
-    pub(crate) fn context_processors(&self) -> &[Arc<dyn ContextProcessor>] {
-        &self.0.context_processors
     }
     /// A service an app registered in [`crate::App::configure`].
     pub fn service<T: Clone + Send + Sync + 'static>(&self) -> Result<T, Error> {
@@ -138,6 +131,14 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts<AppState> for Dep<T> {
     type Rejection = Error;
     async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Error> {
         state.service::<T>().map(Dep)
+    }
+}
+
+/// The route table, as an extractor (for redirects).
+impl FromRequestParts<AppState> for Reverser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(state.reverser().clone())
     }
 }
 

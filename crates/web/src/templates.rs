@@ -2,28 +2,21 @@
 //!
 //! Autoescaping is on for `.html`. Templates get `url("app:name", param=…)` (reverse),
 //! the test `"app:name" is route`, `static("css/site.css")`, the `money` filter and,
-//! through [`Page`], `csp_nonce`, `request_path` and whatever the apps' context processors
+//! through [`crate::Page`], `csp_nonce`, `request_path` and whatever the apps' context processors
 //! add (the sessions extra adds `csrf_input()`, `csrf_token` and `messages`; the accounts
 //! app `user`). In development templates are re-read from disk when
 //! they change; a release binary carries them embedded and needs no folder beside it.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
-use http::request::Parts;
-use minijinja::value::{Kwargs, Object};
+use minijinja::value::Kwargs;
 use minijinja::{Environment, Value};
 use minijinja_autoreload::AutoReloader;
-use serde::Serialize;
 
-use crate::Error;
-use crate::state::AppState;
+use crate::install::{Installer, core_kind};
 use crate::urls::Reverser;
 
 /// Reads an embedded file by name (the project embeds `templates/` and `static/`).
@@ -231,176 +224,16 @@ pub fn check_url_names(sources: &[(String, String)], reverser: &Reverser) -> Vec
     problems
 }
 
-/// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
-pub fn error_page(state: &AppState, error: &Error) -> Response {
-    let status = error.status();
-    let context = minijinja::context! {
-        status => status.as_u16(),
-        reason => status.canonical_reason().unwrap_or("Error"),
-        code => error.code(),
-        message => error.message(),
-    };
-    for name in [
-        format!("errors/{}.html", status.as_u16()),
-        "errors/error.html".to_string(),
-    ] {
-        if let Ok(html) = state.templates().render(&name, context.clone()) {
-            return (status, Html(html)).into_response();
-        }
-    }
-    (status, format!("{} {}", status.as_u16(), error.message())).into_response()
-}
+/// Template filters and functions an app adds (see [`Installer::template_functions`]).
+#[derive(Clone, Copy)]
+pub struct TemplateFunctions(pub fn(&mut Environment<'static>));
+core_kind!(TemplateFunctions, "template functions");
 
-/// `{{ csp_nonce }}`: the response's script nonce, drawn when a template renders it.
-#[derive(Debug)]
-struct NonceValue(crate::csp::CspNonce);
-
-impl Object for NonceValue {
-    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.value())
-    }
-}
-
-/// What an HTML handler renders with: the template environment plus the request's
-/// context (the processors' values, and what their page parts add when the page renders:
-/// the sessions extra's CSRF token and flash messages).
-///
-/// ```ignore
-/// async fn product_list(page: Page, Db(db): Db) -> Result<Response, Error> {
-///     let products = Product::newest(&db).await?;
-///     page.render("catalog/product_list.html", context! { products }).await
-/// }
-/// ```
-pub struct Page {
-    state: AppState,
-    csp_nonce: crate::csp::CspNonce,
-    context: Vec<(&'static str, Value)>,
-    parts: Vec<Box<dyn PagePart>>,
-    path: String,
-}
-
-impl FromRequestParts<AppState> for Page {
-    type Rejection = Error;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let mut context = Vec::new();
-        let mut page_parts = Vec::new();
-        for processor in state.context_processors() {
-            context.extend(processor.context(parts, state).await?);
-            page_parts.extend(processor.page_part(parts, state).await?);
-        }
-        Ok(Page {
-            state: state.clone(),
-            csp_nonce: parts
-                .extensions
-                .get::<crate::csp::CspNonce>()
-                .cloned()
-                .unwrap_or_default(),
-            context,
-            parts: page_parts,
-            path: parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/")
-                .to_owned(),
-        })
-    }
-}
-
-impl Page {
-    /// Renders `template` with `context` (a `minijinja::context!` or any `Serialize`).
-    pub async fn render(self, template: &str, context: impl Serialize) -> Result<Response, Error> {
-        self.render_with_status(StatusCode::OK, template, context)
-            .await
-    }
-
-    /// Like [`Page::render`] with another status (e.g. 422 for a form with errors).
-    pub async fn render_with_status(
-        self,
-        status: StatusCode,
-        template: &str,
-        context: impl Serialize,
-    ) -> Result<Response, Error> {
-        let (html, _) = self.render_html(template, context).await?;
-        Ok((status, Html(html)).into_response())
-    }
-
-    /// The request's path and query (a page cache's key).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// Whether this visitor has state of their own (a stored session): their pages are
-    /// neither read from nor put in a shared page cache.
-    pub fn visitor_has_state(&self) -> bool {
-        self.parts.iter().any(|part| part.visitor_has_state())
-    }
-
-    /// Renders; also tells whether the result is the same for every visitor with no
-    /// session (no page part put a personal value in it, no CSP nonce was drawn): only
-    /// such a page may be kept in a shared cache (the cache extra's cached pages).
-    pub async fn render_html(
-        mut self,
-        template: &str,
-        context: impl Serialize,
-    ) -> Result<(String, bool), Error> {
-        let mut values: BTreeMap<String, Value> = BTreeMap::new();
-        for (key, value) in self.context.drain(..) {
-            values.insert(key.to_string(), value);
-        }
-        for part in &mut self.parts {
-            for (key, value) in part.values().await? {
-                values.insert(key.to_string(), value);
-            }
-        }
-        values.insert(
-            "csp_nonce".into(),
-            Value::from_object(NonceValue(self.csp_nonce.clone())),
-        );
-        values.insert("request_path".into(), Value::from(self.path.clone()));
-        let own = Value::from_serialize(&context);
-        if let Ok(keys) = own.try_iter() {
-            for key in keys {
-                if let Ok(value) = own.get_item(&key) {
-                    values.insert(key.to_string(), value);
-                }
-            }
-        }
-        let html = self
-            .state
-            .templates()
-            .render(template, Value::from(values))?;
-        let mut shareable = !self.csp_nonce.used();
-        for part in self.parts {
-            if part.finish().await? {
-                shareable = false;
-            }
-        }
-        Ok((html, shareable))
-    }
-
-    /// The route table, for redirects.
-    pub fn reverser(&self) -> &Reverser {
-        self.state.reverser()
-    }
-}
-
-/// The part of a page's context that exists only while the page renders (see
-/// [`crate::ContextProcessor::page_part`]): the sessions extra draws a CSRF token only if
-/// the template shows one, and takes the flash messages only when a page shows them.
-#[async_trait::async_trait]
-pub trait PagePart: Send + Sync {
-    /// Values for the template, when the page renders.
-    async fn values(&mut self) -> Result<Vec<(&'static str, Value)>, Error>;
-
-    /// After rendering: stores what the rendering created (a token it drew); `true` when
-    /// the page holds a value personal to this visitor, so it never enters a shared cache.
-    async fn finish(self: Box<Self>) -> Result<bool, Error>;
-
-    /// Whether this visitor has state of their own (a stored session): their pages are
-    /// neither read from nor put in the shared page cache.
-    fn visitor_has_state(&self) -> bool {
-        false
+impl Installer<'_> {
+    /// Template filters and functions: `app.template_functions(add)` with
+    /// `fn add(env: &mut minijinja::Environment<'static>)`.
+    pub fn template_functions(&mut self, add: fn(&mut Environment<'static>)) -> &mut Self {
+        self.add(TemplateFunctions(add))
     }
 }
 

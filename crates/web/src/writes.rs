@@ -1,5 +1,5 @@
 //! Whether a piece of work wrote to the database, and who hears about it: every statement
-//! a pool made by [`crate::db::connect`] runs is shown to [`observe`], which marks the
+//! a pool made by [`crate::db::connect`] runs is shown to `observe`, which marks the
 //! [`WriteLog`] of the task it runs in (set with [`WriteLog::scope`]). After a request, a
 //! job or a management command that wrote, the [`WriteListeners`] an extra registered
 //! (the shared cache) are told ([`announce_writes`], [`WriteAnnouncer`]): a refused or
@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use axum::response::Response;
 
+use crate::install::{Installer, core_kind};
 use crate::state::{AppState, Services};
 
 /// Told after work that changed cached data committed (the cache extra's shared cache).
@@ -207,6 +208,20 @@ fn changes_cached_data(sql: &str, uncached: &[String]) -> bool {
         .unwrap_or_default()
         .trim_matches(|c| c == '"' || c == '`');
     !uncached.iter().any(|t| t == table)
+}
+
+/// An app's tables no cached answer reads.
+#[derive(Clone, Copy)]
+pub struct Uncached(pub &'static [&'static str]);
+core_kind!(Uncached, "uncached tables");
+
+impl Installer<'_> {
+    /// Tables of the app that no cached answer reads (sessions, throttles, queues): writing
+    /// them does not count as a change of data, so an anonymous request that only touches
+    /// them can't empty every process's cache.
+    pub fn uncached_tables(&mut self, tables: &'static [&'static str]) -> &mut Self {
+        self.add(Uncached(tables))
+    }
 }
 
 #[cfg(test)]

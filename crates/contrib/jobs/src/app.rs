@@ -12,8 +12,8 @@ use futures::future::BoxFuture;
 use super::{
     InstallJobs, JobsSettings, Periodic, Schedule, Task, TaskEntry, TaskRegistry, Worker, queue,
 };
-use web::app::{App, Command};
 use web::install::Installer;
+use web::{App, Command};
 use web_modeladmin::InstallAdmin;
 use web_schema::InstallSchema;
 

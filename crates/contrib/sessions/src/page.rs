@@ -14,7 +14,7 @@ use http::request::Parts;
 use minijinja::value::Object;
 use minijinja::{State, Value};
 use tower_sessions::Session;
-use web::templates::PagePart;
+use web::page::PagePart;
 use web::{AppState, ContextProcessor, Error};
 
 use crate::csrf::{CSRF_FIELD, CookieToken, new_token};

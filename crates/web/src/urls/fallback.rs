@@ -6,7 +6,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{Method, StatusCode};
 
-/// The handler of unknown paths; see [`not_found`].
+/// The handler of unknown paths; see `not_found`.
 #[derive(Clone)]
 pub struct NotFound(pub(super) Arc<matchit::Router<usize>>);
 

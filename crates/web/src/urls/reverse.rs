@@ -4,11 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Display};
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use http::request::Parts;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-
-use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 enum Segment {
@@ -215,15 +211,8 @@ pub fn encode_path(path: &str) -> String {
     utf8_percent_encode(path, CATCH_ALL).to_string()
 }
 
-impl FromRequestParts<AppState> for Reverser {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(state.reverser().clone())
-    }
-}
-
 impl From<ReverseError> for crate::Error {
-    fn from(err: crate::urls::ReverseError) -> Self {
+    fn from(err: ReverseError) -> Self {
         crate::Error::internal(err)
     }
 }
