@@ -7,7 +7,8 @@ use sea_orm::EntityTrait;
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
     Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
-    ModelAdmin, Object, Row, Saved, checkbox, datetime, integer, list_page, text, yes_no,
+    ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox, datetime, integer, list_page, text,
+    yes_no,
 };
 
 use crate::forms::ProductInput;
@@ -98,17 +99,8 @@ fn saved(result: Result<Product, ProductError>) -> Result<Saved, Error> {
 
 #[async_trait]
 impl ModelAdmin for ProductAdmin {
-    fn app_label(&self) -> &'static str {
-        "catalog"
-    }
-    fn model_name(&self) -> &'static str {
-        "product"
-    }
-    fn verbose_name(&self) -> &'static str {
-        "Product"
-    }
-    fn verbose_name_plural(&self) -> &'static str {
-        "Products"
+    fn identity(&self) -> &'static ModelIdentity {
+        ModelIdentity::of::<product::Entity>()
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -12,7 +12,7 @@ use web::templates::money;
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
     Action, Column, Field, FieldKind, Filter, FilterValue, FormData, Inline, ListPage, ListQuery,
-    ListSpec, ModelAdmin, Object, Row, datetime, list_page,
+    ListSpec, ModelAdmin, ModelIdentity, Object, Row, datetime, list_page,
 };
 
 use crate::gateway::Gateway;
@@ -69,17 +69,8 @@ async fn emails(state: &AppState, ids: Vec<i64>) -> Result<HashMap<i64, String>,
 
 #[async_trait]
 impl ModelAdmin for OrderAdmin {
-    fn app_label(&self) -> &'static str {
-        "payments"
-    }
-    fn model_name(&self) -> &'static str {
-        "order"
-    }
-    fn verbose_name(&self) -> &'static str {
-        "Order"
-    }
-    fn verbose_name_plural(&self) -> &'static str {
-        "Orders"
+    fn identity(&self) -> &'static ModelIdentity {
+        ModelIdentity::of::<order::Entity>()
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
     Actor, Choice, Column, Field, FieldKind, FormData, ListPage, ListQuery, ListSpec, ModelAdmin,
-    Object, Row, Saved, choice_list, chosen, list_page, text,
+    ModelIdentity, Object, Row, Saved, choice_list, chosen, list_page, text,
 };
 
 use super::{permission_choices, refuse_change};
@@ -64,17 +64,8 @@ const SUPERUSER_ONLY: &str = "Only a superuser may change a group's permissions.
 
 #[async_trait]
 impl ModelAdmin for GroupAdmin {
-    fn app_label(&self) -> &'static str {
-        "accounts"
-    }
-    fn model_name(&self) -> &'static str {
-        "group"
-    }
-    fn verbose_name(&self) -> &'static str {
-        "Group"
-    }
-    fn verbose_name_plural(&self) -> &'static str {
-        "Groups"
+    fn identity(&self) -> &'static ModelIdentity {
+        ModelIdentity::of::<group::Entity>()
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -14,8 +14,8 @@ use web::db::{TransactionError, write_transaction_as};
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
     Action, Actor, Choice, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage,
-    ListQuery, ListSpec, ModelAdmin, Object, Row, Saved, checkbox, choice_list, chosen, datetime,
-    list_page, text, yes_no,
+    ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox, choice_list,
+    chosen, datetime, list_page, text, yes_no,
 };
 
 use super::{permission_choices, refuse_change};
@@ -143,17 +143,8 @@ fn flags(form: &FormData) -> (bool, bool, bool) {
 
 #[async_trait]
 impl ModelAdmin for UserAdmin {
-    fn app_label(&self) -> &'static str {
-        "accounts"
-    }
-    fn model_name(&self) -> &'static str {
-        "user"
-    }
-    fn verbose_name(&self) -> &'static str {
-        "User"
-    }
-    fn verbose_name_plural(&self) -> &'static str {
-        "Users"
+    fn identity(&self) -> &'static ModelIdentity {
+        ModelIdentity::of::<user::Entity>()
     }
     fn columns(&self) -> Vec<Column> {
         vec![

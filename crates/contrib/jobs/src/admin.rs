@@ -10,7 +10,7 @@ use web::state::AppState;
 use web::{Error, FieldErrors};
 use web_modeladmin::{
     Action, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
-    ModelAdmin, Object, Row, datetime, list_page,
+    ModelAdmin, ModelIdentity, Object, Row, datetime, list_page,
 };
 
 pub struct JobAdmin;
@@ -64,17 +64,8 @@ fn object(job: Job) -> Object {
 
 #[async_trait]
 impl ModelAdmin for JobAdmin {
-    fn app_label(&self) -> &'static str {
-        "jobs"
-    }
-    fn model_name(&self) -> &'static str {
-        "job"
-    }
-    fn verbose_name(&self) -> &'static str {
-        "Job"
-    }
-    fn verbose_name_plural(&self) -> &'static str {
-        "Jobs"
+    fn identity(&self) -> &'static ModelIdentity {
+        ModelIdentity::named("jobs", "job")
     }
     fn columns(&self) -> Vec<Column> {
         vec![

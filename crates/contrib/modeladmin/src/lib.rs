@@ -243,17 +243,96 @@ pub struct Actor {
     pub is_superuser: bool,
 }
 
+/// Which model a [`ModelAdmin`] shows: its app, its name in URLs and permission codes,
+/// and its names as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelIdentity {
+    pub app_label: &'static str,
+    pub model_name: &'static str,
+    pub verbose_name: &'static str,
+    pub verbose_name_plural: &'static str,
+}
+
+impl ModelIdentity {
+    /// The identity of the sea-orm entity `E`, from its path `APP::models::MODEL::Entity`
+    /// (the crate is the app, the entity's module the model): `product` is shown
+    /// "Product", "Products". Made once per entity.
+    pub fn of<E: 'static>() -> &'static ModelIdentity {
+        let path = std::any::type_name::<E>();
+        let mut parts = path.split("::");
+        let app = parts.next().unwrap_or(path);
+        let model = path.rsplit("::").nth(1).unwrap_or(path);
+        Self::named(app, model)
+    }
+
+    /// The identity of model `model` of app `app`, shown as its capitalised name and its
+    /// English plural (`category`: "Category", "Categories").
+    pub fn named(app: &str, model: &str) -> &'static ModelIdentity {
+        static MADE: std::sync::Mutex<Vec<&'static ModelIdentity>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = made
+            .iter()
+            .find(|i| i.app_label == app && i.model_name == model)
+        {
+            return found;
+        }
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut shown = model.replace('_', " ");
+        if let Some(first) = shown.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        // Bounded: one per registered model, made at start-up.
+        let identity: &'static ModelIdentity = Box::leak(Box::new(ModelIdentity {
+            app_label: leak(app.to_string()),
+            model_name: leak(model.to_string()),
+            verbose_name_plural: leak(plural(&shown)),
+            verbose_name: leak(shown),
+        }));
+        made.push(identity);
+        identity
+    }
+}
+
+/// English plural: `product` → `products`, `class` → `classes`, `category` → `categories`.
+fn plural(word: &str) -> String {
+    let vowel_before_y = word.len() >= 2 && "aeiou".contains(&word[word.len() - 2..word.len() - 1]);
+    if word.ends_with('y') && !vowel_before_y {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| word.ends_with(e))
+    {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
+}
+
 /// A model registered with the admin site. Its pages need the model's permissions
 /// (`APP.view_MODEL` to list and open, `add_`, `change_`, `delete_`; actions their own).
 #[async_trait]
 pub trait ModelAdmin: Send + Sync + 'static {
+    /// Which model this is, the one declaration an admin needs:
+    /// `ModelIdentity::of::<product::Entity>()` (app `catalog`, model `product`, "Product",
+    /// "Products", from the entity's module path, as Django takes them from the class).
+    fn identity(&self) -> &'static ModelIdentity;
+
     /// The label of the app that owns the model (`catalog`).
-    fn app_label(&self) -> &'static str;
+    fn app_label(&self) -> &'static str {
+        self.identity().app_label
+    }
     /// The model's name in URLs (`product`).
-    fn model_name(&self) -> &'static str;
+    fn model_name(&self) -> &'static str {
+        self.identity().model_name
+    }
     /// Singular and plural, as shown (`Product`, `Products`).
-    fn verbose_name(&self) -> &'static str;
-    fn verbose_name_plural(&self) -> &'static str;
+    fn verbose_name(&self) -> &'static str {
+        self.identity().verbose_name
+    }
+    fn verbose_name_plural(&self) -> &'static str {
+        self.identity().verbose_name_plural
+    }
 
     fn columns(&self) -> Vec<Column>;
     /// What the search box searches, shown as its hint; `None`: no search box.
@@ -553,4 +632,33 @@ pub fn permissions_of(admin: &dyn ModelAdmin) -> Vec<Permission> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ModelIdentity;
+
+    mod shop {
+        pub mod models {
+            pub mod category {
+                pub struct Entity;
+            }
+        }
+    }
+
+    #[test]
+    fn an_identity_comes_from_the_entity_path_once() {
+        let identity = ModelIdentity::of::<shop::models::category::Entity>();
+        assert_eq!(identity.app_label, "web_modeladmin");
+        assert_eq!(identity.model_name, "category");
+        assert_eq!(identity.verbose_name, "Category");
+        assert_eq!(identity.verbose_name_plural, "Categories");
+        let again = ModelIdentity::of::<shop::models::category::Entity>();
+        assert!(std::ptr::eq(identity, again), "made once");
+        let class = ModelIdentity::named("school", "class_room");
+        assert_eq!(
+            (class.verbose_name, class.verbose_name_plural),
+            ("Class room", "Class rooms")
+        );
+    }
 }
