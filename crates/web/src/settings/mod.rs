@@ -18,128 +18,26 @@
 //! assert_eq!(settings.server.port, 9000);
 //! ```
 
+mod database;
+mod error;
+mod sections;
+mod server;
+mod source;
+mod values;
+
+pub use database::{Backend, DatabaseSettings};
+pub use error::{SettingsError, env_var_name};
+pub use sections::{LogFormat, LogSettings, MetricsSettings, StaticSettings, TemplateSettings};
+pub use server::{ServerSettings, parse_public_url, split_host, string_or_list};
+pub use source::{EXAMPLE_DEFAULTS, SettingsSource};
+pub use values::{Environment, INSECURE_PREFIX, Secret};
+
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 
 use config::{Config, File, FileFormat, Value, ValueKind};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
-
-/// Which configuration profile is active (`APP_ENV`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Development,
-    Test,
-    Production,
-}
-
-impl Environment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Environment::Development => "development",
-            Environment::Test => "test",
-            Environment::Production => "production",
-        }
-    }
-    pub fn is_production(self) -> bool {
-        self == Environment::Production
-    }
-}
-
-impl FromStr for Environment {
-    type Err = SettingsError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "" | "development" | "dev" => Ok(Environment::Development),
-            "test" => Ok(Environment::Test),
-            "production" | "prod" => Ok(Environment::Production),
-            other => Err(SettingsError::new(
-                "APP_ENV",
-                format!("unknown environment `{other}`; use development, test or production"),
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A settings problem, naming the key (`server.port`) and its environment variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingsError {
-    pub key: String,
-    pub message: String,
-}
-
-impl SettingsError {
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        SettingsError {
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.key == "APP_ENV" || self.key.is_empty() {
-            return write!(
-                f,
-                "{}: {}",
-                if self.key.is_empty() {
-                    "settings"
-                } else {
-                    &self.key
-                },
-                self.message
-            );
-        }
-        write!(
-            f,
-            "setting `{}` ({}): {}",
-            self.key,
-            env_var_name(&self.key),
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for SettingsError {}
-
-/// Development secrets start with this, so `project check --deploy` can refuse them
-/// (like Django's `django-insecure-` keys).
-pub const INSECURE_PREFIX: &str = "insecure-";
-
-/// `server.port` -> `APP__SERVER__PORT`.
-pub fn env_var_name(key: &str) -> String {
-    format!("APP__{}", key.replace('.', "__").to_ascii_uppercase())
-}
-
-/// A secret value: never printed by `Debug`.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// The framework's typed settings. App sections are read with [`Settings::app_section`].
 #[derive(Debug, Clone, Deserialize)]
@@ -162,180 +60,6 @@ pub struct Settings {
 
 fn default_env() -> Environment {
     Environment::Development
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerSettings {
-    pub host: String,
-    pub port: u16,
-    /// Host names accepted in the `Host` header (port ignored): exact names, `.example.com`
-    /// for a domain and its subdomains, or `*`. Checked when `debug` is off.
-    #[serde(deserialize_with = "string_or_list")]
-    pub allowed_hosts: Vec<String>,
-    /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDR ranges).
-    #[serde(deserialize_with = "ip_nets")]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Origins allowed by CORS (`https://shop.example.com`); empty disables CORS headers.
-    #[serde(deserialize_with = "string_or_list")]
-    pub cors_origins: Vec<String>,
-    /// Origins besides the site's own whose forms may post here (Django's
-    /// `CSRF_TRUSTED_ORIGINS`): `https://pay.example.com`.
-    #[serde(default, deserialize_with = "string_or_list")]
-    pub csrf_trusted_origins: Vec<String>,
-    pub body_limit_bytes: usize,
-    /// The handling of a request, not counting the time its body takes to arrive.
-    pub request_timeout_seconds: u64,
-    /// A request body must arrive within this many seconds (else `408 request_timeout`).
-    #[serde(default = "default_body_read_timeout_seconds")]
-    pub body_read_timeout_seconds: u64,
-    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
-    pub shutdown_timeout_seconds: u64,
-    /// `Strict-Transport-Security` max-age; 0 sends no header.
-    pub hsts_seconds: u64,
-    /// The site's own address (`https://shop.example.com`, no path) for absolute links in
-    /// emails; empty builds them from the request's validated `Host`.
-    pub public_url: String,
-    /// A connection must send a whole request head within this many seconds.
-    pub header_read_timeout_seconds: u64,
-    /// An idle keep-alive connection is closed after this many seconds.
-    pub keep_alive_seconds: u64,
-    /// Open connections at most; at the limit the server stops accepting.
-    pub max_connections: usize,
-    /// The `Content-Security-Policy` of HTML answers; empty = the built-in policy.
-    pub csp: String,
-}
-
-fn default_body_read_timeout_seconds() -> u64 {
-    30
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    pub url: Secret,
-    pub auto_migrate: bool,
-    /// Connections in the pool; 0 picks a sensible size for the backend.
-    pub pool_size: u32,
-    pub connect_timeout_seconds: u64,
-    pub acquire_timeout_seconds: u64,
-    /// Log every SQL statement (at debug level).
-    pub log_statements: bool,
-    /// A statement of a request running longer is cancelled by the database and the
-    /// request answers `503 timeout`; 0 = off. `serve` only: commands run without.
-    #[serde(default)]
-    pub statement_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Pretty,
-    Compact,
-    Json,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogSettings {
-    /// A `tracing` filter such as `info` or `info,web=debug`; `RUST_LOG` wins when set.
-    pub level: String,
-    pub format: LogFormat,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateSettings {
-    /// Folder of templates on disk; empty (or absent) uses the copies embedded in the binary.
-    pub dir: String,
-    /// Re-read templates from disk when they change (development).
-    pub reload: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StaticSettings {
-    /// Folder of static files on disk; empty (or absent) serves the embedded copies.
-    pub dir: String,
-    /// URL prefix, e.g. `/static/`.
-    pub url: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MetricsSettings {
-    /// Port of the Prometheus `/metrics` listener on `server.host`; 0 = no metrics.
-    pub port: u16,
-}
-
-/// Where settings come from. The default reads `./config` (or `APP_CONFIG_DIR`) and the
-/// process environment.
-#[derive(Clone, Default)]
-pub struct SettingsSource {
-    config_dir: Option<PathBuf>,
-    embedded: &'static [(&'static str, &'static str)],
-    env: Option<HashMap<String, String>>,
-    overrides: Vec<(String, String)>,
-}
-
-/// A complete `default.toml`, used by doc examples and the framework's own tests.
-pub const EXAMPLE_DEFAULTS: &str = include_str!("settings_example.toml");
-
-impl SettingsSource {
-    /// Files from `dir` when it exists, else the `embedded` copies; the process environment.
-    pub fn new(dir: impl Into<PathBuf>, embedded: &'static [(&'static str, &'static str)]) -> Self {
-        SettingsSource {
-            config_dir: Some(dir.into()),
-            embedded,
-            env: None,
-            overrides: Vec::new(),
-        }
-    }
-
-    /// Only the embedded files (no folder lookup).
-    pub fn embedded(embedded: &'static [(&'static str, &'static str)]) -> Self {
-        SettingsSource {
-            config_dir: None,
-            embedded,
-            env: None,
-            overrides: Vec::new(),
-        }
-    }
-
-    /// Uses these variables instead of the process environment (tests).
-    pub fn with_env<K: Into<String>, V: Into<String>>(
-        mut self,
-        vars: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.env = Some(
-            vars.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        );
-        self
-    }
-
-    /// Sets a key after every other layer (tests): `("accounts.login_max_failures", "3")`.
-    pub fn with_override(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.overrides.push((key.into(), value.into()));
-        self
-    }
-
-    fn var(&self, name: &str) -> Option<String> {
-        match &self.env {
-            Some(map) => map.get(name).cloned(),
-            None => std::env::var(name).ok(),
-        }
-    }
-
-    /// The folder the files are read from, if it exists.
-    pub fn config_dir(&self) -> Option<PathBuf> {
-        let dir = self
-            .var("APP_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| self.config_dir.clone())?;
-        dir.is_dir().then_some(dir)
-    }
 }
 
 impl Settings {
@@ -575,39 +299,16 @@ impl Settings {
     }
 }
 
-/// `server.public_url` without a trailing slash, or `None` when it is empty. It must be an
-/// absolute `http`/`https` URL with no path, query or fragment: links are the routes' own
-/// paths appended to it.
-pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
-    let value = value.trim().trim_end_matches('/');
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let uri: http::Uri = value
-        .parse()
-        .map_err(|_| format!("`{value}` is not a URL; use e.g. https://shop.example.com"))?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let host_ok = uri
-        .authority()
-        .is_some_and(|a| !a.as_str().contains('@') && split_host(a.as_str()).is_some());
-    let bare = uri
-        .path_and_query()
-        .is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
-    if !(scheme_ok && host_ok && bare) || value.contains('#') {
-        return Err(format!(
-            "`{value}` must be http:// or https:// and a host with an optional port, nothing else (e.g. https://shop.example.com)"
-        ));
-    }
-    Ok(Some(value.to_string()))
-}
-
 fn existing_dir(dir: &str) -> Option<&Path> {
     let path = Path::new(dir);
     (!dir.is_empty() && path.is_dir()).then_some(path)
 }
 
 /// Deserializes `value`, reporting the full dotted key of any problem.
-fn deserialize_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, SettingsError> {
+pub(crate) fn deserialize_at<T: DeserializeOwned>(
+    prefix: &str,
+    value: Value,
+) -> Result<T, SettingsError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let mut key = err.path().to_string();
         if key == "." {
@@ -644,107 +345,6 @@ fn join_key(a: &str, b: &str) -> String {
         (_, true) => a.to_string(),
         _ => format!("{a}.{b}"),
     }
-}
-
-/// A list given as a TOML array or as one comma-separated string (environment variables).
-pub fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        List(Vec<String>),
-        One(String),
-    }
-    Ok(match Either::deserialize(deserializer)? {
-        Either::List(items) => items,
-        Either::One(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-    })
-}
-
-fn ip_nets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
-    string_or_list(deserializer)?
-        .into_iter()
-        .map(|s| {
-            s.parse::<ipnet::IpNet>()
-                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    serde::de::Error::custom(format!("`{s}` is not an IP address or CIDR range"))
-                })
-        })
-        .collect()
-}
-
-/// The database behind a URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    MySql,
-    Postgres,
-}
-
-impl Backend {
-    /// Recognises `sqlite:`, `mysql://` and `postgres://` (or `postgresql://`) URLs.
-    pub fn from_url(url: &str) -> Result<Backend, String> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match scheme.as_str() {
-            "sqlite" => Ok(Backend::Sqlite),
-            "mysql" => Ok(Backend::MySql),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            "mariadb" => {
-                Err("use a mysql:// URL for MariaDB (e.g. mysql://user:pass@host:3306/db)".into())
-            }
-            _ => Err(format!(
-                "unsupported database URL scheme `{scheme}`; use sqlite://path?mode=rwc, mysql://… or postgres://…"
-            )),
-        }
-    }
-}
-
-/// Splits a syntactically valid `Host` value into its name and port, like Django's
-/// `host_validation_re`: a domain (`[a-z0-9.-]+`) or a bracketed IPv6 literal, then an
-/// optional `:digits`. Anything else (`evil.com?.example.com`, `a@b`, `a/b`, `a\b`) is
-/// `None`.
-pub fn split_host(host: &str) -> Option<(&str, Option<&str>)> {
-    let (name, port) = if host.starts_with('[') {
-        let end = host.find(']')?;
-        let (name, rest) = host.split_at(end + 1);
-        let literal = &name[1..name.len() - 1];
-        let valid = literal.contains(':')
-            && literal
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
-        if !valid {
-            return None;
-        }
-        (name, rest)
-    } else {
-        let end = host.find(':').unwrap_or(host.len());
-        let (name, rest) = host.split_at(end);
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if !valid {
-            return None;
-        }
-        (name, rest)
-    };
-    let port = match port.strip_prefix(':') {
-        None if port.is_empty() => None,
-        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
-            Some(digits)
-        }
-        _ => return None,
-    };
-    Some((name, port))
 }
 
 #[cfg(test)]
