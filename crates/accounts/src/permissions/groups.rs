@@ -1,12 +1,7 @@
-//! Permissions and groups, Django's authorization model: the stored permissions (kept in
-//! step with what the apps declare by every `migrate`), groups of them, and what one user
-//! may do: their own permissions and their groups', all for a superuser, none when inactive.
-
-use std::collections::BTreeSet;
-use std::sync::Arc;
+//! Groups of permissions, and who is in them.
 
 use sea_orm::DatabaseTransaction;
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, Set,
@@ -15,6 +10,8 @@ use web::db::{TransactionError, write_transaction_as};
 
 use crate::models::user::{User, normalize_email};
 use crate::models::{group, group_permission, permission, user, user_group, user_permission};
+
+use super::user::codes_where;
 
 /// Why a group could not be changed.
 #[derive(Debug, thiserror::Error)]
@@ -38,165 +35,6 @@ pub enum GroupError {
 impl TransactionError for GroupError {
     fn is_retryable(&self) -> bool {
         matches!(self, GroupError::Db(e) if web::db::is_retryable(e))
-    }
-}
-
-/// The `post_migrate` receiver: stores every declared permission (see [`sync`]).
-pub struct StorePermissions;
-
-#[async_trait::async_trait]
-impl web::migrate::PostMigrate for StorePermissions {
-    async fn post_migrate(
-        &self,
-        db: &sea_orm::DatabaseConnection,
-        permissions: &[web::permissions::Permission],
-    ) -> anyhow::Result<()> {
-        Ok(sync(db, permissions).await?)
-    }
-}
-
-/// Stores `declared` as the permission table: adds the new ones, renames changed names,
-/// removes those no app declares any more (with their grants), in one transaction.
-pub async fn sync(
-    db: &DatabaseConnection,
-    declared: &[web::permissions::Permission],
-) -> Result<(), DbErr> {
-    write_transaction_as(db, |txn| {
-        let declared = declared.to_vec();
-        Box::pin(async move { store(txn, &declared).await })
-    })
-    .await
-}
-
-async fn store(
-    txn: &DatabaseTransaction,
-    declared: &[web::permissions::Permission],
-) -> Result<(), DbErr> {
-    let stored = permission::Entity::find().all(txn).await?;
-    for wanted in declared {
-        match stored.iter().find(|p| p.code == wanted.code) {
-            Some(p) if p.name == wanted.name => {}
-            Some(p) => {
-                let mut row: permission::ActiveModel = p.clone().into();
-                row.name = Set(wanted.name.clone());
-                row.update(txn).await?;
-            }
-            None => {
-                permission::ActiveModel {
-                    id: NotSet,
-                    code: Set(wanted.code.clone()),
-                    name: Set(wanted.name.clone()),
-                }
-                .insert(txn)
-                .await?;
-            }
-        }
-    }
-    let gone: Vec<i64> = stored
-        .iter()
-        .filter(|p| !declared.iter().any(|d| d.code == p.code))
-        .map(|p| p.id)
-        .collect();
-    if !gone.is_empty() {
-        // Grants go with them (the foreign keys cascade; deleted here too, so this does
-        // not depend on SQLite's foreign-key setting).
-        group_permission::Entity::delete_many()
-            .filter(group_permission::Column::PermissionId.is_in(gone.clone()))
-            .exec(txn)
-            .await?;
-        user_permission::Entity::delete_many()
-            .filter(user_permission::Column::PermissionId.is_in(gone.clone()))
-            .exec(txn)
-            .await?;
-        permission::Entity::delete_many()
-            .filter(permission::Column::Id.is_in(gone))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Every stored permission, by code.
-pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<permission::Permission>, DbErr> {
-    permission::Entity::find()
-        .order_by_asc(permission::Column::Code)
-        .all(db)
-        .await
-}
-
-/// The alias of the granted ids in [`UserPermissions::of`]'s query.
-const GRANTED: &str = "granted";
-
-/// What one user may do, read once per request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserPermissions {
-    everything: bool,
-    codes: BTreeSet<String>,
-}
-
-impl UserPermissions {
-    /// The user's permissions: one indexed query (none for a superuser or an inactive user).
-    pub async fn of<C: ConnectionTrait>(db: &C, user: &User) -> Result<UserPermissions, DbErr> {
-        if !user.is_active {
-            return Ok(UserPermissions::default());
-        }
-        if user.is_superuser {
-            return Ok(UserPermissions {
-                everything: true,
-                codes: BTreeSet::new(),
-            });
-        }
-        // The ids granted directly UNION those granted through groups, joined to the
-        // codes: every step an index lookup (the pairs' unique keys lead with the user
-        // and the group; `OR id IN (…)` instead made MariaDB scan the permissions).
-        let mut granted = granted_directly(user.id);
-        granted.union(
-            UnionType::Distinct,
-            Query::select()
-                .column((
-                    group_permission::Entity,
-                    group_permission::Column::PermissionId,
-                ))
-                .from(group_permission::Entity)
-                .inner_join(
-                    user_group::Entity,
-                    Expr::col((user_group::Entity, user_group::Column::GroupId))
-                        .equals((group_permission::Entity, group_permission::Column::GroupId)),
-                )
-                .and_where(Expr::col((user_group::Entity, user_group::Column::UserId)).eq(user.id))
-                .to_owned(),
-        );
-        let query = Query::select()
-            .column((permission::Entity, permission::Column::Code))
-            .from(permission::Entity)
-            .join_subquery(
-                JoinType::InnerJoin,
-                granted,
-                GRANTED,
-                Expr::col((GRANTED, user_permission::Column::PermissionId))
-                    .equals((permission::Entity, permission::Column::Id)),
-            )
-            .to_owned();
-        let codes = db
-            .query_all(&query)
-            .await?
-            .iter()
-            .map(|row| row.try_get::<String>("", "code"))
-            .collect::<Result<_, _>>()?;
-        Ok(UserPermissions {
-            everything: false,
-            codes,
-        })
-    }
-
-    /// Whether the user has `code` (`catalog.change_product`).
-    pub fn has(&self, code: &str) -> bool {
-        self.everything || self.codes.contains(code)
-    }
-
-    /// The codes held (empty for a superuser, who holds every one).
-    pub fn codes(&self) -> impl Iterator<Item = &str> {
-        self.codes.iter().map(String::as_str)
     }
 }
 
@@ -384,34 +222,6 @@ pub async fn group_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<Stri
     .await
 }
 
-/// The codes granted to user `id` directly (not through groups), sorted.
-pub async fn direct_codes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<String>, DbErr> {
-    codes_where(db, granted_directly(id)).await
-}
-
-/// The ids of the permissions granted to user `user_id` directly.
-fn granted_directly(user_id: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(user_permission::Column::PermissionId)
-        .from(user_permission::Entity)
-        .and_where(Expr::col(user_permission::Column::UserId).eq(user_id))
-        .to_owned()
-}
-
-async fn codes_where<C: ConnectionTrait>(
-    db: &C,
-    ids: sea_orm::sea_query::SelectStatement,
-) -> Result<Vec<String>, DbErr> {
-    Ok(permission::Entity::find()
-        .filter(permission::Column::Id.in_subquery(ids))
-        .order_by_asc(permission::Column::Code)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.code)
-        .collect())
-}
-
 /// Every group, by name.
 pub async fn all_groups<C: ConnectionTrait>(db: &C) -> Result<Vec<group::Group>, DbErr> {
     group::Entity::find()
@@ -532,61 +342,4 @@ pub async fn remove_user(
         .exec(db)
         .await?;
     Ok(removed.rows_affected > 0)
-}
-
-/// `perms` in templates, as Django's: `perms.catalog.change_product` is true when the user
-/// has it, `perms.catalog` when they have any permission of the app;
-/// `perms["catalog.change_product"]` works too. Every lookup is defined (true or false),
-/// so templates rendered with strict undefined checks can ask anything.
-pub fn template_value(perms: UserPermissions) -> minijinja::Value {
-    minijinja::Value::from_object(TemplatePerms {
-        perms: Arc::new(perms),
-        app: None,
-    })
-}
-
-#[derive(Debug)]
-struct TemplatePerms {
-    perms: Arc<UserPermissions>,
-    /// Set on `perms.APP`: its keys are then the codenames of that app.
-    app: Option<String>,
-}
-
-impl TemplatePerms {
-    fn has_any_of_app(&self, app: &str) -> bool {
-        self.perms.everything
-            || self
-                .perms
-                .codes()
-                .any(|c| c.split_once('.').is_some_and(|(a, _)| a == app))
-    }
-}
-
-impl minijinja::value::Object for TemplatePerms {
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Map
-    }
-
-    /// `{% if perms %}` / `{% if perms.catalog %}`: any permission at all / of the app.
-    fn is_true(self: &Arc<Self>) -> bool {
-        match &self.app {
-            Some(app) => self.has_any_of_app(app),
-            None => self.perms.everything || self.perms.codes().next().is_some(),
-        }
-    }
-
-    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
-        let key = key.as_str()?;
-        let code = match &self.app {
-            Some(app) => format!("{app}.{key}"),
-            None if key.contains('.') => key.to_string(),
-            None => {
-                return Some(minijinja::Value::from_object(TemplatePerms {
-                    perms: self.perms.clone(),
-                    app: Some(key.to_string()),
-                }));
-            }
-        };
-        Some(minijinja::Value::from(self.perms.has(&code)))
-    }
 }
