@@ -87,18 +87,20 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
     })
 }
 
-/// Finds `APP.Model`: `crates/APP/src/models/<model>.rs` with its table name and columns.
+/// Finds `APP.Model`: `crates/APP/src/models/<model>.rs` (or `<model>/mod.rs`, a model
+/// split into parts) with its table name and columns.
 fn resolve(target: &str, optional: bool, root: &Path) -> Result<Reference> {
     let (app, model) = target.split_once('.').with_context(|| {
         format!("`fk:{target}`: write the target as APP.Model, e.g. fk:catalog.Product")
     })?;
     names::check_model(model)?;
     let module = names::snake(model);
-    let path = root
-        .join("crates")
-        .join(app)
-        .join("src/models")
-        .join(format!("{module}.rs"));
+    let models = root.join("crates").join(app).join("src/models");
+    let path = [format!("{module}.rs"), format!("{module}/mod.rs")]
+        .iter()
+        .map(|file| models.join(file))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| models.join(format!("{module}.rs")));
     let source = std::fs::read_to_string(&path).with_context(|| {
         format!(
             "`fk:{target}`: there is no model file {} (is `{app}` an app with a `{model}` model?)",

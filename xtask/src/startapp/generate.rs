@@ -155,7 +155,7 @@ fn referenced_apps(spec: &Spec) -> Vec<String> {
 
 fn cargo_toml(spec: &Spec) -> String {
     let mut deps = String::from(
-        "web.workspace = true\nweb-sessions.workspace = true\naccounts.workspace = true\n",
+        "web.workspace = true\nweb-modeladmin.workspace = true\nweb-openapi.workspace = true\nweb-schema.workspace = true\nweb-sessions.workspace = true\naccounts.workspace = true\n",
     );
     for app in referenced_apps(spec) {
         deps.push_str(&format!("{app}.workspace = true\n"));

@@ -365,7 +365,7 @@ mod tests {
             "crates/accounts/src/lib.rs",
             "crates/accounts/src/models/user.rs",
             "crates/catalog/src/lib.rs",
-            "crates/catalog/src/models/product.rs",
+            "crates/catalog/src/models/product/mod.rs",
         ] {
             let to = dir.path().join(file);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
