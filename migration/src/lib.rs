@@ -1,5 +1,8 @@
-//! Schema migrations, one group per app (`src/<app>/`), each an ordered list with one
-//! migration per file named `m<date>_<serial>_<what>.rs`.
+//! Schema migrations, one group per app, each an ordered list with one migration per file
+//! named `m<date>_<serial>_<what>.rs`: the store apps' groups here (`src/<app>/`), and the
+//! groups the reusable apps carry themselves (`web_sessions::migrations`,
+//! `web_jobs::migrations`, `accounts::migrations`, `admin::migrations`), which [`group`]
+//! composes, so another project can depend on those apps alone.
 //!
 //! Migrations are plain schema statements, independent of the apps' entities, so a
 //! migration stays frozen when an entity changes later. `project makemigrations` writes
@@ -9,25 +12,20 @@
 
 pub use sea_orm_migration::prelude::*;
 
-pub mod accounts;
-pub mod admin;
 pub mod cart;
 pub mod catalog;
-mod columns;
-pub mod jobs;
 pub mod payments;
-pub mod sessions;
 
 /// The migrations of the group named `app` (an app's label).
 pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
     match app {
-        "sessions" => Some(sessions::migrations()),
-        "jobs" => Some(jobs::migrations()),
-        "accounts" => Some(accounts::migrations()),
+        "sessions" => Some(web_sessions::migrations::migrations()),
+        "jobs" => Some(web_jobs::migrations::migrations()),
+        "accounts" => Some(accounts::migrations::migrations()),
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),
         "cart" => Some(cart::migrations()),
-        "admin" => Some(admin::migrations()),
+        "admin" => Some(admin::migrations::migrations()),
         _ => None,
     }
 }

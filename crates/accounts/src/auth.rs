@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 use web::Error;
 use web::settings::Secret;
+use web_sessions::session_error;
 
 use crate::models::{User, throttle, token, user};
 use crate::passwords::PasswordHasher;
@@ -242,18 +243,22 @@ impl Auth {
 
     /// Signs `user` into `session` under a new session id (no fixation) and a new CSRF token.
     pub async fn login(&self, session: &Session, user: &User) -> Result<(), Error> {
-        session.cycle_id().await?;
+        session.cycle_id().await.map_err(session_error)?;
         web_sessions::csrf::rotate(session).await?;
-        session.insert(SESSION_USER_ID, user.id).await?;
+        session
+            .insert(SESSION_USER_ID, user.id)
+            .await
+            .map_err(session_error)?;
         session
             .insert(SESSION_USER_HASH, self.session_hash(user))
-            .await?;
+            .await
+            .map_err(session_error)?;
         Ok(())
     }
 
     /// Ends the session entirely.
     pub async fn logout(&self, session: &Session) -> Result<(), Error> {
-        session.flush().await?;
+        session.flush().await.map_err(session_error)?;
         Ok(())
     }
 
@@ -263,10 +268,17 @@ impl Auth {
         db: &DatabaseConnection,
         session: &Session,
     ) -> Result<Option<User>, Error> {
-        let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
+        let Some(id) = session
+            .get::<i64>(SESSION_USER_ID)
+            .await
+            .map_err(session_error)?
+        else {
             return Ok(None);
         };
-        let stored: Option<String> = session.get(SESSION_USER_HASH).await?;
+        let stored: Option<String> = session
+            .get(SESSION_USER_HASH)
+            .await
+            .map_err(session_error)?;
         let user = user::find_by_id(db, id).await?.filter(|u| u.is_active);
         match (user, stored) {
             (Some(user), Some(stored))
@@ -276,7 +288,7 @@ impl Auth {
             }
             _ => {
                 // Password changed, user deactivated or deleted: the session is over.
-                session.flush().await?;
+                session.flush().await.map_err(session_error)?;
                 Ok(None)
             }
         }

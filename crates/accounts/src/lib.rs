@@ -15,6 +15,8 @@ pub mod auth;
 pub mod commands;
 pub mod extract;
 pub mod forms;
+/// The app's migrations (its own group, which the project's `migration` crate lists).
+pub mod migrations;
 pub mod models;
 pub mod passwords;
 pub mod permissions;
@@ -33,6 +35,11 @@ pub use extract::{CurrentUser, RequireStaff, RequireUser};
 pub use models::User;
 pub use urls::urls;
 
+/// This crate's `templates/` folder, compiled in.
+#[derive(rust_embed::Embed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
 pub struct Accounts;
 
 #[async_trait]
@@ -49,8 +56,15 @@ impl App for Accounts {
         urls()
     }
 
+    /// The app carries its templates (`templates/accounts/` in this crate), not the project.
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+
     fn install(&self, app: &mut Installer) {
         app.entities(models::entities())
+            .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
+            .templates(web::app_templates!(TemplateFiles))
             // Failed logins are counted per email and address; nothing cached shows them.
             .uncached_tables(&["login_throttles"])
             .task::<tasks::SendPasswordReset>()

@@ -13,11 +13,18 @@ use web_modeladmin::AdminRegistry;
 use web_schema::InstallSchema;
 
 pub mod forms;
+/// The app's migrations (its own group, which the project's `migration` crate lists).
+pub mod migrations;
 pub mod models;
 pub mod urls;
 pub mod views;
 
 pub use urls::urls;
+
+/// This crate's `templates/` folder, compiled in.
+#[derive(rust_embed::Embed)]
+#[folder = "templates/"]
+struct TemplateFiles;
 
 pub struct Admin;
 
@@ -35,8 +42,15 @@ impl App for Admin {
         urls()
     }
 
+    /// The app carries its templates (`templates/admin/` in this crate), not the project.
+    fn template_dir(&self) -> Option<&'static str> {
+        None
+    }
+
     fn install(&self, app: &mut Installer) {
-        app.entities(vec![web_schema::EntitySchema::of::<models::Entity>()]);
+        app.entities(vec![web_schema::EntitySchema::of::<models::Entity>()])
+            .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
+            .templates(web::app_templates!(TemplateFiles));
     }
 
     /// Reads every model admin the apps registered.

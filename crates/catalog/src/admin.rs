@@ -100,7 +100,7 @@ fn saved(result: Result<Product, ProductError>) -> Result<Saved, Error> {
 #[async_trait]
 impl ModelAdmin for ProductAdmin {
     fn identity(&self) -> &'static ModelIdentity {
-        ModelIdentity::of::<product::Entity>()
+        web_modeladmin::model_identity!(product::Entity)
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -70,7 +70,7 @@ async fn emails(state: &AppState, ids: Vec<i64>) -> Result<HashMap<i64, String>,
 #[async_trait]
 impl ModelAdmin for OrderAdmin {
     fn identity(&self) -> &'static ModelIdentity {
-        ModelIdentity::of::<order::Entity>()
+        web_modeladmin::model_identity!(order::Entity)
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -390,24 +390,6 @@ impl From<anyhow::Error> for Error {
     }
 }
 
-/// How a session store marks a database it could not reach (a `Backend` error starting
-/// with this), so a page answers 503 rather than 500.
-pub const SESSION_STORE_UNAVAILABLE: &str = "database unavailable: ";
-
-impl From<tower_sessions::session::Error> for Error {
-    fn from(err: tower_sessions::session::Error) -> Self {
-        use tower_sessions::session::Error::Store;
-        use tower_sessions::session_store::Error::Backend;
-        match err {
-            Store(Backend(message)) if message.starts_with(SESSION_STORE_UNAVAILABLE) => {
-                tracing::warn!(request_id = %crate::request_id::current_request_id(), error = %message, "session store: database unavailable");
-                Error::database_unavailable()
-            }
-            err => Error::internal(format!("session store: {err}")),
-        }
-    }
-}
-
 impl From<minijinja::Error> for Error {
     fn from(err: minijinja::Error) -> Self {
         Error::internal(format!("template: {err:#}"))

@@ -19,15 +19,28 @@
 //!   server around every request; [`health`] and [`metrics`]: probes and Prometheus.
 //! - [`command`] and [`cli`]: the `project` command line.
 //!
-//! ```
-//! use web::{App, urls::{Urls, get}};
+//! A project's binary composes its apps and its URL registry (here one app, no tables):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use web::{App, Embedded, Project, UrlRegistry, urls::{Urls, get}};
+//!
 //! struct Blog;
 //! impl App for Blog {
 //!     fn label(&self) -> &'static str { "blog" }
 //!     fn urls(&self) -> Urls { Urls::new("blog").route("/", "index", get(|| async { "posts" })) }
+//!     fn migration_group(&self) -> Option<&'static str> { None }
 //! }
-//! assert_eq!(Blog.migration_group(), Some("blog"));
-//! ```
+//!
+//! fn main() -> std::process::ExitCode {
+//!     web::cli::main(Project {
+//!         apps: vec![Arc::new(Blog)],
+//!         urls: || UrlRegistry::new().include("/blog/", Blog.urls()),
+//!         migrations: |_group| None,
+//!         embedded: Embedded::none(),
+//!     })
+//! }
+//! //! ```
 
 pub mod app;
 pub mod cli;
@@ -74,6 +87,7 @@ pub use project::{Embedded, Project};
 pub use settings::Settings;
 pub use site::SiteUrl;
 pub use state::{AppState, Dep, Services, SettingsRef};
+pub use templates::AppTemplates;
 pub use urls::{Reverser, UrlRegistry, Urls};
 /// Re-exported for apps' `#[derive(utoipa::ToSchema)]` and `#[utoipa::path]`.
 pub use utoipa;

@@ -27,7 +27,7 @@ use crate::page::{ContextProcessors, Processor};
 use crate::permissions::RequiredPermission;
 use crate::settings::{Settings, SettingsError, SettingsSource};
 use crate::state::{AppState, Services};
-use crate::templates::TemplateFunctions;
+use crate::templates::{AppTemplates, TemplateFunctions};
 use crate::templates::{EmbeddedLookup, TemplateConfig, Templates};
 use crate::urls::{ResolvedUrls, UrlRegistry};
 use crate::writes::{Uncached, UncachedTables};
@@ -87,6 +87,12 @@ impl Project {
     /// Labels are unique, every app's dependencies are installed before it, and every
     /// permission an app checks exists.
     pub fn check_apps(&self) -> Result<(), String> {
+        self.check_order()?;
+        self.check_contributions(&self.contributions())
+    }
+
+    /// Labels are unique and every app's dependencies are installed before it.
+    fn check_order(&self) -> Result<(), String> {
         let mut seen: Vec<&str> = Vec::new();
         for app in &self.apps {
             let label = app.label();
@@ -107,11 +113,16 @@ impl Project {
             }
             seen.push(label);
         }
-        let contributions = self.contributions();
+        Ok(())
+    }
+
+    /// Every contribution has its reader installed, and every permission an app checks
+    /// exists.
+    fn check_contributions(&self, contributions: &Contributions) -> Result<(), String> {
         if let Some(problem) = contributions.unread(&self.labels()) {
             return Err(problem);
         }
-        let known = crate::permissions::of(&contributions);
+        let known = crate::permissions::of(contributions);
         for (app, RequiredPermission(code)) in contributions.of::<RequiredPermission>() {
             if !known.iter().any(|p| p.code == *code) {
                 return Err(format!(
@@ -166,14 +177,23 @@ impl Project {
 
     /// Runs every app's `configure`: typed app settings and services.
     pub fn configure(&self, settings: &Settings) -> Result<Services, SettingsError> {
+        // A project whose URLs do not resolve fails on that elsewhere.
+        let urls = self.resolve_urls().ok();
+        self.configure_with(settings, self.contributions(), urls.as_ref())
+    }
+
+    fn configure_with(
+        &self,
+        settings: &Settings,
+        contributions: Arc<Contributions>,
+        urls: Option<&ResolvedUrls>,
+    ) -> Result<Services, SettingsError> {
         let mut services = Services::default();
-        let contributions = self.contributions();
         services.insert(contributions);
         services.insert(InstalledApps(Arc::new(self.apps.clone())));
-        // What apps that describe the routes read (the OpenAPI extra); a project whose
-        // URLs do not resolve fails on that elsewhere.
-        if let Ok(urls) = self.resolve_urls() {
-            services.insert(crate::urls::ApiMounts(Arc::new(urls.api_mounts.clone())));
+        // What apps that describe the routes read (the OpenAPI extra).
+        if let Some(urls) = urls {
+            services.insert(urls.api_mounts.clone());
             services.insert(urls.reverser.clone());
         }
         for app in &self.apps {
@@ -219,17 +239,25 @@ impl Project {
     }
 
     /// The template environment for `settings`.
-    pub fn templates(&self, settings: &Settings, urls: &ResolvedUrls) -> Templates {
+    fn templates(
+        &self,
+        settings: &Settings,
+        urls: &ResolvedUrls,
+        contributions: &Contributions,
+    ) -> Templates {
         Templates::new(TemplateConfig {
             dir: settings.templates_dir().map(Into::into),
             reload: settings.templates.reload,
             embedded: self.embedded.templates,
             reverser: urls.reverser.clone(),
             static_url: settings.static_files.url.clone(),
-            functions: self
-                .contributions()
+            functions: contributions
                 .of::<TemplateFunctions>()
                 .map(|(_, f)| f.0)
+                .collect(),
+            apps: contributions
+                .of::<AppTemplates>()
+                .map(|(_, t)| *t)
                 .collect(),
         })
     }
@@ -249,9 +277,15 @@ impl Project {
         }
         match self.resolve_urls() {
             Ok(urls) => {
+                let app_templates: Vec<AppTemplates> = self
+                    .contributions()
+                    .of::<AppTemplates>()
+                    .map(|(_, t)| *t)
+                    .collect();
                 let sources = crate::templates::template_sources(
                     settings.templates_dir(),
                     &self.embedded.template_sources(),
+                    &app_templates,
                 );
                 problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
                 if let Some(dir) = settings.templates_dir() {
@@ -285,16 +319,18 @@ impl Project {
         settings: Arc<Settings>,
         db: DatabaseConnection,
     ) -> anyhow::Result<(AppState, ResolvedUrls)> {
-        self.check_apps().map_err(anyhow::Error::msg)?;
-        let mut services = self.configure(&settings)?;
-        let urls = self.resolve_urls()?;
+        self.check_order().map_err(anyhow::Error::msg)?;
         let contributions = self.contributions();
+        self.check_contributions(&contributions)
+            .map_err(anyhow::Error::msg)?;
+        let urls = self.resolve_urls()?;
+        let mut services = self.configure_with(&settings, contributions.clone(), Some(&urls))?;
         let uncached = contributions.of::<Uncached>();
         let uncached = uncached
             .flat_map(|(_, t)| t.0.iter())
             .map(|t| t.to_string());
         services.insert(UncachedTables(uncached.collect()));
-        let templates = self.templates(&settings, &urls);
+        let templates = self.templates(&settings, &urls, &contributions);
         let processors = contributions.of::<Processor>();
         services.insert(ContextProcessors(
             processors.map(|(_, p)| p.0.clone()).collect(),

@@ -1,4 +1,6 @@
-//! One minijinja environment over `templates/` (a folder per app plus `base.html`).
+//! One minijinja environment over `templates/` (a folder per app plus `base.html`) and
+//! the templates reusable apps carry in their crates ([`AppTemplates`]); a project's own
+//! file of the same name wins, as Django's `DIRS` come before the apps' folders.
 //!
 //! Autoescaping is on for `.html`. Templates get `url("app:name", param=…)` (reverse),
 //! the test `"app:name" is route`, `static("css/site.css")`, the `money` filter and,
@@ -33,6 +35,50 @@ pub struct TemplateConfig {
     pub static_url: String,
     /// The apps' template filters and functions (see [`crate::Installer::template_functions`]).
     pub functions: Vec<fn(&mut Environment<'static>)>,
+    /// The templates reusable apps carry, looked up after the project's, in app order.
+    pub apps: Vec<AppTemplates>,
+}
+
+/// Templates an app carries in its own crate, so another project can install the app
+/// alone (see [`Installer::templates`]).
+#[derive(Clone, Copy)]
+pub struct AppTemplates {
+    /// The crate's folder on disk (`concat!(env!("CARGO_MANIFEST_DIR"), "/templates")`),
+    /// read and watched instead of `embedded` when the project reads its own from disk.
+    pub folder: &'static str,
+    /// The same files compiled in (a `rust_embed::Embed` of that folder).
+    pub embedded: EmbeddedLookup,
+    /// Every embedded file's name, for `project check`.
+    pub names: fn() -> Vec<String>,
+}
+core_kind!(AppTemplates, "templates");
+
+/// The [`AppTemplates`] of the calling crate's `templates/` folder, given a
+/// `#[derive(rust_embed::Embed)] #[folder = "templates/"]` struct of it:
+/// `app.templates(web::app_templates!(TemplateFiles))`.
+#[macro_export]
+macro_rules! app_templates {
+    ($files:ty) => {
+        $crate::AppTemplates {
+            folder: concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            embedded: |name| <$files>::get(name).map(|file| file.data),
+            names: || <$files>::iter().map(|name| name.into_owned()).collect(),
+        }
+    };
+}
+
+impl AppTemplates {
+    /// Whether this app's templates are read from its folder (a development checkout).
+    fn on_disk(&self, config: &TemplateConfig) -> bool {
+        config.dir.is_some() && Path::new(self.folder).is_dir()
+    }
+}
+
+/// Finds a template's source by name, or `None` when this source has no such file.
+type Loader = Box<dyn Fn(&str) -> Result<Option<String>, minijinja::Error> + Send + Sync>;
+
+fn embedded_loader(lookup: EmbeddedLookup) -> Loader {
+    Box::new(move |name| Ok(lookup(name).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())))
 }
 
 /// The template environment; cheap to clone.
@@ -52,6 +98,9 @@ impl Templates {
                 let dir = dir.clone();
                 let reloader = AutoReloader::new(move |notifier| {
                     notifier.watch_path(&dir, true);
+                    for app in config.apps.iter().filter(|app| app.on_disk(&config)) {
+                        notifier.watch_path(app.folder, true);
+                    }
                     Ok(build_env(&config))
                 });
                 Templates(Arc::new(Source::Reloading(reloader)))
@@ -81,13 +130,27 @@ impl Templates {
 
 fn build_env(config: &TemplateConfig) -> Environment<'static> {
     let mut env = Environment::new();
+    let mut loaders: Vec<Loader> = Vec::new();
     match (&config.dir, config.embedded) {
-        (Some(dir), _) => env.set_loader(minijinja::path_loader(dir)),
-        (None, Some(lookup)) => env.set_loader(move |name| {
-            Ok(lookup(name).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
-        }),
+        (Some(dir), _) => loaders.push(Box::new(minijinja::path_loader(dir))),
+        (None, Some(lookup)) => loaders.push(embedded_loader(lookup)),
         (None, None) => {}
     }
+    for app in &config.apps {
+        loaders.push(if app.on_disk(config) {
+            Box::new(minijinja::path_loader(app.folder))
+        } else {
+            embedded_loader(app.embedded)
+        });
+    }
+    env.set_loader(move |name| {
+        for loader in &loaders {
+            if let Some(source) = loader(name)? {
+                return Ok(Some(source));
+            }
+        }
+        Ok(None)
+    });
     let reverser = config.reverser.clone();
     // Reversed paths are percent-encoded (no quotes, `<`, `>` or `&` survive), so they are
     // marked safe: HTML-escaping them would only turn `/` into `&#x2f;`.
@@ -144,10 +207,12 @@ pub fn money(cents: i64, currency: Option<&str>) -> String {
     }
 }
 
-/// Every template's name and source, for `project check`.
+/// Every template's name and source, for `project check`: the project's (from `dir`, else
+/// `embedded`), then the apps' that the project does not override.
 pub fn template_sources(
     dir: Option<&Path>,
     embedded: &[(String, String)],
+    apps: &[AppTemplates],
 ) -> Vec<(String, String)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -167,15 +232,32 @@ pub fn template_sources(
             }
         }
     }
-    match dir {
+    let mut out = match dir {
         Some(dir) => {
             let mut out = Vec::new();
             walk(dir, dir, &mut out);
-            out.sort();
             out
         }
         None => embedded.to_vec(),
+    };
+    for app in apps {
+        let mut own = Vec::new();
+        if dir.is_some() && Path::new(app.folder).is_dir() {
+            walk(Path::new(app.folder), Path::new(app.folder), &mut own);
+        } else {
+            own = (app.names)()
+                .into_iter()
+                .filter_map(|name| {
+                    let bytes = (app.embedded)(&name)?;
+                    Some((name, String::from_utf8_lossy(&bytes).into_owned()))
+                })
+                .collect();
+        }
+        own.retain(|(name, _)| !out.iter().any(|(taken, _)| taken == name));
+        out.extend(own);
     }
+    out.sort();
+    out
 }
 
 /// Checks every `url("…", …)` call in the templates against the route table. A name the
@@ -230,50 +312,15 @@ pub struct TemplateFunctions(pub fn(&mut Environment<'static>));
 core_kind!(TemplateFunctions, "template functions");
 
 impl Installer<'_> {
+    /// Templates the app carries in its crate (a reusable app's, like the admin site's):
+    /// `app.templates(AppTemplates { folder, embedded, names })`.
+    pub fn templates(&mut self, templates: AppTemplates) -> &mut Self {
+        self.add(templates)
+    }
+
     /// Template filters and functions: `app.template_functions(add)` with
     /// `fn add(env: &mut minijinja::Environment<'static>)`.
     pub fn template_functions(&mut self, add: fn(&mut Environment<'static>)) -> &mut Self {
         self.add(TemplateFunctions(add))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::urls::{UrlRegistry, Urls, get};
-
-    #[test]
-    fn money_formats_minor_units() {
-        assert_eq!(money(1999, Some("USD")), "$19.99");
-        assert_eq!(money(5, None), "$0.05");
-        assert_eq!(money(-250, Some("EUR")), "-€2.50");
-        assert_eq!(money(1200, Some("JPY")), "1200 JPY");
-        assert_eq!(money(100, Some("CHF")), "1.00 CHF");
-    }
-
-    #[test]
-    fn url_names_in_templates_are_checked() {
-        async fn ok() {}
-        let urls = UrlRegistry::new()
-            .include(
-                "/catalog",
-                Urls::new("catalog").route("/{slug}/", "product_detail", get(ok)),
-            )
-            .build()
-            .unwrap();
-        let sources = vec![
-            ("good.html".to_string(), r#"<a href="{{ url("catalog:product_detail", slug=p.slug) }}">"#.to_string()),
-            ("bad.html".to_string(), r#"{{ url('catalog:nope') }} {{ url("catalog:product_detail") }} {{ url("catalog:product_detail", slug=1, id=2) }}"#.to_string()),
-        ];
-        let mut sources = sources;
-        sources.push((
-            "guarded.html".into(),
-            r#"{% if "shop:cart" is route %}<a href="{{ url("shop:cart") }}">{% endif %}"#.into(),
-        ));
-        let problems = check_url_names(&sources, &urls.reverser);
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("catalog:nope"));
-        assert!(problems[1].contains("missing the parameter `slug`"));
-        assert!(problems[2].contains("no parameter `id`"));
     }
 }

@@ -1,7 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-use crate::accounts::m20261125_000101_create_users::Users;
-use crate::columns::{id, timestamp};
+use web_schema::editor::{id, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -81,4 +80,11 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Orders::Table).to_owned())
             .await
     }
+}
+
+/// The accounts app's table, as this migration references it.
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
 }

@@ -2,7 +2,7 @@ use sea_orm_migration::prelude::*;
 
 use super::m20261125_000301_create_orders::Orders;
 use crate::catalog::m20261125_000201_create_products::Products;
-use crate::columns::id;
+use web_schema::editor::id;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -1,8 +1,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m20261125_000301_create_orders::Orders;
-use crate::accounts::m20261125_000101_create_users::Users;
-use crate::columns::{id, timestamp};
+use web_schema::editor::{id, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -114,4 +113,11 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Payments::Table).to_owned())
             .await
     }
+}
+
+/// The accounts app's table, as this migration references it.
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
 }

@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{id, timestamp};
+use web_schema::editor::{id, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -65,7 +65,7 @@ const SUPERUSER_ONLY: &str = "Only a superuser may change a group's permissions.
 #[async_trait]
 impl ModelAdmin for GroupAdmin {
     fn identity(&self) -> &'static ModelIdentity {
-        ModelIdentity::of::<group::Entity>()
+        web_modeladmin::model_identity!(group::Entity)
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -144,7 +144,7 @@ fn flags(form: &FormData) -> (bool, bool, bool) {
 #[async_trait]
 impl ModelAdmin for UserAdmin {
     fn identity(&self) -> &'static ModelIdentity {
-        ModelIdentity::of::<user::Entity>()
+        web_modeladmin::model_identity!(user::Entity)
     }
     fn columns(&self) -> Vec<Column> {
         vec![

@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use web::{
     ClientIp, Db, Dep, Error, FieldErrors, Form, Page, Path, Query, Reverser, SiteUrl, context,
 };
-use web_sessions::Messages;
+use web_sessions::{Messages, session_error};
 
 use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, safe_next};
 use crate::extract::{CurrentUser, RequireUser};
@@ -248,7 +248,8 @@ pub async fn password_change(
     // Keep this session signed in; every other session ends (Django's update_session_auth_hash).
     session
         .insert(SESSION_USER_HASH, auth.session_hash(&updated))
-        .await?;
+        .await
+        .map_err(session_error)?;
     messages.success("Your password was changed.").await?;
     Ok(Redirect::to(&page.reverser().reverse("accounts:profile", &[])?).into_response())
 }

@@ -65,7 +65,7 @@ fn object(job: Job) -> Object {
 #[async_trait]
 impl ModelAdmin for JobAdmin {
     fn identity(&self) -> &'static ModelIdentity {
-        ModelIdentity::named("jobs", "job")
+        web_modeladmin::model_identity!("jobs", "job")
     }
     fn columns(&self) -> Vec<Column> {
         vec![

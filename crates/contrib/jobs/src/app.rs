@@ -39,6 +39,7 @@ impl App for Jobs {
             web_schema::EntitySchema::of::<super::entity::Entity>()
                 .index("jobs_due", &["status", "queue", "run_at"]),
         ])
+        .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
         .uncached_tables(&["jobs"])
         .periodic::<Cleanup>(std::time::Duration::from_secs(3600))
         .admin(super::admin::JobAdmin)

@@ -47,6 +47,8 @@ use web::state::AppState;
 mod admin;
 mod app;
 pub mod entity;
+/// The app's migrations (its own group, which the project's `migration` crate lists).
+pub mod migrations;
 mod queue;
 mod settings;
 mod worker;

@@ -294,6 +294,24 @@ impl ModelIdentity {
     }
 }
 
+/// The identity of a sea-orm entity, worked out on the first call and then read from a
+/// `static` (one atomic load), for [`ModelAdmin::identity`], which every admin page calls
+/// several times: `fn identity(&self) -> &'static ModelIdentity { model_identity!(product::Entity) }`.
+#[macro_export]
+macro_rules! model_identity {
+    ($entity:ty) => {{
+        static IDENTITY: ::std::sync::OnceLock<&'static $crate::ModelIdentity> =
+            ::std::sync::OnceLock::new();
+        *IDENTITY.get_or_init($crate::ModelIdentity::of::<$entity>)
+    }};
+    // A model whose entity lives outside `APP::models` (`model_identity!("jobs", "job")`).
+    ($app:literal, $model:literal) => {{
+        static IDENTITY: ::std::sync::OnceLock<&'static $crate::ModelIdentity> =
+            ::std::sync::OnceLock::new();
+        *IDENTITY.get_or_init(|| $crate::ModelIdentity::named($app, $model))
+    }};
+}
+
 /// English plural: `product` → `products`, `class` → `classes`, `category` → `categories`.
 fn plural(word: &str) -> String {
     let vowel_before_y = word.len() >= 2 && "aeiou".contains(&word[word.len() - 2..word.len() - 1]);
@@ -314,7 +332,7 @@ fn plural(word: &str) -> String {
 #[async_trait]
 pub trait ModelAdmin: Send + Sync + 'static {
     /// Which model this is, the one declaration an admin needs:
-    /// `ModelIdentity::of::<product::Entity>()` (app `catalog`, model `product`, "Product",
+    /// `model_identity!(product::Entity)` (app `catalog`, model `product`, "Product",
     /// "Products", from the entity's module path, as Django takes them from the class).
     fn identity(&self) -> &'static ModelIdentity;
 

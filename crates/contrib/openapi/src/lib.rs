@@ -468,7 +468,7 @@ mod tests {
             registry = registry.include(&format!("/{}", app.label()), app.urls());
         }
         let urls = registry.build().unwrap();
-        let mounts = ApiMounts(Arc::new(urls.api_mounts.clone()));
+        let mounts = urls.api_mounts.clone();
         let info = ApiDocs {
             title: "Test",
             version: "1",

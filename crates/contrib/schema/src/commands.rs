@@ -211,11 +211,17 @@ async fn makemigrations(project: &Project, args: &ArgMatches) -> anyhow::Result<
     }
     let root = std::env::current_dir()?;
     let today = time::OffsetDateTime::now_utc().date();
+    let owned: Vec<(String, std::path::PathBuf)> = project
+        .contributions()
+        .of::<super::MigrationsFolder>()
+        .map(|(app, folder)| (app.to_string(), folder.0.into()))
+        .collect();
     let mut planned = Vec::new();
     for change in &detected.changes {
         planned.push(files::plan(
             &root,
             change.app,
+            &owned,
             &change.operations,
             args.get_one::<String>("name").map(String::as_str),
             today,

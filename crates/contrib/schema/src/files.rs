@@ -1,4 +1,5 @@
-//! Where a new migration goes: `migration/src/<app>/m<YYYYMMDD>_<serial>_<name>.rs`,
+//! Where a new migration goes: `migration/src/<app>/m<YYYYMMDD>_<serial>_<name>.rs`, or
+//! the app's own folder when it carries its migrations ([`crate::MigrationsFolder`]),
 //! registered in the group's `mod.rs`, named and numbered like the files beside it.
 
 use std::path::{Path, PathBuf};
@@ -21,24 +22,30 @@ pub struct NewMigration {
     pub contents: String,
 }
 
-/// The migration files' stems of every group, by group.
-fn existing(root: &Path) -> anyhow::Result<Vec<(String, String)>> {
+/// The migration files' stems of every group, by group: the project's groups and the
+/// folders of the apps that carry their own (`owned`: app, folder).
+fn existing(root: &Path, owned: &[(String, PathBuf)]) -> anyhow::Result<Vec<(String, String)>> {
     let src = root.join(MIGRATION_SRC);
-    let mut stems = Vec::new();
+    let mut groups = owned.to_vec();
     for group in
         std::fs::read_dir(&src).with_context(|| format!("cannot read {}", src.display()))?
     {
         let group = group?;
-        if !group.file_type()?.is_dir() {
-            continue;
+        if group.file_type()?.is_dir() {
+            groups.push((
+                group.file_name().to_string_lossy().to_string(),
+                group.path(),
+            ));
         }
-        for file in std::fs::read_dir(group.path())? {
+    }
+    let mut stems = Vec::new();
+    for (app, dir) in groups {
+        let files =
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        for file in files {
             let name = file?.file_name().to_string_lossy().to_string();
             if let Some(stem) = name.strip_suffix(".rs").filter(|s| serial(s).is_some()) {
-                stems.push((
-                    group.file_name().to_string_lossy().to_string(),
-                    stem.to_string(),
-                ));
+                stems.push((app.clone(), stem.to_string()));
             }
         }
     }
@@ -55,12 +62,22 @@ fn serial(stem: &str) -> Option<u32> {
         .flatten()
 }
 
-/// Checks that `root` is the project's root, with a migration group for `app`.
-pub fn group_dir(root: &Path, app: &str) -> anyhow::Result<PathBuf> {
+/// Checks that `root` is the project's root, with a migration group for `app` (in the
+/// app's own folder, when it is among `owned`).
+pub fn group_dir(root: &Path, app: &str, owned: &[(String, PathBuf)]) -> anyhow::Result<PathBuf> {
     if !root.join(MIGRATION_SRC).join("lib.rs").is_file() {
         bail!(
             "there is no {MIGRATION_SRC}/lib.rs here; run makemigrations from the project's root"
         );
+    }
+    if let Some((_, dir)) = owned.iter().find(|(owner, _)| owner == app) {
+        if !dir.join("mod.rs").is_file() {
+            bail!(
+                "app `{app}` keeps its migrations in {}, which has no mod.rs",
+                dir.display()
+            );
+        }
+        return Ok(dir.clone());
     }
     let dir = root.join(MIGRATION_SRC).join(app);
     if !dir.join("mod.rs").is_file() {
@@ -76,12 +93,13 @@ pub fn group_dir(root: &Path, app: &str) -> anyhow::Result<PathBuf> {
 pub fn plan(
     root: &Path,
     app: &str,
+    owned: &[(String, PathBuf)],
     operations: &[Operation],
     name: Option<&str>,
     today: time::Date,
 ) -> anyhow::Result<NewMigration> {
-    let dir = group_dir(root, app)?;
-    let stems = existing(root)?;
+    let dir = group_dir(root, app, owned)?;
+    let stems = existing(root, owned)?;
     let mine: Vec<u32> = stems
         .iter()
         .filter(|(group, _)| group == app)
@@ -233,6 +251,41 @@ mod tests {
         assert!(
             out.contains("vec![Box::new(m20261201_000501_initial::Migration)]"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn an_app_that_carries_its_migrations_gets_its_next_one_in_its_own_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let project_group = root.path().join(MIGRATION_SRC).join("catalog");
+        let own = root.path().join("crates/accounts/src/migrations");
+        for dir in [&project_group, &own] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("mod.rs"), "").unwrap();
+        }
+        std::fs::write(root.path().join(MIGRATION_SRC).join("lib.rs"), "").unwrap();
+        std::fs::write(own.join("m20261125_000101_create_users.rs"), "").unwrap();
+        std::fs::write(
+            project_group.join("m20261125_000201_create_products.rs"),
+            "",
+        )
+        .unwrap();
+        let owned = vec![("accounts".to_string(), own.clone())];
+        let today = time::macros::date!(2026 - 12 - 06);
+
+        let next = plan(root.path(), "accounts", &owned, &[], Some("add_bio"), today).unwrap();
+        assert_eq!(next.path, own.join("m20261206_000102_add_bio.rs"));
+        // A new app's first migration takes the hundred after every group's, owned ones too.
+        std::fs::create_dir_all(root.path().join(MIGRATION_SRC).join("blog")).unwrap();
+        std::fs::write(root.path().join(MIGRATION_SRC).join("blog/mod.rs"), "").unwrap();
+        let first = plan(root.path(), "blog", &owned, &[], None, today).unwrap();
+        assert_eq!(first.name, "m20261206_000301_initial");
+        // Without the folder's mod.rs the error names the folder.
+        std::fs::remove_file(own.join("mod.rs")).unwrap();
+        let error = plan(root.path(), "accounts", &owned, &[], None, today).unwrap_err();
+        assert!(
+            error.to_string().contains("crates/accounts/src/migrations"),
+            "{error}"
         );
     }
 

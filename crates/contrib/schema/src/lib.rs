@@ -54,6 +54,16 @@ impl web::install::Contribution for UnmanagedTables {
     const WHAT: &'static str = "unmanaged tables";
 }
 
+/// Where an app that carries its own migrations (a reusable app) keeps them, so
+/// `makemigrations` writes its new ones there rather than in the project's `migration/`.
+#[derive(Clone, Copy)]
+pub struct MigrationsFolder(pub &'static str);
+
+impl web::install::Contribution for MigrationsFolder {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "migrations folder";
+}
+
 /// How an app declares its models to `makemigrations`.
 pub trait InstallSchema {
     /// The app's sea-orm entities (Django's models): `makemigrations` writes migrations
@@ -63,6 +73,9 @@ pub trait InstallSchema {
     /// `managed = False`): makemigrations leaves them alone. FTS5 tables are found
     /// without being listed.
     fn unmanaged_tables(&mut self, tables: &'static [&'static str]) -> &mut Self;
+    /// The folder of the app's own migrations, when the app carries them (a reusable app):
+    /// `app.migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))`.
+    fn migrations_folder(&mut self, dir: &'static str) -> &mut Self;
 }
 
 impl InstallSchema for web::install::Installer<'_> {
@@ -71,5 +84,8 @@ impl InstallSchema for web::install::Installer<'_> {
     }
     fn unmanaged_tables(&mut self, tables: &'static [&'static str]) -> &mut Self {
         self.add(UnmanagedTables(tables))
+    }
+    fn migrations_folder(&mut self, dir: &'static str) -> &mut Self {
+        self.add(MigrationsFolder(dir))
     }
 }

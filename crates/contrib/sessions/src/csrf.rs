@@ -100,8 +100,16 @@ pub fn new_token() -> String {
 
 /// Forgets the session's token (on login), so a token seen before login is useless after.
 pub async fn rotate(session: &Session) -> Result<(), Error> {
-    if session.get::<String>(CSRF_SESSION_KEY).await?.is_some() {
-        session.remove::<String>(CSRF_SESSION_KEY).await?;
+    if session
+        .get::<String>(CSRF_SESSION_KEY)
+        .await
+        .map_err(crate::session_error)?
+        .is_some()
+    {
+        session
+            .remove::<String>(CSRF_SESSION_KEY)
+            .await
+            .map_err(crate::session_error)?;
     }
     Ok(())
 }
@@ -170,7 +178,7 @@ async fn check(
     let in_session = match request.extensions().get::<Session>() {
         Some(session) => match session.get::<String>(CSRF_SESSION_KEY).await {
             Ok(token) => token,
-            Err(err) => return Error::from(err).into_response(),
+            Err(err) => return crate::session_error(err).into_response(),
         },
         None => None,
     };

@@ -28,12 +28,15 @@ use web_schema::{EntitySchema, InstallSchema};
 
 pub mod csrf;
 pub mod messages;
+/// The app's migrations (its own group, which the project's `migration` crate lists).
+pub mod migrations;
 pub mod page;
 pub mod settings;
 pub mod store;
 
 pub use messages::{Level, Message, Messages};
 pub use settings::SessionSettings;
+pub use store::session_error;
 
 /// The `sessions` app: the table, its cleanup, the page layers and the page context.
 pub struct Sessions;
@@ -50,6 +53,7 @@ impl App for Sessions {
 
     fn install(&self, app: &mut Installer) {
         app.entities(vec![EntitySchema::of::<store::entity::Entity>()])
+            .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
             .uncached_tables(&["sessions"])
             .context_processor(page::SessionContext)
             .page_layer(|pages, state| {

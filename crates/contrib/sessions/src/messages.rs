@@ -51,12 +51,20 @@ impl FromRequestParts<AppState> for Messages {
 
 impl Messages {
     pub async fn add(&self, level: Level, text: impl Into<String>) -> Result<(), Error> {
-        let mut list: Vec<Message> = self.0.get(SESSION_KEY).await?.unwrap_or_default();
+        let mut list: Vec<Message> = self
+            .0
+            .get(SESSION_KEY)
+            .await
+            .map_err(crate::session_error)?
+            .unwrap_or_default();
         list.push(Message {
             level,
             text: text.into(),
         });
-        self.0.insert(SESSION_KEY, list).await?;
+        self.0
+            .insert(SESSION_KEY, list)
+            .await
+            .map_err(crate::session_error)?;
         Ok(())
     }
     pub async fn info(&self, text: impl Into<String>) -> Result<(), Error> {
@@ -75,10 +83,16 @@ impl Messages {
 
 /// Removes and returns the pending messages (touching the session only if there are any).
 pub(crate) async fn take(session: &Session) -> Result<Vec<Message>, Error> {
-    let list: Option<Vec<Message>> = session.get(SESSION_KEY).await?;
+    let list: Option<Vec<Message>> = session
+        .get(SESSION_KEY)
+        .await
+        .map_err(crate::session_error)?;
     match list {
         Some(list) => {
-            session.remove::<Vec<Message>>(SESSION_KEY).await?;
+            session
+                .remove::<Vec<Message>>(SESSION_KEY)
+                .await
+                .map_err(crate::session_error)?;
             Ok(list)
         }
         None => Ok(Vec::new()),

@@ -60,7 +60,10 @@ impl SessionPart {
 impl PagePart for SessionPart {
     async fn values(&mut self) -> Result<Vec<(&'static str, Value)>, Error> {
         let in_session = match &self.session {
-            Some(session) => session.get::<String>(CSRF_SESSION_KEY).await?,
+            Some(session) => session
+                .get::<String>(CSRF_SESSION_KEY)
+                .await
+                .map_err(crate::session_error)?,
             None => None,
         };
         // A visitor with a stored session keeps the token there; one without (anonymous)
@@ -97,11 +100,15 @@ impl PagePart for SessionPart {
         };
         if let Some(token) = slot.created() {
             match (&self.session, &self.csrf_cookie) {
-                (Some(session), _) if self.has_session() => {
-                    session.insert(CSRF_SESSION_KEY, token).await?
-                }
+                (Some(session), _) if self.has_session() => session
+                    .insert(CSRF_SESSION_KEY, token)
+                    .await
+                    .map_err(crate::session_error)?,
                 (_, Some(cookie)) => cookie.send(token),
-                (Some(session), None) => session.insert(CSRF_SESSION_KEY, token).await?,
+                (Some(session), None) => session
+                    .insert(CSRF_SESSION_KEY, token)
+                    .await
+                    .map_err(crate::session_error)?,
                 (None, None) => {}
             }
         }

@@ -1,7 +1,7 @@
 //! Database-backed sessions (`django.contrib.sessions`): a `tower_sessions::SessionStore`
 //! over the project's own database, so several server processes share them.
 //!
-//! The table belongs to the `sessions` app; its migration is in `migration/src/sessions/`.
+//! The table belongs to the `sessions` app; its migration is in `src/migrations/`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -84,8 +84,22 @@ impl DbSessionStore {
 }
 
 /// Starts the message of a store error caused by an unreachable database, so that
-/// [`web::Error`] can answer it with 503 (the store's error type only carries text).
-use web::error::SESSION_STORE_UNAVAILABLE as UNAVAILABLE;
+/// [`session_error`] can answer it with 503 (the store's error type only carries text).
+const UNAVAILABLE: &str = "database unavailable: ";
+
+/// A session's error as the framework's: 503 when the store's database is unreachable,
+/// 500 otherwise. `session.insert(KEY, value).await.map_err(session_error)?`.
+pub fn session_error(err: tower_sessions::session::Error) -> web::Error {
+    use tower_sessions::session::Error::Store;
+    use tower_sessions::session_store::Error::Backend;
+    match err {
+        Store(Backend(message)) if message.starts_with(UNAVAILABLE) => {
+            tracing::warn!(request_id = %web::request_id::current_request_id(), error = %message, "session store: database unavailable");
+            web::Error::database_unavailable()
+        }
+        err => web::Error::internal(format!("session store: {err}")),
+    }
+}
 
 fn backend(err: DbErr) -> session_store::Error {
     if web::db::is_unavailable(&err) {

@@ -31,8 +31,6 @@ pub mod fallback;
 pub mod registry;
 pub mod reverse;
 pub mod routes;
-#[cfg(test)]
-mod tests;
 
 pub use fallback::NotFound;
 pub use registry::{ApiMounts, ResolvedUrls, RouteInfo, UrlError, UrlRegistry};

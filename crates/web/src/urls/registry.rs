@@ -39,7 +39,7 @@ pub struct ResolvedUrls {
     pub reverser: Reverser,
     pub routes: Vec<RouteInfo>,
     /// Where each app's API is mounted: `("catalog", "/api/catalog")`.
-    pub api_mounts: Vec<(&'static str, String)>,
+    pub api_mounts: ApiMounts,
 }
 
 /// A problem in the URL configuration, found when it is built.
@@ -193,25 +193,15 @@ impl UrlRegistry {
             fallback: NotFound(Arc::new(matcher)),
             reverser: Reverser(Arc::new(patterns)),
             routes,
-            api_mounts,
+            api_mounts: ApiMounts(Arc::new(api_mounts)),
         })
-    }
-}
-
-impl ResolvedUrls {
-    /// Where the app `namespace` mounts its API (`/api` + its prefix), if it has one.
-    pub fn api_mount(&self, namespace: &str) -> Option<&str> {
-        self.api_mounts
-            .iter()
-            .find(|(ns, _)| *ns == namespace)
-            .map(|(_, mount)| mount.as_str())
     }
 }
 
 /// Where each app mounts its JSON API: a service of every configured project whose URLs
 /// resolve (the OpenAPI extra nests each app's paths there).
 #[derive(Clone, Debug, Default)]
-pub struct ApiMounts(pub std::sync::Arc<Vec<(&'static str, String)>>);
+pub struct ApiMounts(pub Arc<Vec<(&'static str, String)>>);
 
 impl ApiMounts {
     /// Where the app `namespace` mounts its API, if it has one.

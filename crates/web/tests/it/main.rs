@@ -15,10 +15,19 @@ use web::{
 use web_sessions::Messages;
 use web_test::TestApp;
 
+mod csp;
+mod cursor;
+mod db;
 mod errors;
+mod extract;
+mod forms;
 mod health;
+mod middleware;
 mod pages;
 mod server;
+mod settings;
+mod templates;
+mod urls;
 
 pub struct Demo;
 

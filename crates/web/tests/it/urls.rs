@@ -2,7 +2,7 @@
 
 use http::Method;
 
-use super::*;
+use web::urls::*;
 
 async fn ok() -> &'static str {
     "ok"

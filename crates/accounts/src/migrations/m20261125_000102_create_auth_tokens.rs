@@ -1,7 +1,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m20261125_000101_create_users::Users;
-use crate::columns::{id, timestamp, timestamp_null};
+use web_schema::editor::{id, timestamp, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

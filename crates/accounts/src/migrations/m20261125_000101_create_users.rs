@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{id, timestamp, timestamp_null};
+use web_schema::editor::{id, timestamp, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

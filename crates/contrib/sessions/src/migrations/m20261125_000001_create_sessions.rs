@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-use crate::columns::timestamp;
+use web_schema::editor::timestamp;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
