@@ -88,4 +88,28 @@ grep -q "sessionid" "$JAR" || fail "no session cookie"
 awk '$6 == "sessionid" && $4 != "TRUE" { exit 1 }' "$JAR" || fail "the session cookie is not Secure"
 https -b "$JAR" "$URL/accounts/profile/" | grep -q "user@example.com" || fail "profile after login"
 echo "ok: login over HTTPS, Secure session cookie, profile"
+# An image upload over the 1m every other route keeps passes nginx; its file is served
+# through nginx with the store's caching.
+API_TOKEN=$(https -H 'Content-Type: application/json' -d '{"email":"staff@example.com","password":"staffpass123"}' \
+  "$URL/api/accounts/token" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$API_TOKEN" ] || fail "no API token for staff@example.com"
+python3 - "$WORK/noise.png" <<'PY'
+import os, struct, sys, zlib
+w, h = 700, 700  # about 1.4 MB of noise: PNG cannot compress it
+rows = b"".join(b"\0" + os.urandom(w * 3) for _ in range(h))
+chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+UPLOADED=$(https -H "Authorization: Bearer $API_TOKEN" -F "file=@$WORK/noise.png" -F "alt=Noise" \
+  -w ' %{http_code}' "$URL/api/catalog/products/1/images")
+[ "${UPLOADED##* }" = 201 ] || fail "a 1.4 MB image upload through nginx: $UPLOADED"
+echo "ok: a 1.4 MB image upload through nginx"
+MEDIA_URL=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' <<<"$UPLOADED")
+https -D "$WORK/media-headers" -o /dev/null "$URL$MEDIA_URL"
+grep -qi '^cache-control: public, max-age=31536000, immutable' "$WORK/media-headers" || fail "media caching: $(cat "$WORK/media-headers")"
+echo "ok: the image is served through nginx, cached for a year"
+expect "a 1.4 MB JSON body is still refused" 413 \
+  "$(https -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
+    --data-binary "@$WORK/noise.png" -X PATCH "$URL/api/catalog/products/1")"
 echo "nginx: all checks passed"

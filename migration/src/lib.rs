@@ -1,7 +1,7 @@
 //! Schema migrations, one group per app, each an ordered list with one migration per file
 //! named `m<date>_<serial>_<what>.rs`: the store apps' groups here (`src/<app>/`), and the
 //! groups the reusable apps carry themselves (`web_sessions::migrations`,
-//! `web_jobs::migrations`, `accounts::migrations`, `admin::migrations`), which [`group`]
+//! `web_jobs::migrations`, `web_media::migrations`, `accounts::migrations`, `admin::migrations`), which [`group`]
 //! composes, so another project can depend on those apps alone.
 //!
 //! Migrations are plain schema statements, independent of the apps' entities, so a
@@ -21,6 +21,7 @@ pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
     match app {
         "sessions" => Some(web_sessions::migrations::migrations()),
         "jobs" => Some(web_jobs::migrations::migrations()),
+        "media" => Some(web_media::migrations::migrations()),
         "accounts" => Some(accounts::migrations::migrations()),
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),

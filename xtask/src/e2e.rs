@@ -302,6 +302,9 @@ impl Session {
             .find_all(Locator::Css("table.products tbody tr"))
             .await?;
         ensure!(!rows.is_empty(), "the catalog page lists no products");
+        // The demo pictures load: served under /media/, allowed by the page's CSP.
+        self.wait_images("td.thumb img", "the catalog's thumbnails")
+            .await?;
         let first = self
             .browser
             .find(Locator::Css("table.products tbody tr td a"))
@@ -335,6 +338,8 @@ impl Session {
             .click()
             .await?;
         self.wait_text("h1", &name).await?;
+        self.wait_images(".gallery img", "the product page's gallery")
+            .await?;
         self.screenshot("product").await?;
         self.submit("#add-to-cart").await?;
         self.wait_text("main", "to your cart").await?;
@@ -630,6 +635,22 @@ impl Session {
         }
         let url = self.browser.current_url().await?;
         bail!("{url}: `{css}` never showed {text:?}; it shows {seen:?}")
+    }
+
+    /// Waits (5 s at most) until the first image `css` finds has loaded and has alt text.
+    async fn wait_images(&self, css: &str, what: &str) -> Result<()> {
+        let script = format!(
+            "const i = document.querySelector('{css}'); return !!i && i.complete && i.naturalWidth > 0 && i.alt.length > 0;"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.browser.execute(&script, vec![]).await? != serde_json::Value::Bool(true) {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "{what}: no loaded image with alt text ({css})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
     }
 
     async fn screenshot(&mut self, name: &str) -> Result<()> {

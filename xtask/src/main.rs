@@ -8,6 +8,8 @@
 //! - `cargo xtask fuzz` runs schemathesis over the JSON API of the release binary.
 //! - `cargo xtask mail` runs the background jobs and email end to end with a real SMTP
 //!   server (aiosmtpd) against the release binary.
+//! - `cargo xtask media` runs product images end to end on a real S3-compatible server
+//!   (moto) against the release binary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +20,7 @@ mod bench;
 mod e2e;
 mod fuzz;
 mod mail;
+mod media;
 mod processes;
 mod startapp;
 
@@ -41,6 +44,10 @@ enum Task {
     /// Run background jobs and email end to end with a real SMTP server (aiosmtpd, from
     /// PyPI) against the release binary: paid-order mail, SMTP outages, killed workers
     Mail(mail::Args),
+    /// Run product images end to end on a real S3-compatible server (moto, from PyPI)
+    /// against the release binary: stored without metadata, presigned and public URLs,
+    /// thumbnails by a worker, removal, a storage outage
+    Media(media::Args),
 }
 
 /// The workspace `cargo xtask` runs in: the nearest folder, from the current one up,
@@ -69,6 +76,7 @@ fn main() -> ExitCode {
         Task::E2e(args) => e2e::run_e2e(args),
         Task::Fuzz(args) => fuzz::run_fuzz(args),
         Task::Mail(args) => mail::run_mail(args),
+        Task::Media(args) => media::run_media(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

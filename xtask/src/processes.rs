@@ -133,7 +133,7 @@ pub fn http_post_json_with(
 }
 
 /// Sends the request line and headers in `head` (each line ending in CRLF), then `body`.
-fn http_request(port: u16, head: &str, body: &[u8]) -> Result<(u16, Vec<u8>)> {
+pub fn http_request(port: u16, head: &str, body: &[u8]) -> Result<(u16, Vec<u8>)> {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;

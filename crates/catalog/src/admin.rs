@@ -167,7 +167,33 @@ impl ModelAdmin for ProductAdmin {
     }
 
     async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
-        Ok(product::find(state.db(), id).await?.map(object))
+        let Some(found) = product::find(state.db(), id).await? else {
+            return Ok(None);
+        };
+        let media: web_media::MediaStore = state.service()?;
+        let images = crate::models::image::of_products(state.db(), &media, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        let mut shown = object(found);
+        shown.inlines.push(web_modeladmin::Inline {
+            title: "Images".into(),
+            columns: ["Position", "Alt text", "Size", "File"]
+                .map(String::from)
+                .to_vec(),
+            rows: images
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        i.position.to_string(),
+                        i.alt,
+                        format!("{} × {}", i.width, i.height),
+                        i.url,
+                    ]
+                })
+                .collect(),
+        });
+        Ok(Some(shown))
     }
 
     async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {

@@ -36,3 +36,38 @@ impl From<ProductError> for Error {
         }
     }
 }
+
+/// Why a product image could not be added, changed or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("No product with that id.")]
+    ProductNotFound,
+    #[error("No image with that id on this product.")]
+    NotFound,
+    #[error(transparent)]
+    Media(#[from] web_media::MediaError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl TransactionError for ImageError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            ImageError::Db(e) | ImageError::Media(web_media::MediaError::Db(e)) => {
+                web::db::is_retryable(e)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl From<ImageError> for Error {
+    fn from(e: ImageError) -> Error {
+        let message = e.to_string();
+        match e {
+            ImageError::ProductNotFound | ImageError::NotFound => Error::not_found(message),
+            ImageError::Media(e) => e.into(),
+            ImageError::Db(e) => e.into(),
+        }
+    }
+}

@@ -6,6 +6,7 @@ use utoipa::{PartialSchema, ToSchema};
 use web::FieldErrors;
 use web::forms::{Validator, explicit};
 
+use crate::models::image::{ImageChanges, MAX_ALT_CHARS};
 use crate::models::product::{NewProduct, ProductChanges};
 
 const MAX_SKU: usize = 64;
@@ -114,6 +115,55 @@ impl ProductInput {
     pub fn into_changes(self) -> Result<ProductChanges, FieldErrors> {
         let (check, changes) = self.check(false);
         check.finish(changes)
+    }
+}
+
+/// Checks an image's `alt` text: one line of at most 200 characters (trimmed; may be empty).
+fn check_alt(c: &mut Validator, alt: &str) -> String {
+    let alt = alt.trim();
+    if alt.chars().count() > MAX_ALT_CHARS {
+        c.fail("alt", format!("At most {MAX_ALT_CHARS} characters."));
+    } else if let Some(problem) = web::forms::forbidden_characters(alt, false) {
+        c.fail("alt", problem);
+    }
+    alt.to_owned()
+}
+
+/// The `alt` field of an upload.
+pub fn upload_alt(alt: Option<&str>) -> Result<String, FieldErrors> {
+    let mut c = Validator::new();
+    let alt = check_alt(&mut c, alt.unwrap_or_default());
+    c.finish(alt)
+}
+
+/// The body of `PATCH …/images/{image_id}`: any of the two.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = ProductImageChange)]
+pub struct ImageInput {
+    #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = String, max_length = 200)]
+    pub alt: Option<Option<String>>,
+    /// 0 first; the other images move to make room.
+    #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = i32, minimum = 0)]
+    pub position: Option<Option<i64>>,
+}
+
+impl ImageInput {
+    pub fn into_changes(self) -> Result<ImageChanges, FieldErrors> {
+        let mut c = Validator::new();
+        let alt = c.required("alt", self.alt, false);
+        let alt = alt.map(|alt| check_alt(&mut c, &alt));
+        let position = c.required("position", self.position, false);
+        if let Some(p) = position
+            && !(0..=i64::from(i32::MAX)).contains(&p)
+        {
+            c.fail("position", "Must be an integer from 0 to 2147483647.");
+        }
+        c.finish(ImageChanges {
+            alt,
+            position: position.and_then(|p| i32::try_from(p).ok()),
+        })
     }
 }
 

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
+use web_media::InstallMedia;
 use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod admin;
+pub mod demo_images;
 pub mod errors;
 pub mod forms;
 pub mod models;
@@ -35,7 +37,7 @@ impl App for Catalog {
     }
 
     fn dependencies(&self) -> &'static [&'static str] {
-        &["accounts"]
+        &["accounts", "media"]
     }
 
     fn urls(&self) -> Urls {
@@ -53,7 +55,8 @@ impl App for Catalog {
         app.entities(models::entities())
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .admin(admin::ProductAdmin)
-            .command(seed::Seed);
+            .command(seed::Seed)
+            .media_field("product_images", "file");
         for code in permissions::required() {
             app.requires_permission(code);
         }
@@ -66,6 +69,9 @@ impl App for Catalog {
         if settings.demo_data {
             let loaded = seed::demo_if_empty(state.db()).await?;
             if loaded > 0 {
+                let media: web_media::MediaStore = state.service()?;
+                let skus: Vec<String> = seed::demo_catalog()?.into_iter().map(|p| p.sku).collect();
+                demo_images::add_missing(state.db(), &media, &skus).await?;
                 tracing::info!(
                     "the catalog was empty: loaded {loaded} demo products (catalog.demo_data is on; APP__CATALOG__DEMO_DATA=false turns it off)"
                 );

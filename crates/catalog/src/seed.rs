@@ -190,6 +190,10 @@ pub struct SeedArgs {
     /// editorpass123 (staff in "Catalog editors") and user@example.com / userpass123 (local use only)
     #[arg(long)]
     users: bool,
+    /// Leave the demo catalog without its pictures (drawn and stored otherwise, with a
+    /// thumbnail job each)
+    #[arg(long)]
+    no_images: bool,
 }
 
 pub struct Seed;
@@ -225,6 +229,13 @@ impl Command for Seed {
             seeded.skipped,
             started.elapsed().as_secs_f64()
         );
+        if args.products.is_none() && !args.no_images {
+            // The demo catalog comes with pictures (synthetic products stay without).
+            let media: web_media::MediaStore = state.service()?;
+            let skus: Vec<String> = demo_catalog()?.into_iter().map(|p| p.sku).collect();
+            let added = crate::demo_images::add_missing(state.db(), &media, &skus).await?;
+            println!("product images: {added} added (thumbnails follow from the worker)");
+        }
         if args.users {
             let created = accounts::seed::local_users(state).await?;
             for local in accounts::seed::LOCAL_USERS {

@@ -3,7 +3,7 @@
 use web::Urls;
 use web::urls::get;
 
-use crate::views::{api, pages};
+use crate::views::{api, images, pages};
 
 pub fn urls() -> Urls {
     Urls::new("catalog")
@@ -18,6 +18,16 @@ pub fn urls() -> Urls {
             "/products/{id}",
             "api_product_detail",
             get(api::detail).patch(api::update).delete(api::delete),
+        )
+        .api(
+            "/products/{id}/images",
+            "api_product_images",
+            web::urls::post(images::upload).accepts_uploads(),
+        )
+        .api(
+            "/products/{id}/images/{image_id}",
+            "api_product_image",
+            web::urls::patch(images::update).delete(images::delete),
         )
 }
 

@@ -11,6 +11,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(web_sessions::Sessions),
         Arc::new(web_jobs::Jobs),
         Arc::new(web_mail::Mail),
+        Arc::new(web_media::Media),
         Arc::new(web_cache::CacheApp),
         Arc::new(web_schema::Schema),
         // Before the apps whose requests it limits (its middleware runs first).

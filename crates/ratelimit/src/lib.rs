@@ -116,6 +116,10 @@ impl RateLimits {
                 .ok(),
         };
         let mut exempt_prefixes = vec![project.static_files.url.clone()];
+        // What extras serve beside the static files (the media extra's local files).
+        if let Ok(served) = state.service::<web::ServedFiles>() {
+            exempt_prefixes.extend(served.prefixes().iter().cloned());
+        }
         exempt_prefixes.retain(|p| !p.is_empty());
         Some(middleware::Limiter {
             state: state.clone(),

@@ -44,7 +44,7 @@ fn cli(project: &Project) -> ClapCommand {
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
-        .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records and old webhook events"));
+        .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records, old webhook events and media files nothing references"));
     let contributions = project.contributions();
     for (_, command) in contributions.of::<ProjectCommands>() {
         cli = cli.subcommand(command.0.definition());

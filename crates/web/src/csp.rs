@@ -72,11 +72,27 @@ pub struct CspPolicy {
     around_nonce: Option<(String, String)>,
 }
 
+/// Origins pages may show images from besides this site (the media extra's bucket), added
+/// to the built-in policy's `img-src`; a policy set in `server.csp` lists its own.
+#[derive(Debug, Clone, Default)]
+pub struct CspImageSources(pub Vec<String>);
+
 impl CspPolicy {
-    /// From `server.csp` (empty: [`DEFAULT_POLICY`]).
-    pub fn new(configured: &str) -> CspPolicy {
+    /// From `server.csp` (empty: [`DEFAULT_POLICY`], its `img-src` widened by `images`).
+    pub fn new(configured: &str, images: &CspImageSources) -> CspPolicy {
+        let built_in;
         let template = if configured.trim().is_empty() {
-            DEFAULT_POLICY
+            built_in = images
+                .0
+                .iter()
+                .fold(DEFAULT_POLICY.to_string(), |policy, origin| {
+                    policy.replacen(
+                        "img-src 'self' data:",
+                        &format!("img-src 'self' data: {origin}"),
+                        1,
+                    )
+                });
+            built_in.as_str()
         } else {
             configured.trim()
         };

@@ -43,6 +43,7 @@
 //! //! ```
 
 pub mod app;
+pub mod body_limit;
 pub mod cli;
 pub mod command;
 pub mod csp;
@@ -73,6 +74,7 @@ pub mod urls;
 pub mod writes;
 
 pub use app::App;
+pub use body_limit::UploadLimit;
 pub use command::{Command, ProjectCommand};
 pub use error::{Error, FieldErrors};
 pub use extract::Db;
@@ -87,6 +89,7 @@ pub use project::{Embedded, Project};
 pub use settings::Settings;
 pub use site::SiteUrl;
 pub use state::{AppState, Dep, Services, SettingsRef};
+pub use static_files::ServedFiles;
 pub use templates::AppTemplates;
 pub use urls::{Reverser, UrlRegistry, Urls};
 /// Re-exported for apps' `#[derive(utoipa::ToSchema)]` and `#[utoipa::path]`.

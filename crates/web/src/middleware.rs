@@ -33,7 +33,13 @@ pub struct GuardLayer {
 
 impl GuardLayer {
     pub fn new(state: AppState) -> Self {
-        let csp = Arc::new(crate::csp::CspPolicy::new(&state.settings().server.csp));
+        let images = state
+            .service::<crate::csp::CspImageSources>()
+            .unwrap_or_default();
+        let csp = Arc::new(crate::csp::CspPolicy::new(
+            &state.settings().server.csp,
+            &images,
+        ));
         GuardLayer { state, csp }
     }
 }

@@ -13,7 +13,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
@@ -355,6 +354,18 @@ impl Project {
         if let Some(files) = crate::static_files::router(&settings, self.embedded.static_files) {
             pages = pages.merge(files);
         }
+        if let Ok(served) = state.service::<crate::ServedFiles>() {
+            for files in served.routers() {
+                pages = pages.merge(files);
+            }
+        }
+        let body_limits = crate::body_limit::BodyLimits {
+            default: settings.server.body_limit_bytes,
+            uploads: state
+                .service::<crate::UploadLimit>()
+                .map_or(settings.server.body_limit_bytes, |limit| limit.0),
+            upload_paths: urls.upload_paths.clone(),
+        };
         let fallback = urls.fallback;
         let mut app = pages
             .merge(urls.json)
@@ -433,7 +444,10 @@ impl Project {
                 crate::request_time::limit_request_time,
             ))
             .option_layer(cors)
-            .layer(RequestBodyLimitLayer::new(settings.server.body_limit_bytes))
+            .layer(from_fn_with_state(
+                body_limits,
+                crate::body_limit::limit_body,
+            ))
             .service(app);
         Router::new().fallback_service(stack)
     }

@@ -13,6 +13,32 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::templates::EmbeddedLookup;
 
+/// Files an extra serves beside the static ones (the media extra's local files), like
+/// them without sessions, and exempt from rate limits: an extra adds its router in
+/// `configure` (`services.get_or_insert_default::<ServedFiles>().add("/media/", router)`).
+#[derive(Clone, Default)]
+pub struct ServedFiles {
+    prefixes: Vec<String>,
+    routers: Vec<Router<AppState>>,
+}
+
+impl ServedFiles {
+    /// Serves `router`'s routes, all under `prefix`.
+    pub fn add(&mut self, prefix: &str, router: Router<AppState>) {
+        self.prefixes.push(prefix.to_owned());
+        self.routers.push(router);
+    }
+
+    /// The path prefixes served.
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
+    pub(crate) fn routers(&self) -> impl Iterator<Item = Router<AppState>> + '_ {
+        self.routers.iter().cloned()
+    }
+}
+
 /// The router serving static files, if there is anything to serve.
 pub fn router(settings: &Settings, embedded: Option<EmbeddedLookup>) -> Option<Router<AppState>> {
     let prefix = settings.static_files.url.trim_end_matches('/').to_owned();

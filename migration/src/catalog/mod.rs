@@ -9,6 +9,7 @@ mod m20261201_000204_create_product_slug_history;
 mod m20261201_000205_product_search_trigrams;
 mod m20261201_000206_product_trigram_counts_postgres;
 mod m20261206_000207_sku_key;
+mod m20261206_000208_create_product_images;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -19,5 +20,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261201_000205_product_search_trigrams::Migration),
         Box::new(m20261201_000206_product_trigram_counts_postgres::Migration),
         Box::new(m20261206_000207_sku_key::Migration),
+        Box::new(m20261206_000208_create_product_images::Migration),
     ]
 }

@@ -166,6 +166,21 @@ fn cargo_toml(spec: &Spec) -> String {
         spec,
     ) + &deps
         + "\n[dev-dependencies]\nweb-test.workspace = true\naccounts = { workspace = true, features = [\"testing\"] }\nmigration.workspace = true\ntokio.workspace = true\n"
+        + &extras_for_tests(spec)
+}
+
+/// The contrib extras the test project installs besides `web_test`'s own (`web_media` when
+/// a model points at the catalog), as dev-dependencies.
+fn extras_for_tests(spec: &Spec) -> String {
+    let mut extras: Vec<String> = spec
+        .test_apps
+        .iter()
+        .filter_map(|a| a.split("::").next())
+        .filter(|krate| krate.starts_with("web_"))
+        .map(|krate| format!("{}.workspace = true\n", krate.replace('_', "-")))
+        .collect();
+    extras.dedup();
+    extras.concat()
 }
 
 fn lib_rs(spec: &Spec) -> String {

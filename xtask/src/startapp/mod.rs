@@ -222,7 +222,15 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
             ]
             .contains(&a.as_str())
         })
-        .filter(|a| a.starts_with("web::") || needed.contains(&crate_of(a)))
+        // A contrib extra's crate is `web_<label>` (`web_media::Media` is the app `media`).
+        .filter(|a| {
+            let krate = crate_of(a);
+            a.starts_with("web::")
+                || needed.contains(&krate)
+                || krate
+                    .strip_prefix("web_")
+                    .is_some_and(|label| needed.iter().any(|n| n == label))
+        })
         .cloned()
         .collect();
     let test_includes: Vec<(String, String)> = wiring::includes(&urls_rs)?

@@ -103,6 +103,8 @@ async fn changing_a_price_shows_on_the_public_page_and_in_the_history() {
         form.text().contains("desk-lamp"),
         "the read-only slug is shown"
     );
+    // The product's images are listed below the form (none yet).
+    assert!(form.text().contains("<h2>Images</h2>"), "{}", form.text());
 
     // Invalid: nothing changes, errors inline.
     let res = site

@@ -23,6 +23,7 @@ pub fn project() -> Project {
     web_test::project(
         vec![
             Arc::new(Accounts),
+            Arc::new(web_media::Media),
             Arc::new(Catalog),
             Arc::new(Payments),
             Arc::new(Admin),

@@ -18,6 +18,7 @@ pub fn project() -> Project {
     web_test::project(
         vec![
             Arc::new(Accounts),
+            Arc::new(web_media::Media),
             Arc::new(Catalog),
             Arc::new(Payments),
             Arc::new(cart::CartApp),

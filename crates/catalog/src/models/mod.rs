@@ -1,6 +1,7 @@
 //! The catalog's table and the queries on it.
 
 pub mod counts;
+pub mod image;
 pub mod old_slug;
 pub mod product;
 pub mod search_index;
@@ -15,5 +16,6 @@ pub fn entities() -> Vec<web_schema::EntitySchema> {
         EntitySchema::of::<product::Entity>(),
         EntitySchema::of::<old_slug::Entity>(),
         EntitySchema::of::<counts::Entity>(),
+        EntitySchema::of::<image::Entity>(),
     ]
 }

@@ -7,18 +7,20 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::cursor::{self, Keyset};
-use web::{Db, Error, Id, Json, PageOf, Pagination, Query};
+use web::{Db, Dep, Error, Id, Json, PageOf, Pagination, Query};
 use web_cache::Cache;
+use web_media::MediaStore;
 use web_openapi::Forbidden;
 
 use crate::forms::{ProductCreate, ProductInput};
-use crate::models::product::{self, ListFilter, Product};
+use crate::models::image::{self, WithImages as Product};
+use crate::models::product::{self, ListFilter};
 use crate::permissions::{AddProduct, ChangeProduct, DeleteProduct, VIEW_PRODUCT};
 
 /// The catalog API's OpenAPI paths, relative to its mount (`/api/catalog`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, detail, create, update, delete),
+    paths(list, detail, create, update, delete, super::images::upload, super::images::update, super::images::delete),
     tags((name = "catalog", description = "Products: public reads; writes need the product permissions."))
 )]
 pub struct ApiDoc;
@@ -52,6 +54,7 @@ fn not_found() -> Error {
 pub async fn list(
     cache: Cache,
     Db(db): Db,
+    Dep(media): Dep<MediaStore>,
     perms: Perms,
     pagination: Pagination,
     Query(query): Query<ListQuery>,
@@ -83,15 +86,13 @@ pub async fn list(
     cache
         .json(key, || async {
             let found = product::list(&db, &filter, &pagination, after).await?;
-            Ok(PageOf::keyed(
-                found.items,
-                &pagination,
-                found.total,
-                found.more,
-                &scope(),
-                |p| Keyset::of(p.created_at, p.id),
+            let items = image::attach(&db, &media, found.items).await?;
+            Ok(
+                PageOf::keyed(items, &pagination, found.total, found.more, &scope(), |p| {
+                    Keyset::of(p.product.created_at, p.product.id)
+                })
+                .with_total_capped(found.total_capped),
             )
-            .with_total_capped(found.total_capped))
         })
         .await
 }
@@ -106,14 +107,22 @@ pub async fn list(
     security((), ("bearer" = [])),
     responses((status = 200, description = "The product (an inactive one only with `catalog.view_product`; else 404).", body = Product))
 )]
-pub async fn detail(cache: Cache, Db(db): Db, perms: Perms, Id(id): Id) -> Result<Response, Error> {
+pub async fn detail(
+    cache: Cache,
+    Db(db): Db,
+    Dep(media): Dep<MediaStore>,
+    perms: Perms,
+    Id(id): Id,
+) -> Result<Response, Error> {
     let answer = |with_inactive: bool| {
-        let db = db.clone();
+        let (db, media) = (db.clone(), media.clone());
         cache.json(
             format!("catalog:detail:{id}:{with_inactive}"),
             move || async move {
                 match product::find(&db, id).await? {
-                    Some(p) if p.is_active || with_inactive => Ok(p),
+                    Some(p) if p.is_active || with_inactive => {
+                        image::attach_one(&db, &media, p).await
+                    }
                     _ => Err(not_found()),
                 }
             },
@@ -148,8 +157,14 @@ pub async fn create(
     Json(input): Json<ProductInput>,
 ) -> Result<(StatusCode, Json<Product>), Error> {
     let new = input.into_new().map_err(Error::validation)?;
-    let created = product::create(&db, new).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    let product = product::create(&db, new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Product {
+            product,
+            images: Vec::new(),
+        }),
+    ))
 }
 
 /// Changes a product (`catalog.change_product`): a partial update.
@@ -169,13 +184,15 @@ pub async fn create(
 )]
 pub async fn update(
     Db(db): Db,
+    Dep(media): Dep<MediaStore>,
     _: RequirePerm<ChangeProduct>,
     Id(id): Id,
     Json(input): Json<ProductInput>,
 ) -> Result<Json<Product>, Error> {
     let existing = product::find(&db, id).await?.ok_or_else(not_found)?;
     let changes = input.into_changes().map_err(Error::validation)?;
-    Ok(Json(product::update(&db, existing, changes).await?))
+    let changed = product::update(&db, existing, changes).await?;
+    Ok(Json(image::attach_one(&db, &media, changed).await?))
 }
 
 /// Deletes a product (`catalog.delete_product`) → 204; a product in an order is

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use web::minijinja::Value;
 use web::{Db, Dep, Error, Page, PageOf, Pagination, Path, Reverser, context};
 use web_cache::{Cache, CachedPage};
+use web_media::MediaStore;
 
+use crate::models::image;
 use crate::models::product::{self, ListFilter};
 use crate::settings::CatalogSettings;
 
@@ -30,6 +32,7 @@ pub async fn product_list(
     cache: Cache,
     Db(db): Db,
     Dep(settings): Dep<Arc<CatalogSettings>>,
+    Dep(media): Dep<MediaStore>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let query: ListQuery =
@@ -45,7 +48,7 @@ pub async fn product_list(
             include_inactive: false,
         };
         let found = product::list(&db, &filter, &pagination, None).await?;
-        let (items, total) = (found.items, found.total);
+        let (items, total) = (image::attach(&db, &media, found.items).await?, found.total);
         let listing = PageOf::new(items, &pagination, total);
         let nav = Value::from_serialize(listing.nav());
         Ok(context! { products => listing.items, q, total, ..nav })
@@ -58,6 +61,7 @@ pub async fn product_detail(
     page: Page,
     cache: Cache,
     Db(db): Db,
+    Dep(media): Dep<MediaStore>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     let reverser = page.reverser().clone();
@@ -66,6 +70,7 @@ pub async fn product_detail(
             let product = product::find_active_by_slug(&db, &slug)
                 .await?
                 .ok_or_else(|| Error::not_found("No such product."))?;
+            let product = image::attach_one(&db, &media, product).await?;
             Ok(context! { product })
         })
         .await;

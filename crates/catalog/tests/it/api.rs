@@ -17,6 +17,7 @@ async fn product_json_has_exactly_the_contract_fields() {
             "currency",
             "description",
             "id",
+            "images",
             "is_active",
             "name",
             "price_cents",

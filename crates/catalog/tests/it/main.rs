@@ -11,13 +11,18 @@ use web_test::{TestApp, TestClient};
 
 mod api;
 mod cursor;
+mod images;
 mod input;
 mod pages;
 mod seed;
 
 pub fn project() -> Project {
     web_test::project(
-        vec![Arc::new(Accounts), Arc::new(Catalog)],
+        vec![
+            Arc::new(Accounts),
+            Arc::new(web_media::Media),
+            Arc::new(Catalog),
+        ],
         || {
             web_test::urls()
                 .include("/accounts", accounts::urls())

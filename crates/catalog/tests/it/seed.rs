@@ -88,10 +88,51 @@ async fn the_demo_catalog_is_seeded_once() {
     run(&app, &[]).await;
     let n = count(&app).await;
     assert!(n >= 50);
+    // Every demo product has one picture, drawn at seed time; seeding again adds none.
+    let images = |app: &web_test::TestApp| {
+        let app_db = app.db().clone();
+        async move {
+            use sea_orm::{EntityTrait, PaginatorTrait};
+            catalog::models::image::Entity::find()
+                .count(&app_db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(images(&app).await, n);
     run(&app, &[]).await;
     assert_eq!(count(&app).await, n);
+    assert_eq!(images(&app).await, n);
     let page = app.client.get("/catalog/?q=coffee").send().await.text();
     assert!(page.contains("Ethiopia Yirgacheffe Coffee Beans 250 g"));
+    assert!(page.contains(r#"<td class="thumb"><img src="#), "{page}");
+    // The pictures are real JPEGs, thumbnailed by the worker.
+    let product = app
+        .client
+        .get("/api/catalog/products?q=COF-ETH-250")
+        .send()
+        .await
+        .json_value();
+    let url = product["items"][0]["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = app.client.get(&url).send().await;
+    assert_eq!(file.header("content-type"), Some("image/jpeg"));
+    assert_eq!(image::load_from_memory(&file.body).unwrap().width(), 640);
+    app.run_jobs().await;
+    let product = app
+        .client
+        .get("/api/catalog/products?q=COF-ETH-250")
+        .send()
+        .await
+        .json_value();
+    assert!(
+        product["items"][0]["images"][0]["thumbnail_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/320.jpg")
+    );
 }
 
 #[tokio::test]

@@ -102,6 +102,8 @@ pub struct TestApp {
     /// The router with the full middleware stack (to start a real server from).
     pub router: Router,
     _database: TestDatabase,
+    /// The media extra's folder, when the project installs it: one per test app.
+    _media: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -203,6 +205,17 @@ impl TestAppBuilder<'_> {
                 .with_override("database.pool_size", pool.to_string())
                 .with_override("templates.dir", root.join("templates").to_string_lossy())
                 .with_override("static.dir", root.join("static").to_string_lossy());
+        // Each test app keeps its media files apart (the files of one test are never
+        // another's to remove), unless the test chose a storage.
+        let media = (self.project.apps.iter().any(|a| a.label() == "media")
+            && !self.overrides.iter().any(|(k, _)| k == "media.storage_url"))
+        .then(|| tempfile::tempdir().expect("a temporary media folder"));
+        if let Some(dir) = &media {
+            source = source.with_override(
+                "media.storage_url",
+                format!("file://{}", dir.path().display()),
+            );
+        }
         for (key, value) in self.overrides {
             source = source.with_override(key, value);
         }
@@ -233,6 +246,7 @@ impl TestAppBuilder<'_> {
             state,
             router,
             _database: database,
+            _media: media,
         }
     }
 }

@@ -21,7 +21,12 @@ mod webhook;
 
 pub fn project() -> Project {
     web_test::project(
-        vec![Arc::new(Accounts), Arc::new(Catalog), Arc::new(Payments)],
+        vec![
+            Arc::new(Accounts),
+            Arc::new(web_media::Media),
+            Arc::new(Catalog),
+            Arc::new(Payments),
+        ],
         || {
             web_test::urls()
                 .include("/accounts", accounts::urls())

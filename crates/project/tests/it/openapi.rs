@@ -179,8 +179,26 @@ async fn operations_document_their_errors_security_and_parameters() {
     );
     assert!(schemas["ProductChange"].get("required").is_none());
     assert_eq!(
-        schemas["Product"]["properties"]["created_at"]["format"],
+        schemas["ProductFields"]["properties"]["created_at"]["format"],
         "date-time"
+    );
+    // The product JSON is its fields and its images.
+    let product = serde_json::to_string(&schemas["Product"]).unwrap();
+    assert!(
+        product.contains("#/components/schemas/ProductFields"),
+        "{product}"
+    );
+    assert_eq!(
+        schemas["ProductImage"]["required"],
+        serde_json::json!([
+            "id",
+            "url",
+            "thumbnail_url",
+            "width",
+            "height",
+            "alt",
+            "position"
+        ])
     );
 }
 

@@ -40,6 +40,8 @@ pub struct ResolvedUrls {
     pub routes: Vec<RouteInfo>,
     /// Where each app's API is mounted: `("catalog", "/api/catalog")`.
     pub api_mounts: ApiMounts,
+    /// The paths that take uploads ([`super::routes::Handlers::accepts_uploads`]).
+    pub upload_paths: Arc<matchit::Router<()>>,
 }
 
 /// A problem in the URL configuration, found when it is built.
@@ -128,6 +130,7 @@ impl UrlRegistry {
         let mut routes: Vec<RouteInfo> = Vec::new();
         let mut patterns: HashMap<String, Pattern> = HashMap::new();
         let mut api_mounts = Vec::new();
+        let mut upload_paths = matchit::Router::<()>::new();
         for (prefix, urls) in self.mounts {
             if urls.routes.iter().any(|r| r.api) {
                 api_mounts.push((
@@ -173,6 +176,10 @@ impl UrlRegistry {
                         },
                     });
                 }
+                if def.handlers.uploads {
+                    // The path was just inserted into `matcher` without conflict.
+                    let _ = upload_paths.insert(path.clone(), ());
+                }
                 if crate::error::is_json_path(&path) {
                     json = json.route(&path, def.handlers.router);
                 } else {
@@ -194,6 +201,7 @@ impl UrlRegistry {
             reverser: Reverser(Arc::new(patterns)),
             routes,
             api_mounts: ApiMounts(Arc::new(api_mounts)),
+            upload_paths: Arc::new(upload_paths),
         })
     }
 }

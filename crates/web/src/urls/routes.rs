@@ -10,6 +10,7 @@ use crate::state::AppState;
 pub struct Handlers {
     pub(super) router: MethodRouter<AppState>,
     pub(super) methods: Vec<Method>,
+    pub(super) uploads: bool,
 }
 
 macro_rules! method_fns {
@@ -21,7 +22,7 @@ macro_rules! method_fns {
                 H: Handler<T, AppState>,
                 T: 'static,
             {
-                Handlers { router: axum::routing::$name(handler), methods: vec![Method::$method] }
+                Handlers { router: axum::routing::$name(handler), methods: vec![Method::$method], uploads: false }
             }
         )*
         impl Handlers {
@@ -42,6 +43,15 @@ macro_rules! method_fns {
 }
 
 method_fns!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
+
+impl Handlers {
+    /// This path takes uploads: bodies up to the [`crate::UploadLimit`] an extra set
+    /// (the media extra's `media.max_upload_bytes`) instead of `server.body_limit_bytes`.
+    pub fn accepts_uploads(mut self) -> Handlers {
+        self.uploads = true;
+        self
+    }
+}
 
 /// An app's URL module: its namespace and its named routes.
 pub struct Urls {

@@ -14,7 +14,7 @@ use super::search_index;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
 #[sea_orm(table_name = "products")]
-#[schema(as = Product)]
+#[schema(as = ProductFields)]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
@@ -342,6 +342,9 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>,
                 return Ok(None);
             };
             let active = i64::from(current.is_active);
+            // Queued now, run after the commit: a deactivated product keeps its images,
+            // so the removal finds them referenced and keeps the files.
+            super::image::release_all(txn, id).await?;
             // A savepoint: the refused delete must not abort the whole transaction.
             let attempt = txn.begin().await?;
             match Entity::delete_by_id(id).exec(&attempt).await {
