@@ -86,6 +86,8 @@ pub struct CleanImage {
     pub kind: ImageKind,
     pub width: u32,
     pub height: u32,
+    /// A turn of the process's image memory, held until the image is dropped (stored).
+    pub(crate) turn: Option<std::sync::Arc<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 /// Checks `bytes` and drops their metadata. Only the header is decoded, unless a JPEG
@@ -135,6 +137,7 @@ pub fn clean(bytes: Bytes, max_pixels: u64) -> Result<CleanImage, ImageError> {
         kind,
         width,
         height,
+        turn: None,
     })
 }
 
@@ -183,6 +186,7 @@ fn upright_jpeg(bytes: &Bytes, max_pixels: u64) -> Result<Option<CleanImage>, Im
         height: image.height(),
         bytes: Bytes::from(bytes),
         kind: ImageKind::Jpeg,
+        turn: None,
     }))
 }
 

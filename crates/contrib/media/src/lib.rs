@@ -92,10 +92,16 @@ impl App for Media {
         let media = MediaSettings::from_settings(settings)?;
         let storage = Storage::from_settings(&media)
             .map_err(|e| SettingsError::new("media.storage_url", e))?;
+        let hot = serve::HotFiles::new(if storage.folder().is_some() {
+            media.memory_cache_bytes
+        } else {
+            0
+        });
         if let Some(folder) = storage.folder() {
-            services
-                .get_or_insert_default::<web::ServedFiles>()
-                .add(&media.url_prefix, serve::router(&media.url_prefix, folder));
+            services.get_or_insert_default::<web::ServedFiles>().add(
+                &media.url_prefix,
+                serve::router(&media.url_prefix, folder, hot.clone()),
+            );
         }
         if let Some(origin) = storage.image_origin() {
             services
@@ -107,6 +113,7 @@ impl App for Media {
             media.max_upload_bytes.saturating_add(FORM_OVERHEAD_BYTES),
         ));
         services.insert(MediaStore {
+            hot,
             storage,
             settings: Arc::new(media),
             // Decoding is memory-hungry: one image at a time per process.
@@ -132,7 +139,7 @@ impl App for Media {
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         let media: MediaStore = state.service()?;
-        let removed = removal::cleanup(state, media.storage()).await?;
+        let removed = removal::cleanup(state, &media).await?;
         Ok(vec![("unreferenced media files".into(), removed)])
     }
 }
@@ -192,6 +199,7 @@ pub struct ImageUrls {
 #[derive(Clone)]
 pub struct MediaStore {
     storage: Storage,
+    hot: serve::HotFiles,
     settings: Arc<MediaSettings>,
     processing: Arc<Semaphore>,
 }
@@ -209,6 +217,21 @@ impl MediaStore {
         self.processing.clone()
     }
 
+    /// Removes `name` (its row, file and thumbnails) unless a declared field still names
+    /// it; whether it went. This process stops serving it from memory at once.
+    pub(crate) async fn remove_if_unreferenced(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        fields: &[MediaField],
+        name: &str,
+    ) -> Result<bool, RemovalError> {
+        let removed = removal::remove_if_unreferenced(db, &self.storage, fields, name).await?;
+        for object in &removed {
+            self.hot.forget(object);
+        }
+        Ok(!removed.is_empty())
+    }
+
     /// Reads a multipart form whose file is the part `file_field`.
     pub async fn receive(
         &self,
@@ -218,22 +241,25 @@ impl MediaStore {
         upload::receive(multipart, file_field, self.settings.max_upload_bytes).await
     }
 
-    /// Checks an uploaded image and drops its metadata (one image at a time per process).
+    /// Checks an uploaded image and drops its metadata. One image at a time per process
+    /// is in memory: the returned image holds the process's turn until it is dropped
+    /// (stored), so concurrent uploads wait on disk, not in memory.
     pub async fn clean_image(&self, mut file: ReceivedFile) -> Result<CleanImage, UploadError> {
         let max_pixels = self.settings.max_pixels;
-        let permit = self
+        let turn = self
             .processing
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let mut image = tokio::task::spawn_blocking(move || {
             let bytes = file.read_all()?;
-            Ok(images::clean(bytes, max_pixels)?)
+            Ok::<_, UploadError>(images::clean(bytes, max_pixels)?)
         })
         .await
-        .map_err(|e| UploadError::Io(std::io::Error::other(e)))?
+        .map_err(|e| UploadError::Io(std::io::Error::other(e)))??;
+        image.turn = Some(Arc::new(turn));
+        Ok(image)
     }
 
     /// Stores `image` and records it in `txn` (queueing its thumbnails when it is new).

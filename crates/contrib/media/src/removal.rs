@@ -34,13 +34,13 @@ pub fn fields(state: &AppState) -> Vec<MediaField> {
 
 /// Removes `name` (its row, the file and its thumbnails) unless a field references it.
 /// The row stays locked meanwhile, so an upload of the same bytes waits and then stores
-/// the file again. Whether it was removed.
-pub async fn remove_if_unreferenced(
+/// the file again. The stored objects removed (none when it is still referenced).
+pub(crate) async fn remove_if_unreferenced(
     db: &DatabaseConnection,
     storage: &Storage,
     fields: &[MediaField],
     name: &str,
-) -> Result<bool, RemovalError> {
+) -> Result<Vec<String>, RemovalError> {
     web::db::write_transaction_as(db, |txn| {
         let (name, storage, fields) = (name.to_owned(), storage.clone(), fields.to_vec());
         Box::pin(async move {
@@ -49,20 +49,24 @@ pub async fn remove_if_unreferenced(
                 .one(txn)
                 .await?;
             if files::referenced(txn, &fields, &name).await? {
-                return Ok(false);
+                return Ok(Vec::new());
             }
             let thumbnails = row
                 .as_ref()
                 .map(files::Model::thumbnail_widths)
                 .unwrap_or_default();
-            for width in thumbnails {
-                storage.delete(&files::thumbnail_name(&name, width)).await?;
+            let mut objects: Vec<String> = thumbnails
+                .into_iter()
+                .map(|width| files::thumbnail_name(&name, width))
+                .collect();
+            objects.push(name.clone());
+            for object in &objects {
+                storage.delete(object).await?;
             }
-            storage.delete(&name).await?;
             if let Some(row) = row {
                 row.delete(txn).await?;
             }
-            Ok(true)
+            Ok(objects)
         })
     })
     .await
@@ -70,17 +74,20 @@ pub async fn remove_if_unreferenced(
 
 /// `project cleanup`'s part: rows a day old that nothing references, and stored files a
 /// day old that no row describes. How many files went.
-pub async fn cleanup(state: &AppState, storage: &Storage) -> Result<u64, RemovalError> {
+pub(crate) async fn cleanup(
+    state: &AppState,
+    media: &crate::MediaStore,
+) -> Result<u64, RemovalError> {
     let fields = fields(state);
     let db = state.db();
     let cutoff = web::db::now() - ORPHAN_AGE;
     let mut removed = 0;
     for row in files::created_before(db, cutoff).await? {
-        if remove_if_unreferenced(db, storage, &fields, &row.name).await? {
+        if media.remove_if_unreferenced(db, &fields, &row.name).await? {
             removed += 1;
         }
     }
-    removed += remove_undescribed(db, storage, cutoff).await?;
+    removed += remove_undescribed(db, media.storage(), cutoff).await?;
     Ok(removed)
 }
 

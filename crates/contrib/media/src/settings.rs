@@ -35,6 +35,10 @@ pub struct MediaSettings {
     /// How long a presigned URL stays valid (S3 allows at most 7 days).
     #[serde(default = "default_presign_seconds")]
     pub presign_seconds: u64,
+    /// With the local folder: bytes of recently served small files (thumbnails) kept in
+    /// memory per process; 0 turns it off.
+    #[serde(default = "default_memory_cache_bytes")]
+    pub memory_cache_bytes: u64,
 }
 
 fn default_storage_url() -> String {
@@ -54,6 +58,9 @@ fn default_thumbnail_sizes() -> Vec<u32> {
 }
 fn default_timeout_seconds() -> u64 {
     10
+}
+fn default_memory_cache_bytes() -> u64 {
+    32 * 1024 * 1024
 }
 fn default_presign_seconds() -> u64 {
     24 * 3600

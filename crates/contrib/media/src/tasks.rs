@@ -89,7 +89,9 @@ impl Task for RemoveUnreferenced {
     async fn run(state: &AppState, job: FileJob) -> anyhow::Result<()> {
         let media: MediaStore = state.service()?;
         let fields = removal::fields(state);
-        removal::remove_if_unreferenced(state.db(), media.storage(), &fields, &job.name).await?;
+        media
+            .remove_if_unreferenced(state.db(), &fields, &job.name)
+            .await?;
         Ok(())
     }
 }

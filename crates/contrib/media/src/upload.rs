@@ -126,6 +126,8 @@ pub async fn receive(
             let client_name = field.file_name().map(str::to_owned);
             let std_file = tempfile::tempfile()?;
             let mut file = tokio::fs::File::from_std(std_file.try_clone()?);
+            // Written as it arrives: tokio would otherwise gather up to 2 MiB per upload.
+            file.set_max_buf_size(64 * 1024);
             let mut size: u64 = 0;
             while let Some(chunk) = field
                 .chunk()

@@ -49,6 +49,11 @@ impl Handlers {
     /// (the media extra's `media.max_upload_bytes`) instead of `server.body_limit_bytes`.
     pub fn accepts_uploads(mut self) -> Handlers {
         self.uploads = true;
+        // axum's extractors (multipart) have their own 2 MB default; the body limit
+        // middleware enforces this route's limit instead.
+        self.router = self
+            .router
+            .layer(axum::extract::DefaultBodyLimit::disable());
         self
     }
 }
