@@ -46,6 +46,10 @@ sed -e "s#listen 80;#listen 127.0.0.1:$HTTP_PORT;#" \
     -e "s#https://\$host\$request_uri#https://\$host:$HTTPS_PORT\$request_uri#" \
     "$DEPLOY/nginx.conf" > "$WORK/store.conf"
 NGINX_CONF="$WORK/nginx.conf"
+# nginx's workers (www-data) buffer large bodies (an image upload, an image answered) in
+# these folders.
+chmod 755 "$WORK"
+for temp in body proxy fastcgi uwsgi scgi; do mkdir -p "$WORK/$temp"; chmod 777 "$WORK/$temp"; done
 cat > "$NGINX_CONF" <<EOF
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
