@@ -49,10 +49,12 @@ async fn an_anonymous_client_gets_429_with_retry_after_past_its_budget() {
         .send()
         .await;
     res.assert_status(429);
-    // Health, readiness and static files spend nothing.
+    // Health, readiness, static and media files spend nothing.
     for path in ["/healthz", "/readyz", "/static/css/site.css"] {
         client.get(path).send().await.assert_status(200);
     }
+    let media = format!("/media/ab/ab{}.png", "0".repeat(62));
+    client.get(&media).send().await.assert_status(404);
     // Another address has its own budget; an IPv6 client's is its /64.
     from(&app, "203.0.113.8")
         .get("/api/catalog/products")
