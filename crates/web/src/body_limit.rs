@@ -51,15 +51,8 @@ pub(crate) async fn limit_body(
     next.run(request).await
 }
 
-/// Whether a body-reading error is the body limit's (walking the error's causes, as an
-/// extractor that wraps it, like multipart, hides it).
+/// Whether a body-reading error is the body limit's (an extractor that wraps it, like
+/// multipart, hides it among the error's causes).
 pub fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    crate::error::find_cause::<http_body_util::LengthLimitError>(error).is_some()
 }

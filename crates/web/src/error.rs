@@ -411,6 +411,21 @@ pub fn is_json_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path == "/healthz" || path == "/readyz"
 }
 
+/// The first cause of type `T` in `error`'s chain (`error` itself, then its `source()`s):
+/// what a body-reading error hides under the extractor's own error.
+pub fn find_cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
 /// 413 `payload_too_large`.
 pub fn payload_too_large() -> Error {
     Error::new(

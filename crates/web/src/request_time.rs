@@ -109,14 +109,7 @@ impl From<BodyReadTimeout> for Error {
 
 /// The [`BodyReadTimeout`] behind a body-reading error, if that is what it is.
 pub fn body_timeout(error: &(dyn std::error::Error + 'static)) -> Option<BodyReadTimeout> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(timeout) = e.downcast_ref::<BodyReadTimeout>() {
-            return Some(*timeout);
-        }
-        current = e.source();
-    }
-    None
+    crate::error::find_cause::<BodyReadTimeout>(error).copied()
 }
 
 pin_project_lite::pin_project! {
