@@ -64,6 +64,34 @@ pub fn thumbnail_name(name: &str, width: u32) -> String {
     format!("thumbs/{stem}/{width}.jpg")
 }
 
+/// Whether `name` is one this app stores (`ab/<sha-256>.<ext>`, `thumbs/ab/<sha-256>/<w>.jpg`):
+/// the kind of image it holds. Serving reads only such names by hand.
+pub(crate) fn stored_kind(name: &str) -> Option<ImageKind> {
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        [dir, file] => {
+            let (digest, ext) = file.split_once('.')?;
+            (hex(dir, 2) && hex(digest, 64) && digest.starts_with(dir))
+                .then(|| ImageKind::from_extension(ext))
+                .flatten()
+        }
+        ["thumbs", dir, digest, file] => {
+            let width = file.strip_suffix(".jpg")?;
+            (hex(dir, 2)
+                && hex(digest, 64)
+                && !width.is_empty()
+                && width.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(ImageKind::Jpeg)
+        }
+        _ => None,
+    }
+}
+
 /// The original a stored object belongs to, as `(folder/digest, extension-less)`:
 /// `ab/ab12….jpg` and `thumbs/ab/ab12…/320.jpg` both give `ab/ab12…`.
 pub(crate) fn stem_of_object(object: &str) -> Option<&str> {
@@ -192,5 +220,28 @@ mod tests {
         );
         let stem = stem_of_object(&name).unwrap();
         assert_eq!(stem_of_object(&thumbnail_name(&name, 320)), Some(stem));
+    }
+
+    #[test]
+    fn only_stored_names_are_read_by_hand() {
+        let digest = "ab".to_owned() + &"0".repeat(62);
+        assert_eq!(
+            stored_kind(&format!("ab/{digest}.png")),
+            Some(ImageKind::Png)
+        );
+        assert_eq!(
+            stored_kind(&format!("thumbs/ab/{digest}/320.jpg")),
+            Some(ImageKind::Jpeg)
+        );
+        for bad in [
+            format!("cd/{digest}.png"),
+            format!("ab/{digest}.svg"),
+            format!("../ab/{digest}.png"),
+            format!("thumbs/ab/{digest}/../320.jpg"),
+            "ab/short.png".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(stored_kind(&bad), None, "{bad}");
+        }
     }
 }

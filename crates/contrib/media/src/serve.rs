@@ -17,6 +17,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 use tower_http::services::ServeDir;
 use web::state::AppState;
 
+use crate::files;
 use crate::images::ImageKind;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -91,34 +92,6 @@ struct Hot {
     prefix: String,
 }
 
-/// Whether `name` is one this app stores (`ab/<sha-256>.<ext>`, `thumbs/ab/<sha-256>/<w>.jpg`):
-/// only such names are read by hand; anything else is `ServeDir`'s to answer.
-fn stored_name(name: &str) -> Option<ImageKind> {
-    let hex = |s: &str, n: usize| {
-        s.len() == n
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    let parts: Vec<&str> = name.split('/').collect();
-    match parts.as_slice() {
-        [dir, file] => {
-            let (digest, ext) = file.split_once('.')?;
-            (hex(dir, 2) && hex(digest, 64) && digest.starts_with(dir))
-                .then(|| ImageKind::from_extension(ext))
-                .flatten()
-        }
-        ["thumbs", dir, digest, file] => {
-            let width = file.strip_suffix(".jpg")?;
-            (hex(dir, 2)
-                && hex(digest, 64)
-                && !width.is_empty()
-                && width.bytes().all(|b| b.is_ascii_digit()))
-            .then_some(ImageKind::Jpeg)
-        }
-        _ => None,
-    }
-}
-
 /// Answers a whole-file `GET` of a small stored file from memory (reading it once);
 /// ranges, other methods and larger files go to `ServeDir`.
 async fn from_memory(State(hot): State<Hot>, request: Request, next: Next) -> Response {
@@ -130,7 +103,7 @@ async fn from_memory(State(hot): State<Hot>, request: Request, next: Next) -> Re
         .path()
         .strip_prefix(&hot.prefix)
         .map(|p| p.trim_start_matches('/').to_owned());
-    let kind = name.as_deref().and_then(stored_name);
+    let kind = name.as_deref().and_then(files::stored_kind);
     let (Some(name), Some(kind)) = (name, kind) else {
         return next.run(request).await;
     };
@@ -206,32 +179,4 @@ async fn cache_forever(request: Request, next: Next) -> Response {
         }
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_stored_names_are_read_by_hand() {
-        let digest = "ab".to_owned() + &"0".repeat(62);
-        assert_eq!(
-            stored_name(&format!("ab/{digest}.png")),
-            Some(ImageKind::Png)
-        );
-        assert_eq!(
-            stored_name(&format!("thumbs/ab/{digest}/320.jpg")),
-            Some(ImageKind::Jpeg)
-        );
-        for bad in [
-            format!("cd/{digest}.png"),
-            format!("ab/{digest}.svg"),
-            format!("../ab/{digest}.png"),
-            format!("thumbs/ab/{digest}/../320.jpg"),
-            "ab/short.png".to_owned(),
-            String::new(),
-        ] {
-            assert_eq!(stored_name(&bad), None, "{bad}");
-        }
-    }
 }
