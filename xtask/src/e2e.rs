@@ -5,7 +5,9 @@
 //! production profile on a fresh SQLite file. Headless Chromium, driven over WebDriver by
 //! chromedriver, then registers, logs out and in, browses and searches the catalog, buys a
 //! product, pays with the test card, sees the order paid and logs out; then a staff member
-//! changes that product's price on the admin site and the shop shows it; the superuser
+//! changes a product's price on the admin site and uploads a photo of it from disk, moves
+//! the photo first, and a visitor sees the new price and the photo in the catalog and on
+//! the product page; the superuser
 //! creates a group with the permission picker and puts the catalog editor in it, who then
 //! finds the orders on the admin site; last, Swagger UI shows the API's operations. A
 //! screenshot is saved of every step.
@@ -290,6 +292,24 @@ struct Session {
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The alt text of the photo staff upload in the admin.
+const PHOTO_ALT: &str = "Milk frother, uploaded in the admin";
+
+/// A 640×480 PNG (a gradient with a disc), as a photo a staff member would upload.
+fn write_photo(path: &Path) -> Result<()> {
+    let photo = image::RgbImage::from_fn(640, 480, |x, y| {
+        let (dx, dy) = (x as i64 - 320, y as i64 - 240);
+        if dx * dx + dy * dy < 150 * 150 {
+            image::Rgb([230, 120, 40])
+        } else {
+            image::Rgb([(x / 3) as u8, (y / 2) as u8, 160])
+        }
+    });
+    photo
+        .save_with_format(path, image::ImageFormat::Png)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 impl Session {
     async fn shop(&mut self) -> Result<()> {
         let email = format!("shopper{}@example.com", std::process::id());
@@ -462,16 +482,57 @@ impl Session {
             .click()
             .await?;
         self.wait_text("h1", "Change product").await?;
+        let change_page = self.browser.current_url().await?;
         self.fill(&[("price_cents", "2345")]).await?;
+        // A photo from the staff member's disk, with its alt text.
+        let photo = std::env::temp_dir().join(format!("e2e-photo-{}.png", std::process::id()));
+        write_photo(&photo)?;
+        self.browser
+            .find(Locator::Css("input[type=file][name=new_image]"))
+            .await?
+            .send_keys(&photo.display().to_string())
+            .await?;
+        self.fill(&[("new_image_alt", PHOTO_ALT)]).await?;
         self.screenshot("admin-product-change").await?;
         self.submit("form.admin-form").await?;
         self.wait_text("main", "was changed").await?;
+        let _ = std::fs::remove_file(&photo);
         self.screenshot("admin-product-saved").await?;
 
+        // Back on its page: the photo is listed last; moved first, the catalog shows it.
+        self.browser.goto(change_page.as_str()).await?;
+        self.wait_loaded(
+            "table.editable tbody tr:last-child img",
+            "the uploaded photo in the admin",
+        )
+        .await?;
+        let position = self
+            .browser
+            .find(Locator::Css(
+                "table.editable tbody tr:last-child input[name$=\"-position\"]",
+            ))
+            .await?;
+        position.clear().await?;
+        position.send_keys("0").await?;
+        self.browser
+            .execute(
+                "document.querySelector('table.editable').scrollIntoView()",
+                vec![],
+            )
+            .await?;
+        self.screenshot("admin-product-images").await?;
+        self.submit("form.admin-form").await?;
+        self.wait_text("main", "was changed").await?;
+        self.log_out().await?;
+
+        // A visitor sees the new price and the photo, in the catalog and on the page.
+        self.open("/catalog/?q=Milk+Frother").await?;
+        self.wait_image_alt("td.thumb img", PHOTO_ALT).await?;
+        self.screenshot("catalog-uploaded-photo").await?;
         self.open("/catalog/milk-frother/").await?;
         self.wait_text("main", "$23.45").await?;
-        self.screenshot("public-price-changed").await?;
-        self.log_out().await
+        self.wait_image_alt(".gallery img", PHOTO_ALT).await?;
+        self.screenshot("public-price-and-photo").await
     }
 
     /// Permissions on the admin site: the seeded catalog editor sees products only; the
@@ -637,17 +698,41 @@ impl Session {
         bail!("{url}: `{css}` never showed {text:?}; it shows {seen:?}")
     }
 
+    /// Waits (5 s at most) until the first image `css` finds has loaded.
+    async fn wait_loaded(&self, css: &str, what: &str) -> Result<()> {
+        self.wait_image(css, "true", &format!("{what}: no loaded image"))
+            .await
+    }
+
+    /// Waits (5 s at most) until the first image `css` finds has loaded with alt `alt`.
+    async fn wait_image_alt(&self, css: &str, alt: &str) -> Result<()> {
+        let alt_is = format!("i.alt === {}", serde_json::Value::from(alt));
+        self.wait_image(css, &alt_is, &format!("never loaded as {alt:?}"))
+            .await
+    }
+
     /// Waits (5 s at most) until the first image `css` finds has loaded and has alt text.
     async fn wait_images(&self, css: &str, what: &str) -> Result<()> {
+        self.wait_image(
+            css,
+            "i.alt.length > 0",
+            &format!("{what}: no loaded image with alt text"),
+        )
+        .await
+    }
+
+    /// Waits (5 s at most) until the first image `css` finds (`i`) has loaded and `also`
+    /// (JavaScript) holds; else fails with `failure`.
+    async fn wait_image(&self, css: &str, also: &str, failure: &str) -> Result<()> {
         let script = format!(
-            "const i = document.querySelector('{css}'); return !!i && i.complete && i.naturalWidth > 0 && i.alt.length > 0;"
+            "const i = document.querySelector('{css}'); return !!i && i.complete && i.naturalWidth > 0 && ({also});"
         );
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while self.browser.execute(&script, vec![]).await? != serde_json::Value::Bool(true) {
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "{what}: no loaded image with alt text ({css})"
-            );
+            if std::time::Instant::now() >= deadline {
+                let url = self.browser.current_url().await?;
+                bail!("{url}: {failure} ({css})");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())

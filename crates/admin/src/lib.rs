@@ -16,6 +16,7 @@ pub mod forms;
 /// The app's migrations (its own group, which the project's `migration` crate lists).
 pub mod migrations;
 pub mod models;
+pub mod uploads;
 pub mod urls;
 pub mod views;
 

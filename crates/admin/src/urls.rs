@@ -12,12 +12,15 @@ pub fn urls() -> Urls {
         .route(
             "/{app}/{model}/add/",
             "add",
-            get(views::add_form).post(views::add),
+            // Forms with image fields send their files.
+            get(views::add_form).post(views::add).accepts_uploads(),
         )
         .route(
             "/{app}/{model}/{id}/change/",
             "change",
-            get(views::change_form).post(views::change),
+            get(views::change_form)
+                .post(views::change)
+                .accepts_uploads(),
         )
         .route(
             "/{app}/{model}/{id}/delete/",

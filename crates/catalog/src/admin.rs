@@ -1,18 +1,26 @@
 //! Products on the admin site. Saving goes through [`ProductInput`]'s validation and
 //! [`product::create`]/[`product::update`]/[`product::delete`], exactly as the staff API
-//! does, so slugs, counts and the deactivate-instead-of-delete rule hold here too.
+//! does, so slugs, counts and the deactivate-instead-of-delete rule hold here too. The
+//! change form edits the product's images in place (text, order, removal) and adds one,
+//! in the same transaction as the product's own fields.
 
 use async_trait::async_trait;
-use sea_orm::EntityTrait;
+use sea_orm::{DbErr, EntityTrait};
+use web::db::{TransactionError, write_transaction_as};
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
-    Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
-    ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox, datetime, integer, list_page, text,
-    yes_no,
+    Column, Field, FieldKind, Filter, FilterValue, FormData, Inline, InlineEdit, ListPage,
+    ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox, datetime,
+    inline_rows, integer, list_page, text, yes_no,
 };
 
-use crate::forms::ProductInput;
+use crate::errors::ImageError;
+use crate::forms::{ImageInput, ProductInput, upload_alt};
+use crate::models::image::{self, ImageEdits};
 use crate::models::product::{self, Deleted, Product, ProductError};
+
+/// The form names of the images' table (`images-12-alt`).
+const IMAGES: &str = "images";
 
 pub struct ProductAdmin;
 
@@ -86,7 +94,7 @@ fn merge(mut parsed: FieldErrors, validation: FieldErrors) -> FieldErrors {
 }
 
 /// A taken sku is a field error on the form, as the API's `409 sku_taken` is.
-fn saved(result: Result<Product, ProductError>) -> Result<Saved, Error> {
+fn saved_product(result: Result<Product, ProductError>) -> Result<Saved, Error> {
     match result {
         Ok(p) => Ok(Ok(p.id)),
         Err(e @ ProductError::SkuTaken) => Ok(Err(FieldErrors::from([(
@@ -94,6 +102,78 @@ fn saved(result: Result<Product, ProductError>) -> Result<Saved, Error> {
             vec![e.to_string()],
         )]))),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The images' table and the added image, as edits, with the errors of each input
+/// (`images-12-alt`, `new_image_alt`).
+fn image_edits(form: &FormData) -> (ImageEdits, FieldErrors) {
+    let mut edits = ImageEdits::default();
+    let mut errors = FieldErrors::new();
+    for row in inline_rows(form, IMAGES) {
+        if row.delete {
+            edits.removed.push(row.id);
+            continue;
+        }
+        let name = |field: &str| InlineEdit::input_name(IMAGES, row.id, field);
+        let position = match row.values.get("position").map(|p| p.trim()) {
+            None | Some("") => None,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(p) => Some(Some(p)),
+                Err(_) => {
+                    errors.insert(name("position"), vec!["Enter a whole number.".into()]);
+                    continue;
+                }
+            },
+        };
+        let input = ImageInput {
+            alt: row.values.get("alt").map(|a| Some(a.clone())),
+            position,
+        };
+        match input.into_changes() {
+            Ok(changes) => edits.changes.push((row.id, changes)),
+            Err(refused) => {
+                for (field, messages) in refused {
+                    errors.insert(name(&field), messages);
+                }
+            }
+        }
+    }
+    if let Some(file) = form.get("new_image").filter(|f| !f.is_empty()) {
+        match upload_alt(form.get("new_image_alt").map(String::as_str)) {
+            Ok(alt) => edits.added = Some((file.clone(), alt)),
+            Err(refused) => {
+                errors.insert(
+                    "new_image_alt".into(),
+                    refused.into_values().flatten().collect(),
+                );
+            }
+        }
+    }
+    (edits, errors)
+}
+
+/// A product saved with its images fails as either.
+#[derive(Debug, thiserror::Error)]
+enum SaveError {
+    #[error(transparent)]
+    Product(#[from] ProductError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+}
+
+impl From<DbErr> for SaveError {
+    fn from(e: DbErr) -> Self {
+        SaveError::Product(e.into())
+    }
+}
+
+impl TransactionError for SaveError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            SaveError::Product(e) => e.is_retryable(),
+            SaveError::Image(e) => e.is_retryable(),
+        }
     }
 }
 
@@ -137,6 +217,12 @@ impl ModelAdmin for ProductAdmin {
             Field::new("is_active", "Active", FieldKind::Checkbox),
             Field::new("created_at", "Created", FieldKind::Text).read_only(),
             Field::new("updated_at", "Updated", FieldKind::Text).read_only(),
+            Field::new("new_image", "Add an image", FieldKind::Image)
+                .change_only()
+                .help("JPEG, PNG, WebP or GIF; shown after the others. Metadata (location, camera) is removed."),
+            Field::new("new_image_alt", "Its alt text", FieldKind::Text)
+                .change_only()
+                .help("What the picture shows, for visitors who can't see it."),
         ]
     }
 
@@ -176,22 +262,32 @@ impl ModelAdmin for ProductAdmin {
             .remove(&id)
             .unwrap_or_default();
         let mut shown = object(found);
-        shown.inlines.push(web_modeladmin::Inline {
+        shown.inlines.push(Inline {
             title: "Images".into(),
-            columns: ["Position", "Alt text", "Size", "File"]
-                .map(String::from)
-                .to_vec(),
+            columns: ["Picture", "Size"].map(String::from).to_vec(),
+            picture_column: Some(0),
             rows: images
-                .into_iter()
-                .map(|i| {
-                    vec![
-                        i.position.to_string(),
-                        i.alt,
-                        format!("{} × {}", i.width, i.height),
-                        i.url,
-                    ]
-                })
+                .iter()
+                .map(|i| vec![i.thumbnail_url.clone(), format!("{}×{}", i.width, i.height)])
                 .collect(),
+            edit: Some(InlineEdit {
+                prefix: IMAGES,
+                fields: vec![
+                    Field::new("alt", "Alt text", FieldKind::Text),
+                    Field::new("position", "Position", FieldKind::Integer),
+                ],
+                rows: images
+                    .iter()
+                    .map(|i| {
+                        let values = [
+                            ("alt".to_string(), i.alt.clone()),
+                            ("position".to_string(), i.position.to_string()),
+                        ];
+                        (i.id, values.into())
+                    })
+                    .collect(),
+                can_delete: true,
+            }),
         });
         Ok(Some(shown))
     }
@@ -199,23 +295,40 @@ impl ModelAdmin for ProductAdmin {
     async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
         let (input, parsed) = input(form, true);
         match input.into_new() {
-            Ok(new) if parsed.is_empty() => saved(product::create(state.db(), new).await),
+            Ok(new) if parsed.is_empty() => saved_product(product::create(state.db(), new).await),
             Ok(_) => Ok(Err(parsed)),
             Err(errors) => Ok(Err(merge(parsed, errors))),
         }
     }
 
     async fn update(&self, state: &AppState, id: i64, form: &FormData) -> Result<Saved, Error> {
-        let Some(current) = product::find(state.db(), id).await? else {
+        if product::find(state.db(), id).await?.is_none() {
             return Err(Error::not_found("No such product."));
-        };
+        }
         let (input, parsed) = input(form, false);
-        match input.into_changes() {
-            Ok(changes) if parsed.is_empty() => {
-                saved(product::update(state.db(), current, changes).await)
-            }
-            Ok(_) => Ok(Err(parsed)),
-            Err(errors) => Ok(Err(merge(parsed, errors))),
+        let (edits, image_errors) = image_edits(form);
+        let changes = match input.into_changes() {
+            Ok(changes) if parsed.is_empty() && image_errors.is_empty() => changes,
+            Ok(_) => return Ok(Err(merge(parsed, image_errors))),
+            Err(errors) => return Ok(Err(merge(merge(parsed, errors), image_errors))),
+        };
+        let saved = write_transaction_as::<_, SaveError, _>(state.db(), |txn| {
+            let (changes, edits) = (changes.clone(), edits.clone());
+            Box::pin(async move {
+                let product = product::update_in(txn, id, changes).await?;
+                image::edit_in(txn, id, &edits).await?;
+                Ok(product)
+            })
+        })
+        .await;
+        match saved {
+            Ok(p) => Ok(Ok(p.id)),
+            Err(SaveError::Product(e)) => saved_product(Err(e)),
+            Err(SaveError::Image(e @ ImageError::FileGone)) => Ok(Err(FieldErrors::from([(
+                "new_image".to_string(),
+                vec![e.to_string()],
+            )]))),
+            Err(SaveError::Image(e)) => Err(e.into()),
         }
     }
 

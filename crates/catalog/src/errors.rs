@@ -44,6 +44,9 @@ pub enum ImageError {
     ProductNotFound,
     #[error("No image with that id on this product.")]
     NotFound,
+    /// A stored upload to add is no longer recorded (removed by `project cleanup`).
+    #[error("The uploaded file is no longer stored; upload it again.")]
+    FileGone,
     #[error(transparent)]
     Media(#[from] web_media::MediaError),
     #[error(transparent)]
@@ -66,6 +69,7 @@ impl From<ImageError> for Error {
         let message = e.to_string();
         match e {
             ImageError::ProductNotFound | ImageError::NotFound => Error::not_found(message),
+            ImageError::FileGone => Error::field("file", message),
             ImageError::Media(e) => e.into(),
             ImageError::Db(e) => e.into(),
         }

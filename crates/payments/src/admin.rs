@@ -219,6 +219,7 @@ impl ModelAdmin for OrderAdmin {
                             ]
                         })
                         .collect(),
+                    ..Inline::default()
                 },
                 Inline {
                     title: "Payments".into(),
@@ -236,6 +237,7 @@ impl ModelAdmin for OrderAdmin {
                             ]
                         })
                         .collect(),
+                    ..Inline::default()
                 },
             ],
         }))

@@ -28,6 +28,8 @@ pub enum Kind {
     Money,
     Date,
     DateTime,
+    /// An image file (the stored file's name; uploaded on the admin site).
+    Image,
     ForeignKey(Reference),
 }
 
@@ -49,7 +51,7 @@ impl Field {
     }
 }
 
-pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, fk:APP.Model (add ? for optional, e.g. age:int?)";
+pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, image, fk:APP.Model (add ? for optional, e.g. age:int?; an image is always optional)";
 
 /// Parses `name:type[?]`; foreign keys are resolved against the workspace at `root`.
 pub fn parse(spec: &str, root: &Path) -> Result<Field> {
@@ -70,6 +72,7 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
         "money" => Kind::Money,
         "date" => Kind::Date,
         "datetime" => Kind::DateTime,
+        "image" => Kind::Image,
         other => match other.strip_prefix("fk:") {
             Some(target) => Kind::ForeignKey(
                 resolve(target, optional, root).with_context(|| format!("field `{spec}`"))?,
@@ -80,6 +83,8 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
     if optional && kind == Kind::Bool {
         bail!("`{spec}`: a bool is never optional (it is false when not set)");
     }
+    // A row exists before its picture is uploaded (on the admin site).
+    let optional = optional || kind == Kind::Image;
     Ok(Field {
         name: name.to_string(),
         kind,

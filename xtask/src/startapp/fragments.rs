@@ -7,7 +7,7 @@ use super::names;
 
 pub(super) fn rust_type(f: &Field) -> String {
     let base = match &f.kind {
-        Kind::String | Kind::Text => "String",
+        Kind::String | Kind::Text | Kind::Image => "String",
         Kind::Int => "i32",
         Kind::BigInt | Kind::Money | Kind::ForeignKey(_) => "i64",
         Kind::Bool => "bool",
@@ -23,7 +23,7 @@ pub(super) fn rust_type(f: &Field) -> String {
 
 pub(super) fn input_type(f: &Field) -> &'static str {
     match f.kind {
-        Kind::String | Kind::Text | Kind::Date | Kind::DateTime => "String",
+        Kind::String | Kind::Text | Kind::Date | Kind::DateTime | Kind::Image => "String",
         Kind::Bool => "bool",
         _ => "i64",
     }
@@ -38,7 +38,8 @@ pub(super) fn convert(f: &Field) -> String {
         Kind::Int => format!(
             "match i32::try_from(raw) {{\n                Ok(n) => Some(n),\n                Err(_) => {{\n                    v.fail(\"{col}\", \"Must be an integer from -2147483648 to 2147483647.\");\n                    None\n                }}\n            }}"
         ),
-        Kind::BigInt | Kind::Bool => "Some(raw)".to_string(),
+        // An image is never input through the API or the pages (see `takes_input`).
+        Kind::BigInt | Kind::Bool | Kind::Image => "Some(raw)".to_string(),
         Kind::Money => format!(
             "{{\n                v.at_least(\"{col}\", Some(raw), 0);\n                Some(raw)\n            }}"
         ),
@@ -75,6 +76,7 @@ pub(super) fn input_schema(f: &Field) -> String {
         Kind::Bool => ("bool", ""),
         Kind::Date => ("String", ", format = Date"),
         Kind::DateTime => ("String", ", format = DateTime"),
+        Kind::Image => ("String", ", max_length = 100"),
     };
     if f.optional {
         format!("value_type = Option<{ty}>{extra}")
@@ -83,7 +85,16 @@ pub(super) fn input_schema(f: &Field) -> String {
     }
 }
 
+/// Whether the API and the pages' forms take the field (an image is uploaded on the
+/// admin site, where the form sends files).
+pub(super) fn takes_input(f: &Field) -> bool {
+    f.kind != Kind::Image
+}
+
 pub(super) fn html_input(f: &Field) -> String {
+    if !takes_input(f) {
+        return String::new();
+    }
     let col = f.column();
     let label = names::title(&f.name);
     let label = if matches!(f.kind, Kind::ForeignKey(_)) {
@@ -125,6 +136,10 @@ pub(super) fn display(f: &Field, var: &str) -> String {
     match f.kind {
         Kind::Money => format!("{{{{ {var}.{col}|money if {var}.{col} is not none else \"—\" }}}}"),
         Kind::Bool => format!("{{{{ \"yes\" if {var}.{col} else \"no\" }}}}"),
+        // The detail view puts each picture's URL in `pictures`.
+        Kind::Image => format!(
+            "{{% if pictures.{col} %}}<a href=\"{{{{ pictures.{col}.url }}}}\"><img src=\"{{{{ pictures.{col}.thumbnail_url }}}}\" alt=\"\" height=\"160\"></a>{{% else %}}—{{% endif %}}"
+        ),
         _ => format!("{{{{ {var}.{col} if {var}.{col} is not none else \"—\" }}}}"),
     }
 }
@@ -172,6 +187,7 @@ pub(super) fn samples(f: &Field) -> (String, String, String, String, String) {
             s("2026-01-31T12:00"),
             s("2026-01-31T12:00:00.000000Z"),
         ),
+        Kind::Image => (s("null"), s("null"), s("1"), String::new(), String::new()),
         Kind::ForeignKey(_) => (
             format!("{}(app).await", fixture_name(f)),
             format!("{}(app).await", fixture_name(f)),
@@ -226,7 +242,7 @@ pub(super) fn fixtures(m: &ModelSpec) -> String {
 pub(super) fn probe(m: &ModelSpec) -> &Field {
     m.fields
         .iter()
-        .find(|f| !matches!(f.kind, Kind::ForeignKey(_) | Kind::Bool))
+        .find(|f| !matches!(f.kind, Kind::ForeignKey(_) | Kind::Bool | Kind::Image))
         .unwrap_or(&m.fields[0])
 }
 
@@ -239,6 +255,7 @@ pub(super) fn valid_form(m: &ModelSpec) -> (String, String) {
         let col = f.column();
         match &f.kind {
             Kind::ForeignKey(_) if f.optional => {}
+            Kind::Image => {}
             Kind::ForeignKey(_) => {
                 setup.push_str(&format!(
                     "    let {col} = {}(&app).await.to_string();\n",

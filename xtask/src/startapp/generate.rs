@@ -4,7 +4,7 @@
 use super::fields::{Field, Kind};
 use super::fragments::{
     convert, display, fixtures, html_input, input_schema, input_type, probe, required_fields,
-    rust_type, samples, valid_form,
+    rust_type, samples, takes_input, valid_form,
 };
 use super::names;
 
@@ -110,10 +110,7 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
                 format!("crates/{a}/src/views/api.rs"),
                 fill(MODEL_API, spec),
             ));
-            files.push((
-                format!("crates/{a}/src/views/pages.rs"),
-                fill(MODEL_PAGES, spec),
-            ));
+            files.push((format!("crates/{a}/src/views/pages.rs"), pages_rs(spec)));
             files.push((format!("crates/{a}/src/admin.rs"), admin_rs(spec, m)));
             files.push((
                 format!("crates/{a}/tests/it/admin.rs"),
@@ -138,6 +135,16 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
     files
 }
 
+/// The model's image fields' columns (`photo`).
+fn image_columns(spec: &Spec) -> Vec<String> {
+    spec.model
+        .iter()
+        .flat_map(|m| m.fields.iter())
+        .filter(|f| f.kind == Kind::Image)
+        .map(|f| f.column())
+        .collect()
+}
+
 fn referenced_apps(spec: &Spec) -> Vec<String> {
     let mut apps: Vec<String> = spec
         .model
@@ -160,6 +167,9 @@ fn cargo_toml(spec: &Spec) -> String {
     for app in referenced_apps(spec) {
         deps.push_str(&format!("{app}.workspace = true\n"));
     }
+    if !image_columns(spec).is_empty() {
+        deps.push_str("web-media.workspace = true\n");
+    }
     deps.push_str("utoipa.workspace = true\naxum.workspace = true\nhttp.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nsea-orm.workspace = true\ntime.workspace = true\nasync-trait.workspace = true\n");
     fill(
         "[package]\nname = \"__app__\"\nversion = \"0.1.0\"\ndescription = \"The __app__ app.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n",
@@ -178,6 +188,8 @@ fn extras_for_tests(spec: &Spec) -> String {
         .filter_map(|a| a.split("::").next())
         .filter(|krate| krate.starts_with("web_"))
         .map(|krate| format!("{}.workspace = true\n", krate.replace('_', "-")))
+        // Already a dependency of an app with image fields.
+        .filter(|dep| image_columns(spec).is_empty() || !dep.starts_with("web-media."))
         .collect();
     extras.dedup();
     extras.concat()
@@ -191,7 +203,7 @@ fn lib_rs(spec: &Spec) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let lib = fill(LIB, spec).replace("__dependencies__", &deps);
-    match &spec.model {
+    let lib = match &spec.model {
         // The model is registered with the admin site.
         Some(_) => lib
             .replace("use web_openapi::InstallOpenApi;", "use web_modeladmin::InstallAdmin;\nuse web_openapi::InstallOpenApi;\nuse web_schema::InstallSchema;")
@@ -201,6 +213,27 @@ fn lib_rs(spec: &Spec) -> String {
                 "        app.openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());\n",
                 &fill("        app.entities(models::entities())\n            .admin(admin::__Model__Admin)\n            .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());\n        for code in permissions::required() {\n            app.requires_permission(code);\n        }\n", spec),
             ),
+        None => lib,
+    };
+    let images = image_columns(spec);
+    match spec.model.as_ref().filter(|_| !images.is_empty()) {
+        // A stored file stays while one of these columns names it.
+        Some(m) => {
+            let fields: String = images
+                .iter()
+                .map(|col| format!("\n            .media_field(\"{}\", \"{col}\")", m.table))
+                .collect();
+            lib.replace(
+                "use web::{App, Installer, Urls};",
+                "use web::{App, Installer, Urls};\nuse web_media::InstallMedia;",
+            )
+            .replace(
+                ".openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());\n",
+                &format!(
+                    ".openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi()){fields};\n"
+                ),
+            )
+        }
         None => lib,
     }
 }
@@ -267,6 +300,9 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
                 columns.push_str("    #[sea_orm(column_type = \"String(StringLen::N(200))\")]\n")
             }
             Kind::Bool => columns.push_str("    #[sea_orm(default_value = false)]\n"),
+            Kind::Image => columns.push_str(
+                "    /// The stored image's name (`ab/ab12….jpg`), uploaded on the admin site; its URL is\n    /// `media.url_prefix` + name, or the bucket's.\n    #[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n",
+            ),
             Kind::ForeignKey(r) => {
                 columns.push_str("    #[sea_orm(indexed)]\n");
                 relations.push_str(&format!(
@@ -312,7 +348,9 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
         });
         let value = match (&f.kind, f.optional) {
             (Kind::String | Kind::Text, false) => format!("m.{col}.clone()"),
-            (Kind::String | Kind::Text, true) => format!("m.{col}.clone().unwrap_or_default()"),
+            (Kind::String | Kind::Text | Kind::Image, true) => {
+                format!("m.{col}.clone().unwrap_or_default()")
+            }
             (Kind::Bool, _) => format!("if m.{col} {{ \"on\".into() }} else {{ String::new() }}"),
             (Kind::Date, false) => format!("web::forms::date::format(&m.{col})"),
             (Kind::Date, true) => {
@@ -352,7 +390,13 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
     } else {
         format!("pub enum Relation {{\n{relations}}}")
     };
-    fill(MODEL_RS, spec)
+    let images = image_columns(spec);
+    let template = if images.is_empty() {
+        MODEL_RS.to_string()
+    } else {
+        with_image_removal(MODEL_RS, &images)
+    };
+    fill(&template, spec)
         .replace("pub enum Relation {}", &relations)
         .replace("__columns__", &columns)
         .replace("__fields__", &fields)
@@ -366,11 +410,66 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
         .replace("__changes_arg__", changes_arg)
 }
 
+/// The model's `update` and `delete` with its image fields: a replaced or deleted row's
+/// file is released (removed after the commit once no row names it), in one transaction
+/// with the change.
+fn with_image_removal(model: &str, images: &[String]) -> String {
+    let olds: String = images
+        .iter()
+        .map(|col| {
+            format!(
+                "    if let Some(new) = &changes.{col}\n        && let Some(old) = existing.{col}.as_ref().filter(|old| Some(*old) != new.as_ref())\n    {{\n        web_media::release(&txn, old).await?;\n    }}\n"
+            )
+        })
+        .collect();
+    let all: Vec<String> = images.iter().map(|col| format!("existing.{col}")).collect();
+    model
+        .replace(
+            "use sea_orm::{ActiveValue::NotSet, QueryOrder, QuerySelect, Set};",
+            "use sea_orm::{ActiveValue::NotSet, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait};",
+        )
+        .replace(
+            "pub async fn update<C: ConnectionTrait>(db: &C, existing: __Model__, changes: __Model__Changes) -> Result<__Model__, DbErr> {\n    let mut row: ActiveModel = existing.into();\n",
+            &format!("pub async fn update<C: ConnectionTrait + TransactionTrait>(db: &C, existing: __Model__, changes: __Model__Changes) -> Result<__Model__, DbErr> {{\n    let txn = db.begin().await?;\n{olds}    let mut row: ActiveModel = existing.into();\n"),
+        )
+        .replace(
+            "    row.updated_at = Set(now());\n    row.update(db).await\n}",
+            "    row.updated_at = Set(now());\n    let updated = row.update(&txn).await?;\n    txn.commit().await?;\n    Ok(updated)\n}",
+        )
+        .replace(
+            "pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {\n    Ok(Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)\n}",
+            &format!("pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {{\n    let txn = db.begin().await?;\n    let Some(existing) = find(&txn, id).await? else {{\n        return Ok(false);\n    }};\n    // Its pictures go after the commit, unless another row names the same file.\n    for name in [{}].into_iter().flatten() {{\n        web_media::release(&txn, &name).await?;\n    }}\n    Entity::delete_by_id(id).exec(&txn).await?;\n    txn.commit().await?;\n    Ok(true)\n}}", all.join(", ")),
+        )
+}
+
+/// The pages; with image fields, the detail page has each picture's addresses.
+fn pages_rs(spec: &Spec) -> String {
+    let images = image_columns(spec);
+    if images.is_empty() {
+        return fill(MODEL_PAGES, spec);
+    }
+    let pairs: Vec<String> = images
+        .iter()
+        .map(|col| format!("(\"{col}\", &item.{col})"))
+        .collect();
+    let detail = format!(
+        "pub async fn detail(page: Page, RequireUser(_): RequireUser, Db(db): Db, Dep(media): Dep<web_media::MediaStore>, Id(id): Id) -> Result<Response, Error> {{\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    // Each picture's addresses (a thumbnail once the job made it, and the original).\n    let mut pictures = BTreeMap::new();\n    for (field, name) in [{}] {{\n        if let Some(name) = name\n            && let Some(urls) = media.urls_of(&db, name).await?\n        {{\n            pictures.insert(field, context! {{ url => urls.url, thumbnail_url => urls.thumbnail_url }});\n        }}\n    }}\n    page.render(\"__app__/__model___detail.html\", context! {{ item, pictures }}).await\n}}",
+        pairs.join(", ")
+    );
+    let pages = MODEL_PAGES
+        .replace(
+            "pub async fn detail(page: Page, RequireUser(_): RequireUser, Db(db): Db, Id(id): Id) -> Result<Response, Error> {\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    page.render(\"__app__/__model___detail.html\", context! { item }).await\n}",
+            &detail,
+        )
+        .replace("use web::{Db, Error,", "use web::{Db, Dep, Error,");
+    fill(&pages, spec)
+}
+
 fn forms_rs(spec: &Spec, m: &ModelSpec) -> String {
     let mut input = String::new();
     let mut checks = String::new();
     let mut from_form = String::new();
-    for f in &m.fields {
+    for f in m.fields.iter().filter(|f| takes_input(f)) {
         let col = f.column();
         input.push_str(&format!(
             "    #[serde(default, deserialize_with = \"explicit\")]\n    #[schema({})]\n    pub {col}: Option<Option<{}>>,\n",
@@ -416,7 +515,7 @@ fn forms_rs(spec: &Spec, m: &ModelSpec) -> String {
 }
 
 fn list_html(spec: &Spec, m: &ModelSpec) -> String {
-    let shown: Vec<&Field> = m.fields.iter().take(4).collect();
+    let shown: Vec<&Field> = m.fields.iter().filter(|f| takes_input(f)).take(4).collect();
     let headers: String = shown
         .iter()
         .map(|f| format!("<th>{}</th>", names::title(&f.name)))
@@ -473,6 +572,13 @@ fn api_tests(spec: &Spec, m: &ModelSpec) -> String {
     {
         let (valid, ..) = samples(f);
         let col = f.column();
+        if !takes_input(f) {
+            // Not input through the API: no picture until one is uploaded.
+            checks.push_str(&format!(
+                "    assert_eq!(created[\"{col}\"], json!(null), \"{col}\");\n"
+            ));
+            continue;
+        }
         body.push_str(&format!("        \"{col}\": {valid},\n"));
         if !matches!(f.kind, Kind::ForeignKey(_)) {
             let expected = valid.clone();
@@ -544,6 +650,13 @@ fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
         } else {
             label
         };
+        if f.kind == Kind::Image {
+            // A file input with the current picture; not a list column.
+            fields.push_str(&format!(
+                "            Field::new(\"{col}\", \"{label}\", FieldKind::Image).help(\"JPEG, PNG, WebP or GIF; its metadata (location, camera) is removed.\"),\n"
+            ));
+            continue;
+        }
         columns.push_str(&format!(
             "            Column::new(\"{col}\", \"{label}\"),\n"
         ));
@@ -553,7 +666,7 @@ fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
             Kind::Text => "TextArea",
             Kind::Bool => "Checkbox",
             Kind::Int | Kind::BigInt | Kind::Money | Kind::ForeignKey(_) => "Integer",
-            Kind::Date | Kind::DateTime => "Text",
+            Kind::Date | Kind::DateTime | Kind::Image => "Text",
         };
         let help = match f.kind {
             Kind::Money => ".help(\"In cents.\")",
@@ -582,7 +695,26 @@ fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
     } else {
         format!("Some(\"{}\")", search_names.join(" or "))
     };
-    fill(ADMIN_RS, spec)
+    let images = image_columns(spec);
+    let template = if images.is_empty() {
+        ADMIN_RS.to_string()
+    } else {
+        let sets: String = images
+            .iter()
+            .map(|col| format!("    changes.{col} = form.get(\"{col}\").map(|name| (!name.is_empty()).then(|| name.clone()));\n"))
+            .collect();
+        ADMIN_RS
+            .replace(
+                "use crate::models::__model__::{self, __Model__};",
+                "use crate::models::__model__::{self, __Model__, __Model__Changes};",
+            )
+            .replace("            Ok(changes) => changes,\n", "            Ok(changes) => with_images(changes, form),\n")
+            .replace(
+                "#[async_trait]\nimpl ModelAdmin",
+                &format!("/// The image fields as the admin site gives them: a stored file's name, `\"\"` to clear,\n/// absent to keep the current file.\nfn with_images(mut changes: __Model__Changes, form: &FormData) -> __Model__Changes {{\n{sets}    changes\n}}\n\n#[async_trait]\nimpl ModelAdmin"),
+            )
+    };
+    fill(&template, spec)
         .replace("__columns__", &columns)
         .replace("__sort__", &sort)
         .replace("__search__", &search.join(", "))
@@ -599,7 +731,11 @@ fn admin_tests(spec: &Spec, m: &ModelSpec) -> String {
     let p = probe(m);
     let (.., probe_form, _) = samples(p);
     let required = m.fields.iter().any(|f| !f.optional && f.kind != Kind::Bool);
-    fill(MODEL_ADMIN_TESTS, spec)
+    let mut template = MODEL_ADMIN_TESTS.to_string();
+    if let Some(col) = image_columns(spec).first() {
+        template.push_str(&MODEL_ADMIN_IMAGE_TEST.replace("__image__", col));
+    }
+    fill(&template, spec)
         .replace("__setup__", &setup)
         .replace("__form_fields__", &fields)
         .replace("__probe__", &p.column())
@@ -671,3 +807,6 @@ const PERMISSIONS_RS: &str = include_str!("templates/model/permissions.rs.tmpl")
 const ADMIN_RS: &str = include_str!("templates/model/admin.rs.tmpl");
 
 const MODEL_ADMIN_TESTS: &str = include_str!("templates/model/tests_admin.rs.tmpl");
+
+/// The admin test of a model with an image field (`__image__`).
+const MODEL_ADMIN_IMAGE_TEST: &str = include_str!("templates/model/tests_admin_image.rs.tmpl");

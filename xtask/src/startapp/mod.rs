@@ -20,7 +20,7 @@ use generate::{ModelSpec, Spec};
 /// Create a new app wired into the project (like Django's `startapp`)
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  cargo xtask startapp blog\n  cargo xtask startapp students --model Student name:string email:string age:int\n  cargo xtask startapp reviews --model Review rating:int body:text product:fk:catalog.Product --dry-run\n\nField types: string, text, int, bigint, bool, money, date, datetime, fk:APP.Model; a trailing ? makes a field optional (age:int?)."
+    after_help = "Examples:\n  cargo xtask startapp blog\n  cargo xtask startapp students --model Student name:string email:string age:int\n  cargo xtask startapp reviews --model Review rating:int body:text product:fk:catalog.Product --dry-run\n  cargo xtask startapp gallery --model Photo title:string photo:image\n\nField types: string, text, int, bigint, bool, money, date, datetime, image, fk:APP.Model; a trailing ? makes a field optional (age:int?); an image is always optional (uploaded on the admin site)."
 )]
 pub struct Args {
     /// The app's name (a lower-case Rust identifier, e.g. `students`)
@@ -198,11 +198,19 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
         {
             dependencies.push(r.app.clone());
         }
+        // Image fields are kept by the media extra.
+        if f.kind == Kind::Image && !dependencies.iter().any(|d| d == "media") {
+            dependencies.push("media".to_string());
+        }
     }
     let installed = wiring::installed(&apps_rs)?;
     let crate_of = |path: &str| path.split("::").next().unwrap_or_default().to_string();
     for dep in &dependencies {
-        if !installed.iter().any(|a| crate_of(a) == *dep) {
+        // An extra's crate is `web_<label>` (`web_media::Media`).
+        if !installed
+            .iter()
+            .any(|a| crate_of(a) == *dep || crate_of(a) == format!("web_{dep}"))
+        {
             bail!(
                 "`{app}` would depend on the app `{dep}`, which is not installed in crates/project/src/apps.rs"
             );
@@ -411,6 +419,7 @@ mod tests {
             "fee:money",
             "due:date?",
             "at:datetime",
+            "photo:image",
             "product:fk:catalog.Product",
             "owner:fk:accounts.User?",
         ]
@@ -612,7 +621,15 @@ mod tests {
                 && model.contains("pub due: Option<TimeDate>,")
         );
         assert!(file("Cargo.toml").contains("catalog.workspace = true"));
-        assert!(file("src/lib.rs").contains("&[\"accounts\", \"catalog\"]"));
+        assert!(file("src/lib.rs").contains("&[\"accounts\", \"media\", \"catalog\"]"));
+        // The image field: a nullable name column the media extra keeps the file for.
+        assert!(file("src/lib.rs").contains(".media_field(\"tasks\", \"photo\")"));
+        assert!(
+            model.contains("#[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n    pub photo: Option<String>,"),
+            "{model}"
+        );
+        assert!(file("src/admin.rs").contains("FieldKind::Image"));
+        assert!(!file("forms.rs").contains("photo"), "not API or page input");
         // No migration file: `project makemigrations` writes it from the entity, which
         // declares what the table needs (foreign keys, indexes, lengths, defaults).
         assert!(

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
-use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
+use web::{AppState, Error, FieldErrors, Page, Reverser, context};
 use web_modeladmin::{Choice, Field, FieldKind, FormData, ModelAdmin, Object, chosen};
 use web_sessions::Messages;
 
+use super::inlines::{InlineView, inline_views};
 use super::{StaffModel, action_url, form_status, href, log, object_or_404, object_url};
-use crate::forms::form_data;
+use crate::uploads::{self, ReadForm, Submitted};
 
 /// A form field as the template draws it.
 #[derive(Serialize)]
@@ -23,7 +24,47 @@ pub(crate) struct FormField {
     value: String,
     /// A multiple-choice field's checkboxes, under their headings.
     groups: Vec<ChoiceGroup>,
+    /// An image field's current file: its thumbnail and its original.
+    picture: Option<Picture>,
     errors: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub(crate) struct Picture {
+    thumbnail_url: String,
+    url: String,
+}
+
+/// The pictures of the image fields among `fields` whose value names a stored file.
+pub(crate) async fn pictures_of(
+    state: &AppState,
+    fields: &[Field],
+    values: &BTreeMap<String, String>,
+) -> Result<BTreeMap<&'static str, Picture>, Error> {
+    let mut found = BTreeMap::new();
+    for field in fields.iter().filter(|f| f.kind == FieldKind::Image) {
+        let Some(name) = values.get(field.name).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let media: web_media::MediaStore = state.service()?;
+        if let Some(urls) = media.urls_of(state.db(), name).await? {
+            found.insert(
+                field.name,
+                Picture {
+                    thumbnail_url: urls.thumbnail_url,
+                    url: urls.url,
+                },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a form has a file to send (`enctype="multipart/form-data"`).
+fn takes_files(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|f| f.kind == FieldKind::Image && !f.read_only)
 }
 
 #[derive(Serialize)]
@@ -48,6 +89,7 @@ pub(crate) fn kind_name(kind: &FieldKind) -> &'static str {
         FieldKind::Integer => "number",
         FieldKind::Checkbox => "checkbox",
         FieldKind::MultipleChoice => "multiple",
+        FieldKind::Image => "image",
     }
 }
 
@@ -106,6 +148,7 @@ pub(crate) fn form_fields(
     fields: Vec<Field>,
     values: &BTreeMap<String, String>,
     choices: &BTreeMap<&'static str, Vec<Choice>>,
+    pictures: &BTreeMap<&'static str, Picture>,
     errors: &FieldErrors,
 ) -> Vec<FormField> {
     fields
@@ -127,6 +170,7 @@ pub(crate) fn form_fields(
             FormField {
                 value,
                 groups,
+                picture: pictures.get(f.name).cloned(),
                 errors: errors.get(f.name).cloned().unwrap_or_default(),
                 name: f.name,
                 label: f.label,
@@ -162,6 +206,12 @@ pub(crate) fn submitted_values(fields: &[Field], form: &FormData) -> BTreeMap<St
             };
             (f.name.to_string(), value)
         })
+        .chain(
+            // The editable inlines' inputs (`images-12-alt`), echoed as sent.
+            form.iter()
+                .filter(|(name, _)| !fields.iter().any(|f| f.name == name.as_str()))
+                .map(|(name, value)| (name.clone(), value.clone())),
+        )
         .collect()
 }
 
@@ -220,11 +270,47 @@ fn change_message(
         }
         changed.push(format!("{} ({})", f.label, parts.join("; ")));
     }
+    // An editable inline whose rows changed (the images) is named by its title.
+    let rows_of = |i: &web_modeladmin::Inline| i.edit.as_ref().map(|e| e.rows.clone());
+    for new in after.inlines.iter().filter(|i| i.edit.is_some()) {
+        let old = before.inlines.iter().find(|i| i.title == new.title);
+        if old.is_none_or(|old| rows_of(old) != rows_of(new)) {
+            changed.push(new.title.clone());
+        }
+    }
     if changed.is_empty() {
         "No fields changed.".to_string()
     } else {
         format!("Changed {}.", changed.join(", "))
     }
+}
+
+/// The errors not shown beside an inline's input.
+fn outside_inlines(errors: &FieldErrors, inlines: &[InlineView]) -> FieldErrors {
+    errors
+        .iter()
+        .filter(|(name, _)| !inlines.iter().any(|i| i.inputs_with_errors.contains(name)))
+        .map(|(name, messages)| (name.clone(), messages.clone()))
+        .collect()
+}
+
+/// Runs `save` unless reading the form found errors; the files stored for the form are
+/// released when nothing was saved.
+async fn saved_or_released(
+    state: &AppState,
+    stored: &[String],
+    errors: FieldErrors,
+    save: impl std::future::Future<Output = Result<web_modeladmin::Saved, Error>>,
+) -> Result<web_modeladmin::Saved, Error> {
+    let saved = if errors.is_empty() {
+        save.await
+    } else {
+        Ok(Err(errors))
+    };
+    if !matches!(saved, Ok(Ok(_))) {
+        uploads::release(state, stored).await?;
+    }
+    saved
 }
 
 async fn render_add(
@@ -239,12 +325,15 @@ async fn render_add(
     let info = target.info(reverser)?;
     let shown = add_fields(model);
     let choices = choices_of(model, state, &shown).await?;
-    let fields = form_fields(shown, values, &choices, errors);
+    let multipart = takes_files(&shown);
+    let pictures = pictures_of(state, &shown, values).await?;
+    let fields = form_fields(shown, values, &choices, &pictures, errors);
     page.render_with_status(
         form_status(errors),
         "admin/change_form.html",
         context! {
             title => format!("Add {}", model.verbose_name().to_lowercase()),
+            multipart,
             action_url => info.add_url.clone(),
             non_field_errors => other_errors(&fields, errors),
             model => info,
@@ -289,19 +378,26 @@ pub async fn add(
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
-    Form(fields): Form<Vec<(String, String)>>,
+    submitted: Submitted,
 ) -> Result<Response, Error> {
     may_add(&target)?;
     let model = &target.model;
-    let form = form_data(fields);
-    let refused = model
-        .authorize(&state, target.actor(), None, Some(&form))
-        .await?;
-    let saved = if refused.is_empty() {
-        model.create(&state, &form).await?
-    } else {
-        Err(refused)
-    };
+    let ReadForm {
+        form,
+        stored,
+        errors,
+    } = uploads::read(&state, &add_fields(model.as_ref()), submitted).await?;
+    let saved = saved_or_released(&state, &stored, errors, async {
+        let refused = model
+            .authorize(&state, target.actor(), None, Some(&form))
+            .await?;
+        if refused.is_empty() {
+            model.create(&state, &form).await
+        } else {
+            Ok(Err(refused))
+        }
+    })
+    .await?;
     match saved {
         Ok(id) => {
             let object = object_or_404(model.as_ref(), &state, id).await?;
@@ -350,9 +446,13 @@ async fn render_change(
 ) -> Result<Response, Error> {
     let model = target.model.as_ref();
     let info = target.info(reverser)?;
-    let shown = change_fields(model, may_change(target));
+    let editable = may_change(target);
+    let shown = change_fields(model, editable);
     let choices = choices_of(model, state, &shown).await?;
-    let fields = form_fields(shown, values, &choices, errors);
+    let multipart = takes_files(&shown);
+    let pictures = pictures_of(state, &shown, values).await?;
+    let fields = form_fields(shown, values, &choices, &pictures, errors);
+    let inlines: Vec<InlineView> = inline_views(&object.inlines, editable, values, errors);
     let actions: Vec<_> = model
         .actions()
         .into_iter()
@@ -370,8 +470,10 @@ async fn render_change(
             action_url => href(object_url(reverser, "admin:change", model, object.id)?),
             delete_url => href(object_url(reverser, "admin:delete", model, object.id)?),
             history_url => href(object_url(reverser, "admin:history", model, object.id)?),
-            non_field_errors => other_errors(&fields, errors),
-            object => context! { id => object.id, repr => object.repr, inlines => object.inlines.iter().map(|i| context! { title => i.title, columns => i.columns, rows => i.rows }).collect::<Vec<_>>() },
+            non_field_errors => other_errors(&fields, &outside_inlines(errors, &inlines)),
+            object => context! { id => object.id, repr => object.repr },
+            inlines,
+            multipart,
             model => info,
             fields,
             actions,
@@ -411,7 +513,7 @@ pub async fn change(
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
-    Form(fields): Form<Vec<(String, String)>>,
+    submitted: Submitted,
 ) -> Result<Response, Error> {
     let model = &target.model;
     if !model.can_change() {
@@ -419,15 +521,22 @@ pub async fn change(
     }
     target.require("change")?;
     let before = target.authorized_object(&state).await?;
-    let form = form_data(fields);
-    let refused = model
-        .authorize(&state, target.actor(), Some(before.id), Some(&form))
-        .await?;
-    let saved = if refused.is_empty() {
-        model.update(&state, before.id, &form).await?
-    } else {
-        Err(refused)
-    };
+    let ReadForm {
+        form,
+        stored,
+        errors,
+    } = uploads::read(&state, &change_fields(model.as_ref(), true), submitted).await?;
+    let saved = saved_or_released(&state, &stored, errors, async {
+        let refused = model
+            .authorize(&state, target.actor(), Some(before.id), Some(&form))
+            .await?;
+        if refused.is_empty() {
+            model.update(&state, before.id, &form).await
+        } else {
+            Ok(Err(refused))
+        }
+    })
+    .await?;
     match saved {
         Ok(id) => {
             let after = object_or_404(model.as_ref(), &state, id).await?;

@@ -24,6 +24,7 @@ use crate::models::{self, Entry};
 mod changelist;
 mod forms;
 mod index;
+mod inlines;
 mod objects;
 
 pub use changelist::changelist;

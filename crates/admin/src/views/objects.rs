@@ -146,6 +146,7 @@ async fn render_action(
         action.fields.clone(),
         &BTreeMap::new(),
         &BTreeMap::new(),
+        &BTreeMap::new(),
         errors,
     );
     page.render_with_status(

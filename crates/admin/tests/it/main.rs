@@ -14,6 +14,7 @@ use web_test::{TestApp, TestClient};
 mod changelist;
 mod forms;
 mod groups;
+mod images;
 mod jobs;
 mod model_permissions;
 mod orders;

@@ -238,6 +238,78 @@ pub async fn update(
     one(db, media, id).await
 }
 
+/// Changes to a product's images made together (the admin's image table): each row's
+/// text and place, removals, and a stored file added after the others.
+#[derive(Debug, Clone, Default)]
+pub struct ImageEdits {
+    pub changes: Vec<(i64, ImageChanges)>,
+    pub removed: Vec<i64>,
+    /// A recorded media file's name and its alt text.
+    pub added: Option<(String, String)>,
+}
+
+/// Applies `edits` to `product_id`'s images in `txn`. The kept images are numbered 0, 1,
+/// 2… by the positions asked for; at equal numbers a moved image goes before one left
+/// in place (moving C to 0 puts it first), then the current order holds.
+pub async fn edit_in(
+    txn: &sea_orm::DatabaseTransaction,
+    product_id: i64,
+    edits: &ImageEdits,
+) -> Result<(), ImageError> {
+    let mut kept = Vec::new();
+    for (index, image) in locked_images(txn, product_id)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        if edits.removed.contains(&image.id) {
+            Entity::delete_by_id(image.id).exec(txn).await?;
+            web_media::release(txn, &image.file).await?;
+            continue;
+        }
+        let change = edits
+            .changes
+            .iter()
+            .find(|(id, _)| *id == image.id)
+            .map(|(_, c)| c);
+        let mut image = image;
+        if let Some(alt) = change.and_then(|c| c.alt.clone())
+            && alt != image.alt
+        {
+            let mut row: ActiveModel = image.clone().into();
+            row.alt = Set(alt.clone());
+            row.update(txn).await?;
+            image.alt = alt;
+        }
+        let asked = change.and_then(|c| c.position).map(i64::from);
+        let moved = asked.is_some_and(|p| p != i64::from(image.position));
+        let place = asked.unwrap_or(index as i64);
+        kept.push((place, !moved, index, image));
+    }
+    kept.sort_by_key(|(place, stayed, index, _)| (*place, *stayed, *index));
+    let images: Vec<Model> = kept.into_iter().map(|(.., image)| image).collect();
+    renumber(txn, &images).await?;
+    if let Some((name, alt)) = &edits.added {
+        let file = web_media::files::find(txn, name)
+            .await?
+            .ok_or(ImageError::FileGone)?;
+        ActiveModel {
+            id: NotSet,
+            product_id: Set(product_id),
+            file: Set(file.name),
+            width: Set(file.width),
+            height: Set(file.height),
+            alt: Set(alt.clone()),
+            position: Set(i32::try_from(images.len()).unwrap_or(i32::MAX)),
+            created_at: Set(now()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    touch_product(txn, product_id).await?;
+    Ok(())
+}
+
 /// Removes image `id` of `product_id`; its file goes after the commit unless another row
 /// uses the same bytes.
 pub async fn delete(db: &DatabaseConnection, product_id: i64, id: i64) -> Result<(), ImageError> {

@@ -52,30 +52,6 @@ fn jpeg_with_exif(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     jpeg.encoder().bytes().to_vec()
 }
 
-const BOUNDARY: &str = "test-boundary-7MA4YWxkTrZu0gW";
-
-/// A multipart body: text `fields`, then a `file` part (when given).
-pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((filename, bytes)) = file {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 pub async fn upload(
     client: &TestClient,
     token: &str,
@@ -83,13 +59,14 @@ pub async fn upload(
     fields: &[(&str, &str)],
     file: Option<(&str, &[u8])>,
 ) -> TestResponse {
+    let files: Vec<(&str, &str, &[u8])> = file
+        .into_iter()
+        .map(|(name, bytes)| ("file", name, bytes))
+        .collect();
     client
         .post(&format!("/api/catalog/products/{product}/images"))
         .bearer(token)
-        .body(
-            multipart(fields, file),
-            &format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
+        .multipart(fields, &files)
         .send()
         .await
 }

@@ -52,9 +52,13 @@ pub(crate) fn widths(list: &str) -> Vec<u32> {
 }
 
 /// The name of a file with these bytes: `ab/<sha-256>.<ext>`.
-pub fn name_for(bytes: &[u8], kind: ImageKind) -> String {
+pub fn name_for(chunks: &[bytes::Bytes], kind: ImageKind) -> String {
     use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    let mut hasher = sha2::Sha256::new();
+    for chunk in chunks {
+        hasher.update(chunk);
+    }
+    let digest = hex::encode(hasher.finalize());
     format!("{}/{digest}.{}", &digest[..2], kind.extension())
 }
 
@@ -133,7 +137,7 @@ pub(crate) async fn record(
     let row = ActiveModel {
         name: Set(name.to_owned()),
         content_type: Set(image.kind.content_type().to_owned()),
-        size_bytes: Set(i64::try_from(image.bytes.len()).unwrap_or(i64::MAX)),
+        size_bytes: Set(i64::try_from(image.len()).unwrap_or(i64::MAX)),
         width: Set(i32::try_from(image.width).unwrap_or(i32::MAX)),
         height: Set(i32::try_from(image.height).unwrap_or(i32::MAX)),
         thumbnails: Set(String::new()),
@@ -213,7 +217,7 @@ mod tests {
 
     #[test]
     fn thumbnails_and_originals_lead_back_to_one_stem() {
-        let name = name_for(b"bytes", ImageKind::Png);
+        let name = name_for(&[bytes::Bytes::from_static(b"bytes")], ImageKind::Png);
         assert!(
             name.ends_with(".png") && name.len() == 2 + 1 + 64 + 4,
             "{name}"

@@ -82,12 +82,30 @@ pub enum ImageError {
 /// An image ready to store: its bytes without metadata, kind and size in pixels.
 #[derive(Debug, Clone)]
 pub struct CleanImage {
-    pub bytes: Bytes,
+    /// The file in pieces: slices of the upload as read (its metadata left out) and the
+    /// container's own headers, so the image is in memory once, never copied whole.
+    pub chunks: Vec<Bytes>,
     pub kind: ImageKind,
     pub width: u32,
     pub height: u32,
     /// A turn of the process's image memory, held until the image is dropped (stored).
     pub(crate) turn: Option<std::sync::Arc<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+impl CleanImage {
+    /// Its size in bytes.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Bytes::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The file in one piece (a copy: for checks and small images).
+    pub fn to_bytes(&self) -> Bytes {
+        self.chunks.concat().into()
+    }
 }
 
 /// Checks `bytes` and drops their metadata. Only the header is decoded, unless a JPEG
@@ -114,26 +132,26 @@ pub fn clean(bytes: Bytes, max_pixels: u64) -> Result<CleanImage, ImageError> {
             let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).map_err(damaged_container)?;
             jpeg.segments_mut()
                 .retain(|s| keeps_jpeg_segment(s.marker(), s.contents()));
-            jpeg.encoder().bytes()
+            jpeg.encoder().collect()
         }
         ImageKind::Png => {
             let mut png = img_parts::png::Png::from_bytes(bytes).map_err(damaged_container)?;
             for chunk in [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"] {
                 png.remove_chunks_by_type(chunk);
             }
-            png.encoder().bytes()
+            png.encoder().collect()
         }
         ImageKind::WebP => {
             let mut webp = img_parts::webp::WebP::from_bytes(bytes).map_err(damaged_container)?;
             webp.remove_chunks_by_id(*b"XMP ");
             // Also rewrites the VP8X flags to say no metadata follows.
             webp.set_exif(None);
-            webp.encoder().bytes()
+            webp.encoder().collect()
         }
-        ImageKind::Gif => Bytes::from(clean_gif(&bytes, max_pixels)?),
+        ImageKind::Gif => vec![Bytes::from(clean_gif(&bytes, max_pixels)?)],
     };
     Ok(CleanImage {
-        bytes: clean,
+        chunks: clean,
         kind,
         width,
         height,
@@ -184,7 +202,7 @@ fn upright_jpeg(bytes: &Bytes, max_pixels: u64) -> Result<Option<CleanImage>, Im
     Ok(Some(CleanImage {
         width: image.width(),
         height: image.height(),
-        bytes: Bytes::from(bytes),
+        chunks: vec![Bytes::from(bytes)],
         kind: ImageKind::Jpeg,
         turn: None,
     }))

@@ -178,6 +178,12 @@ pub enum MediaError {
     Storage(#[from] StorageError),
 }
 
+impl web::db::TransactionError for MediaError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, MediaError::Db(e) if web::db::is_retryable(e))
+    }
+}
+
 impl From<MediaError> for web::Error {
     fn from(e: MediaError) -> web::Error {
         match e {
@@ -238,7 +244,17 @@ impl MediaStore {
         multipart: Multipart,
         file_field: &str,
     ) -> Result<Upload, UploadError> {
-        upload::receive(multipart, file_field, self.settings.max_upload_bytes).await
+        self.receive_form(multipart, &[file_field]).await
+    }
+
+    /// Reads a multipart form whose files are the parts named in `file_fields` (an admin
+    /// form with several image fields); each file at most `media.max_upload_bytes`.
+    pub async fn receive_form(
+        &self,
+        multipart: Multipart,
+        file_fields: &[&str],
+    ) -> Result<Upload, UploadError> {
+        upload::receive(multipart, file_fields, self.settings.max_upload_bytes).await
     }
 
     /// Checks an uploaded image and drops its metadata. One image at a time per process
@@ -270,16 +286,45 @@ impl MediaStore {
         txn: &sea_orm::DatabaseTransaction,
         image: &CleanImage,
     ) -> Result<MediaFile, MediaError> {
-        let name = files::name_for(&image.bytes, image.kind);
+        let name = files::name_for(&image.chunks, image.kind);
         let new = files::record(txn, &name, image).await?;
         // Under the row's lock: a removal of the same bytes has finished or waits.
-        self.storage.put(&name, image.bytes.clone()).await?;
+        self.storage.put(&name, image.chunks.clone()).await?;
         if new {
             web_jobs::enqueue::<MakeThumbnails, _>(txn, &FileJob { name: name.clone() }).await?;
         }
         files::find(txn, &name)
             .await?
             .ok_or_else(|| MediaError::Db(sea_orm::DbErr::RecordNotFound(name)))
+    }
+
+    /// Stores `image` in a transaction of its own and returns its record: for a form that
+    /// hands the stored name to code that writes the referencing row afterwards (the
+    /// admin site). Until a row names it, `project cleanup` may remove it after a day;
+    /// [`release`] it when the row is not written.
+    pub async fn store_image(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        image: &CleanImage,
+    ) -> Result<MediaFile, MediaError> {
+        web::db::write_transaction_as::<_, MediaError, _>(db, |txn| {
+            let (media, image) = (self.clone(), image.clone());
+            Box::pin(async move { media.save_image(txn, &image).await })
+        })
+        .await
+    }
+
+    /// The addresses of the stored image `name` (its thumbnails read from its record);
+    /// `None` when no such file is recorded.
+    pub async fn urls_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        name: &str,
+    ) -> Result<Option<ImageUrls>, web::Error> {
+        let Some(file) = files::find(db, name).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.urls(&file.name, &file.thumbnails).await?))
     }
 
     /// The addresses of the image `name` whose thumbnails are `thumbnails` (`320,960`).

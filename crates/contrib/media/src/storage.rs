@@ -233,9 +233,15 @@ impl Storage {
 
     /// Stores `bytes` as `name`, replacing any file of that name (content-addressed
     /// names make that a no-op).
-    pub async fn put(&self, name: &str, bytes: Bytes) -> Result<(), StorageError> {
+    /// Stores `chunks` as the object `name` (written in order, not joined first).
+    pub async fn put(
+        &self,
+        name: &str,
+        chunks: impl IntoIterator<Item = Bytes>,
+    ) -> Result<(), StorageError> {
         let path = ObjectPath::from(name);
-        self.bounded(name, self.store.put(&path, PutPayload::from(bytes)))
+        let payload: PutPayload = chunks.into_iter().collect();
+        self.bounded(name, self.store.put(&path, payload))
             .await
             .map(drop)
     }

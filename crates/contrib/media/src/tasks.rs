@@ -67,7 +67,10 @@ impl Task for MakeThumbnails {
         for (width, bytes) in made {
             media
                 .storage()
-                .put(&files::thumbnail_name(&job.name, width), bytes.into())
+                .put(
+                    &files::thumbnail_name(&job.name, width),
+                    [bytes::Bytes::from(bytes)],
+                )
                 .await?;
             widths.push(width.to_string());
         }

@@ -11,8 +11,9 @@ use tokio::io::AsyncWriteExt;
 use crate::images::ImageError;
 use crate::storage::StorageError;
 
-/// The most text fields a form may carry besides its file, and their length.
-const MAX_FIELDS: usize = 16;
+/// The most text fields a form may carry besides its files, and their length (an admin
+/// form with a row of fields per image has a few dozen; 1 MiB of text at most).
+const MAX_FIELDS: usize = 256;
 const MAX_FIELD_BYTES: usize = 4096;
 
 /// Why an upload was refused.
@@ -79,10 +80,10 @@ impl ReceivedFile {
     }
 }
 
-/// A received form: its file (the part named `file_field`) and its other fields.
+/// A received form: its files (the parts named as file fields) and its other fields.
 #[derive(Debug)]
 pub struct Upload {
-    pub file: Option<ReceivedFile>,
+    files: Vec<(String, ReceivedFile)>,
     fields: Vec<(String, String)>,
 }
 
@@ -95,20 +96,35 @@ impl Upload {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The file, or `422 file`.
+    /// Every text field, in the order sent (a name may repeat).
+    pub fn fields(&self) -> &[(String, String)] {
+        &self.fields
+    }
+
+    /// The file of the first file field, or `422 file`.
     pub fn take_file(&mut self) -> Result<ReceivedFile, UploadError> {
-        self.file.take().ok_or(UploadError::MissingFile)
+        if self.files.is_empty() {
+            return Err(UploadError::MissingFile);
+        }
+        Ok(self.files.remove(0).1)
+    }
+
+    /// The file sent as `name`, if one was chosen.
+    pub fn take(&mut self, name: &str) -> Option<ReceivedFile> {
+        let at = self.files.iter().position(|(n, _)| n == name)?;
+        Some(self.files.remove(at).1)
     }
 }
 
-/// Reads `multipart`, streaming the part named `file_field` to disk.
+/// Reads `multipart`, streaming the parts named in `file_fields` to disk. A file input
+/// left empty (no name, no bytes, as browsers send it) is no file.
 pub async fn receive(
     mut multipart: Multipart,
-    file_field: &str,
+    file_fields: &[&str],
     max_bytes: usize,
 ) -> Result<Upload, UploadError> {
     let mut upload = Upload {
-        file: None,
+        files: Vec::new(),
         fields: Vec::new(),
     };
     while let Some(mut field) = multipart
@@ -117,11 +133,9 @@ pub async fn receive(
         .map_err(|e| multipart_error(e, max_bytes))?
     {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == file_field {
-            if upload.file.is_some() {
-                return Err(UploadError::Malformed(format!(
-                    "more than one `{file_field}`"
-                )));
+        if file_fields.contains(&name.as_str()) {
+            if upload.files.iter().any(|(n, _)| *n == name) {
+                return Err(UploadError::Malformed(format!("more than one `{name}`")));
             }
             let client_name = field.file_name().map(str::to_owned);
             let std_file = tempfile::tempfile()?;
@@ -141,11 +155,17 @@ pub async fn receive(
                 file.write_all(&chunk).await?;
             }
             file.flush().await?;
-            upload.file = Some(ReceivedFile {
-                file: std_file,
-                size,
-                client_name,
-            });
+            if size == 0 && client_name.as_deref().unwrap_or_default().is_empty() {
+                continue;
+            }
+            upload.files.push((
+                name,
+                ReceivedFile {
+                    file: std_file,
+                    size,
+                    client_name,
+                },
+            ));
         } else {
             if upload.fields.len() == MAX_FIELDS {
                 return Err(UploadError::Malformed(format!(

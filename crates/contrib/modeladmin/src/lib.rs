@@ -90,6 +90,13 @@ pub enum FieldKind {
     /// Several values from [`ModelAdmin::choices`], as grouped checkboxes; the form's
     /// value is the chosen values, one per line (read them with [`chosen`]).
     MultipleChoice,
+    /// An image file (Django's `ImageField`): the object's value is the stored file's
+    /// name, shown as its thumbnail. The admin site receives the upload, checks it and
+    /// stores it (without its metadata), then hands the model admin the stored name as
+    /// the field's value; a field left empty is absent from the form (keep the current
+    /// file), and its "clear" box gives `""` (remove it). A name typed into the form by
+    /// hand never reaches the model admin.
+    Image,
 }
 
 /// One value a [`FieldKind::MultipleChoice`] field offers.
@@ -210,12 +217,72 @@ pub struct ListPage {
     pub total: u64,
 }
 
-/// A read-only table on a change page (an order's lines, its payments).
-#[derive(Debug, Clone)]
+/// A table on a change page (an order's lines, its payments), read-only, or with
+/// fields staff edit in place ([`InlineEdit`], Django's `TabularInline`).
+#[derive(Debug, Clone, Default)]
 pub struct Inline {
     pub title: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The column whose cells are image URLs, shown as pictures.
+    pub picture_column: Option<usize>,
+    pub edit: Option<InlineEdit>,
+}
+
+/// The editable part of an [`Inline`]: its fields follow the read-only columns, submitted
+/// with the change form as `PREFIX-ID-FIELD` (`images-12-alt`) and, with `can_delete`, a
+/// box `PREFIX-ID-delete`. The model admin's `update` reads them with [`inline_rows`].
+#[derive(Debug, Clone)]
+pub struct InlineEdit {
+    pub prefix: &'static str,
+    pub fields: Vec<Field>,
+    /// Each row's id and current values, in the order of the inline's rows.
+    pub rows: Vec<(i64, BTreeMap<String, String>)>,
+    pub can_delete: bool,
+}
+
+impl InlineEdit {
+    /// The form name of row `id`'s field `field`.
+    pub fn input_name(prefix: &str, id: i64, field: &str) -> String {
+        format!("{prefix}-{id}-{field}")
+    }
+}
+
+/// One submitted row of an editable inline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InlineRow {
+    pub id: i64,
+    /// Field name → submitted value (an unticked checkbox is absent).
+    pub values: FormData,
+    /// Its delete box was ticked.
+    pub delete: bool,
+}
+
+/// The rows of the editable inline `prefix` in a submitted form, by id.
+pub fn inline_rows(form: &FormData, prefix: &str) -> Vec<InlineRow> {
+    let mut rows: BTreeMap<i64, InlineRow> = BTreeMap::new();
+    let start = format!("{prefix}-");
+    for (name, value) in form {
+        let Some((id, field)) = name
+            .strip_prefix(&start)
+            .and_then(|rest| rest.split_once('-'))
+        else {
+            continue;
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            continue;
+        };
+        let row = rows.entry(id).or_insert_with(|| InlineRow {
+            id,
+            ..InlineRow::default()
+        });
+        if field == "delete" {
+            row.delete = !matches!(value.as_str(), "" | "0" | "false");
+        } else {
+            row.values.insert(field.to_owned(), value.clone());
+        }
+    }
+    rows.into_values().collect()
 }
 
 /// One object as the change page shows it.
@@ -654,7 +721,36 @@ pub fn permissions_of(admin: &dyn ModelAdmin) -> Vec<Permission> {
 
 #[cfg(test)]
 mod tests {
-    use super::ModelIdentity;
+    use super::{FormData, InlineRow, ModelIdentity, inline_rows};
+
+    #[test]
+    fn inline_rows_are_read_by_id() {
+        let form: FormData = [
+            ("name", "Mug"),
+            ("images-12-alt", "A mug"),
+            ("images-12-position", "1"),
+            ("images-3-alt", ""),
+            ("images-3-delete", "true"),
+            ("images-x-alt", "ignored"),
+            ("other-1-alt", "ignored"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let rows = inline_rows(&form, "images");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0],
+            InlineRow {
+                id: 3,
+                values: [("alt".to_string(), String::new())].into(),
+                delete: true
+            }
+        );
+        assert_eq!(rows[1].id, 12);
+        assert_eq!(rows[1].values["position"], "1");
+        assert!(!rows[1].delete);
+    }
 
     mod shop {
         pub mod models {

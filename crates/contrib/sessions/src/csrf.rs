@@ -4,7 +4,9 @@
 //! session when the visitor has one; a visitor without a session (anonymous, on the login
 //! or register page) gets it in a signed `csrftoken` cookie instead, so an anonymous GET
 //! writes nothing to the database (Django's CSRF cookie). It travels back in the hidden
-//! field `csrf_token` or the `X-CSRF-Token` header, and is compared in constant time. Requests under `/api/` are exempt: the JSON API
+//! field `csrf_token` (of a urlencoded form, or among the first 16 KiB of a multipart
+//! one: the forms put it first) or the `X-CSRF-Token` header, and is compared in constant
+//! time. Requests under `/api/` are exempt: the JSON API
 //! authenticates with bearer tokens only, never with cookies, so a forged cross-site
 //! request carries no credentials there.
 
@@ -32,6 +34,9 @@ pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The cookie holding a signed token for visitors without a session.
 pub const CSRF_COOKIE: &str = "csrftoken";
+/// How far into a multipart body the token is looked for: `csrf_input()` is the form's
+/// first field, so the file parts after it stream on without being held in memory.
+const MULTIPART_TOKEN_WITHIN: usize = 16 * 1024;
 
 /// The request's token outside the session: the one its `csrftoken` cookie carried (if
 /// the signature holds), and a new one to send back when a page created it.
@@ -200,23 +205,22 @@ async fn check(
             rejected()
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return check_multipart(request, next, &content_type, &expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return rejected();
     }
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, state.settings().server.body_limit_bytes).await {
         Ok(bytes) => bytes,
-        Err(e) => {
-            return match web::request_time::body_timeout(&e) {
-                Some(timeout) => web::Error::from(timeout).into_response(),
-                None => web::error::payload_too_large().into_response(),
-            };
-        }
+        Err(e) => return body_error(&e),
     };
     let given = form_urlencoded_field(&bytes, CSRF_FIELD);
     if !given.is_some_and(|g| tokens_match(&g, &expected)) {
@@ -224,6 +228,66 @@ async fn check(
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// A body that could not be read: too slow (`408`) or too large (`413`).
+fn body_error(e: &(dyn std::error::Error + 'static)) -> Response {
+    match web::request_time::body_timeout(e) {
+        Some(timeout) => web::Error::from(timeout).into_response(),
+        None => web::error::payload_too_large().into_response(),
+    }
+}
+
+/// A multipart form (an upload): the token is read from the body's first
+/// [`MULTIPART_TOKEN_WITHIN`] bytes, which then go on to the handler ahead of the rest of
+/// the stream, so a large file is never gathered here.
+async fn check_multipart(
+    request: Request,
+    next: Next,
+    content_type: &str,
+    expected: &str,
+) -> Response {
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return rejected();
+    };
+    let (parts, mut body) = request.into_parts();
+    let mut prefix = bytes::BytesMut::new();
+    while prefix.len() < MULTIPART_TOKEN_WITHIN {
+        match http_body_util::BodyExt::frame(&mut body).await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    prefix.extend_from_slice(&data);
+                }
+            }
+            Some(Err(e)) => return body_error(&e),
+            None => break,
+        }
+    }
+    let prefix = prefix.freeze();
+    let searched = prefix.slice(..prefix.len().min(MULTIPART_TOKEN_WITHIN));
+    let given = multipart_field(searched, &boundary, CSRF_FIELD).await;
+    if !given.is_some_and(|g| tokens_match(&g, expected)) {
+        return rejected();
+    }
+    let rest = futures::StreamExt::chain(
+        futures::stream::once(std::future::ready(Ok::<_, axum::Error>(prefix))),
+        body.into_data_stream(),
+    );
+    next.run(Request::from_parts(parts, Body::from_stream(rest)))
+        .await
+}
+
+/// The text field `name` among the complete parts of `prefix` (the start of a multipart
+/// body).
+async fn multipart_field(prefix: bytes::Bytes, boundary: &str, name: &str) -> Option<String> {
+    let stream = futures::stream::once(std::future::ready(Ok::<_, std::io::Error>(prefix)));
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Whether a form post comes from the site itself or a trusted origin, by its `Origin`

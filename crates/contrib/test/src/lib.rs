@@ -533,6 +533,22 @@ impl TestClient {
         self.post(action).form(&all).send().await
     }
 
+    /// [`Self::submit_form`] for a form with files (`multipart/form-data`): the token
+    /// first, as `csrf_input()` puts it, then `fields`, then `files` (field, file name,
+    /// bytes).
+    pub async fn submit_multipart(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        let token = self.csrf_token(page).await;
+        let mut all: Vec<(&str, &str)> = vec![(web_sessions::csrf::CSRF_FIELD, &token)];
+        all.extend_from_slice(fields);
+        self.post(action).multipart(&all, files).send().await
+    }
+
     fn store_cookies(&self, headers: &HeaderMap) {
         let mut jar = self.cookies.lock().unwrap_or_else(|e| e.into_inner());
         for value in headers
@@ -599,6 +615,33 @@ impl TestRequest {
             .into();
         self.header("content-type", "application/x-www-form-urlencoded")
     }
+    /// A `multipart/form-data` body as a browser sends it: the text `fields` in order,
+    /// then each file as (field, file name, bytes).
+    pub fn multipart(self, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Self {
+        const BOUNDARY: &str = "web-test-boundary-1c9f3a7e";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.body(body, &format!("multipart/form-data; boundary={BOUNDARY}"))
+    }
+
     /// A raw body with its content type.
     pub fn body(mut self, body: impl Into<Bytes>, content_type: &str) -> Self {
         self.body = body.into();

@@ -251,24 +251,31 @@ pub async fn update(
     let id = product.id;
     write_transaction_as(db, |txn| {
         let changes = changes.clone();
-        Box::pin(async move {
-            let current = Entity::find_by_id(id)
-                .lock_exclusive()
-                .one(txn)
-                .await?
-                .ok_or(ProductError::NotFound)?;
-            let was_active = current.is_active;
-            let searched_text = (current.name.clone(), current.sku.clone());
-            let updated = apply_changes(txn, current, changes).await?;
-            if (updated.name.clone(), updated.sku.clone()) != searched_text {
-                search_index::reindex(txn, id).await?;
-            }
-            let delta = i64::from(updated.is_active) - i64::from(was_active);
-            counts::adjust(txn, 0, delta).await?;
-            Ok(updated)
-        })
+        Box::pin(async move { update_in(txn, id, changes).await })
     })
     .await
+}
+
+/// [`update`] inside the caller's transaction (the admin saves the images with it).
+pub async fn update_in(
+    txn: &DatabaseTransaction,
+    id: i64,
+    changes: ProductChanges,
+) -> Result<Product, ProductError> {
+    let current = Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(ProductError::NotFound)?;
+    let was_active = current.is_active;
+    let searched_text = (current.name.clone(), current.sku.clone());
+    let updated = apply_changes(txn, current, changes).await?;
+    if (updated.name.clone(), updated.sku.clone()) != searched_text {
+        search_index::reindex(txn, id).await?;
+    }
+    let delta = i64::from(updated.is_active) - i64::from(was_active);
+    counts::adjust(txn, 0, delta).await?;
+    Ok(updated)
 }
 
 async fn apply_changes(
