@@ -12,6 +12,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod addresses;
 pub mod cart;
 pub mod catalog;
 pub mod payments;
@@ -26,6 +27,7 @@ pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
         "catalog" => Some(catalog::migrations()),
         "payments" => Some(payments::migrations()),
         "cart" => Some(cart::migrations()),
+        "addresses" => Some(addresses::migrations()),
         "admin" => Some(admin::migrations::migrations()),
         _ => None,
     }

@@ -27,11 +27,12 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(catalog::Catalog),
         Arc::new(payments::Payments),
         Arc::new(cart::CartApp),
+        Arc::new(addresses::Addresses),
         Arc::new(admin::Admin),
         Arc::new(web_openapi::ApiDocs {
             title: "Store API",
             version: env!("CARGO_PKG_VERSION"),
-            description: "The online store's JSON API: accounts, catalog, cart, orders and payments.",
+            description: "The online store's JSON API: accounts, catalog, cart, orders, payments and addresses.",
         }),
     ]
 }

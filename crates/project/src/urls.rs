@@ -11,6 +11,7 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("/catalog", catalog::urls())
         .include("", payments::urls())
         .include("/cart", cart::urls())
+        .include("/addresses", addresses::urls())
         .include("/admin", admin::urls())
         .include("", web_openapi::urls())
 }

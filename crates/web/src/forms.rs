@@ -117,6 +117,11 @@ impl Validator {
         self.errors.is_empty()
     }
 
+    /// Whether nothing failed for `field` so far (checks that build on it can run).
+    pub fn is_valid_field(&self, field: &str) -> bool {
+        !self.errors.contains_key(field)
+    }
+
     /// `Ok(value)` if nothing failed, else every error.
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.errors.is_empty() {

@@ -1,0 +1,9 @@
+//! The `addresses` app's tables, written by `project makemigrations`.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261206_000801_initial;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261206_000801_initial::Migration)]
+}
