@@ -16,6 +16,7 @@ pub mod addresses;
 pub mod cart;
 pub mod catalog;
 pub mod payments;
+pub mod shipping;
 
 /// The migrations of the group named `app` (an app's label).
 pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
@@ -28,6 +29,7 @@ pub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {
         "payments" => Some(payments::migrations()),
         "cart" => Some(cart::migrations()),
         "addresses" => Some(addresses::migrations()),
+        "shipping" => Some(shipping::migrations()),
         "admin" => Some(admin::migrations::migrations()),
         _ => None,
     }

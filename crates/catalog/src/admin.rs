@@ -51,6 +51,8 @@ fn object(p: Product) -> Object {
         ("currency", p.currency.clone()),
         ("stock", p.stock.to_string()),
         ("is_active", p.is_active.to_string()),
+        ("weight_grams", p.weight_grams.to_string()),
+        ("requires_shipping", p.requires_shipping.to_string()),
         ("created_at", datetime(&p.created_at)),
         ("updated_at", datetime(&p.updated_at)),
     ]
@@ -70,6 +72,12 @@ fn input(form: &FormData, creating: bool) -> (ProductInput, FieldErrors) {
     let mut errors = FieldErrors::new();
     let price_cents = integer(form, "price_cents", &mut errors);
     let stock = integer(form, "stock", &mut errors);
+    // Left empty: unchanged (0 on a new product).
+    let weight_grams = if text(form, "weight_grams").is_empty() {
+        None
+    } else {
+        integer(form, "weight_grams", &mut errors)
+    };
     let currency = text(form, "currency");
     let input = ProductInput {
         sku: Some(Some(text(form, "sku"))),
@@ -80,6 +88,8 @@ fn input(form: &FormData, creating: bool) -> (ProductInput, FieldErrors) {
         currency: (!(creating && currency.is_empty())).then_some(Some(currency)),
         stock: stock.map(Some),
         is_active: Some(Some(checkbox(form, "is_active"))),
+        weight_grams: weight_grams.map(Some),
+        requires_shipping: Some(Some(checkbox(form, "requires_shipping"))),
     };
     (input, errors)
 }
@@ -215,6 +225,10 @@ impl ModelAdmin for ProductAdmin {
                 .help("3 upper-case letters; USD when left empty on a new product."),
             Field::new("stock", "Stock", FieldKind::Integer),
             Field::new("is_active", "Active", FieldKind::Checkbox),
+            Field::new("weight_grams", "Weight (grams)", FieldKind::Integer)
+                .help("Packed, for shipping rates by weight; 0 when left empty on a new product."),
+            Field::new("requires_shipping", "Requires shipping", FieldKind::Checkbox)
+                .help("Untick for digital goods: no address or shipping method at checkout."),
             Field::new("created_at", "Created", FieldKind::Text).read_only(),
             Field::new("updated_at", "Updated", FieldKind::Text).read_only(),
             Field::new("new_image", "Add an image", FieldKind::Image)

@@ -11,6 +11,8 @@ use crate::models::product::{NewProduct, ProductChanges};
 
 const MAX_SKU: usize = 64;
 const MAX_NAME: usize = 200;
+/// The heaviest parcel a product makes: a tonne.
+const MAX_WEIGHT_GRAMS: i64 = 1_000_000;
 
 /// The body of `POST` (all fields) and `PATCH` (any subset) on products. Text is trimmed;
 /// `null` is refused like a wrong type.
@@ -41,6 +43,14 @@ pub struct ProductInput {
     #[serde(default, deserialize_with = "explicit")]
     #[schema(value_type = bool)]
     pub is_active: Option<Option<bool>>,
+    /// Packed weight in grams, for shipping rates; `0` when left out on create.
+    #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = i64, minimum = 0, maximum = 1000000)]
+    pub weight_grams: Option<Option<i64>>,
+    /// `false` for digital goods (no address or shipping); `true` when left out on create.
+    #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = bool)]
+    pub requires_shipping: Option<Option<bool>>,
 }
 
 /// The documented body of `POST`: [`ProductInput`] with the fields a new product needs.
@@ -84,6 +94,16 @@ impl ProductInput {
             c.fail("stock", "Must be an integer from 0 to 2147483647.");
         }
         let is_active = c.required("is_active", self.is_active, false);
+        let weight_grams = c.required("weight_grams", self.weight_grams, false);
+        if let Some(w) = weight_grams
+            && !(0..=MAX_WEIGHT_GRAMS).contains(&w)
+        {
+            c.fail(
+                "weight_grams",
+                format!("Must be an integer from 0 to {MAX_WEIGHT_GRAMS}."),
+            );
+        }
+        let requires_shipping = c.required("requires_shipping", self.requires_shipping, false);
         let changes = ProductChanges {
             sku,
             name,
@@ -92,6 +112,8 @@ impl ProductInput {
             currency,
             stock: stock.and_then(|s| i32::try_from(s).ok()),
             is_active,
+            weight_grams: weight_grams.and_then(|w| i32::try_from(w).ok()),
+            requires_shipping,
         };
         (c, changes)
     }
@@ -108,6 +130,8 @@ impl ProductInput {
             currency: c.currency.unwrap_or_else(|| "USD".into()),
             stock: c.stock.unwrap_or_default(),
             is_active: c.is_active.unwrap_or(true),
+            weight_grams: c.weight_grams.unwrap_or(0),
+            requires_shipping: c.requires_shipping.unwrap_or(true),
         })
     }
 

@@ -26,6 +26,7 @@ pub struct SeedProduct {
     pub description: String,
     pub price_cents: i64,
     pub stock: i32,
+    pub weight_grams: i32,
 }
 
 /// Product `i` of the synthetic catalog, exactly as the Django peer seeds it.
@@ -37,6 +38,7 @@ pub fn synthetic(i: u32) -> SeedProduct {
         description: format!("Demo product number {i}."),
         price_cents: 100 + (i64::from(i) * 137) % 9900,
         stock: 1000,
+        weight_grams: 0,
     }
 }
 
@@ -54,6 +56,8 @@ struct DemoProduct {
     price_cents: i64,
     stock: i32,
     description: String,
+    /// Packed, in grams.
+    weight_grams: i32,
 }
 
 /// The demo catalog; the same 60 products every time.
@@ -68,6 +72,7 @@ pub fn demo_catalog() -> Result<Vec<SeedProduct>, serde_json::Error> {
             description: p.description,
             price_cents: p.price_cents,
             stock: p.stock,
+            weight_grams: p.weight_grams,
         })
         .collect())
 }
@@ -133,6 +138,8 @@ pub async fn insert_products(
             currency: Set("USD".into()),
             stock: Set(p.stock),
             is_active: Set(true),
+            weight_grams: Set(p.weight_grams),
+            requires_shipping: Set(true),
             created_at: Set(at),
             updated_at: Set(at),
         });
@@ -201,7 +208,7 @@ pub struct Seed;
 #[async_trait]
 impl Command for Seed {
     fn definition(&self) -> clap::Command {
-        SeedArgs::augment_args(clap::Command::new("seed").about("Seed demo data: the demo catalog, or --products N synthetic products; --users adds three local users"))
+        SeedArgs::augment_args(clap::Command::new("seed").about("Seed demo data: the demo catalog, or --products N synthetic products; --users adds three local users; then the other apps' demo data (shipping zones and methods)"))
     }
 
     async fn run(&self, state: &AppState, matches: &ArgMatches) -> anyhow::Result<()> {
@@ -251,6 +258,13 @@ impl Command for Seed {
                         accounts::seed::EDITORS_GROUP
                     );
                 }
+            }
+        }
+        // The other installed apps' demo data (shipping zones and methods…), each only
+        // where it has none yet.
+        if let Ok(apps) = state.service::<web::project::InstalledApps>() {
+            for (app, what, count) in web::cli::run_seed_demo(&apps.0, state).await? {
+                println!("{app}: {count} {what} added");
             }
         }
         Ok(())

@@ -28,11 +28,12 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(payments::Payments),
         Arc::new(cart::CartApp),
         Arc::new(addresses::Addresses),
+        Arc::new(shipping::Shipping),
         Arc::new(admin::Admin),
         Arc::new(web_openapi::ApiDocs {
             title: "Store API",
             version: env!("CARGO_PKG_VERSION"),
-            description: "The online store's JSON API: accounts, catalog, cart, orders, payments and addresses.",
+            description: "The online store's JSON API: accounts, catalog, cart, orders, payments, addresses and shipping.",
         }),
     ]
 }

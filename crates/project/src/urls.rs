@@ -12,6 +12,7 @@ pub fn urlpatterns() -> UrlRegistry {
         .include("", payments::urls())
         .include("/cart", cart::urls())
         .include("/addresses", addresses::urls())
+        .include("/shipping", shipping::urls())
         .include("/admin", admin::urls())
         .include("", web_openapi::urls())
 }

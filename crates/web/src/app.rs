@@ -82,4 +82,11 @@ pub trait App: Send + Sync + 'static {
     async fn cleanup(&self, _state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
         Ok(Vec::new())
     }
+
+    /// The app's demo data for `project seed` (Django: a fixture to `loaddata`), written
+    /// only where the app has none yet and never by `serve`; returns what it wrote as
+    /// (description, count) pairs, e.g. `("shipping zones", 3)`.
+    async fn seed_demo(&self, _state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        Ok(Vec::new())
+    }
 }

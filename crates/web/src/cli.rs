@@ -493,17 +493,39 @@ pub async fn run_cleanup(
     apps: &[Arc<dyn crate::App>],
     state: &AppState,
 ) -> anyhow::Result<Vec<(&'static str, String, u64)>> {
+    run_each(apps, state, "cleanup", |app, state| app.cleanup(state)).await
+}
+
+/// What an app hook that reports (description, count) pairs returns.
+type Report<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = anyhow::Result<Vec<(String, u64)>>> + Send + 'a>,
+>;
+
+/// Runs `hook` of every app in order: what each did, as (app, what, how many).
+async fn run_each(
+    apps: &[Arc<dyn crate::App>],
+    state: &AppState,
+    hook_name: &str,
+    hook: for<'a> fn(&'a dyn crate::App, &'a AppState) -> Report<'a>,
+) -> anyhow::Result<Vec<(&'static str, String, u64)>> {
     let mut done = Vec::new();
     for app in apps {
-        for (what, count) in app
-            .cleanup(state)
+        for (what, count) in hook(app.as_ref(), state)
             .await
-            .with_context(|| format!("cleanup of app `{}` failed", app.label()))?
+            .with_context(|| format!("{hook_name} of app `{}` failed", app.label()))?
         {
             done.push((app.label(), what, count));
         }
     }
     Ok(done)
+}
+
+/// Every app's demo data (`project seed`): what each app wrote, as (app, what, how many).
+pub async fn run_seed_demo(
+    apps: &[Arc<dyn crate::App>],
+    state: &AppState,
+) -> anyhow::Result<Vec<(&'static str, String, u64)>> {
+    run_each(apps, state, "demo data", |app, state| app.seed_demo(state)).await
 }
 
 async fn run_app_command(

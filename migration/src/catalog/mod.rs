@@ -10,6 +10,7 @@ mod m20261201_000205_product_search_trigrams;
 mod m20261201_000206_product_trigram_counts_postgres;
 mod m20261206_000207_sku_key;
 mod m20261206_000208_create_product_images;
+mod m20261206_000209_product_shipping;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -21,5 +22,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261201_000206_product_trigram_counts_postgres::Migration),
         Box::new(m20261206_000207_sku_key::Migration),
         Box::new(m20261206_000208_create_product_images::Migration),
+        Box::new(m20261206_000209_product_shipping::Migration),
     ]
 }

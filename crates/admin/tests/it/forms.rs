@@ -140,6 +140,8 @@ async fn changing_a_price_shows_on_the_public_page_and_in_the_history() {
                 ("stock", "3"),
                 ("currency", "USD"),
                 ("is_active", "true"),
+                // The box is ticked as the form shows it (and the weight left as it is).
+                ("requires_shipping", "true"),
             ],
         )
         .await;

@@ -33,6 +33,8 @@ fn product_fields(p: &Value) -> Vec<(String, String)> {
             ("price_cents".into(), p["price_cents"].to_string()),
             ("stock".into(), p["stock"].to_string()),
             ("is_active".into(), "true".into()),
+            ("requires_shipping".into(), "true".into()),
+            ("weight_grams".into(), p["weight_grams"].to_string()),
         ])
         .collect()
 }

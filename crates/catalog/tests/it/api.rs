@@ -5,6 +5,49 @@ use serde_json::json;
 use crate::{app, create, product, staff, token_for};
 
 #[tokio::test]
+async fn weight_and_shipping_are_set_checked_and_changed() {
+    let app = app().await;
+    let staff = staff(&app).await;
+    let p = create(&app.client, &staff, json!({"sku": "CARD-1", "name": "Gift card", "price_cents": 2500, "stock": 100, "requires_shipping": false, "weight_grams": 0})).await;
+    assert_eq!(
+        (p["requires_shipping"].clone(), p["weight_grams"].clone()),
+        (json!(false), json!(0))
+    );
+    let path = format!("/api/catalog/products/{}", p["id"]);
+    for (body, field) in [
+        (json!({"weight_grams": -1}), "weight_grams"),
+        (json!({"weight_grams": 1_000_001}), "weight_grams"),
+        (json!({"weight_grams": null}), "weight_grams"),
+        (json!({"requires_shipping": "yes"}), "requires_shipping"),
+    ] {
+        let res = app
+            .client
+            .patch(&path)
+            .bearer(&staff)
+            .json(&body)
+            .send()
+            .await;
+        res.assert_status(422);
+        assert!(
+            res.json_value()["error"]["fields"][field].is_array(),
+            "{body}: {}",
+            res.text()
+        );
+    }
+    let res = app
+        .client
+        .patch(&path)
+        .bearer(&staff)
+        .json(&json!({"weight_grams": 350, "requires_shipping": true}))
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json_value()["weight_grams"], 350);
+    assert_eq!(res.json_value()["requires_shipping"], true);
+    assert_eq!(res.json_value()["name"], "Gift card", "the rest unchanged");
+}
+
+#[tokio::test]
 async fn product_json_has_exactly_the_contract_fields() {
     let app = app().await;
     let staff = staff(&app).await;
@@ -21,12 +64,17 @@ async fn product_json_has_exactly_the_contract_fields() {
             "is_active",
             "name",
             "price_cents",
+            "requires_shipping",
             "sku",
             "slug",
             "stock",
-            "updated_at"
+            "updated_at",
+            "weight_grams"
         ]
     );
+    // v3: a product is shipped and weighs nothing unless said otherwise.
+    assert_eq!(p["requires_shipping"], true);
+    assert_eq!(p["weight_grams"], 0);
     assert_eq!(p["currency"], "USD");
     assert_eq!(p["is_active"], true);
     assert_eq!(p["slug"], "blue-mug");

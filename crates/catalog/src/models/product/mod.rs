@@ -40,6 +40,12 @@ pub struct Model {
     pub stock: i32,
     #[sea_orm(default_value = true)]
     pub is_active: bool,
+    /// Packed, for shipping rates by weight.
+    #[sea_orm(default_value = 0)]
+    pub weight_grams: i32,
+    /// `false` for digital goods: no address or shipping method needed.
+    #[sea_orm(default_value = true)]
+    pub requires_shipping: bool,
     #[serde(with = "web::db::timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: TimeDateTimeWithTimeZone,
@@ -169,6 +175,8 @@ pub struct NewProduct {
     pub currency: String,
     pub stock: i32,
     pub is_active: bool,
+    pub weight_grams: i32,
+    pub requires_shipping: bool,
 }
 
 /// Inserts a product with a unique slug, and counts it, in one transaction. A taken sku
@@ -206,6 +214,8 @@ async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, 
             currency: Set(new.currency.clone()),
             stock: Set(new.stock),
             is_active: Set(new.is_active),
+            weight_grams: Set(new.weight_grams),
+            requires_shipping: Set(new.requires_shipping),
             created_at: Set(at),
             updated_at: Set(at),
         };
@@ -239,6 +249,8 @@ pub struct ProductChanges {
     pub currency: Option<String>,
     pub stock: Option<i32>,
     pub is_active: Option<bool>,
+    pub weight_grams: Option<i32>,
+    pub requires_shipping: Option<bool>,
 }
 
 /// Applies `changes` (a new name gets a new slug) and keeps the active count, in one
@@ -310,6 +322,12 @@ async fn apply_changes(
     }
     if let Some(v) = changes.is_active {
         row.is_active = Set(v);
+    }
+    if let Some(v) = changes.weight_grams {
+        row.weight_grams = Set(v);
+    }
+    if let Some(v) = changes.requires_shipping {
+        row.requires_shipping = Set(v);
     }
     if let Some(name) = &new_name {
         row.name = Set(name.clone());

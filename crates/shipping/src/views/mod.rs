@@ -1,0 +1,3 @@
+//! The shipping app's views: its JSON API.
+
+pub mod api;
