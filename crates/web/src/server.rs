@@ -166,6 +166,10 @@ pub async fn serve(
 /// How many idle connections are closed when accepting fails for want of a descriptor.
 const SHED_ON_EMFILE: usize = 8;
 
+/// The most a connection reads ahead of its handler, and so the largest request head:
+/// 64 KiB (nginx takes 8 KiB of headers by default).
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
 fn out_of_descriptors(error: &std::io::Error) -> bool {
     matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
 }
@@ -292,7 +296,10 @@ async fn serve_connection(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(None);
+        .header_read_timeout(None)
+        // Read at most 64 KiB ahead per connection (hyper's default is ~400 KiB): an
+        // upload streams through in pieces that size, so sixteen at once stay small.
+        .max_buf_size(READ_BUFFER_BYTES);
     builder.http2().timer(TokioTimer::new());
     let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(service));
     let mut conn = std::pin::pin!(conn);

@@ -493,6 +493,40 @@ async fn idle_connections_make_room_for_new_clients() {
     drop(idle);
 }
 
+/// A connection reads at most 64 KiB ahead of its handler (so sixteen uploads at once
+/// stay small): a request head larger than that is refused with `431`, before any app
+/// code runs, and the server keeps serving; a 32 KiB cookie is fine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_heads_over_64_kib_are_refused() {
+    let database = seeded_database().await;
+    let server = Server::start(database.url(), &[]).await;
+    let client = reqwest::Client::new();
+    let cookie = format!("big={}", "x".repeat(32 * 1024));
+    let res = client
+        .get(server.url("/healthz"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\n\r\n",
+        "y".repeat(100 * 1024)
+    );
+    // The server may answer before it has read it all.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("an answer, not a hang")
+        .unwrap_or(0);
+    let answer = String::from_utf8_lossy(&answer[..read]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:?}");
+    let res = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 /// A body trickled in slower than `server.body_read_timeout_seconds` is answered `408
 /// request_timeout`, logged at WARN with the request's id (every log line of a request
 /// carries it); the time a body takes does not count against
