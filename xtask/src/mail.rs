@@ -217,7 +217,7 @@ impl Store {
                 .stderr(stderr),
         )?;
         let (first, _) = self.buy_and_pay()?;
-        self.wait_for_attempts("a server that never greets", 2)?;
+        self.wait_for_attempts("a server that never greets", &Default::default(), 2)?;
         self.procs.signal("worker silent", libc::SIGKILL);
         self.procs.wait("worker silent", Duration::from_secs(10))?;
         ensure!(
@@ -228,9 +228,9 @@ impl Store {
         // Stalls after DATA: the message is in, the answer never comes.
         let stall = self.mail_dir.join("stall");
         std::fs::write(&stall, "")?;
-        let before = self.most_attempts()?;
+        let before = self.attempts_by_job()?;
         self.start_worker("worker 3")?;
-        self.wait_for_attempts("a server that stalls after DATA", before + 2)?;
+        self.wait_for_attempts("a server that stalls after DATA", &before, 2)?;
         std::fs::remove_file(&stall)?;
         // The mail of the first order arrives (the stalled transaction may be delivered
         // too: a server that had the whole message may deliver it, as SMTP allows).
@@ -242,22 +242,29 @@ impl Store {
         Ok(())
     }
 
-    /// The most attempts among the confirmation jobs not done.
-    fn most_attempts(&self) -> Result<u32> {
+    /// The attempts of each confirmation job not done, by job id (`project jobs` lists
+    /// `id\tstate\t…\tattempts N\t…`).
+    fn attempts_by_job(&self) -> Result<std::collections::HashMap<String, u32>> {
         Ok(self
             .confirmation_jobs()?
             .iter()
             .filter_map(|j| {
+                let id = j.split('\t').next()?.trim().to_string();
                 let after = j.split("\tattempts ").nth(1)?;
-                after.split('\t').next()?.trim().parse().ok()
+                Some((id, after.split('\t').next()?.trim().parse().ok()?))
             })
-            .max()
-            .unwrap_or(0))
+            .collect())
     }
 
-    /// Waits until a confirmation job has been tried `attempts` times (each earlier try
-    /// given up after `email.timeout_seconds`), and is not failed for good.
-    fn wait_for_attempts(&self, what: &str, attempts: u32) -> Result<()> {
+    /// Waits until a confirmation job has been tried `more` times since `before` (its
+    /// attempts then; each try given up after `email.timeout_seconds`), and none is failed
+    /// for good. Counted per job: an earlier job finishing meanwhile changes nothing.
+    fn wait_for_attempts(
+        &self,
+        what: &str,
+        before: &std::collections::HashMap<String, u32>,
+        more: u32,
+    ) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(EMAIL_TIMEOUT_SECONDS * 5 + 10);
         loop {
             let jobs = self.confirmation_jobs()?;
@@ -265,7 +272,11 @@ impl Store {
                 !jobs.iter().any(|j| j.contains("\tfailed\t")),
                 "{what}: failed for good: {jobs:?}"
             );
-            if self.most_attempts()? >= attempts {
+            let retried = self
+                .attempts_by_job()?
+                .iter()
+                .any(|(id, n)| *n >= before.get(id).copied().unwrap_or(0) + more);
+            if retried {
                 println!("{what}: given up and retried ({})", jobs.join(" | "));
                 return Ok(());
             }
