@@ -68,8 +68,12 @@ pub fn run_mail(args: Args) -> Result<()> {
     };
     let mut store = Store::new(&binary, work.path(), python, database.as_deref())?;
     let outcome = store.scenarios();
+    let ended = store.procs.ended();
     drop(store);
     if outcome.is_err() {
+        for process in &ended {
+            eprintln!("--- ended before the end: {process}");
+        }
         // What the processes said, before their folder goes.
         for log in [
             "server.log",

@@ -50,6 +50,18 @@ impl Processes {
         bail!("{name} did not stop within {} s", timeout.as_secs())
     }
 
+    /// The processes that have already ended (nobody stopped them), with how: for a
+    /// failure's report ("project serve: signal 11" says more than a closed socket).
+    pub fn ended(&mut self) -> Vec<String> {
+        self.0
+            .iter_mut()
+            .filter_map(|(name, child)| {
+                let status = child.try_wait().ok().flatten()?;
+                Some(format!("{name}: {status}"))
+            })
+            .collect()
+    }
+
     pub fn stop(&mut self, name: &str) {
         if let Some(i) = self.0.iter().position(|(n, _)| n == name) {
             let (_, child) = self.0.remove(i);
@@ -144,7 +156,13 @@ pub fn http_request(port: u16, head: &str, body: &[u8]) -> Result<(u16, Vec<u8>)
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .context("no HTTP header end")?;
+        .with_context(|| {
+            format!(
+                "{} answered {} bytes and closed, with no complete response head",
+                head.lines().next().unwrap_or_default(),
+                raw.len()
+            )
+        })?;
     let head = String::from_utf8_lossy(&raw[..split]);
     let status = head
         .split_whitespace()

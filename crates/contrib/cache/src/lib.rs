@@ -507,6 +507,51 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Another process (a worker, `project jobs`) opening the database while this one
+    /// reads the wal-index must find this process attached (SQLite's "dead man's switch"
+    /// lock on the `-shm` file) and leave the file alone. Mapped through a descriptor of
+    /// our own, closing that descriptor dropped the process's locks on the file; the next
+    /// process to open the database truncated it, and a read here died of `SIGBUS`.
+    #[tokio::test]
+    async fn this_process_stays_attached_to_the_index_it_reads() {
+        let dir = std::env::temp_dir().join(format!("web-cache-procs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.sqlite3");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let cache = Cache::for_database(&format!("sqlite://{}", path.display()));
+        let before = cache.version().await;
+        assert!(matches!(before, Some(Version::WalIndex(_))), "{before:?}");
+        // In a process of its own (POSIX locks are per process): the lock SQLite takes
+        // to learn it is alone (byte 128 of the -shm file, UNIX_SHM_DMS) must be refused;
+        // then a commit by Python's own SQLite.
+        let script = "import fcntl, os, sqlite3, sys\n\
+                      fd = os.open(sys.argv[1] + '-shm', os.O_RDWR)\n\
+                      try:\n    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)\n    sys.exit(3)\n\
+                      except OSError:\n    pass\n\
+                      os.close(fd)\n\
+                      c = sqlite3.connect(sys.argv[1])\n\
+                      c.execute('INSERT INTO t VALUES (1)')\n\
+                      c.commit()\n";
+        let status = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&path)
+            .status()
+            .expect("python3 (CI installs it) runs the other process");
+        assert_ne!(
+            status.code(),
+            Some(3),
+            "this process no longer holds SQLite's lock on the -shm file"
+        );
+        assert!(status.success(), "{status}");
+        let after = cache.version().await;
+        assert!(matches!(after, Some(Version::WalIndex(_))), "{after:?}");
+        assert_ne!(before, after, "the other process's commit is seen");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn concurrent_misses_compute_once() {
         let dir = std::env::temp_dir().join(format!("web-cache-once-{}", std::process::id()));

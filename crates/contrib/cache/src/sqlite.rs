@@ -8,9 +8,11 @@ use super::wal_index::WalIndex;
 
 /// Reads the database's version.
 pub(super) struct SqliteVersion {
+    /// Declared before the connection, so dropped first: it points into the connection's
+    /// mapping of the wal-index.
+    wal_index: Option<WalIndex>,
     /// Also what keeps the wal-index mapped (see [`super::wal_index`]).
     connection: Mutex<rusqlite::Connection>,
-    wal_index: Option<WalIndex>,
 }
 
 impl SqliteVersion {
@@ -29,8 +31,8 @@ impl SqliteVersion {
             .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
             .ok()?;
         Some(SqliteVersion {
+            wal_index: WalIndex::of(&connection),
             connection: Mutex::new(connection),
-            wal_index: WalIndex::open(path),
         })
     }
 

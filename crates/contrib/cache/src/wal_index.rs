@@ -8,36 +8,68 @@
 //! consistent header. Reading it costs no system call, where `PRAGMA data_version` takes
 //! and releases file locks on every call.
 //!
-//! The mapping stays valid because the caller keeps a SQLite connection to the database
-//! open for as long as this exists: while any connection of this process uses the
-//! wal-index, no other process deletes or recreates it.
+//! The header is read through SQLite's own mapping of the `-shm` file, asked of the
+//! connection's VFS (`xShmMap`), never through a file descriptor of ours: closing any
+//! descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+//! "dead man's switch" lock included, after which another process opening the database
+//! believes itself alone, truncates the `-shm` file and a mapping of ours would fault
+//! (`SIGBUS`). SQLite's mapping stays valid while its connection is open.
 
-use std::fs::File;
-use std::path::Path;
+use std::ffi::c_void;
 use std::sync::atomic::{Ordering, fence};
 
-use memmap2::Mmap;
+use rusqlite::ffi;
 
 /// One copy of the header (`WalIndexHdr`) is 48 bytes; two copies, then the checkpoint info.
 const HEADER: usize = 48;
 
+/// The size of the wal-index's regions, as SQLite maps them (`WALINDEX_PGSZ`).
+const REGION: i32 = 32 * 1024;
+
 pub(super) struct WalIndex {
-    map: Mmap,
+    /// The first region of the wal-index, mapped by SQLite for the connection it came from.
+    header: *const u8,
 }
 
+// SAFETY: the pointer is to shared memory that is only read, with volatile reads, while
+// the connection that mapped it is open (the owner keeps both, see `SqliteVersion`).
+unsafe impl Send for WalIndex {}
+unsafe impl Sync for WalIndex {}
+
 impl WalIndex {
-    /// Maps the wal-index of the database at `path`; `None` if it has none (not in WAL mode).
-    pub(super) fn open(path: &Path) -> Option<WalIndex> {
-        let mut shm = path.as_os_str().to_owned();
-        shm.push("-shm");
-        let file = File::open(shm).ok()?;
-        if file.metadata().ok()?.len() < 2 * HEADER as u64 {
-            return None;
+    /// The wal-index of `connection`'s database as SQLite mapped it; `None` if it has
+    /// none (not in WAL mode, or not mapped yet). The caller keeps `connection` open, and
+    /// uses it from no other thread during this call, for as long as the index is used.
+    pub(super) fn of(connection: &rusqlite::Connection) -> Option<WalIndex> {
+        let mut region: *mut c_void = std::ptr::null_mut();
+        // SAFETY: `handle` is the open connection's; the file pointer SQLite hands back is
+        // its main database file, valid while the connection is open; `xShmMap` with
+        // `bExtend = 0` only returns region 0 if it is mapped already, at SQLite's size.
+        unsafe {
+            let handle = connection.handle();
+            let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+            let rc = ffi::sqlite3_file_control(
+                handle,
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_FILE_POINTER,
+                (&raw mut file).cast(),
+            );
+            if rc != ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() {
+                return None;
+            }
+            let methods = &*(*file).pMethods;
+            let map = if methods.iVersion >= 2 {
+                methods.xShmMap?
+            } else {
+                return None;
+            };
+            if map(file, 0, REGION, 0, &raw mut region) != ffi::SQLITE_OK || region.is_null() {
+                return None;
+            }
         }
-        // SAFETY: the mapping is read-only and only ever read through `read_volatile` (see
-        // `header`), as memory that other processes write.
-        let map = unsafe { memmap2::MmapOptions::new().len(2 * HEADER).map(&file) }.ok()?;
-        let index = WalIndex { map };
+        let index = WalIndex {
+            header: region.cast_const().cast(),
+        };
         index.state().map(|_| index)
     }
 
@@ -64,10 +96,10 @@ impl WalIndex {
     }
 
     fn header(&self, offset: usize) -> [u8; HEADER] {
-        let base = self.map.as_ptr();
+        let base = self.header;
         let mut bytes = [0u8; HEADER];
         for (i, byte) in bytes.iter_mut().enumerate() {
-            // SAFETY: `offset + i < 2 * HEADER`, the mapped length; volatile, because
+            // SAFETY: `offset + i < 2 * HEADER < REGION`, the mapped length; volatile, because
             // another process may write these bytes at any time.
             *byte = unsafe { std::ptr::read_volatile(base.add(offset + i)) };
         }
