@@ -411,9 +411,57 @@ impl Session {
         self.wait_text("#cart-link", "Cart (3)").await?;
         self.screenshot("cart").await?;
 
-        // Checkout: the order page, pending, with the time left to pay.
+        // The cart ships and the shop ships: checkout asks where to. An address in
+        // Germany, added from the cart, which the form brings back to.
+        self.submit("#checkout-form").await?;
+        self.wait_text("main", "Choose the address to ship to.")
+            .await?;
+        self.browser
+            .find(Locator::LinkText("Add the address to ship to"))
+            .await?
+            .click()
+            .await?;
+        self.wait_text("h1", "Add an address").await?;
+        self.fill(&[
+            ("name", "E2E Shopper"),
+            ("line1", "Unter den Linden 1"),
+            ("city", "Berlin"),
+            ("postal_code", "10117"),
+        ])
+        .await?;
+        self.choose("country", "DE").await?;
+        self.screenshot("address-form").await?;
+        self.submit("form.stacked").await?;
+        self.wait_text("main", "The address was added.").await?;
+
+        // Choose it and a method of the EU zone: shipping and German VAT (19 %) show.
+        self.wait_text("#shipping-form", "Unter den Linden 1")
+            .await?;
+        self.choose_by_text("shipping_address_id", "Unter den Linden 1")
+            .await?;
+        self.choose_by_text("shipping_method_id", "International express")
+            .await?;
+        self.submit("#shipping-form").await?;
+        self.wait_text("#cart-shipping", "$29.90").await?;
+        let tax = self
+            .browser
+            .find(Locator::Css("#cart-tax"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            tax.starts_with('$') && tax != "$0.00",
+            "German VAT on the cart page: {tax}"
+        );
+        self.screenshot("cart-shipping-and-tax").await?;
+
+        // Place the order: the order page, pending, with the address, shipping, the same
+        // tax and the time left to pay.
         self.submit("#checkout-form").await?;
         self.wait_text("#order-status", "pending").await?;
+        self.wait_text("#order-shipping-address", "Berlin").await?;
+        self.wait_text("#order-shipping", "$29.90").await?;
+        self.wait_text("#order-tax", &tax).await?;
         self.wait_text("#time-left", "Pay within").await?;
         let order_url = self.browser.current_url().await?;
         ensure!(
@@ -663,6 +711,34 @@ impl Session {
             input.send_keys(value).await?;
         }
         Ok(())
+    }
+
+    /// Selects the option with `value` in the select named `name`.
+    async fn choose(&self, name: &str, value: &str) -> Result<()> {
+        self.browser
+            .find(Locator::Css(&format!(
+                "select[name=\"{name}\"] option[value=\"{value}\"]"
+            )))
+            .await
+            .with_context(|| format!("no option {value} in the select {name}"))?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Selects the first option whose text contains `text` in the select named `name`.
+    async fn choose_by_text(&self, name: &str, text: &str) -> Result<()> {
+        for option in self
+            .browser
+            .find_all(Locator::Css(&format!("select[name=\"{name}\"] option")))
+            .await?
+        {
+            if option.text().await?.contains(text) {
+                option.click().await?;
+                return Ok(());
+            }
+        }
+        bail!("no option with {text:?} in the select {name}")
     }
 
     /// Clicks the submit button of the form matching `form`.

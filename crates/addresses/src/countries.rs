@@ -18,14 +18,17 @@ pub fn name(code: &str) -> Option<String> {
         .map(|c| c.long_name.to_string())
 }
 
-/// Every country as (code, English name), by name, for the form's choices.
-pub fn all() -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = celes::Country::get_countries()
-        .iter()
-        .map(|c| (c.alpha2.to_string(), c.long_name.to_string()))
-        .collect();
-    all.sort_by(|a, b| a.1.cmp(&b.1));
-    all
+/// Every country as (code, English name), by name, for the form's choices (sorted once).
+pub fn all() -> &'static [(String, String)] {
+    static ALL: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+        let mut all: Vec<(String, String)> = celes::Country::get_countries()
+            .iter()
+            .map(|c| (c.alpha2.to_string(), c.long_name.to_string()))
+            .collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        all
+    });
+    &ALL
 }
 
 /// The postal-code format of countries whose codes are checked; `None`: any code is

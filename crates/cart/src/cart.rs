@@ -82,6 +82,20 @@ impl Contents {
             .unwrap_or(DEFAULT_CURRENCY)
     }
 
+    /// The parcel's weight: the lines that need shipping (grams).
+    pub fn shipped_weight_grams(&self) -> i64 {
+        self.lines
+            .iter()
+            .filter(|(_, p)| p.requires_shipping)
+            .map(|(l, p)| i64::from(p.weight_grams) * i64::from(l.quantity))
+            .sum()
+    }
+
+    /// Whether a line needs shipping.
+    pub fn ships(&self) -> bool {
+        self.lines.iter().any(|(_, p)| p.requires_shipping)
+    }
+
     pub fn total_cents(&self) -> i64 {
         self.lines
             .iter()

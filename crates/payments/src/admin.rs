@@ -7,19 +7,24 @@ use std::collections::HashMap;
 use accounts::models::user;
 use async_trait::async_trait;
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
+};
 use web::templates::money;
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
-    Action, Column, Field, FieldKind, Filter, FilterValue, FormData, Inline, ListPage, ListQuery,
-    ListSpec, ModelAdmin, ModelIdentity, Object, Row, datetime, list_page,
+    Action, ActionRequest, Column, Field, FieldKind, Filter, FilterValue, FormData, Inline,
+    ListPage, ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, Saved, datetime,
+    list_page, text,
 };
 
+use crate::forms::{ShipInput, tax_rate_fields};
 use crate::gateway::Gateway;
-use crate::models::{OrderStatus, order, order_item, payment};
+use crate::models::{OrderStatus, order, order_item, payment, tax_rate};
 use crate::orders;
 use crate::orders::Reservations;
-use crate::permissions::RefundOrder;
+use crate::permissions::{FULFILL_ORDER, RefundOrder};
 use accounts::extract::PermissionCode;
 
 pub struct OrderAdmin;
@@ -106,6 +111,15 @@ impl ModelAdmin for OrderAdmin {
         vec![
             Action::new("cancel", "Cancel order"),
             Action::new("refund", "Refund order").permission(RefundOrder::CODE),
+            Action::new("ship", "Mark shipped")
+                .permission(FULFILL_ORDER)
+                .with_field(Field::new("carrier", "Carrier", FieldKind::Text))
+                .with_field(Field::new(
+                    "tracking_number",
+                    "Tracking number",
+                    FieldKind::Text,
+                )),
+            Action::new("deliver", "Mark delivered").permission(FULFILL_ORDER),
         ]
     }
     fn can_add(&self) -> bool {
@@ -246,12 +260,30 @@ impl ModelAdmin for OrderAdmin {
     async fn run_action(
         &self,
         state: &AppState,
-        _actor_id: i64,
+        request: &ActionRequest,
         id: i64,
         action: &str,
-        _form: &FormData,
+        form: &FormData,
     ) -> Result<Result<String, FieldErrors>, Error> {
         match action {
+            "ship" => {
+                let input = ShipInput {
+                    carrier: Some(text(form, "carrier")),
+                    tracking_number: Some(text(form, "tracking_number")),
+                };
+                let tracking = match input.validate() {
+                    Ok(tracking) => tracking,
+                    Err(errors) => return Ok(Err(errors)),
+                };
+                orders::ship(state.db(), id, tracking, &request.site).await?;
+                Ok(Ok(
+                    "The order was marked shipped; the buyer gets an email.".into()
+                ))
+            }
+            "deliver" => {
+                orders::deliver(state.db(), id).await?;
+                Ok(Ok("The order was marked delivered.".into()))
+            }
             "cancel" => {
                 orders::cancel(state.db(), state.service()?, id, orders::Scope::Everyone).await?;
                 Ok(Ok("The order was cancelled and its stock released.".into()))
@@ -263,5 +295,149 @@ impl ModelAdmin for OrderAdmin {
             }
             _ => Err(Error::not_found("No such action.")),
         }
+    }
+}
+
+/// Tax rates per destination country (basis points), used by every order priced after a
+/// change.
+pub struct TaxRateAdmin;
+
+fn rate_values(r: &tax_rate::TaxRate) -> std::collections::BTreeMap<String, String> {
+    [
+        ("country".to_string(), r.country.clone()),
+        ("rate_bp".to_string(), r.rate_bp.to_string()),
+    ]
+    .into()
+}
+
+/// 1900 bp → "19.00 %".
+fn percent(rate_bp: i32) -> String {
+    format!("{}.{:02} %", rate_bp / 100, rate_bp % 100)
+}
+
+#[async_trait]
+impl ModelAdmin for TaxRateAdmin {
+    fn identity(&self) -> &'static ModelIdentity {
+        web_modeladmin::model_identity!(tax_rate::Entity)
+    }
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("country", "Country"),
+            Column::new("rate_bp", "Rate"),
+            Column::new("created_at", "Created"),
+        ]
+    }
+    fn search_help(&self) -> Option<&'static str> {
+        Some("country code")
+    }
+    fn default_ordering(&self) -> (&'static str, bool) {
+        ("country", false)
+    }
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::new("country", "Country", FieldKind::Text)
+                .help("ISO 3166-1 alpha-2 code of the destination: DE, FR, US."),
+            Field::new("rate_bp", "Rate (basis points)", FieldKind::Integer)
+                .help("1900 is 19 %; 0 to 10000."),
+        ]
+    }
+
+    async fn list(&self, state: &AppState, query: &ListQuery) -> Result<ListPage, Error> {
+        use tax_rate::Column as C;
+        let spec = ListSpec {
+            search: vec![C::Country],
+            filters: Vec::new(),
+            sort: vec![
+                ("country", C::Country),
+                ("rate_bp", C::RateBp),
+                ("created_at", C::CreatedAt),
+            ],
+            id: C::Id,
+        };
+        let (rates, total) = list_page(
+            state.db(),
+            tax_rate::Entity::find(),
+            &spec,
+            query,
+            self.default_ordering(),
+        )
+        .await?;
+        let rows = rates
+            .into_iter()
+            .map(|r| Row {
+                id: r.id,
+                cells: vec![r.country, percent(r.rate_bp), datetime(&r.created_at)],
+            })
+            .collect();
+        Ok(ListPage { rows, total })
+    }
+
+    async fn object(&self, state: &AppState, id: i64) -> Result<Option<Object>, Error> {
+        Ok(tax_rate::Entity::find_by_id(id)
+            .one(state.db())
+            .await?
+            .map(|r| Object {
+                id: r.id,
+                repr: format!("{} {}", r.country, percent(r.rate_bp)),
+                values: rate_values(&r),
+                inlines: Vec::new(),
+            }))
+    }
+
+    async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
+        self.save(state, None, form).await
+    }
+
+    async fn update(&self, state: &AppState, id: i64, form: &FormData) -> Result<Saved, Error> {
+        self.save(state, Some(id), form).await
+    }
+
+    async fn delete(&self, state: &AppState, id: i64) -> Result<String, Error> {
+        let deleted = tax_rate::Entity::delete_by_id(id).exec(state.db()).await?;
+        if deleted.rows_affected == 0 {
+            return Err(Error::not_found("No such tax rate."));
+        }
+        Ok("deleted; orders priced from now on carry no tax for that country.".into())
+    }
+}
+
+impl TaxRateAdmin {
+    /// Creates (`id` none) or changes a rate; one rate per country.
+    async fn save(
+        &self,
+        state: &AppState,
+        id: Option<i64>,
+        form: &FormData,
+    ) -> Result<Saved, Error> {
+        let (country, rate_bp) =
+            match tax_rate_fields(&text(form, "country"), &text(form, "rate_bp")) {
+                Ok(fields) => fields,
+                Err(errors) => return Ok(Err(errors)),
+            };
+        let taken = tax_rate::Entity::find()
+            .filter(tax_rate::Column::Country.eq(&country))
+            .one(state.db())
+            .await?;
+        if taken.as_ref().is_some_and(|t| Some(t.id) != id) {
+            let errors = FieldErrors::from([(
+                "country".to_string(),
+                vec![format!("{country} already has a rate; change that one.")],
+            )]);
+            return Ok(Err(errors));
+        }
+        let saved = match id {
+            Some(id) => {
+                let found = tax_rate::Entity::find_by_id(id)
+                    .one(state.db())
+                    .await?
+                    .ok_or_else(|| Error::not_found("No such tax rate."))?;
+                let mut row: tax_rate::ActiveModel = found.into();
+                row.country = Set(country);
+                row.rate_bp = Set(rate_bp);
+                row.update(state.db()).await?
+            }
+            None => tax_rate::set(state.db(), &country, rate_bp).await?,
+        };
+        Ok(Ok(saved.id))
     }
 }

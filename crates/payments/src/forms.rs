@@ -2,9 +2,11 @@
 
 use serde::Deserialize;
 use web::FieldErrors;
+use web::forms::Validator;
 
 use crate::gateway::{luhn_valid, normalize_card};
-use crate::orders::{Line, MAX_LINES, MAX_QUANTITY};
+use crate::orders::fulfillment::Tracking;
+use crate::orders::{Line, MAX_LINES, MAX_QUANTITY, ShippingRequest};
 
 fn add(errors: &mut FieldErrors, field: impl Into<String>, message: impl Into<String>) {
     errors.entry(field.into()).or_default().push(message.into());
@@ -17,6 +19,102 @@ fn add(errors: &mut FieldErrors, field: impl Into<String>, message: impl Into<St
 pub struct OrderInput {
     #[schema(required = true, value_type = Vec<LineInput>, min_items = 1, max_items = 50)]
     pub items: Option<Vec<serde_json::Value>>,
+    /// One of your addresses (`GET /api/addresses`); optional here, with
+    /// `shipping_method_id`.
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub shipping_address_id: Option<serde_json::Value>,
+    /// A method serving that address (`GET /api/shipping/methods`).
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub shipping_method_id: Option<serde_json::Value>,
+}
+
+/// `{"shipping_address_id", "shipping_method_id"}`: where an order ships, chosen at
+/// checkout or later for a pending order (`PATCH /api/orders/{id}`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ShippingChoiceRequest)]
+pub struct ShippingInput {
+    #[schema(value_type = i64, minimum = 1)]
+    pub shipping_address_id: Option<serde_json::Value>,
+    #[schema(value_type = i64, minimum = 1)]
+    pub shipping_method_id: Option<serde_json::Value>,
+}
+
+impl ShippingInput {
+    /// Each given field a positive integer (a missing one is for the order to judge).
+    pub fn validate(self) -> Result<ShippingRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut id = |field: &str, value: Option<serde_json::Value>| match value {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => {
+                let id = v.as_i64().filter(|id| *id > 0);
+                if id.is_none() {
+                    add(&mut errors, field, "Must be a positive integer.");
+                }
+                id
+            }
+        };
+        let request = ShippingRequest {
+            address_id: id("shipping_address_id", self.shipping_address_id),
+            method_id: id("shipping_method_id", self.shipping_method_id),
+        };
+        if errors.is_empty() {
+            Ok(request)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `{"carrier", "tracking_number"}` of `POST /api/orders/{id}/ship`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ShipRequest)]
+pub struct ShipInput {
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "DHL")]
+    pub carrier: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "JD014600006281230704")]
+    pub tracking_number: Option<String>,
+}
+
+impl ShipInput {
+    /// Both required: 1 to 100 characters of one line of plain text.
+    pub fn validate(self) -> Result<Tracking, FieldErrors> {
+        let mut v = Validator::new();
+        let mut text = |field: &str, value: Option<String>| {
+            let value = v.required(field, value.map(Some), true);
+            v.text(field, value, 100).unwrap_or_default()
+        };
+        let tracking = Tracking {
+            carrier: text("carrier", self.carrier),
+            tracking_number: text("tracking_number", self.tracking_number),
+        };
+        v.finish(tracking)
+    }
+}
+
+/// A tax rate from the admin's form: an ISO country code (upper-cased) and a rate in
+/// basis points from 0 to 10,000.
+pub fn tax_rate_fields(country: &str, rate_bp: &str) -> Result<(String, i32), FieldErrors> {
+    use crate::models::tax_rate::MAX_RATE_BP;
+    let mut v = Validator::new();
+    let code = country.trim().to_ascii_uppercase();
+    if celes::Country::from_alpha2(&code).is_err() {
+        v.fail(
+            "country",
+            "Enter a country as its two-letter ISO 3166-1 code, like DE or US.",
+        );
+    }
+    let rate = rate_bp
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|r| (0..=MAX_RATE_BP).contains(r));
+    if rate.is_none() {
+        v.fail(
+            "rate_bp",
+            format!("Enter basis points from 0 to {MAX_RATE_BP} (1900 is 19 %)."),
+        );
+    }
+    v.finish((code, rate.unwrap_or_default()))
 }
 
 /// One line of [`OrderInput`], as [`OrderInput::validate`] reads it.
@@ -30,62 +128,103 @@ pub struct LineInput {
 }
 
 impl OrderInput {
-    /// 1 to 50 lines, each a positive product id and a quantity from 1 to 1000; every
-    /// problem is reported, per line (`items[2].quantity`).
-    pub fn validate(self) -> Result<Vec<Line>, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let items = self.items.unwrap_or_default();
-        if items.is_empty() || items.len() > MAX_LINES {
+    /// 1 to 50 lines, each a positive product id and a quantity from 1 to 1000, and the
+    /// optional shipping choice; every problem is reported, per line
+    /// (`items[2].quantity`).
+    pub fn validate(self) -> Result<(Vec<Line>, ShippingRequest), FieldErrors> {
+        let shipping = ShippingInput {
+            shipping_address_id: self.shipping_address_id,
+            shipping_method_id: self.shipping_method_id,
+        }
+        .validate();
+        match (lines_of(self.items), shipping) {
+            (Ok(lines), Ok(shipping)) => Ok((lines, shipping)),
+            (Err(mut errors), Err(more)) => {
+                errors.extend(more);
+                Err(errors)
+            }
+            (Err(errors), _) | (_, Err(errors)) => Err(errors),
+        }
+    }
+}
+
+/// The checked lines of an order's `items`.
+fn lines_of(items: Option<Vec<serde_json::Value>>) -> Result<Vec<Line>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let items = items.unwrap_or_default();
+    if items.is_empty() || items.len() > MAX_LINES {
+        add(
+            &mut errors,
+            "items",
+            format!("Must be a list of 1 to {MAX_LINES} lines."),
+        );
+        return Err(errors);
+    }
+    let mut lines = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let Some(line) = item.as_object() else {
             add(
                 &mut errors,
-                "items",
-                format!("Must be a list of 1 to {MAX_LINES} lines."),
+                format!("items[{n}]"),
+                "Must be an object with product_id and quantity.",
             );
-            return Err(errors);
+            continue;
+        };
+        let product_id = line
+            .get("product_id")
+            .and_then(serde_json::Value::as_i64)
+            .filter(|id| *id > 0);
+        let quantity = line
+            .get("quantity")
+            .and_then(serde_json::Value::as_i64)
+            .filter(|q| (1..=i64::from(MAX_QUANTITY)).contains(q));
+        if product_id.is_none() {
+            add(
+                &mut errors,
+                format!("items[{n}].product_id"),
+                "Must be a positive integer.",
+            );
         }
-        let mut lines = Vec::with_capacity(items.len());
-        for (n, item) in items.iter().enumerate() {
-            let Some(line) = item.as_object() else {
-                add(
-                    &mut errors,
-                    format!("items[{n}]"),
-                    "Must be an object with product_id and quantity.",
-                );
-                continue;
-            };
-            let product_id = line
-                .get("product_id")
-                .and_then(serde_json::Value::as_i64)
-                .filter(|id| *id > 0);
-            let quantity = line
-                .get("quantity")
-                .and_then(serde_json::Value::as_i64)
-                .filter(|q| (1..=i64::from(MAX_QUANTITY)).contains(q));
-            if product_id.is_none() {
-                add(
-                    &mut errors,
-                    format!("items[{n}].product_id"),
-                    "Must be a positive integer.",
-                );
-            }
-            if quantity.is_none() {
-                add(
-                    &mut errors,
-                    format!("items[{n}].quantity"),
-                    format!("Must be an integer from 1 to {MAX_QUANTITY}."),
-                );
-            }
-            if let (Some(product_id), Some(quantity)) = (product_id, quantity) {
-                lines.push(Line {
-                    product_id,
-                    quantity: quantity as i32,
-                });
-            }
+        if quantity.is_none() {
+            add(
+                &mut errors,
+                format!("items[{n}].quantity"),
+                format!("Must be an integer from 1 to {MAX_QUANTITY}."),
+            );
         }
-        if errors.is_empty() {
-            Ok(lines)
-        } else {
-            Err(errors)
+        if let (Some(product_id), Some(quantity)) = (product_id, quantity) {
+            lines.push(Line {
+                product_id,
+                quantity: quantity as i32,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The shipping choice of a page form: the cart's checkout, an order page's "Ship to".
+#[derive(Debug, Default, Deserialize)]
+pub struct ShippingForm {
+    pub shipping_address_id: Option<String>,
+    pub shipping_method_id: Option<String>,
+}
+
+impl ShippingForm {
+    /// The chosen ids; a blank or unreadable one counts as not chosen (and the order
+    /// names what to choose).
+    pub fn shipping(&self) -> ShippingRequest {
+        let id = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|id| *id > 0)
+        };
+        ShippingRequest {
+            address_id: id(&self.shipping_address_id),
+            method_id: id(&self.shipping_method_id),
         }
     }
 }
@@ -179,7 +318,45 @@ mod tests {
     }
 
     fn lines(v: serde_json::Value) -> Result<Vec<Line>, FieldErrors> {
-        serde_json::from_value::<OrderInput>(v).unwrap().validate()
+        serde_json::from_value::<OrderInput>(v)
+            .unwrap()
+            .validate()
+            .map(|(lines, _)| lines)
+    }
+
+    #[test]
+    fn shipping_fields_are_positive_ids_and_optional() {
+        let order = |v| serde_json::from_value::<OrderInput>(v).unwrap().validate();
+        let (_, shipping) = order(json!({"items": [{"product_id": 1, "quantity": 1}],
+            "shipping_address_id": 4, "shipping_method_id": 2}))
+        .unwrap();
+        assert_eq!(
+            shipping,
+            ShippingRequest {
+                address_id: Some(4),
+                method_id: Some(2)
+            }
+        );
+        let (_, none) = order(json!({"items": [{"product_id": 1, "quantity": 1}]})).unwrap();
+        assert_eq!(none, ShippingRequest::default());
+        let errors = order(json!({"items": [], "shipping_method_id": "x"})).unwrap_err();
+        assert!(errors.contains_key("items") && errors.contains_key("shipping_method_id"));
+    }
+
+    #[test]
+    fn ship_needs_a_carrier_and_a_tracking_number() {
+        let errors = ShipInput::default().validate().unwrap_err();
+        assert!(errors.contains_key("carrier") && errors.contains_key("tracking_number"));
+        let too_long = ShipInput {
+            carrier: Some("DHL".into()),
+            tracking_number: Some("9".repeat(101)),
+        };
+        assert!(
+            too_long
+                .validate()
+                .unwrap_err()
+                .contains_key("tracking_number")
+        );
     }
 
     #[test]

@@ -15,12 +15,14 @@ use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
 pub mod admin;
+pub mod demo;
 pub mod forms;
 pub mod gateway;
 pub mod models;
 pub mod orders;
 pub mod permissions;
 pub mod settings;
+pub mod shipping;
 pub mod tasks;
 pub mod urls;
 pub mod views;
@@ -48,8 +50,11 @@ impl App for Payments {
         app.entities(models::entities())
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .admin(admin::OrderAdmin)
+            .admin(admin::TaxRateAdmin)
             .permission("refund_order", "Can refund an order")
+            .permission("fulfill_order", "Can ship and deliver orders")
             .task::<tasks::SendOrderConfirmation>()
+            .task::<tasks::SendShippedNotice>()
             .periodic::<tasks::ExpireOrders>(std::time::Duration::from_secs(60));
         for code in permissions::required() {
             app.requires_permission(code);
@@ -69,6 +74,10 @@ impl App for Payments {
         }
         services.insert::<gateway::Gateway>(gateway);
         services.insert(payments.reservations());
+        services.insert(orders::Pricing {
+            shipper: shipping::Shipper::of(services.contributions()),
+            prices_include_tax: payments.prices_include_tax,
+        });
         services.insert(Arc::new(payments));
         Ok(())
     }
@@ -79,6 +88,10 @@ impl App for Payments {
             Ok(payments) if deploy => payments.deploy_problems(),
             _ => Vec::new(),
         }
+    }
+
+    async fn seed_demo(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {
+        Ok(vec![("tax rates".into(), demo::seed(state.db()).await?)])
     }
 
     async fn cleanup(&self, state: &AppState) -> anyhow::Result<Vec<(String, u64)>> {

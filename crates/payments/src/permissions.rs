@@ -14,6 +14,8 @@ accounts::permission!(
     pub RefundOrder = "payments.refund_order"
 );
 
+/// May ship and deliver orders (`POST /api/orders/{id}/ship`, `…/deliver`).
+pub const FULFILL_ORDER: &str = "payments.fulfill_order";
 /// May see everyone's orders (`GET /api/orders?all=true`, another user's order).
 pub const VIEW_ORDER: &str = "payments.view_order";
 /// May cancel another user's pending order.
@@ -22,7 +24,25 @@ pub const CHANGE_ORDER: &str = "payments.change_order";
 /// Every code above, for [`web::Installer::requires_permission`].
 pub fn required() -> Vec<&'static str> {
     use accounts::extract::PermissionCode;
-    vec![RefundOrder::CODE, VIEW_ORDER, CHANGE_ORDER]
+    vec![RefundOrder::CODE, VIEW_ORDER, CHANGE_ORDER, FULFILL_ORDER]
+}
+
+/// Refuses a user without `code` acting on order `id`: `403` for their own order (it
+/// exists; they may not do this), `404` for anyone else's (its existence does not leak).
+pub async fn refuse_unless(
+    db: &sea_orm::DatabaseConnection,
+    perms: &Perms,
+    user_id: i64,
+    code: &str,
+    id: i64,
+) -> Result<(), Error> {
+    if perms.has(code).await? {
+        return Ok(());
+    }
+    match crate::orders::find_visible(db, id, Scope::Own(user_id)).await? {
+        Some(_) => Err(Error::forbidden()),
+        None => Err(Error::not_found("No order with that id.")),
+    }
 }
 
 /// Runs `call` on the user's own orders; when that finds nothing (404) and the user has

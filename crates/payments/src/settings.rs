@@ -24,6 +24,10 @@ pub struct PaymentsSettings {
     /// Units in one user's pending orders at once, the new order's included; 0 disables.
     #[serde(default = "default_max_pending_units")]
     pub max_pending_units: u64,
+    /// Whether product and shipping prices include tax (Europe) or tax comes on top
+    /// (the US); see `orders::totals`.
+    #[serde(default)]
+    pub prices_include_tax: bool,
 }
 
 fn default_max_pending_units() -> u64 {

@@ -7,6 +7,7 @@ use web_jobs::Task;
 
 pub use crate::orders::confirmation::{OrderConfirmationMail, SendOrderConfirmation};
 use crate::orders::expiry;
+pub use crate::orders::fulfillment::{SendShippedNotice, ShippedMail};
 use crate::settings::PaymentsSettings;
 
 /// Expires the unpaid orders past `payments.pending_order_ttl_seconds`, releasing their

@@ -5,6 +5,7 @@
 //! the address book the destination; none of them knows this app.
 
 use async_trait::async_trait;
+use payments::shipping::InstallShipping;
 use web::{App, AppState, Installer, Urls};
 use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
@@ -14,6 +15,7 @@ pub mod admin;
 pub mod demo;
 pub mod forms;
 pub mod models;
+pub mod provider;
 pub mod urls;
 pub mod views;
 
@@ -28,7 +30,7 @@ impl App for Shipping {
     }
 
     fn dependencies(&self) -> &'static [&'static str] {
-        &["accounts", "addresses", "cart"]
+        &["accounts", "addresses", "cart", "payments"]
     }
 
     fn urls(&self) -> Urls {
@@ -44,6 +46,7 @@ impl App for Shipping {
         app.entities(models::entities())
             .admin(admin::ZoneAdmin)
             .admin(admin::MethodAdmin)
+            .shipping_provider(provider::ZoneRates)
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());
     }
 

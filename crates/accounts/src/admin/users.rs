@@ -13,9 +13,9 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use web::db::{TransactionError, write_transaction_as};
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
-    Action, Actor, Choice, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage,
-    ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox, choice_list,
-    chosen, datetime, list_page, text, yes_no,
+    Action, ActionRequest, Actor, Choice, Column, Field, FieldKind, Filter, FilterValue, FormData,
+    ListPage, ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, Saved, checkbox,
+    choice_list, chosen, datetime, list_page, text, yes_no,
 };
 
 use super::{permission_choices, refuse_change};
@@ -393,7 +393,7 @@ impl ModelAdmin for UserAdmin {
     async fn run_action(
         &self,
         state: &AppState,
-        actor_id: i64,
+        request: &ActionRequest,
         id: i64,
         action: &str,
         form: &FormData,
@@ -404,7 +404,7 @@ impl ModelAdmin for UserAdmin {
         let Some(user) = user::find_by_id(state.db(), id).await? else {
             return Err(Error::not_found("No such user."));
         };
-        let actor = user::find_by_id(state.db(), actor_id)
+        let actor = user::find_by_id(state.db(), request.actor_id)
             .await?
             .map(|a| Actor {
                 id: a.id,

@@ -115,6 +115,20 @@ pub async fn list<C: ConnectionTrait>(
     Ok((items, total, more))
 }
 
+/// At most this many of a user's addresses are offered to choose from at checkout.
+pub const MAX_CHOICES: u64 = 100;
+
+/// `user_id`'s newest [`MAX_CHOICES`] addresses, newest first (the checkout's choices).
+pub async fn all_of<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<Address>, DbErr> {
+    Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(MAX_CHOICES)
+        .all(db)
+        .await
+}
+
 /// `user_id`'s address `id` (another user's is none).
 pub async fn find<C: ConnectionTrait>(
     db: &C,

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use accounts::RequireUser;
 use axum::response::{IntoResponse, Redirect, Response};
-use web::{Db, Error, FieldErrors, Form, Id, Page, Pagination, context};
+use web::{Db, Error, FieldErrors, Form, Id, Page, Pagination, Query, context};
 use web_sessions::Messages;
 
 use super::api::not_found;
@@ -34,11 +34,21 @@ fn values_of(address: Option<&Address>) -> BTreeMap<&'static str, String> {
     ])
 }
 
+/// Where to go after adding an address: a same-site `next` (the cart's checkout sends
+/// its buyers here and back), else the address book.
+fn after_saving(page: &Page, next: Option<&String>) -> Result<String, Error> {
+    match accounts::auth::safe_next(next.map(String::as_str)) {
+        Some(next) => Ok(next),
+        None => list_url(page),
+    }
+}
+
 async fn render_form(
     page: Page,
     address: Option<&Address>,
     values: impl serde::Serialize,
     errors: &FieldErrors,
+    next: Option<String>,
 ) -> Result<Response, Error> {
     let status = if errors.is_empty() {
         http::StatusCode::OK
@@ -48,7 +58,7 @@ async fn render_form(
     page.render_with_status(
         status,
         "addresses/address_form.html",
-        context! { address, values, errors, countries => countries::all() },
+        context! { address, values, errors, next, countries => countries::all() },
     )
     .await
 }
@@ -72,9 +82,14 @@ pub async fn list(
         .await
 }
 
-/// `/addresses/new/`
-pub async fn new_form(page: Page, RequireUser(_): RequireUser) -> Result<Response, Error> {
-    render_form(page, None, values_of(None), &FieldErrors::new()).await
+/// `/addresses/new/` (`?next=` a page of this site to go back to once it is added)
+pub async fn new_form(
+    page: Page,
+    RequireUser(_): RequireUser,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Error> {
+    let next = accounts::auth::safe_next(query.get("next").map(String::as_str));
+    render_form(page, None, values_of(None), &FieldErrors::new(), next).await
 }
 
 pub async fn create(
@@ -88,9 +103,12 @@ pub async fn create(
         Ok(fields) => {
             address::create(&db, user.id, fields).await?;
             messages.success("The address was added.").await?;
-            Ok(Redirect::to(&list_url(&page)?).into_response())
+            Ok(Redirect::to(&after_saving(&page, form.get("next"))?).into_response())
         }
-        Err(errors) => render_form(page, None, form, &errors).await,
+        Err(errors) => {
+            let next = accounts::auth::safe_next(form.get("next").map(String::as_str));
+            render_form(page, None, form, &errors, next).await
+        }
     }
 }
 
@@ -109,6 +127,7 @@ pub async fn edit_form(
         Some(&found),
         values_of(Some(&found)),
         &FieldErrors::new(),
+        None,
     )
     .await
 }
@@ -130,7 +149,7 @@ pub async fn update(
             messages.success("The address was changed.").await?;
             Ok(Redirect::to(&list_url(&page)?).into_response())
         }
-        Err(errors) => render_form(page, Some(&found), form, &errors).await,
+        Err(errors) => render_form(page, Some(&found), form, &errors, None).await,
     }
 }
 

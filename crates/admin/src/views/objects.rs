@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use web::{AppState, Error, FieldErrors, Form, Page, Reverser, context};
-use web_modeladmin::Object;
+use web::{AppState, Error, FieldErrors, Form, Page, Reverser, SiteUrl, context};
+use web_modeladmin::{ActionRequest, Object};
 use web_sessions::Messages;
 
 use super::forms::{form_fields, other_errors};
@@ -209,15 +209,20 @@ pub async fn action(
     State(state): State<AppState>,
     reverser: Reverser,
     messages: Messages,
+    site: SiteUrl,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     let model = &target.model;
     let action = find_action(&target)?;
+    let request = ActionRequest {
+        actor_id: target.staff.id,
+        site,
+    };
     let object = target.authorized_object(&state).await?;
     let form = form_data(fields);
     let change_url = object_url(&reverser, "admin:change", model.as_ref(), object.id)?;
     match model
-        .run_action(&state, target.staff.id, object.id, action.name, &form)
+        .run_action(&state, &request, object.id, action.name, &form)
         .await
     {
         Ok(Ok(message)) => {

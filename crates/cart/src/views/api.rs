@@ -2,9 +2,10 @@
 
 use accounts::RequireUser;
 use http::StatusCode;
-use payments::orders::OrderJson;
-use payments::orders::Reservations;
+use payments::forms::ShippingInput;
+use payments::orders::{OrderJson, Pricing, Reservations, ShippingRequest};
 use web::error::ErrorBody;
+use web::extract::OptionalJson;
 use web::{Db, Dep, Error, Id, Json};
 
 use crate::cart::{Cart, CartJson};
@@ -87,7 +88,8 @@ pub async fn remove_item(
     path = "/checkout",
     tag = "cart",
     summary = "Check out your cart into one order",
-    description = "As `POST /api/orders` with the cart's lines: stock reserved atomically, nothing reserved on a refusal, and the cart emptied in the same transaction.",
+    description = "As `POST /api/orders` with the cart's lines: stock reserved atomically, nothing reserved on a refusal, and the cart emptied in the same transaction. When a line requires shipping and the shop has an active shipping method, `shipping_address_id` and `shipping_method_id` are required (422 naming the missing one); a method that does not serve the address's country is 422 `shipping_method_id`. The body may be empty when nothing ships.",
+    request_body(content = Option<ShippingInput>, description = "Where the order ships."),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The pending order; the cart is empty.", body = OrderJson),
@@ -98,10 +100,16 @@ pub async fn remove_item(
 pub async fn checkout(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
     RequireUser(user): RequireUser,
+    OptionalJson(input): OptionalJson<ShippingInput>,
 ) -> Result<(StatusCode, Json<OrderJson>), Error> {
+    let shipping = match input {
+        Some(input) => input.validate().map_err(Error::validation)?,
+        None => ShippingRequest::default(),
+    };
     Ok((
         StatusCode::CREATED,
-        Json(check_out(&db, rules, user.id).await?),
+        Json(check_out(&db, rules, &pricing, user.id, shipping).await?),
     ))
 }

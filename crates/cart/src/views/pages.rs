@@ -3,9 +3,12 @@
 
 use accounts::CurrentUser;
 use axum::response::{Redirect, Response};
-use payments::orders::Reservations;
+use payments::orders::delivery::preview;
+use payments::orders::totals::Totals;
+use payments::orders::{Pricing, Reservations};
+use payments::shipping::{Parcel, ShippingChoice};
 use serde::Serialize;
-use web::{Db, Dep, Error, Form, Id, Page, Reverser, context};
+use web::{Db, Dep, Error, Form, Id, Page, Query, Reverser, context};
 use web_sessions::Messages;
 
 use crate::cart::{Contents, line_total};
@@ -13,6 +16,7 @@ use crate::checkout::checkout;
 use crate::errors::CartError;
 use crate::extract::CurrentCart;
 use crate::forms::{AddForm, QuantityForm, clean_product_id, clean_quantity};
+use payments::forms::ShippingForm;
 
 /// A line as the page shows it.
 #[derive(Serialize)]
@@ -42,21 +46,90 @@ fn page_lines(contents: &Contents) -> Vec<PageLine> {
         .collect()
 }
 
+/// `/cart/`: the lines; for a signed-in buyer whose cart ships (in a shop that ships),
+/// the addresses and methods to choose from, and with a choice (`?shipping_address_id=
+/// &shipping_method_id=`) the shipping, tax and total it comes to.
 pub async fn cart_detail(
     page: Page,
     Db(db): Db,
+    Dep(pricing): Dep<Pricing>,
     CurrentCart(cart): CurrentCart,
+    CurrentUser(user): CurrentUser,
+    reverser: Reverser,
+    Query(choice): Query<ShippingForm>,
 ) -> Result<Response, Error> {
     let contents = cart.contents(&db).await?;
+    let mut preview_of_choice = None;
+    let shipping = match (&user, &pricing.shipper.0) {
+        (Some(user), Some(provider)) if contents.ships() => {
+            let parcel = parcel_of(&contents, user.id);
+            let options = provider.options(&db, &parcel).await?;
+            let chosen = choice.shipping();
+            if let (Some(address_id), Some(method_id)) = (chosen.address_id, chosen.method_id) {
+                let line_totals: Vec<i64> = page_lines(&contents)
+                    .iter()
+                    .map(|l| l.line_total_cents)
+                    .collect();
+                let choice = ShippingChoice {
+                    address_id,
+                    method_id,
+                };
+                preview_of_choice = Some(
+                    match preview(&db, &pricing, &parcel, &line_totals, choice).await {
+                        Ok((shipment, totals)) => ShippingPreview {
+                            method: Some(shipment.method_name),
+                            totals: Some(totals),
+                            problem: None,
+                        },
+                        Err(e) if e.status().is_client_error() => ShippingPreview {
+                            method: None,
+                            totals: None,
+                            problem: Some(refusal(CartError::Other(e))?),
+                        },
+                        Err(e) => return Err(e),
+                    },
+                );
+            }
+            Some(context! {
+                addresses => options.addresses,
+                methods => options.methods,
+                address_id => chosen.address_id,
+                method_id => chosen.method_id,
+                // The address book's page, when that app is installed.
+                new_address_url => reverser.reverse("addresses:address_new", &[]).ok(),
+            })
+        }
+        _ => None,
+    };
     page.render(
         "cart/cart_detail.html",
         context! {
             lines => page_lines(&contents),
             total_cents => contents.total_cents(),
             currency => contents.currency(),
+            shipping,
+            preview => preview_of_choice,
         },
     )
     .await
+}
+
+/// What a shipping choice comes to, as the cart page shows it: the method and the
+/// totals, or why it cannot ship.
+#[derive(Serialize)]
+struct ShippingPreview {
+    method: Option<String>,
+    totals: Option<Totals>,
+    problem: Option<String>,
+}
+
+/// The cart's parcel for `user_id`.
+fn parcel_of(contents: &Contents, user_id: i64) -> Parcel {
+    Parcel {
+        user_id,
+        currency: contents.currency().to_owned(),
+        weight_grams: contents.shipped_weight_grams(),
+    }
 }
 
 /// The message a refused change shows (its reason, in words).
@@ -162,9 +235,11 @@ pub async fn cart_remove(
 pub async fn cart_checkout(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
     CurrentUser(user): CurrentUser,
     messages: Messages,
     reverser: Reverser,
+    Form(form): Form<ShippingForm>,
 ) -> Result<Redirect, Error> {
     let cart_page = reverser.reverse("cart:cart_detail", &[])?;
     let Some(user) = user else {
@@ -174,7 +249,7 @@ pub async fn cart_checkout(
         let login = reverser.reverse("accounts:login", &[])?;
         return Ok(Redirect::to(&format!("{login}?next={cart_page}")));
     };
-    match checkout(&db, rules, user.id).await {
+    match checkout(&db, rules, &pricing, user.id, form.shipping()).await {
         Ok(order) => {
             messages
                 .success("Your order is placed. Pay for it below to complete it.")

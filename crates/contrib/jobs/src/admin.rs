@@ -9,8 +9,8 @@ use super::queue;
 use web::state::AppState;
 use web::{Error, FieldErrors};
 use web_modeladmin::{
-    Action, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage, ListQuery, ListSpec,
-    ModelAdmin, ModelIdentity, Object, Row, datetime, list_page,
+    Action, ActionRequest, Column, Field, FieldKind, Filter, FilterValue, FormData, ListPage,
+    ListQuery, ListSpec, ModelAdmin, ModelIdentity, Object, Row, datetime, list_page,
 };
 
 pub struct JobAdmin;
@@ -147,7 +147,7 @@ impl ModelAdmin for JobAdmin {
     async fn run_action(
         &self,
         state: &AppState,
-        _actor_id: i64,
+        _request: &ActionRequest,
         id: i64,
         action: &str,
         _form: &FormData,

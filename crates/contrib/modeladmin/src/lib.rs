@@ -153,6 +153,14 @@ impl Field {
     }
 }
 
+/// Who runs an admin action, and on which site (for the links of what it sends, as a
+/// request's [`web::SiteUrl`] is).
+#[derive(Debug, Clone)]
+pub struct ActionRequest {
+    pub actor_id: i64,
+    pub site: web::SiteUrl,
+}
+
 /// An operation on one object, run from its change page (e.g. refund an order). With
 /// `fields`, it asks for input first (e.g. a new password). It needs the model's `change`
 /// permission unless it names another one.
@@ -492,12 +500,12 @@ pub trait ModelAdmin: Send + Sync + 'static {
     ) -> Result<(), Error> {
         Ok(())
     }
-    /// Runs `action` on the object for the staff member `actor_id`; returns the message
-    /// to show. Field errors come back as `Ok(Err(..))`.
+    /// Runs `action` on the object for `request`'s staff member; returns the message to
+    /// show. Field errors come back as `Ok(Err(..))`.
     async fn run_action(
         &self,
         _state: &AppState,
-        _actor_id: i64,
+        _request: &ActionRequest,
         _id: i64,
         _action: &str,
         _form: &FormData,

@@ -36,6 +36,32 @@ impl OrderStatus {
     }
 }
 
+/// A paid order's parcel: `unfulfilled` → `shipped` (carrier, tracking number) →
+/// `delivered`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum FulfillmentStatus {
+    #[sea_orm(string_value = "unfulfilled")]
+    Unfulfilled,
+    #[sea_orm(string_value = "shipped")]
+    Shipped,
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+}
+
+impl FulfillmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FulfillmentStatus::Unfulfilled => "unfulfilled",
+            FulfillmentStatus::Shipped => "shipped",
+            FulfillmentStatus::Delivered => "delivered",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
@@ -46,7 +72,32 @@ pub struct Model {
     pub status: OrderStatus,
     #[sea_orm(column_type = "Char(Some(3))")]
     pub currency: String,
+    /// The lines (without tax when `payments.prices_include_tax`).
+    #[sea_orm(default_value = 0)]
+    pub subtotal_cents: i64,
+    #[sea_orm(default_value = 0)]
+    pub shipping_cents: i64,
+    #[sea_orm(default_value = 0)]
+    pub tax_cents: i64,
+    /// `subtotal_cents + shipping_cents + tax_cents`: what the buyer pays.
     pub total_cents: i64,
+    /// A copy of the address the order ships to, as JSON (see
+    /// [`crate::shipping::ShippingAddress`]); `None` until one is chosen.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub shipping_address: Option<String>,
+    /// The chosen method's name and price when chosen (the price before any tax split).
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    pub shipping_method: Option<String>,
+    #[sea_orm(default_value = 0)]
+    pub shipping_method_price_cents: i64,
+    #[sea_orm(default_value = "unfulfilled")]
+    pub fulfillment_status: FulfillmentStatus,
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    pub carrier: Option<String>,
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    pub tracking_number: Option<String>,
+    pub shipped_at: Option<TimeDateTimeWithTimeZone>,
+    pub delivered_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -29,33 +29,48 @@ impl Task for SendOrderConfirmation {
     type Payload = OrderConfirmationMail;
 
     async fn run(state: &AppState, mail: OrderConfirmationMail) -> anyhow::Result<()> {
-        let mailer: Mailer = state.service()?;
-        let Some(order) = order::Entity::find_by_id(mail.order_id)
-            .one(state.db())
-            .await?
-        else {
-            // Deleted since (its user was): nobody to write to.
-            return Ok(());
-        };
-        let Some(buyer) = accounts::models::user::find_by_id(state.db(), order.user_id).await?
-        else {
-            return Ok(());
-        };
-        let order = with_details(state.db(), vec![order])
-            .await?
-            .pop()
-            .ok_or_else(|| anyhow::anyhow!("order {} vanished", mail.order_id))?;
-        let path = state
-            .reverser()
-            .reverse("payments:order_detail", &[("id", &order.id)])?;
-        let link = mail.site.in_job(state.settings()).absolute(&path);
-        let email = Email::render(
-            state.templates(),
-            &buyer.email,
-            format!("Order #{} is paid", order.id),
+        send_order_mail(
+            state,
+            mail.order_id,
+            &mail.site,
+            |id| format!("Order #{id} is paid"),
             "payments/email/order_confirmation",
-            context! { order, link },
-        )?;
-        mailer.send(&email).await
+        )
+        .await
     }
+}
+
+/// Emails the buyer of order `order_id` the `template` (`.html` and `.txt`) with the
+/// order and a link to its page on `site`; nothing when the order or its buyer is gone
+/// (deleted since: nobody to write to).
+pub(crate) async fn send_order_mail(
+    state: &AppState,
+    order_id: i64,
+    site: &SiteUrl,
+    subject: impl Fn(i64) -> String,
+    template: &str,
+) -> anyhow::Result<()> {
+    let mailer: Mailer = state.service()?;
+    let Some(order) = order::Entity::find_by_id(order_id).one(state.db()).await? else {
+        return Ok(());
+    };
+    let Some(buyer) = accounts::models::user::find_by_id(state.db(), order.user_id).await? else {
+        return Ok(());
+    };
+    let order = with_details(state.db(), vec![order])
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("order {order_id} vanished"))?;
+    let path = state
+        .reverser()
+        .reverse("payments:order_detail", &[("id", &order.id)])?;
+    let link = site.clone().in_job(state.settings()).absolute(&path);
+    let email = Email::render(
+        state.templates(),
+        &buyer.email,
+        subject(order.id),
+        template,
+        context! { order, link },
+    )?;
+    mailer.send(&email).await
 }

@@ -4,14 +4,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use catalog::models::{product, stock};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, Set,
 };
 use web::Error;
 use web::db::{now, write_transaction};
 
+use super::delivery::{Pricing, ShippingNeed, ShippingRequest, shipment, totals_of};
 use super::reservations::Reservations;
-use crate::models::{Order, OrderStatus, order, order_item};
+use crate::models::{FulfillmentStatus, Order, OrderStatus, order, order_item};
+use crate::shipping::{Parcel, Shipment};
 
 use super::json::OrderJson;
 use super::json::details_of;
@@ -27,21 +29,32 @@ pub struct Line {
     pub quantity: i32,
 }
 
+/// An order to make: whose, its lines, and where it ships.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub user_id: i64,
+    pub lines: Vec<Line>,
+    pub shipping: ShippingRequest,
+    pub need: ShippingNeed,
+}
+
 /// Creates a pending order for `user_id`, reserving the stock of every line in the same
 /// transaction: if any line cannot be met, `409 out_of_stock` names the product and
 /// nothing is reserved. An unknown or inactive product, or products in different
 /// currencies, is `422`; a user already holding `payments.max_pending_orders` live pending
 /// orders, or whose pending units would pass `payments.max_pending_units`, gets
-/// `409 too_many_pending_orders`.
+/// `409 too_many_pending_orders`. A shipping choice is checked and priced (`422` naming
+/// the field), and tax added for its country.
 pub async fn create(
     db: &DatabaseConnection,
     rules: Reservations,
-    user_id: i64,
-    lines: Vec<Line>,
+    pricing: &Pricing,
+    new: NewOrder,
 ) -> Result<OrderJson, Error> {
     let created = write_transaction(db, |txn| {
-        let lines = lines.clone();
-        Box::pin(async move { create_within(txn, rules, user_id, &lines).await })
+        let new = new.clone();
+        let pricing = pricing.clone();
+        Box::pin(async move { create_within(txn, rules, &pricing, &new).await })
     })
     .await?;
     details_of(db, created).await
@@ -50,12 +63,14 @@ pub async fn create(
 /// [`create`] inside the caller's transaction, for a change that makes an order among
 /// other writes (a cart's checkout empties the cart in the same transaction). The caller
 /// rolls back on an error; `OrderJson` comes from [`super::details`] after the commit.
-pub async fn create_within<C: ConnectionTrait>(
-    txn: &C,
+pub async fn create_within(
+    txn: &DatabaseTransaction,
     rules: Reservations,
-    user_id: i64,
-    lines: &[Line],
+    pricing: &Pricing,
+    new: &NewOrder,
 ) -> Result<Order, Error> {
+    let lines = &new.lines[..];
+    let user_id = new.user_id;
     if lines.is_empty() || lines.len() > MAX_LINES {
         return Err(Error::field(
             "items",
@@ -67,14 +82,15 @@ pub async fn create_within<C: ConnectionTrait>(
         .map(|l| u64::try_from(l.quantity).unwrap_or(0))
         .sum();
     rules.check_cap(txn, user_id, units).await?;
-    create_in(txn, user_id, lines).await
+    create_in(txn, pricing, new).await
 }
 
-async fn create_in<C: ConnectionTrait>(
-    txn: &C,
-    user_id: i64,
-    lines: &[Line],
+async fn create_in(
+    txn: &DatabaseTransaction,
+    pricing: &Pricing,
+    new: &NewOrder,
 ) -> Result<Order, Error> {
+    let (user_id, lines) = (new.user_id, &new.lines[..]);
     // Quantities per product, in ascending id order: the order in which rows get locked.
     let mut wanted: BTreeMap<i64, i32> = BTreeMap::new();
     for line in lines {
@@ -108,6 +124,27 @@ async fn create_in<C: ConnectionTrait>(
         ));
     }
     let currency = currencies.into_iter().next().unwrap_or("USD").to_string();
+    let parcel = Parcel {
+        user_id,
+        currency: currency.clone(),
+        weight_grams: lines
+            .iter()
+            .map(|l| &products[&l.product_id])
+            .zip(lines)
+            .filter(|(p, _)| p.requires_shipping)
+            .map(|(p, l)| i64::from(p.weight_grams) * i64::from(l.quantity))
+            .sum(),
+    };
+    let needs_shipping = products.values().any(|p| p.requires_shipping);
+    let shipment = shipment(
+        txn,
+        pricing,
+        &parcel,
+        needs_shipping,
+        new.shipping,
+        new.need,
+    )
+    .await?;
     for (&product_id, &quantity) in &wanted {
         if !stock::reserve(txn, product_id, quantity).await? {
             let name = &products[&product_id].name;
@@ -117,7 +154,6 @@ async fn create_in<C: ConnectionTrait>(
             ));
         }
     }
-    let mut total: i64 = 0;
     let mut rows = Vec::with_capacity(lines.len());
     for line in lines {
         let p = &products[&line.product_id];
@@ -125,7 +161,6 @@ async fn create_in<C: ConnectionTrait>(
             .price_cents
             .checked_mul(i64::from(line.quantity))
             .ok_or_else(too_large)?;
-        total = total.checked_add(line_total).ok_or_else(too_large)?;
         rows.push((
             p.id,
             p.name.clone(),
@@ -134,13 +169,27 @@ async fn create_in<C: ConnectionTrait>(
             line_total,
         ));
     }
+    let line_totals: Vec<i64> = rows.iter().map(|row| row.4).collect();
+    let totals = totals_of(txn, pricing, &line_totals, shipment.as_ref()).await?;
     let at = now();
+    let (address, method, method_price) = shipment_columns(shipment.as_ref())?;
     let order = order::ActiveModel {
         id: NotSet,
         user_id: Set(user_id),
         status: Set(OrderStatus::Pending),
         currency: Set(currency),
-        total_cents: Set(total),
+        subtotal_cents: Set(totals.subtotal_cents),
+        shipping_cents: Set(totals.shipping_cents),
+        tax_cents: Set(totals.tax_cents),
+        total_cents: Set(totals.total_cents),
+        shipping_address: Set(address),
+        shipping_method: Set(method),
+        shipping_method_price_cents: Set(method_price),
+        fulfillment_status: Set(FulfillmentStatus::Unfulfilled),
+        carrier: Set(None),
+        tracking_number: Set(None),
+        shipped_at: Set(None),
+        delivered_at: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
     }
@@ -163,6 +212,21 @@ async fn create_in<C: ConnectionTrait>(
         .exec_without_returning(txn)
         .await?;
     Ok(order)
+}
+
+/// The order's columns for `shipment`: the address copy as JSON, the method's name and
+/// price.
+pub(super) fn shipment_columns(
+    shipment: Option<&Shipment>,
+) -> Result<(Option<String>, Option<String>, i64), Error> {
+    Ok(match shipment {
+        Some(s) => (
+            Some(serde_json::to_string(&s.address).map_err(|e| Error::internal(e.to_string()))?),
+            Some(s.method_name.clone()),
+            s.price_cents,
+        ),
+        None => (None, None, 0),
+    })
 }
 
 fn too_large() -> Error {

@@ -7,7 +7,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use web::Error;
 
-use crate::models::{Order, OrderStatus, PaymentStatus, order_item, payment};
+use crate::models::{FulfillmentStatus, Order, OrderStatus, PaymentStatus, order_item, payment};
+use crate::shipping::ShippingAddress;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = OrderItem)]
@@ -49,6 +50,29 @@ impl From<&payment::Model> for PaymentJson {
     }
 }
 
+/// The chosen shipping method, as the order keeps it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderShippingMethod)]
+pub struct MethodJson {
+    pub name: String,
+    pub price_cents: i64,
+}
+
+/// Where the parcel is: `unfulfilled` → `shipped` → `delivered`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Fulfillment)]
+pub struct FulfillmentJson {
+    pub status: FulfillmentStatus,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    #[serde(with = "web::db::timestamp::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub shipped_at: Option<OffsetDateTime>,
+    #[serde(with = "web::db::timestamp::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
 /// An order as the contract shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Order)]
@@ -56,12 +80,54 @@ pub struct OrderJson {
     pub id: i64,
     pub status: OrderStatus,
     pub currency: String,
+    pub subtotal_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    /// `subtotal_cents + shipping_cents + tax_cents`.
     pub total_cents: i64,
     #[serde(with = "web::db::timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// A copy taken when chosen; `null` until the order has one.
+    pub shipping_address: Option<ShippingAddress>,
+    pub shipping_method: Option<MethodJson>,
+    pub fulfillment: FulfillmentJson,
     pub items: Vec<ItemJson>,
     pub payments: Vec<PaymentJson>,
+}
+
+impl OrderJson {
+    fn of(o: Order, items: Vec<ItemJson>, payments: Vec<PaymentJson>) -> OrderJson {
+        // Written by this app from a `ShippingAddress`; unreadable only if edited by hand.
+        let shipping_address = o
+            .shipping_address
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok());
+        OrderJson {
+            id: o.id,
+            status: o.status,
+            currency: o.currency,
+            subtotal_cents: o.subtotal_cents,
+            shipping_cents: o.shipping_cents,
+            tax_cents: o.tax_cents,
+            total_cents: o.total_cents,
+            created_at: o.created_at,
+            shipping_address,
+            shipping_method: o.shipping_method.map(|name| MethodJson {
+                name,
+                price_cents: o.shipping_method_price_cents,
+            }),
+            fulfillment: FulfillmentJson {
+                status: o.fulfillment_status,
+                carrier: o.carrier,
+                tracking_number: o.tracking_number,
+                shipped_at: o.shipped_at,
+                delivered_at: o.delivered_at,
+            },
+            items,
+            payments,
+        }
+    }
 }
 
 /// Orders with their lines and payments: three queries for any number of orders.
@@ -102,14 +168,12 @@ pub async fn with_details<C: ConnectionTrait>(
     }
     Ok(orders
         .into_iter()
-        .map(|o| OrderJson {
-            id: o.id,
-            status: o.status,
-            currency: o.currency,
-            total_cents: o.total_cents,
-            created_at: o.created_at,
-            items: items.remove(&o.id).unwrap_or_default(),
-            payments: payments.remove(&o.id).unwrap_or_default(),
+        .map(|o| {
+            let (lines, paid) = (
+                items.remove(&o.id).unwrap_or_default(),
+                payments.remove(&o.id).unwrap_or_default(),
+            );
+            OrderJson::of(o, lines, paid)
         })
         .collect())
 }

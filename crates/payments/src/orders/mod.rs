@@ -24,17 +24,24 @@ use crate::models::{Order, order};
 
 pub mod confirmation;
 mod create;
+pub mod delivery;
 pub mod expiry;
+pub mod fulfillment;
 mod json;
 mod pay;
 pub mod reservations;
 mod scope;
+pub mod totals;
 mod transitions;
 
-pub use create::{Line, MAX_LINES, MAX_QUANTITY, create, create_within};
+pub use create::{Line, MAX_LINES, MAX_QUANTITY, NewOrder, create, create_within};
+pub use delivery::{Pricing, ShippingNeed, ShippingRequest};
 pub use expiry::expire_overdue;
+pub use fulfillment::{deliver, ship, ship_to};
 use json::details_of;
-pub use json::{ItemJson, OrderJson, PaidJson, PaymentJson, with_details};
+pub use json::{
+    FulfillmentJson, ItemJson, MethodJson, OrderJson, PaidJson, PaymentJson, with_details,
+};
 pub use pay::{PayAttempt, PayResponse, expire_idempotency_records, pay, stored_response};
 pub use reservations::{Reservations, TooManyPendingOrders};
 use scope::not_found;

@@ -16,18 +16,22 @@ use web::{Db, Dep, Error, Id, Json, PageOf, Pagination, Query, SiteUrl};
 use web_cache::Cache;
 use web_openapi::{Forbidden, NotPending};
 
-use crate::forms::{OrderInput, PayInput, clean_card, idempotency_key_header};
+use crate::forms::{
+    OrderInput, PayInput, ShipInput, ShippingInput, clean_card, idempotency_key_header,
+};
 use crate::gateway::Gateway;
-use crate::orders::Reservations;
 use crate::orders::{self, OrderJson, PaidJson, PayAttempt, PayResponse, Scope};
-use crate::permissions::{CHANGE_ORDER, RefundOrder, VIEW_ORDER, own_or_permitted};
+use crate::orders::{NewOrder, Pricing, Reservations, ShippingNeed};
+use crate::permissions::{
+    CHANGE_ORDER, FULFILL_ORDER, RefundOrder, VIEW_ORDER, own_or_permitted, refuse_unless,
+};
 use crate::settings::PaymentsSettings;
 use crate::webhooks::{self, EventInput, WebhookOutcome};
 
 /// The payments API's OpenAPI paths, relative to its mount (`/api`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, create, detail, cancel, pay, refund, webhook),
+    paths(list, create, detail, ship_to, cancel, pay, refund, ship, deliver, webhook),
     tags((name = "payments", description = "Orders, payments and the provider's webhook."))
 )]
 pub struct ApiDoc;
@@ -38,7 +42,7 @@ pub struct ApiDoc;
     path = "/orders",
     tag = "payments",
     summary = "Place an order",
-    description = "Stock is reserved in the same transaction: if any line can't be met, nothing is reserved. An unpaid order expires after `payments.pending_order_ttl_seconds` and gives its stock back. Unknown or inactive products, and lines in different currencies, are 422.",
+    description = "Stock is reserved in the same transaction: if any line can't be met, nothing is reserved. An unpaid order expires after `payments.pending_order_ttl_seconds` and gives its stock back. Unknown or inactive products, and lines in different currencies, are 422. `shipping_address_id` and `shipping_method_id` are optional here (both or neither; a pending order can get them later with `PATCH /api/orders/{id}`); given, they are checked (422 naming the field) and shipping and the destination's tax are added.",
     request_body = OrderInput,
     security(("bearer" = [])),
     responses(
@@ -49,14 +53,108 @@ pub struct ApiDoc;
 pub async fn create(
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
     RequireUser(user): RequireUser,
     Json(input): Json<OrderInput>,
 ) -> Result<(StatusCode, Json<OrderJson>), Error> {
-    let lines = input.validate().map_err(Error::validation)?;
+    let (lines, shipping) = input.validate().map_err(Error::validation)?;
+    let new = NewOrder {
+        user_id: user.id,
+        lines,
+        shipping,
+        need: ShippingNeed::Optional,
+    };
     Ok((
         StatusCode::CREATED,
-        Json(orders::create(&db, rules, user.id, lines).await?),
+        Json(orders::create(&db, rules, &pricing, new).await?),
     ))
+}
+
+/// Chooses where a pending order ships: both fields, totals recomputed.
+#[utoipa::path(
+    patch,
+    path = "/orders/{id}",
+    tag = "payments",
+    summary = "Choose a pending order's address and shipping method",
+    description = "Both fields are required; shipping and the destination's tax are recomputed into the totals. Your own pending order only (with `payments.change_order`: anyone's).",
+    params(Id),
+    request_body = ShippingInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order with its new address, method and totals.", body = OrderJson),
+        (status = 409, description = "The order is not pending (`invalid_state`).", body = ErrorBody),
+        (status = 422, description = "A field is missing or names no address of yours (`shipping_address_id`), or no active method serving the address, the order's currency and weight (`shipping_method_id`).", body = ErrorBody),
+    )
+)]
+pub async fn ship_to(
+    Db(db): Db,
+    Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
+    RequireUser(user): RequireUser,
+    perms: Perms,
+    Id(id): Id,
+    Json(input): Json<ShippingInput>,
+) -> Result<Json<OrderJson>, Error> {
+    let request = input.validate().map_err(Error::validation)?;
+    let order = own_or_permitted(&perms, user.id, CHANGE_ORDER, |whose| {
+        orders::ship_to(&db, rules, &pricing, id, whose, request)
+    })
+    .await?;
+    Ok(Json(order))
+}
+
+/// Hands a paid order to a carrier (`payments.fulfill_order`).
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/ship",
+    tag = "payments",
+    summary = "Mark a paid order shipped (needs payments.fulfill_order)",
+    description = "Queues a \"shipped\" email with the tracking number to the buyer, in the same transaction. Without the permission: your own order is 403, another user's 404.",
+    params(Id),
+    request_body = ShipInput,
+    security(("bearer" = ["payments.fulfill_order"])),
+    responses(
+        (status = 200, description = "The shipped order.", body = OrderJson),
+        Forbidden,
+        (status = 409, description = "The order is not paid, already shipped, or has no shipping address (`invalid_state`).", body = ErrorBody),
+    )
+)]
+pub async fn ship(
+    Db(db): Db,
+    RequireUser(user): RequireUser,
+    perms: Perms,
+    site: SiteUrl,
+    Id(id): Id,
+    Json(input): Json<ShipInput>,
+) -> Result<Json<OrderJson>, Error> {
+    refuse_unless(&db, &perms, user.id, FULFILL_ORDER, id).await?;
+    let tracking = input.validate().map_err(Error::validation)?;
+    Ok(Json(orders::ship(&db, id, tracking, &site).await?))
+}
+
+/// Marks a shipped order delivered (`payments.fulfill_order`).
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/deliver",
+    tag = "payments",
+    summary = "Mark a shipped order delivered (needs payments.fulfill_order)",
+    description = "Without the permission: your own order is 403, another user's 404.",
+    params(Id),
+    security(("bearer" = ["payments.fulfill_order"])),
+    responses(
+        (status = 200, description = "The delivered order.", body = OrderJson),
+        Forbidden,
+        (status = 409, description = "The order is not shipped (`invalid_state`).", body = ErrorBody),
+    )
+)]
+pub async fn deliver(
+    Db(db): Db,
+    RequireUser(user): RequireUser,
+    perms: Perms,
+    Id(id): Id,
+) -> Result<Json<OrderJson>, Error> {
+    refuse_unless(&db, &perms, user.id, FULFILL_ORDER, id).await?;
+    Ok(Json(orders::deliver(&db, id).await?))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

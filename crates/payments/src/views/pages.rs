@@ -10,11 +10,11 @@ use web::minijinja::Value;
 use web::{Db, Dep, Error, Form, Id, Page, PageOf, Pagination, Reverser, SiteUrl, context};
 use web_sessions::Messages;
 
-use crate::forms::{BuyForm, PayForm, clean_card, clean_idempotency_key};
+use crate::forms::{BuyForm, PayForm, ShippingForm, clean_card, clean_idempotency_key};
 use crate::gateway::Gateway;
 use crate::models::OrderStatus;
-use crate::orders::Reservations;
 use crate::orders::{self, Line, PayAttempt, Scope};
+use crate::orders::{NewOrder, Pricing, Reservations, ShippingNeed, ShippingRequest};
 use crate::permissions::{CHANGE_ORDER, VIEW_ORDER, own_or_permitted};
 
 const PAGE_SIZE: u64 = 20;
@@ -43,19 +43,38 @@ pub async fn order_list(
     .await
 }
 
-/// `/orders/{id}/`: the order, with a pay form while it is pending.
+/// `/orders/{id}/`: the order, with a pay form while it is pending (and, while it has no
+/// address in a shop that ships, the choice of one).
 pub async fn order_detail(
     page: Page,
     RequireUser(user): RequireUser,
     perms: Perms,
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
     Id(id): Id,
 ) -> Result<Response, Error> {
     let order = own_or_permitted(&perms, user.id, VIEW_ORDER, |whose| {
         orders::get(&db, rules, id, whose)
     })
     .await?;
+    let shipping_choice = match &pricing.shipper.0 {
+        Some(provider)
+            if order.status == OrderStatus::Pending && order.shipping_address.is_none() =>
+        {
+            let row = orders::find_visible(&db, id, Scope::Everyone)
+                .await?
+                .ok_or_else(|| Error::not_found("No order with that id."))?;
+            let what = orders::fulfillment::parcel_of(&db, &row).await?;
+            match what.needs_shipping {
+                true => Some(provider.options(&db, &what.parcel).await?),
+                false => None,
+            }
+        }
+        _ => None,
+    };
+    // The address book's page, when that app is installed.
+    let new_address_url = page.reverser().reverse("addresses:address_new", &[]).ok();
     let mut key = [0u8; 16];
     rand::rng().fill_bytes(&mut key);
     let pending = order.status == OrderStatus::Pending;
@@ -67,6 +86,8 @@ pub async fn order_detail(
         context! {
             order,
             pending,
+            shipping_choice,
+            new_address_url,
             pay_key => hex::encode(key),
             pay_by => web::db::timestamp::format(&expires_at),
             minutes_left,
@@ -80,6 +101,7 @@ pub async fn order_create(
     RequireUser(user): RequireUser,
     Db(db): Db,
     Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
     messages: Messages,
     reverser: Reverser,
     Form(form): Form<BuyForm>,
@@ -126,17 +148,18 @@ pub async fn order_create(
             .await?;
         return Ok(Redirect::to(&back(product_id).await?));
     };
-    match orders::create(
-        &db,
-        rules,
-        user.id,
-        vec![Line {
+    // "Buy now" keeps v1's behaviour: no address needed (one can be chosen on the order
+    // page while it is pending).
+    let new = NewOrder {
+        user_id: user.id,
+        lines: vec![Line {
             product_id,
             quantity,
         }],
-    )
-    .await
-    {
+        shipping: ShippingRequest::default(),
+        need: ShippingNeed::Optional,
+    };
+    match orders::create(&db, rules, &pricing, new).await {
         Ok(order) => {
             messages
                 .success("Your order is placed. Pay for it below to complete it.")
@@ -153,6 +176,42 @@ pub async fn order_create(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The "Ship to" form of a pending order page (one bought with "Buy now"): its address
+/// and method, the totals recomputed.
+pub async fn order_ship_to(
+    RequireUser(user): RequireUser,
+    perms: Perms,
+    Db(db): Db,
+    Dep(rules): Dep<Reservations>,
+    Dep(pricing): Dep<Pricing>,
+    messages: Messages,
+    reverser: Reverser,
+    Id(id): Id,
+    Form(form): Form<ShippingForm>,
+) -> Result<Redirect, Error> {
+    let request = form.shipping();
+    let changed = own_or_permitted(&perms, user.id, CHANGE_ORDER, |whose| {
+        orders::ship_to(&db, rules, &pricing, id, whose, request)
+    })
+    .await;
+    match changed {
+        Ok(_) => {
+            messages
+                .success("The order ships there; shipping and tax are in its total.")
+                .await?
+        }
+        Err(e) if e.status().is_client_error() && e.status() != http::StatusCode::NOT_FOUND => {
+            let reason = match e.fields().and_then(|f| f.values().flatten().next()) {
+                Some(field_message) => field_message.clone(),
+                None => e.message().to_string(),
+            };
+            messages.error(reason).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to(&order_url(&reverser, id)?))
 }
 
 /// The pay form of an order page.

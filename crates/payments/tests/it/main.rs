@@ -17,6 +17,7 @@ mod orders;
 mod pages;
 mod pay;
 mod refund;
+mod totals;
 mod webhook;
 
 pub fn project() -> Project {

@@ -1,6 +1,6 @@
 //! Creating, listing, reading and cancelling orders.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{app, new_user, order, shop, stock_of};
 
@@ -22,13 +22,28 @@ async fn an_order_reserves_stock_and_copies_prices() {
         [
             "created_at",
             "currency",
+            "fulfillment",
             "id",
             "items",
             "payments",
+            "shipping_address",
+            "shipping_cents",
+            "shipping_method",
             "status",
+            "subtotal_cents",
+            "tax_cents",
             "total_cents"
         ]
     );
+    // v1's order without an address: no shipping, no tax, the lines are the total.
+    assert_eq!(o["shipping_address"], Value::Null);
+    assert_eq!(o["shipping_method"], Value::Null);
+    assert_eq!(
+        (o["shipping_cents"].clone(), o["tax_cents"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(o["subtotal_cents"], o["total_cents"]);
+    assert_eq!(o["fulfillment"]["status"], "unfulfilled");
     assert_eq!(o["status"], "pending");
     assert_eq!(o["currency"], "USD");
     assert_eq!(o["total_cents"], 2 * 1999 + 3 * 250);

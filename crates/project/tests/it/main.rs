@@ -9,3 +9,4 @@ mod processes;
 mod ratelimit;
 mod shared_cache;
 mod store;
+mod without_shipping;

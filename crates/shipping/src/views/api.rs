@@ -87,13 +87,10 @@ pub async fn methods(
         None => {
             let user = user.as_ref().ok_or_else(Error::unauthenticated)?;
             let contents = cart::Cart::User(user.id).contents(&db).await?;
-            let grams = contents
-                .lines
-                .iter()
-                .filter(|(_, p)| p.requires_shipping)
-                .map(|(line, p)| i64::from(p.weight_grams) * i64::from(line.quantity))
-                .sum();
-            (grams, Some(contents.currency().to_owned()))
+            (
+                contents.shipped_weight_grams(),
+                Some(contents.currency().to_owned()),
+            )
         }
     };
     let items = method::offers(&db, &country, grams, currency.as_deref()).await?;

@@ -10,6 +10,8 @@ use web_test::{TestApp, TestClient, TestResponse};
 
 mod admin;
 mod api;
+mod checkout;
+mod pages;
 mod seed;
 
 pub fn project() -> Project {
