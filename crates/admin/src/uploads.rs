@@ -1,10 +1,10 @@
-//! Forms with image fields ([`FieldKind::Image`]): they arrive as multipart; each chosen
-//! file is checked and stored through the media extra before the model admin sees the
-//! form, which then holds the stored file's name as the field's value.
+//! Forms with media fields ([`FieldKind::Image`], [`FieldKind::File`]): they arrive as
+//! multipart; each chosen file is checked and stored through the media extra before the
+//! model admin sees the form, which then holds the stored file's name as the field's value.
 
 use axum::extract::{FromRequest, Multipart, Request};
 use web::{AppState, Error, FieldErrors, Form};
-use web_media::{MediaStore, UploadError};
+use web_media::{CleanFile, MediaStore, UploadError};
 use web_modeladmin::{Field, FieldKind, FormData};
 
 use crate::forms::form_data;
@@ -37,36 +37,37 @@ impl FromRequest<AppState> for Submitted {
 }
 
 /// A read form: its values for the model admin, the files stored for it, and the
-/// refusals of files that are not images.
+/// refusals of files a field does not take.
 pub struct ReadForm {
     pub form: FormData,
     pub stored: Vec<String>,
     pub errors: FieldErrors,
 }
 
-/// The form name of an image field's "clear" box.
+/// The form name of a media field's "clear" box.
 pub fn clear_name(field: &str) -> String {
     format!("{field}-clear")
 }
 
-/// Reads `submitted` against the form's `fields`: each editable image field gets the
+/// Reads `submitted` against the form's `fields`: each editable media field gets the
 /// name of the file stored for it, `""` when its clear box is ticked, or nothing (keep
-/// the current file). Names sent as text for an image field are dropped.
+/// the current file). Names sent as text for a media field are dropped.
 pub async fn read(
     state: &AppState,
     fields: &[Field],
     submitted: Submitted,
 ) -> Result<ReadForm, Error> {
-    let image_fields: Vec<&'static str> = fields
+    let media_fields: Vec<(&'static str, &FieldKind)> = fields
         .iter()
-        .filter(|f| f.kind == FieldKind::Image && !f.read_only)
-        .map(|f| f.name)
+        .filter(|f| f.kind.is_media() && !f.read_only)
+        .map(|f| (f.name, &f.kind))
         .collect();
+    let names: Vec<&'static str> = media_fields.iter().map(|(name, _)| *name).collect();
     let (pairs, mut upload) = match submitted {
         Submitted::Fields(pairs) => (pairs, None),
         Submitted::Multipart(multipart) => {
             let media: MediaStore = state.service()?;
-            let upload = media.receive_form(multipart, &image_fields).await?;
+            let upload = media.receive_form(multipart, &names).await?;
             (upload.fields().to_vec(), Some((media, upload)))
         }
     };
@@ -86,7 +87,7 @@ pub async fn read(
             .push("Null characters are not allowed.".into());
         return Ok(read);
     }
-    for name in image_fields {
+    for (name, kind) in media_fields {
         read.form.remove(name);
         if read.form.remove(&clear_name(name)).is_some() {
             read.form.insert(name.to_owned(), String::new());
@@ -97,13 +98,18 @@ pub async fn read(
         let Some(file) = upload.take(name) else {
             continue;
         };
-        match media.clean_image(file).await {
-            Ok(image) => {
-                let file = media.store_image(state.db(), &image).await?;
+        let clean = if *kind == FieldKind::Image {
+            media.clean_image(file).await.map(CleanFile::Image)
+        } else {
+            media.clean_file(file).await
+        };
+        match clean {
+            Ok(clean) => {
+                let file = media.store_file(state.db(), &clean).await?;
                 read.form.insert(name.to_owned(), file.name.clone());
                 read.stored.push(file.name);
             }
-            Err(e @ UploadError::Image(_)) => {
+            Err(e @ (UploadError::Image(_) | UploadError::Document(_))) => {
                 read.errors
                     .entry(name.to_owned())
                     .or_default()

@@ -17,7 +17,7 @@ use web_modeladmin::{
 use crate::errors::ImageError;
 use crate::forms::{ImageInput, ProductInput, upload_alt};
 use crate::models::image::{self, ImageEdits};
-use crate::models::product::{self, Deleted, Product, ProductError};
+use crate::models::product::{self, Deleted, Product, ProductChanges, ProductError};
 
 /// The form names of the images' table (`images-12-alt`).
 const IMAGES: &str = "images";
@@ -53,6 +53,7 @@ fn object(p: Product) -> Object {
         ("is_active", p.is_active.to_string()),
         ("weight_grams", p.weight_grams.to_string()),
         ("requires_shipping", p.requires_shipping.to_string()),
+        ("datasheet", p.datasheet.clone().unwrap_or_default()),
         ("created_at", datetime(&p.created_at)),
         ("updated_at", datetime(&p.updated_at)),
     ]
@@ -92,6 +93,13 @@ fn input(form: &FormData, creating: bool) -> (ProductInput, FieldErrors) {
         requires_shipping: Some(Some(checkbox(form, "requires_shipping"))),
     };
     (input, errors)
+}
+
+/// The spec sheet as the admin site hands it over: a stored file's name, `""` to clear
+/// (`Some(None)`), absent to keep the current one.
+fn datasheet(form: &FormData) -> Option<Option<String>> {
+    form.get("datasheet")
+        .map(|name| (!name.is_empty()).then(|| name.clone()))
 }
 
 /// Joins the parse errors with the validation's (a number that didn't parse keeps its
@@ -229,6 +237,8 @@ impl ModelAdmin for ProductAdmin {
                 .help("Packed, for shipping rates by weight; 0 when left empty on a new product."),
             Field::new("requires_shipping", "Requires shipping", FieldKind::Checkbox)
                 .help("Untick for digital goods: no address or shipping method at checkout."),
+            Field::new("datasheet", "Spec sheet", FieldKind::File)
+                .help("A PDF or a text file, linked from the product page."),
             Field::new("created_at", "Created", FieldKind::Text).read_only(),
             Field::new("updated_at", "Updated", FieldKind::Text).read_only(),
             Field::new("new_image", "Add an image", FieldKind::Image)
@@ -309,7 +319,13 @@ impl ModelAdmin for ProductAdmin {
     async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
         let (input, parsed) = input(form, true);
         match input.into_new() {
-            Ok(new) if parsed.is_empty() => saved_product(product::create(state.db(), new).await),
+            Ok(new) if parsed.is_empty() => {
+                let new = product::NewProduct {
+                    datasheet: datasheet(form).flatten(),
+                    ..new
+                };
+                saved_product(product::create(state.db(), new).await)
+            }
             Ok(_) => Ok(Err(parsed)),
             Err(errors) => Ok(Err(merge(parsed, errors))),
         }
@@ -322,7 +338,10 @@ impl ModelAdmin for ProductAdmin {
         let (input, parsed) = input(form, false);
         let (edits, image_errors) = image_edits(form);
         let changes = match input.into_changes() {
-            Ok(changes) if parsed.is_empty() && image_errors.is_empty() => changes,
+            Ok(changes) if parsed.is_empty() && image_errors.is_empty() => ProductChanges {
+                datasheet: datasheet(form),
+                ..changes
+            },
             Ok(_) => return Ok(Err(merge(parsed, image_errors))),
             Err(errors) => return Ok(Err(merge(merge(parsed, errors), image_errors))),
         };

@@ -114,6 +114,7 @@ impl ProductInput {
             is_active,
             weight_grams: weight_grams.and_then(|w| i32::try_from(w).ok()),
             requires_shipping,
+            datasheet: None,
         };
         (c, changes)
     }
@@ -132,6 +133,7 @@ impl ProductInput {
             is_active: c.is_active.unwrap_or(true),
             weight_grams: c.weight_grams.unwrap_or(0),
             requires_shipping: c.requires_shipping.unwrap_or(true),
+            datasheet: None,
         })
     }
 

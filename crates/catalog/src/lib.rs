@@ -56,7 +56,8 @@ impl App for Catalog {
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .admin(admin::ProductAdmin)
             .command(seed::Seed)
-            .media_field("product_images", "file");
+            .media_field("product_images", "file")
+            .media_field("products", "datasheet");
         for code in permissions::required() {
             app.requires_permission(code);
         }

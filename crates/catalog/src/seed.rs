@@ -140,6 +140,7 @@ pub async fn insert_products(
             is_active: Set(true),
             weight_grams: Set(p.weight_grams),
             requires_shipping: Set(true),
+            datasheet: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
         });

@@ -11,6 +11,7 @@ mod m20261201_000206_product_trigram_counts_postgres;
 mod m20261206_000207_sku_key;
 mod m20261206_000208_create_product_images;
 mod m20261206_000209_product_shipping;
+mod m20261207_000210_product_datasheet;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -23,5 +24,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261206_000207_sku_key::Migration),
         Box::new(m20261206_000208_create_product_images::Migration),
         Box::new(m20261206_000209_product_shipping::Migration),
+        Box::new(m20261207_000210_product_datasheet::Migration),
     ]
 }

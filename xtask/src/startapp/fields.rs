@@ -30,7 +30,17 @@ pub enum Kind {
     DateTime,
     /// An image file (the stored file's name; uploaded on the admin site).
     Image,
+    /// A file: a PDF, plain text or an image (the stored file's name; uploaded on the
+    /// admin site).
+    File,
     ForeignKey(Reference),
+}
+
+impl Kind {
+    /// Whether the column holds a stored media file's name (an image or a file).
+    pub fn is_media(&self) -> bool {
+        matches!(self, Kind::Image | Kind::File)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +61,7 @@ impl Field {
     }
 }
 
-pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, image, fk:APP.Model (add ? for optional, e.g. age:int?; an image is always optional)";
+pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, image, file, fk:APP.Model (add ? for optional, e.g. age:int?; an image or file is always optional)";
 
 /// Parses `name:type[?]`; foreign keys are resolved against the workspace at `root`.
 pub fn parse(spec: &str, root: &Path) -> Result<Field> {
@@ -73,6 +83,7 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
         "date" => Kind::Date,
         "datetime" => Kind::DateTime,
         "image" => Kind::Image,
+        "file" => Kind::File,
         other => match other.strip_prefix("fk:") {
             Some(target) => Kind::ForeignKey(
                 resolve(target, optional, root).with_context(|| format!("field `{spec}`"))?,
@@ -83,8 +94,8 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
     if optional && kind == Kind::Bool {
         bail!("`{spec}`: a bool is never optional (it is false when not set)");
     }
-    // A row exists before its picture is uploaded (on the admin site).
-    let optional = optional || kind == Kind::Image;
+    // A row exists before its picture or file is uploaded (on the admin site).
+    let optional = optional || kind.is_media();
     Ok(Field {
         name: name.to_string(),
         kind,

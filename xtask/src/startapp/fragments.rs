@@ -7,7 +7,7 @@ use super::names;
 
 pub(super) fn rust_type(f: &Field) -> String {
     let base = match &f.kind {
-        Kind::String | Kind::Text | Kind::Image => "String",
+        Kind::String | Kind::Text | Kind::Image | Kind::File => "String",
         Kind::Int => "i32",
         Kind::BigInt | Kind::Money | Kind::ForeignKey(_) => "i64",
         Kind::Bool => "bool",
@@ -23,7 +23,9 @@ pub(super) fn rust_type(f: &Field) -> String {
 
 pub(super) fn input_type(f: &Field) -> &'static str {
     match f.kind {
-        Kind::String | Kind::Text | Kind::Date | Kind::DateTime | Kind::Image => "String",
+        Kind::String | Kind::Text | Kind::Date | Kind::DateTime | Kind::Image | Kind::File => {
+            "String"
+        }
         Kind::Bool => "bool",
         _ => "i64",
     }
@@ -39,7 +41,7 @@ pub(super) fn convert(f: &Field) -> String {
             "match i32::try_from(raw) {{\n                Ok(n) => Some(n),\n                Err(_) => {{\n                    v.fail(\"{col}\", \"Must be an integer from -2147483648 to 2147483647.\");\n                    None\n                }}\n            }}"
         ),
         // An image is never input through the API or the pages (see `takes_input`).
-        Kind::BigInt | Kind::Bool | Kind::Image => "Some(raw)".to_string(),
+        Kind::BigInt | Kind::Bool | Kind::Image | Kind::File => "Some(raw)".to_string(),
         Kind::Money => format!(
             "{{\n                v.at_least(\"{col}\", Some(raw), 0);\n                Some(raw)\n            }}"
         ),
@@ -76,7 +78,7 @@ pub(super) fn input_schema(f: &Field) -> String {
         Kind::Bool => ("bool", ""),
         Kind::Date => ("String", ", format = Date"),
         Kind::DateTime => ("String", ", format = DateTime"),
-        Kind::Image => ("String", ", max_length = 100"),
+        Kind::Image | Kind::File => ("String", ", max_length = 100"),
     };
     if f.optional {
         format!("value_type = Option<{ty}>{extra}")
@@ -85,10 +87,10 @@ pub(super) fn input_schema(f: &Field) -> String {
     }
 }
 
-/// Whether the API and the pages' forms take the field (an image is uploaded on the
-/// admin site, where the form sends files).
+/// Whether the API and the pages' forms take the field (an image or file is uploaded on
+/// the admin site, where the form sends files).
 pub(super) fn takes_input(f: &Field) -> bool {
-    f.kind != Kind::Image
+    !f.kind.is_media()
 }
 
 pub(super) fn html_input(f: &Field) -> String {
@@ -136,9 +138,12 @@ pub(super) fn display(f: &Field, var: &str) -> String {
     match f.kind {
         Kind::Money => format!("{{{{ {var}.{col}|money if {var}.{col} is not none else \"—\" }}}}"),
         Kind::Bool => format!("{{{{ \"yes\" if {var}.{col} else \"no\" }}}}"),
-        // The detail view puts each picture's URL in `pictures`.
+        // The detail view puts each picture's (and file's) URL in `pictures`.
         Kind::Image => format!(
             "{{% if pictures.{col} %}}<a href=\"{{{{ pictures.{col}.url }}}}\"><img src=\"{{{{ pictures.{col}.thumbnail_url }}}}\" alt=\"\" height=\"160\"></a>{{% else %}}—{{% endif %}}"
+        ),
+        Kind::File => format!(
+            "{{% if pictures.{col} %}}<a href=\"{{{{ pictures.{col}.url }}}}\">Download</a>{{% else %}}—{{% endif %}}"
         ),
         _ => format!("{{{{ {var}.{col} if {var}.{col} is not none else \"—\" }}}}"),
     }
@@ -187,7 +192,7 @@ pub(super) fn samples(f: &Field) -> (String, String, String, String, String) {
             s("2026-01-31T12:00"),
             s("2026-01-31T12:00:00.000000Z"),
         ),
-        Kind::Image => (s("null"), s("null"), s("1"), String::new(), String::new()),
+        Kind::Image | Kind::File => (s("null"), s("null"), s("1"), String::new(), String::new()),
         Kind::ForeignKey(_) => (
             format!("{}(app).await", fixture_name(f)),
             format!("{}(app).await", fixture_name(f)),
@@ -242,7 +247,7 @@ pub(super) fn fixtures(m: &ModelSpec) -> String {
 pub(super) fn probe(m: &ModelSpec) -> &Field {
     m.fields
         .iter()
-        .find(|f| !matches!(f.kind, Kind::ForeignKey(_) | Kind::Bool | Kind::Image))
+        .find(|f| !matches!(f.kind, Kind::ForeignKey(_) | Kind::Bool) && !f.kind.is_media())
         .unwrap_or(&m.fields[0])
 }
 
@@ -255,7 +260,7 @@ pub(super) fn valid_form(m: &ModelSpec) -> (String, String) {
         let col = f.column();
         match &f.kind {
             Kind::ForeignKey(_) if f.optional => {}
-            Kind::Image => {}
+            Kind::Image | Kind::File => {}
             Kind::ForeignKey(_) => {
                 setup.push_str(&format!(
                     "    let {col} = {}(&app).await.to_string();\n",

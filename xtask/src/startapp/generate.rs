@@ -135,12 +135,12 @@ pub fn files(spec: &Spec) -> Vec<(String, String)> {
     files
 }
 
-/// The model's image fields' columns (`photo`).
+/// The model's image and file fields' columns (`photo`).
 fn image_columns(spec: &Spec) -> Vec<String> {
     spec.model
         .iter()
         .flat_map(|m| m.fields.iter())
-        .filter(|f| f.kind == Kind::Image)
+        .filter(|f| f.kind.is_media())
         .map(|f| f.column())
         .collect()
 }
@@ -303,6 +303,9 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
             Kind::Image => columns.push_str(
                 "    /// The stored image's name (`ab/ab12….jpg`), uploaded on the admin site; its URL is\n    /// `media.url_prefix` + name, or the bucket's.\n    #[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n",
             ),
+            Kind::File => columns.push_str(
+                "    /// The stored file's name (`ab/ab12….pdf`), uploaded on the admin site; its URL is\n    /// `media.url_prefix` + name, or the bucket's.\n    #[sea_orm(column_type = \"String(StringLen::N(100))\", nullable)]\n",
+            ),
             Kind::ForeignKey(r) => {
                 columns.push_str("    #[sea_orm(indexed)]\n");
                 relations.push_str(&format!(
@@ -348,7 +351,7 @@ fn model_rs(spec: &Spec, m: &ModelSpec) -> String {
         });
         let value = match (&f.kind, f.optional) {
             (Kind::String | Kind::Text, false) => format!("m.{col}.clone()"),
-            (Kind::String | Kind::Text | Kind::Image, true) => {
+            (Kind::String | Kind::Text | Kind::Image | Kind::File, true) => {
                 format!("m.{col}.clone().unwrap_or_default()")
             }
             (Kind::Bool, _) => format!("if m.{col} {{ \"on\".into() }} else {{ String::new() }}"),
@@ -657,6 +660,13 @@ fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
             ));
             continue;
         }
+        if f.kind == Kind::File {
+            // A file input with a link to the current file; not a list column.
+            fields.push_str(&format!(
+                "            Field::new(\"{col}\", \"{label}\", FieldKind::File).help(\"A PDF, a plain-text or CSV file, or an image.\"),\n"
+            ));
+            continue;
+        }
         columns.push_str(&format!(
             "            Column::new(\"{col}\", \"{label}\"),\n"
         ));
@@ -666,7 +676,7 @@ fn admin_rs(spec: &Spec, m: &ModelSpec) -> String {
             Kind::Text => "TextArea",
             Kind::Bool => "Checkbox",
             Kind::Int | Kind::BigInt | Kind::Money | Kind::ForeignKey(_) => "Integer",
-            Kind::Date | Kind::DateTime | Kind::Image => "Text",
+            Kind::Date | Kind::DateTime | Kind::Image | Kind::File => "Text",
         };
         let help = match f.kind {
             Kind::Money => ".help(\"In cents.\")",
@@ -732,8 +742,19 @@ fn admin_tests(spec: &Spec, m: &ModelSpec) -> String {
     let (.., probe_form, _) = samples(p);
     let required = m.fields.iter().any(|f| !f.optional && f.kind != Kind::Bool);
     let mut template = MODEL_ADMIN_TESTS.to_string();
-    if let Some(col) = image_columns(spec).first() {
-        template.push_str(&MODEL_ADMIN_IMAGE_TEST.replace("__image__", col));
+    if let Some(f) = m.fields.iter().find(|f| f.kind.is_media()) {
+        let (sample, store, shown) = if f.kind == Kind::Image {
+            (MEDIA_TEST_PNG, MEDIA_TEST_STORE_PNG, "\"<img src=\"")
+        } else {
+            (MEDIA_TEST_CSV, MEDIA_TEST_STORE_CSV, "\">Download</a>\"")
+        };
+        template.push_str(
+            &MODEL_ADMIN_IMAGE_TEST
+                .replace("__sample__", sample)
+                .replace("__store__", store)
+                .replace("__shown__", shown)
+                .replace("__image__", &f.column()),
+        );
     }
     fill(&template, spec)
         .replace("__setup__", &setup)
@@ -808,5 +829,26 @@ const ADMIN_RS: &str = include_str!("templates/model/admin.rs.tmpl");
 
 const MODEL_ADMIN_TESTS: &str = include_str!("templates/model/tests_admin.rs.tmpl");
 
-/// The admin test of a model with an image field (`__image__`).
+/// What the admin test of a media field uploads: a picture for an image field, a CSV
+/// file for a file field.
+const MEDIA_TEST_PNG: &str = "/// A 2×2 PNG.
+const PNG: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 2, 0, 0, 0, 2, 8, 2, 0, 0, 0, 253, 212, 154, 115, 0, 0,
+    0, 18, 73, 68, 65, 84, 120, 156, 99, 248, 223, 192, 192, 208, 240, 159, 1, 66, 1, 0, 41, 242, 5, 253, 8, 125, 152, 53, 0, 0,
+    0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+";
+const MEDIA_TEST_STORE_PNG: &str =
+    "    let image = web_media::images::clean(PNG.to_vec().into(), 1_000_000).unwrap();
+    let stored = media.store_image(app.db(), &image).await.unwrap();
+";
+const MEDIA_TEST_CSV: &str = "/// A small CSV file.
+const CSV: &[u8] = b\"name,count\\nsample,1\\n\";
+";
+const MEDIA_TEST_STORE_CSV: &str =
+    "    let file = web_media::documents::clean(CSV.to_vec().into()).unwrap();
+    let stored = media.store_file(app.db(), &web_media::CleanFile::Document(file)).await.unwrap();
+";
+
+/// The admin test of a model with a media field (`__image__`).
 const MODEL_ADMIN_IMAGE_TEST: &str = include_str!("templates/model/tests_admin_image.rs.tmpl");

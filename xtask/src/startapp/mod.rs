@@ -198,8 +198,8 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
         {
             dependencies.push(r.app.clone());
         }
-        // Image fields are kept by the media extra.
-        if f.kind == Kind::Image && !dependencies.iter().any(|d| d == "media") {
+        // Image and file fields are kept by the media extra.
+        if f.kind.is_media() && !dependencies.iter().any(|d| d == "media") {
             dependencies.push("media".to_string());
         }
     }

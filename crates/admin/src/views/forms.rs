@@ -33,38 +33,42 @@ pub(crate) struct FormField {
 pub(crate) struct Picture {
     thumbnail_url: String,
     url: String,
+    /// What the file is (`application/pdf, 12,345 bytes`), for a file field's link.
+    description: String,
 }
 
-/// The pictures of the image fields among `fields` whose value names a stored file.
+/// The stored files (a picture's thumbnail, a file's link) of the media fields among
+/// `fields` whose value names one.
 pub(crate) async fn pictures_of(
     state: &AppState,
     fields: &[Field],
     values: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<&'static str, Picture>, Error> {
     let mut found = BTreeMap::new();
-    for field in fields.iter().filter(|f| f.kind == FieldKind::Image) {
+    for field in fields.iter().filter(|f| f.kind.is_media()) {
         let Some(name) = values.get(field.name).filter(|v| !v.is_empty()) else {
             continue;
         };
         let media: web_media::MediaStore = state.service()?;
-        if let Some(urls) = media.urls_of(state.db(), name).await? {
-            found.insert(
-                field.name,
-                Picture {
-                    thumbnail_url: urls.thumbnail_url,
-                    url: urls.url,
-                },
-            );
-        }
+        let Some(file) = web_media::files::find(state.db(), name).await? else {
+            continue;
+        };
+        let urls = media.urls(&file.name, &file.thumbnails).await?;
+        found.insert(
+            field.name,
+            Picture {
+                thumbnail_url: urls.thumbnail_url,
+                url: urls.url,
+                description: format!("{}, {} bytes", file.content_type, file.size_bytes),
+            },
+        );
     }
     Ok(found)
 }
 
 /// Whether a form has a file to send (`enctype="multipart/form-data"`).
 fn takes_files(fields: &[Field]) -> bool {
-    fields
-        .iter()
-        .any(|f| f.kind == FieldKind::Image && !f.read_only)
+    fields.iter().any(|f| f.kind.is_media() && !f.read_only)
 }
 
 #[derive(Serialize)]
@@ -90,6 +94,7 @@ pub(crate) fn kind_name(kind: &FieldKind) -> &'static str {
         FieldKind::Checkbox => "checkbox",
         FieldKind::MultipleChoice => "multiple",
         FieldKind::Image => "image",
+        FieldKind::File => "file",
     }
 }
 

@@ -20,7 +20,17 @@ fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn change_page(id: i64) -> String {
+/// The product's page as a visitor gets it.
+pub(crate) async fn product_page(site: &Site, slug: &str) -> String {
+    site.app
+        .client
+        .get(&format!("/catalog/{slug}/"))
+        .send()
+        .await
+        .text()
+}
+
+pub(crate) fn change_page(id: i64) -> String {
     format!("/admin/catalog/product/{id}/change/")
 }
 
@@ -40,7 +50,7 @@ fn product_fields(p: &Value) -> Vec<(String, String)> {
 }
 
 /// Submits the change form of product `id` with `extra` fields and `files`.
-async fn save(
+pub(crate) async fn save(
     site: &Site,
     id: i64,
     extra: &[(&str, &str)],
@@ -68,7 +78,7 @@ fn image_ids(p: &Value) -> Vec<i64> {
         .collect()
 }
 
-async fn media_rows(site: &Site) -> u64 {
+pub(crate) async fn media_rows(site: &Site) -> u64 {
     web_media::files::Entity::find()
         .count(site.app.db())
         .await
@@ -117,13 +127,7 @@ async fn staff_add_describe_reorder_and_remove_product_images_in_the_admin() {
     assert!(html.contains(&format!("name=\"images-{}-alt\" value=\"Front\"", ids[0])));
     // The visitor's product page shows them.
     let slug = shown["slug"].as_str().unwrap();
-    let page = site
-        .app
-        .client
-        .get(&format!("/catalog/{slug}/"))
-        .send()
-        .await
-        .text();
+    let page = product_page(&site, slug).await;
     assert!(page.contains("alt=\"Front\""), "{page}");
 
     // One form: the last one first, a new text for the first, the middle one removed.

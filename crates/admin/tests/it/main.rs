@@ -12,6 +12,7 @@ use web::Project;
 use web_test::{TestApp, TestClient};
 
 mod changelist;
+mod files;
 mod forms;
 mod groups;
 mod images;

@@ -70,8 +70,12 @@ pub async fn product_detail(
             let product = product::find_active_by_slug(&db, &slug)
                 .await?
                 .ok_or_else(|| Error::not_found("No such product."))?;
+            let datasheet_url = match &product.datasheet {
+                Some(name) => Some(media.storage().url(name).await?),
+                None => None,
+            };
             let product = image::attach_one(&db, &media, product).await?;
-            Ok(context! { product })
+            Ok(context! { product, datasheet_url })
         })
         .await;
     match answer {

@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{DatabaseTransaction, QuerySelect, Set, TransactionTrait};
 
-use crate::images::{CleanImage, ImageKind};
+use crate::documents::StoredKind;
+use crate::images::ImageKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "media_files")]
@@ -22,7 +23,8 @@ pub struct Model {
     pub size_bytes: i64,
     pub width: i32,
     pub height: i32,
-    /// The thumbnails' widths, comma-separated (`320,960`), once made.
+    /// The thumbnails' widths, comma-separated (`320,960`), once made (never for a
+    /// document, whose width and height are 0).
     #[sea_orm(column_type = "String(StringLen::N(100))", default_value = "")]
     pub thumbnails: String,
     /// Whether the thumbnail job ran (a small image gets none).
@@ -52,7 +54,7 @@ pub(crate) fn widths(list: &str) -> Vec<u32> {
 }
 
 /// The name of a file with these bytes: `ab/<sha-256>.<ext>`.
-pub fn name_for(chunks: &[bytes::Bytes], kind: ImageKind) -> String {
+pub fn name_for(chunks: &[bytes::Bytes], kind: StoredKind) -> String {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     for chunk in chunks {
@@ -69,8 +71,8 @@ pub fn thumbnail_name(name: &str, width: u32) -> String {
 }
 
 /// Whether `name` is one this app stores (`ab/<sha-256>.<ext>`, `thumbs/ab/<sha-256>/<w>.jpg`):
-/// the kind of image it holds. Serving reads only such names by hand.
-pub(crate) fn stored_kind(name: &str) -> Option<ImageKind> {
+/// the kind of file it holds. Serving reads only such names by hand.
+pub(crate) fn stored_kind(name: &str) -> Option<StoredKind> {
     let hex = |s: &str, n: usize| {
         s.len() == n
             && s.bytes()
@@ -81,7 +83,7 @@ pub(crate) fn stored_kind(name: &str) -> Option<ImageKind> {
         [dir, file] => {
             let (digest, ext) = file.split_once('.')?;
             (hex(dir, 2) && hex(digest, 64) && digest.starts_with(dir))
-                .then(|| ImageKind::from_extension(ext))
+                .then(|| StoredKind::from_extension(ext))
                 .flatten()
         }
         ["thumbs", dir, digest, file] => {
@@ -90,7 +92,7 @@ pub(crate) fn stored_kind(name: &str) -> Option<ImageKind> {
                 && hex(digest, 64)
                 && !width.is_empty()
                 && width.bytes().all(|b| b.is_ascii_digit()))
-            .then_some(ImageKind::Jpeg)
+            .then_some(StoredKind::Image(ImageKind::Jpeg))
         }
         _ => None,
     }
@@ -118,13 +120,22 @@ impl web::install::Contribution for MediaField {
     const WHAT: &'static str = "file fields";
 }
 
-/// Records `image` (a row shared by every reference to the same bytes), locking the row
+/// What the `media_files` row of a new file says of it.
+pub(crate) struct Recorded {
+    pub kind: StoredKind,
+    pub size: usize,
+    /// In pixels; 0 × 0 for a document.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Records a file (a row shared by every reference to the same bytes), locking the row
 /// until the transaction ends, so a removal of the same file waits for it. Whether the
 /// row is new.
 pub(crate) async fn record(
     db: &DatabaseTransaction,
     name: &str,
-    image: &CleanImage,
+    file: &Recorded,
 ) -> Result<bool, DbErr> {
     if Entity::find_by_id(name)
         .lock_exclusive()
@@ -136,12 +147,13 @@ pub(crate) async fn record(
     }
     let row = ActiveModel {
         name: Set(name.to_owned()),
-        content_type: Set(image.kind.content_type().to_owned()),
-        size_bytes: Set(i64::try_from(image.len()).unwrap_or(i64::MAX)),
-        width: Set(i32::try_from(image.width).unwrap_or(i32::MAX)),
-        height: Set(i32::try_from(image.height).unwrap_or(i32::MAX)),
+        content_type: Set(file.kind.content_type().to_owned()),
+        size_bytes: Set(i64::try_from(file.size).unwrap_or(i64::MAX)),
+        width: Set(i32::try_from(file.width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(file.height).unwrap_or(i32::MAX)),
         thumbnails: Set(String::new()),
-        thumbnails_ready: Set(false),
+        // A document gets no thumbnails.
+        thumbnails_ready: Set(matches!(file.kind, StoredKind::Document(_))),
         created_at: Set(web::db::now()),
     };
     // A savepoint: a concurrent upload of the same bytes may insert first, and a refused
@@ -217,7 +229,10 @@ mod tests {
 
     #[test]
     fn thumbnails_and_originals_lead_back_to_one_stem() {
-        let name = name_for(&[bytes::Bytes::from_static(b"bytes")], ImageKind::Png);
+        let name = name_for(
+            &[bytes::Bytes::from_static(b"bytes")],
+            StoredKind::Image(ImageKind::Png),
+        );
         assert!(
             name.ends_with(".png") && name.len() == 2 + 1 + 64 + 4,
             "{name}"
@@ -231,15 +246,20 @@ mod tests {
         let digest = "ab".to_owned() + &"0".repeat(62);
         assert_eq!(
             stored_kind(&format!("ab/{digest}.png")),
-            Some(ImageKind::Png)
+            Some(StoredKind::Image(ImageKind::Png))
+        );
+        assert_eq!(
+            stored_kind(&format!("ab/{digest}.pdf")),
+            Some(StoredKind::Document(crate::documents::DocumentKind::Pdf))
         );
         assert_eq!(
             stored_kind(&format!("thumbs/ab/{digest}/320.jpg")),
-            Some(ImageKind::Jpeg)
+            Some(StoredKind::Image(ImageKind::Jpeg))
         );
         for bad in [
             format!("cd/{digest}.png"),
             format!("ab/{digest}.svg"),
+            format!("ab/{digest}.html"),
             format!("../ab/{digest}.png"),
             format!("thumbs/ab/{digest}/../320.jpg"),
             "ab/short.png".to_owned(),

@@ -43,6 +43,7 @@ use web::{App, Installer, Services};
 use web_jobs::InstallJobs;
 use web_schema::InstallSchema;
 
+pub mod documents;
 pub mod files;
 pub mod images;
 /// The app's migrations (its own group, which the project's `migration` crate lists).
@@ -54,6 +55,7 @@ pub mod storage;
 mod tasks;
 mod upload;
 
+pub use documents::{CleanDocument, CleanFile, DocumentError, DocumentKind, StoredKind};
 pub use files::{MediaField, MediaFile};
 pub use images::{CleanImage, ImageError, ImageKind};
 pub use removal::RemovalError;
@@ -260,7 +262,26 @@ impl MediaStore {
     /// Checks an uploaded image and drops its metadata. One image at a time per process
     /// is in memory: the returned image holds the process's turn until it is dropped
     /// (stored), so concurrent uploads wait on disk, not in memory.
-    pub async fn clean_image(&self, mut file: ReceivedFile) -> Result<CleanImage, UploadError> {
+    pub async fn clean_image(&self, file: ReceivedFile) -> Result<CleanImage, UploadError> {
+        match self.clean(file, false).await? {
+            CleanFile::Image(image) => Ok(image),
+            CleanFile::Document(_) => Err(ImageError::NotAnImage.into()),
+        }
+    }
+
+    /// Checks an upload for a file field: an image (cleaned as [`clean_image`] does), a
+    /// PDF or plain text; anything else `422`. It holds the process's turn like an image.
+    ///
+    /// [`clean_image`]: MediaStore::clean_image
+    pub async fn clean_file(&self, file: ReceivedFile) -> Result<CleanFile, UploadError> {
+        self.clean(file, true).await
+    }
+
+    async fn clean(
+        &self,
+        mut file: ReceivedFile,
+        documents_too: bool,
+    ) -> Result<CleanFile, UploadError> {
         let max_pixels = self.settings.max_pixels;
         let turn = self
             .processing
@@ -268,14 +289,26 @@ impl MediaStore {
             .acquire_owned()
             .await
             .map_err(|e| UploadError::Io(std::io::Error::other(e)))?;
-        let mut image = tokio::task::spawn_blocking(move || {
+        let clean = tokio::task::spawn_blocking(move || {
             let bytes = file.read_all()?;
-            Ok::<_, UploadError>(images::clean(bytes, max_pixels)?)
+            if documents_too && ImageKind::sniff(&bytes).is_none() {
+                return Ok(CleanFile::Document(documents::clean(bytes)?));
+            }
+            Ok::<_, UploadError>(CleanFile::Image(images::clean(bytes, max_pixels)?))
         })
         .await
         .map_err(|e| UploadError::Io(std::io::Error::other(e)))??;
-        image.turn = Some(Arc::new(turn));
-        Ok(image)
+        let turn = Some(Arc::new(turn));
+        Ok(match clean {
+            CleanFile::Image(mut image) => {
+                image.turn = turn;
+                CleanFile::Image(image)
+            }
+            CleanFile::Document(mut document) => {
+                document.turn = turn;
+                CleanFile::Document(document)
+            }
+        })
     }
 
     /// Stores `image` and records it in `txn` (queueing its thumbnails when it is new).
@@ -286,11 +319,49 @@ impl MediaStore {
         txn: &sea_orm::DatabaseTransaction,
         image: &CleanImage,
     ) -> Result<MediaFile, MediaError> {
-        let name = files::name_for(&image.chunks, image.kind);
-        let new = files::record(txn, &name, image).await?;
+        let recorded = files::Recorded {
+            kind: StoredKind::Image(image.kind),
+            size: image.len(),
+            width: image.width,
+            height: image.height,
+        };
+        self.save(txn, image.chunks.clone(), &recorded).await
+    }
+
+    /// Stores a file field's upload and records it in `txn`, as [`save_image`] does.
+    ///
+    /// [`save_image`]: MediaStore::save_image
+    pub async fn save_file(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        file: &CleanFile,
+    ) -> Result<MediaFile, MediaError> {
+        match file {
+            CleanFile::Image(image) => self.save_image(txn, image).await,
+            CleanFile::Document(document) => {
+                let recorded = files::Recorded {
+                    kind: StoredKind::Document(document.kind),
+                    size: document.bytes.len(),
+                    width: 0,
+                    height: 0,
+                };
+                self.save(txn, vec![document.bytes.clone()], &recorded)
+                    .await
+            }
+        }
+    }
+
+    async fn save(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        chunks: Vec<bytes::Bytes>,
+        recorded: &files::Recorded,
+    ) -> Result<MediaFile, MediaError> {
+        let name = files::name_for(&chunks, recorded.kind);
+        let new = files::record(txn, &name, recorded).await?;
         // Under the row's lock: a removal of the same bytes has finished or waits.
-        self.storage.put(&name, image.chunks.clone()).await?;
-        if new {
+        self.storage.put(&name, chunks).await?;
+        if new && matches!(recorded.kind, StoredKind::Image(_)) {
             web_jobs::enqueue::<MakeThumbnails, _>(txn, &FileJob { name: name.clone() }).await?;
         }
         files::find(txn, &name)
@@ -307,9 +378,20 @@ impl MediaStore {
         db: &sea_orm::DatabaseConnection,
         image: &CleanImage,
     ) -> Result<MediaFile, MediaError> {
+        self.store_file(db, &CleanFile::Image(image.clone())).await
+    }
+
+    /// Stores a file field's upload in a transaction of its own, as [`store_image`] does.
+    ///
+    /// [`store_image`]: MediaStore::store_image
+    pub async fn store_file(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        file: &CleanFile,
+    ) -> Result<MediaFile, MediaError> {
         web::db::write_transaction_as::<_, MediaError, _>(db, |txn| {
-            let (media, image) = (self.clone(), image.clone());
-            Box::pin(async move { media.save_image(txn, &image).await })
+            let (media, file) = (self.clone(), file.clone());
+            Box::pin(async move { media.save_file(txn, &file).await })
         })
         .await
     }

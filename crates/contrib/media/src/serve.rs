@@ -17,8 +17,8 @@ use http::{HeaderValue, Method, StatusCode, header};
 use tower_http::services::ServeDir;
 use web::state::AppState;
 
+use crate::documents::{DocumentKind, StoredKind};
 use crate::files;
-use crate::images::ImageKind;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Files up to this size are kept in memory.
@@ -134,7 +134,7 @@ async fn from_memory(State(hot): State<Hot>, request: Request, next: Next) -> Re
     }
 }
 
-fn answer(bytes: Bytes, kind: ImageKind) -> Response {
+fn answer(bytes: Bytes, kind: StoredKind) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -174,6 +174,20 @@ async fn cache_forever(request: Request, next: Next) -> Response {
     if response.status().is_success() {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+        // The stored kind was checked at upload: a browser must not guess another.
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t == "text/plain")
+        {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(DocumentKind::Text.content_type()),
+            );
+        }
         if let Some(etag) = etag {
             headers.insert(header::ETAG, etag);
         }

@@ -8,6 +8,7 @@ use axum::extract::multipart::MultipartError;
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 
+use crate::documents::DocumentError;
 use crate::images::ImageError;
 use crate::storage::StorageError;
 
@@ -28,6 +29,8 @@ pub enum UploadError {
     #[error(transparent)]
     Image(#[from] ImageError),
     #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("the body did not arrive in time")]
     BodyTimeout(web::request_time::BodyReadTimeout),
@@ -40,7 +43,7 @@ impl From<UploadError> for web::Error {
         match e {
             UploadError::Malformed(_) => web::Error::bad_request(e.to_string()),
             UploadError::TooLarge { .. } => web::error::payload_too_large(),
-            UploadError::MissingFile | UploadError::Image(_) => {
+            UploadError::MissingFile | UploadError::Image(_) | UploadError::Document(_) => {
                 web::Error::field("file", e.to_string())
             }
             UploadError::Storage(e) => e.into(),

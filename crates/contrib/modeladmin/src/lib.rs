@@ -97,6 +97,16 @@ pub enum FieldKind {
     /// file), and its "clear" box gives `""` (remove it). A name typed into the form by
     /// hand never reaches the model admin.
     Image,
+    /// A file (Django's `FileField`): like [`FieldKind::Image`], shown as a link; it takes
+    /// a PDF, plain text (CSV too) or an image, recognised by its bytes.
+    File,
+}
+
+impl FieldKind {
+    /// Whether the field's value is a stored media file's name (an upload on the form).
+    pub fn is_media(&self) -> bool {
+        matches!(self, FieldKind::Image | FieldKind::File)
+    }
 }
 
 /// One value a [`FieldKind::MultipleChoice`] field offers.

@@ -46,6 +46,12 @@ pub struct Model {
     /// `false` for digital goods: no address or shipping method needed.
     #[sea_orm(default_value = true)]
     pub requires_shipping: bool,
+    /// The stored name of its spec sheet (a PDF or text file, `ab/ab12….pdf`), uploaded
+    /// on the admin site and linked from the product page; not part of the JSON.
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub datasheet: Option<String>,
     #[serde(with = "web::db::timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: TimeDateTimeWithTimeZone,
@@ -177,6 +183,8 @@ pub struct NewProduct {
     pub is_active: bool,
     pub weight_grams: i32,
     pub requires_shipping: bool,
+    /// A stored media file's name (the admin site's upload).
+    pub datasheet: Option<String>,
 }
 
 /// Inserts a product with a unique slug, and counts it, in one transaction. A taken sku
@@ -216,6 +224,7 @@ async fn insert(txn: &DatabaseTransaction, new: &NewProduct) -> Result<Product, 
             is_active: Set(new.is_active),
             weight_grams: Set(new.weight_grams),
             requires_shipping: Set(new.requires_shipping),
+            datasheet: Set(new.datasheet.clone()),
             created_at: Set(at),
             updated_at: Set(at),
         };
@@ -251,6 +260,9 @@ pub struct ProductChanges {
     pub is_active: Option<bool>,
     pub weight_grams: Option<i32>,
     pub requires_shipping: Option<bool>,
+    /// `Some(None)` removes the spec sheet; the replaced file goes after the commit
+    /// unless another row names it.
+    pub datasheet: Option<Option<String>>,
 }
 
 /// Applies `changes` (a new name gets a new slug) and keeps the active count, in one
@@ -303,6 +315,7 @@ async fn apply_changes(
     }
     let id = product.id;
     let new_name = changes.name.clone().filter(|n| *n != product.name);
+    let product_datasheet = product.datasheet.clone();
     let mut row: ActiveModel = product.into();
     if let Some(v) = changes.sku {
         row.sku_key = Set(sku_key(&v));
@@ -328,6 +341,14 @@ async fn apply_changes(
     }
     if let Some(v) = changes.requires_shipping {
         row.requires_shipping = Set(v);
+    }
+    if let Some(v) = changes.datasheet
+        && v != product_datasheet
+    {
+        if let Some(old) = &product_datasheet {
+            web_media::release(txn, old).await?;
+        }
+        row.datasheet = Set(v);
     }
     if let Some(name) = &new_name {
         row.name = Set(name.clone());
@@ -370,6 +391,9 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<Option<Deleted>,
             // Queued now, run after the commit: a deactivated product keeps its images,
             // so the removal finds them referenced and keeps the files.
             super::image::release_all(txn, id).await?;
+            if let Some(datasheet) = &current.datasheet {
+                web_media::release(txn, datasheet).await?;
+            }
             // A savepoint: the refused delete must not abort the whole transaction.
             let attempt = txn.begin().await?;
             match Entity::delete_by_id(id).exec(&attempt).await {
