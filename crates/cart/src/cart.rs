@@ -84,11 +84,13 @@ impl Contents {
 
     /// The parcel's weight: the lines that need shipping (grams).
     pub fn shipped_weight_grams(&self) -> i64 {
-        self.lines
-            .iter()
-            .filter(|(_, p)| p.requires_shipping)
-            .map(|(l, p)| i64::from(p.weight_grams) * i64::from(l.quantity))
-            .sum()
+        payments::shipping::shipped_weight_grams(self.lines.iter().map(|(l, p)| {
+            payments::shipping::ParcelLine {
+                weight_grams: p.weight_grams,
+                requires_shipping: p.requires_shipping,
+                quantity: l.quantity,
+            }
+        }))
     }
 
     /// Whether a line needs shipping.

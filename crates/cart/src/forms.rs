@@ -45,11 +45,6 @@ pub fn clean_quantity(raw: Option<&str>, min: i32) -> Result<i32, CartError> {
         .ok_or(CartError::BadQuantity)
 }
 
-/// A form's product id: a positive integer.
-pub fn clean_product_id(raw: &str) -> Option<i64> {
-    raw.trim().parse::<i64>().ok().filter(|id| *id > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

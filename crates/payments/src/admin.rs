@@ -414,16 +414,15 @@ impl TaxRateAdmin {
                 Ok(fields) => fields,
                 Err(errors) => return Ok(Err(errors)),
             };
-        let taken = tax_rate::Entity::find()
-            .filter(tax_rate::Column::Country.eq(&country))
-            .one(state.db())
-            .await?;
-        if taken.as_ref().is_some_and(|t| Some(t.id) != id) {
-            let errors = FieldErrors::from([(
+        let country_taken = || {
+            Ok(Err(FieldErrors::from([(
                 "country".to_string(),
                 vec![format!("{country} already has a rate; change that one.")],
-            )]);
-            return Ok(Err(errors));
+            )])))
+        };
+        let taken = tax_rate::of_country(state.db(), &country).await?;
+        if taken.as_ref().is_some_and(|t| Some(t.id) != id) {
+            return country_taken();
         }
         let saved = match id {
             Some(id) => {
@@ -432,12 +431,17 @@ impl TaxRateAdmin {
                     .await?
                     .ok_or_else(|| Error::not_found("No such tax rate."))?;
                 let mut row: tax_rate::ActiveModel = found.into();
-                row.country = Set(country);
+                row.country = Set(country.clone());
                 row.rate_bp = Set(rate_bp);
-                row.update(state.db()).await?
+                row.update(state.db()).await
             }
-            None => tax_rate::set(state.db(), &country, rate_bp).await?,
+            None => tax_rate::set(state.db(), &country, rate_bp).await,
         };
-        Ok(Ok(saved.id))
+        match saved {
+            Ok(saved) => Ok(Ok(saved.id)),
+            // Another staff member saved the same country since the check above.
+            Err(e) if web::db::is_unique_violation(&e) => country_taken(),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -8,10 +8,15 @@ use crate::models::tax_rate;
 /// (country, basis points).
 const DEMO: &[(&str, i32)] = &[("DE", 1900), ("FR", 2000), ("GB", 2000), ("NL", 2100)];
 
-/// Sets the demo rates (again: seeding twice changes nothing); how many.
+/// Adds the demo rates of the countries that have none (seeding twice changes nothing,
+/// and a rate staff changed stays); how many were added.
 pub async fn seed(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    let mut added = 0;
     for (country, rate_bp) in DEMO {
-        tax_rate::set(db, country, *rate_bp).await?;
+        if tax_rate::of_country(db, country).await?.is_none() {
+            tax_rate::set(db, country, *rate_bp).await?;
+            added += 1;
+        }
     }
-    Ok(DEMO.len() as u64)
+    Ok(added)
 }

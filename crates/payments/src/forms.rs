@@ -217,11 +217,7 @@ impl ShippingForm {
     /// The chosen ids; a blank or unreadable one counts as not chosen (and the order
     /// names what to choose).
     pub fn shipping(&self) -> ShippingRequest {
-        let id = |raw: &Option<String>| {
-            raw.as_deref()
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .filter(|id| *id > 0)
-        };
+        let id = |raw: &Option<String>| raw.as_deref().and_then(web::forms::clean_id);
         ShippingRequest {
             address_id: id(&self.shipping_address_id),
             method_id: id(&self.shipping_method_id),

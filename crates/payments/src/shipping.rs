@@ -22,6 +22,25 @@ pub struct Parcel {
     pub weight_grams: i64,
 }
 
+/// One line of what is bought, as a parcel sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParcelLine {
+    pub weight_grams: i32,
+    /// `false` for digital goods: they add no weight.
+    pub requires_shipping: bool,
+    pub quantity: i32,
+}
+
+/// The weight of the lines that require shipping (grams): the one rule for carts, new
+/// orders and orders given an address later.
+pub fn shipped_weight_grams(lines: impl IntoIterator<Item = ParcelLine>) -> i64 {
+    lines
+        .into_iter()
+        .filter(|l| l.requires_shipping)
+        .map(|l| i64::from(l.weight_grams) * i64::from(l.quantity))
+        .sum()
+}
+
 /// The buyer's choice: one of their addresses and a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShippingChoice {

@@ -195,6 +195,13 @@ impl Error {
     pub fn fields(&self) -> Option<&FieldErrors> {
         self.inner.fields.as_ref()
     }
+    /// What to tell a person in one line (a page's flash message): the first field's
+    /// message when the error names fields, else the message.
+    pub fn first_message(&self) -> &str {
+        self.fields()
+            .and_then(|f| f.values().flatten().next())
+            .map_or(self.message(), String::as_str)
+    }
     /// Whether this is a transient database conflict worth retrying the transaction for.
     pub fn is_retryable(&self) -> bool {
         self.inner.retryable

@@ -179,6 +179,12 @@ pub fn forbidden_characters(value: &str, multiline: bool) -> Option<&'static str
     None
 }
 
+/// A form's reference to a row (`product_id=12`): a positive integer, else none (a
+/// blank or unreadable value is "not chosen").
+pub fn clean_id(raw: &str) -> Option<i64> {
+    raw.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
 /// Parses an HTML form value (always a string) for a typed field; an empty string is
 /// "no value". Parse failures are recorded on `v`.
 pub fn parse_form_value<T: std::str::FromStr>(

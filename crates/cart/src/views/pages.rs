@@ -15,7 +15,7 @@ use crate::cart::{Contents, line_total};
 use crate::checkout::checkout;
 use crate::errors::CartError;
 use crate::extract::CurrentCart;
-use crate::forms::{AddForm, QuantityForm, clean_product_id, clean_quantity};
+use crate::forms::{AddForm, QuantityForm, clean_quantity};
 use payments::forms::ShippingForm;
 
 /// A line as the page shows it.
@@ -136,10 +136,7 @@ fn parcel_of(contents: &Contents, user_id: i64) -> Parcel {
 fn refusal(e: CartError) -> Result<String, Error> {
     match e {
         CartError::Other(e) if !e.status().is_client_error() => Err(e),
-        CartError::Other(e) => Ok(e
-            .fields()
-            .and_then(|f| f.values().flatten().next().cloned())
-            .unwrap_or_else(|| e.message().to_string())),
+        CartError::Other(e) => Ok(e.first_message().to_owned()),
         CartError::BadQuantity => Ok(format!(
             "Choose a quantity from 1 to {}.",
             payments::orders::MAX_QUANTITY
@@ -156,7 +153,7 @@ pub async fn cart_add(
     reverser: Reverser,
     Form(form): Form<AddForm>,
 ) -> Result<Redirect, Error> {
-    let product = match clean_product_id(&form.product_id) {
+    let product = match web::forms::clean_id(&form.product_id) {
         Some(id) => catalog::models::product::find(&db, id)
             .await?
             .filter(|p| p.is_active),

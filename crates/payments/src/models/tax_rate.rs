@@ -30,11 +30,20 @@ pub const MAX_RATE_BP: i32 = 10_000;
 
 /// The rate of `country` in basis points; 0 when the shop has none for it.
 pub async fn for_country<C: ConnectionTrait>(db: &C, country: &str) -> Result<i32, DbErr> {
-    Ok(Entity::find()
-        .filter(Column::Country.eq(country))
-        .one(db)
+    Ok(of_country(db, country)
         .await?
         .map_or(0, |rate| rate.rate_bp))
+}
+
+/// The row of `country`'s rate, if the shop has one.
+pub async fn of_country<C: ConnectionTrait>(
+    db: &C,
+    country: &str,
+) -> Result<Option<TaxRate>, DbErr> {
+    Entity::find()
+        .filter(Column::Country.eq(country))
+        .one(db)
+        .await
 }
 
 /// Sets `country`'s rate (creating it, or changing the one there).
@@ -43,11 +52,7 @@ pub async fn set<C: ConnectionTrait>(
     country: &str,
     rate_bp: i32,
 ) -> Result<TaxRate, DbErr> {
-    match Entity::find()
-        .filter(Column::Country.eq(country))
-        .one(db)
-        .await?
-    {
+    match of_country(db, country).await? {
         Some(found) => {
             let mut row: ActiveModel = found.into();
             row.rate_bp = Set(rate_bp);

@@ -13,7 +13,7 @@ use web::db::{now, write_transaction};
 use super::delivery::{Pricing, ShippingNeed, ShippingRequest, shipment, totals_of};
 use super::reservations::Reservations;
 use crate::models::{FulfillmentStatus, Order, OrderStatus, order, order_item};
-use crate::shipping::{Parcel, Shipment};
+use crate::shipping::{Parcel, ParcelLine, Shipment, shipped_weight_grams};
 
 use super::json::OrderJson;
 use super::json::details_of;
@@ -127,13 +127,14 @@ async fn create_in(
     let parcel = Parcel {
         user_id,
         currency: currency.clone(),
-        weight_grams: lines
-            .iter()
-            .map(|l| &products[&l.product_id])
-            .zip(lines)
-            .filter(|(p, _)| p.requires_shipping)
-            .map(|(p, l)| i64::from(p.weight_grams) * i64::from(l.quantity))
-            .sum(),
+        weight_grams: shipped_weight_grams(lines.iter().map(|l| {
+            let p = &products[&l.product_id];
+            ParcelLine {
+                weight_grams: p.weight_grams,
+                requires_shipping: p.requires_shipping,
+                quantity: l.quantity,
+            }
+        })),
     };
     let needs_shipping = products.values().any(|p| p.requires_shipping);
     let shipment = shipment(

@@ -24,7 +24,7 @@ use super::reservations::Reservations;
 use super::scope::{Scope, lock_visible, not_found};
 use super::transitions::expire_if_overdue;
 use crate::models::{FulfillmentStatus, Order, OrderStatus, order, order_item};
-use crate::shipping::Parcel;
+use crate::shipping::{Parcel, ParcelLine, shipped_weight_grams};
 
 /// The tracking details of a parcel handed to a carrier.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,14 +101,11 @@ pub async fn parcel_of<C: ConnectionTrait>(db: &C, order: &Order) -> Result<Orde
             .get(&item.product_id)
             .is_none_or(|p| p.requires_shipping)
     };
-    let weight_grams = items
-        .iter()
-        .filter(|i| shipped(i))
-        .map(|i| {
-            let grams = products.get(&i.product_id).map_or(0, |p| p.weight_grams);
-            i64::from(grams) * i64::from(i.quantity)
-        })
-        .sum();
+    let weight_grams = shipped_weight_grams(items.iter().map(|i| ParcelLine {
+        weight_grams: products.get(&i.product_id).map_or(0, |p| p.weight_grams),
+        requires_shipping: shipped(i),
+        quantity: i.quantity,
+    }));
     Ok(OrderParcel {
         parcel: Parcel {
             user_id: order.user_id,

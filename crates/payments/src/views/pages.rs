@@ -167,11 +167,7 @@ pub async fn order_create(
             Ok(Redirect::to(&order_url(&reverser, order.id)?))
         }
         Err(e) if e.status().is_client_error() => {
-            let reason = match e.fields().and_then(|f| f.values().flatten().next()) {
-                Some(field_message) => field_message.clone(),
-                None => e.message().to_string(),
-            };
-            messages.error(reason).await?;
+            messages.error(e.first_message()).await?;
             Ok(Redirect::to(&back(Some(product_id)).await?))
         }
         Err(e) => Err(e),
@@ -203,11 +199,7 @@ pub async fn order_ship_to(
                 .await?
         }
         Err(e) if e.status().is_client_error() && e.status() != http::StatusCode::NOT_FOUND => {
-            let reason = match e.fields().and_then(|f| f.values().flatten().next()) {
-                Some(field_message) => field_message.clone(),
-                None => e.message().to_string(),
-            };
-            messages.error(reason).await?
+            messages.error(e.first_message()).await?
         }
         Err(e) => return Err(e),
     }
