@@ -63,6 +63,10 @@ impl App for Accounts {
 
     fn install(&self, app: &mut Installer) {
         app.entities(models::entities())
+            // The permissions are written by `migrate` from the apps' code; fixtures name
+            // them by code. Login throttles are counters that fade.
+            .derived_tables(&["auth_permissions", "login_throttles"], None)
+            .natural_key("auth_permissions", "code")
             .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
             .templates(web::app_templates!(TemplateFiles))
             // Failed logins are counted per email and address; nothing cached shows them.

@@ -53,6 +53,7 @@ impl App for Catalog {
 
     fn install(&self, app: &mut Installer) {
         app.entities(models::entities())
+            .derived_tables(&["catalog_counts"], Some(models::rebuild_derived))
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .admin(admin::ProductAdmin)
             .command(seed::Seed)

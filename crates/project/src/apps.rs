@@ -14,6 +14,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(web_media::Media),
         Arc::new(web_cache::CacheApp),
         Arc::new(web_schema::Schema),
+        Arc::new(web_fixtures::Fixtures),
         // Before the apps whose requests it limits (its middleware runs first).
         Arc::new(
             ratelimit::RateLimits::new()

@@ -39,6 +39,26 @@ pub async fn adjust<C: ConnectionTrait>(db: &C, all: i64, active: i64) -> Result
     Ok(())
 }
 
+/// Counts the products again (after a bulk load that bypassed [`adjust`]).
+pub async fn recount<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    for (name, filter) in [(ALL, ""), (ACTIVE, " WHERE is_active = TRUE")] {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => format!(
+                    "UPDATE catalog_counts SET value = (SELECT COUNT(*) FROM products{filter}) WHERE name = $1"
+                ),
+                _ => format!(
+                    "UPDATE catalog_counts SET value = (SELECT COUNT(*) FROM products{filter}) WHERE name = ?"
+                ),
+            },
+            [name.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// [`get`] as a subquery, to read a list's total in the same statement as its page.
 pub fn total_expr(include_inactive: bool) -> sea_orm::sea_query::SimpleExpr {
     let name = if include_inactive { ALL } else { ACTIVE };

@@ -9,6 +9,17 @@ pub mod stock;
 
 pub use product::Product;
 
+/// The tables derived from the products (the counts; on MariaDB the search trigrams),
+/// made right again after `loaddata` wrote products without them.
+pub fn rebuild_derived(
+    txn: &sea_orm::DatabaseTransaction,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send + '_>> {
+    Box::pin(async move {
+        counts::recount(txn).await?;
+        search_index::rebuild(txn).await
+    })
+}
+
 /// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web_schema::EntitySchema> {
     use web_schema::EntitySchema;

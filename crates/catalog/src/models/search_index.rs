@@ -93,6 +93,27 @@ pub async fn forget<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
     .await
 }
 
+/// Indexes every product again from scratch (after a bulk load that bypassed the
+/// per-product writes: `loaddata`). MariaDB only; PostgreSQL's triggers and SQLite's
+/// FTS5 kept up row by row.
+pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if !mysql(db) {
+        return Ok(());
+    }
+    db.execute_unprepared("DELETE FROM product_search_trigram_counts")
+        .await?;
+    db.execute_unprepared("DELETE FROM product_search_trigrams")
+        .await?;
+    let newest = newest_product(db).await?;
+    let mut from: i64 = 1;
+    while from <= newest {
+        let to = Ord::min(from + 9_999, newest);
+        index_range(db, from, to).await?;
+        from = to + 1;
+    }
+    Ok(())
+}
+
 /// The highest product id (0 for none).
 async fn newest_product<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     let row = db

@@ -40,6 +40,8 @@ impl App for Jobs {
                 .index("jobs_due", &["status", "queue", "run_at"]),
         ])
         .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
+        // Work in flight belongs to the database it was queued in: dumped when named.
+        .dumped_on_request(&["jobs"])
         .uncached_tables(&["jobs"])
         .periodic::<Cleanup>(std::time::Duration::from_secs(3600))
         .admin(super::admin::JobAdmin)

@@ -64,6 +64,51 @@ impl web::install::Contribution for MigrationsFolder {
     const WHAT: &'static str = "migrations folder";
 }
 
+/// Rebuilds a derived table from the rows it is derived from (after `loaddata`), in the
+/// loading transaction.
+pub type Rebuild = for<'a> fn(
+    &'a sea_orm::DatabaseTransaction,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send + 'a>,
+>;
+
+/// Tables whose rows are derived from other rows or from code (counts, search indexes,
+/// sessions, the permissions `migrate` writes): `dumpdata` never writes them, and
+/// `loaddata` calls `rebuild` once its objects are in.
+#[derive(Clone, Copy)]
+pub struct DerivedTables {
+    pub tables: &'static [&'static str],
+    pub rebuild: Option<Rebuild>,
+}
+
+impl web::install::Contribution for DerivedTables {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "derived tables";
+}
+
+/// Tables `dumpdata` writes only when asked for by name (Django's `jobs` queue: work in
+/// flight belongs to the server it ran on).
+#[derive(Clone, Copy)]
+pub struct DumpedOnRequest(pub &'static [&'static str]);
+
+impl web::install::Contribution for DumpedOnRequest {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "tables dumped on request";
+}
+
+/// A table whose rows other databases number differently but name alike (permissions by
+/// `code`): fixtures write a foreign key to it as that column's value, not an id.
+#[derive(Clone, Copy)]
+pub struct NaturalKey {
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+impl web::install::Contribution for NaturalKey {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "natural keys";
+}
+
 /// How an app declares its models to `makemigrations`.
 pub trait InstallSchema {
     /// The app's sea-orm entities (Django's models): `makemigrations` writes migrations
@@ -76,6 +121,17 @@ pub trait InstallSchema {
     /// The folder of the app's own migrations, when the app carries them (a reusable app):
     /// `app.migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))`.
     fn migrations_folder(&mut self, dir: &'static str) -> &mut Self;
+    /// Tables derived from others or from code ([`DerivedTables`]): never dumped; after a
+    /// load, `rebuild` (if any) makes them right again.
+    fn derived_tables(
+        &mut self,
+        tables: &'static [&'static str],
+        rebuild: Option<Rebuild>,
+    ) -> &mut Self;
+    /// Tables `dumpdata` writes only when named ([`DumpedOnRequest`]).
+    fn dumped_on_request(&mut self, tables: &'static [&'static str]) -> &mut Self;
+    /// `table`'s rows are named by `column` in fixtures ([`NaturalKey`]).
+    fn natural_key(&mut self, table: &'static str, column: &'static str) -> &mut Self;
 }
 
 impl InstallSchema for web::install::Installer<'_> {
@@ -87,5 +143,18 @@ impl InstallSchema for web::install::Installer<'_> {
     }
     fn migrations_folder(&mut self, dir: &'static str) -> &mut Self {
         self.add(MigrationsFolder(dir))
+    }
+    fn derived_tables(
+        &mut self,
+        tables: &'static [&'static str],
+        rebuild: Option<Rebuild>,
+    ) -> &mut Self {
+        self.add(DerivedTables { tables, rebuild })
+    }
+    fn dumped_on_request(&mut self, tables: &'static [&'static str]) -> &mut Self {
+        self.add(DumpedOnRequest(tables))
+    }
+    fn natural_key(&mut self, table: &'static str, column: &'static str) -> &mut Self {
+        self.add(NaturalKey { table, column })
     }
 }

@@ -53,6 +53,8 @@ impl App for Sessions {
 
     fn install(&self, app: &mut Installer) {
         app.entities(vec![EntitySchema::of::<store::entity::Entity>()])
+            // A session belongs to the server that gave it: never moved.
+            .derived_tables(&["sessions"], None)
             .migrations_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
             .uncached_tables(&["sessions"])
             .context_processor(page::SessionContext)

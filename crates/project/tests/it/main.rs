@@ -2,6 +2,7 @@
 
 mod cache;
 mod cli;
+mod fixtures;
 mod hardening;
 mod openapi;
 mod permissions;
