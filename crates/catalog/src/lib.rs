@@ -54,6 +54,7 @@ impl App for Catalog {
     fn install(&self, app: &mut Installer) {
         app.entities(models::entities())
             .derived_tables(&["catalog_counts"], Some(models::rebuild_derived))
+            .before_load(models::before_load)
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .admin(admin::ProductAdmin)
             .command(seed::Seed)

@@ -20,6 +20,14 @@ pub fn rebuild_derived(
     })
 }
 
+/// At the start of a load: PostgreSQL's search counts wait for [`rebuild_derived`]
+/// (counted once, not statement after statement on the same hot rows).
+pub fn before_load(
+    txn: &sea_orm::DatabaseTransaction,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send + '_>> {
+    Box::pin(search_index::defer_counting(txn))
+}
+
 /// The app's entities, for `makemigrations` (registered in the app's `App::install`).
 pub fn entities() -> Vec<web_schema::EntitySchema> {
     use web_schema::EntitySchema;

@@ -93,10 +93,35 @@ pub async fn forget<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
     .await
 }
 
+/// PostgreSQL's counting triggers stand aside for the rest of the transaction, until
+/// [`rebuild`] counts every product once (a load that writes many batches).
+pub async fn defer_counting<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SELECT set_config('catalog.search_counts_deferred', 'on', true)")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Indexes every product again from scratch (after a bulk load that bypassed the
-/// per-product writes: `loaddata`). MariaDB only; PostgreSQL's triggers and SQLite's
-/// FTS5 kept up row by row.
+/// per-product writes: `loaddata`): MariaDB's trigrams and their counts, PostgreSQL's
+/// counts (its triggers stood aside, [`defer_counting`]); SQLite's FTS5 kept up row by row.
 pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SELECT set_config('catalog.search_counts_deferred', 'off', true)")
+            .await?;
+        db.execute_unprepared("DELETE FROM product_search_trigram_counts")
+            .await?;
+        let all = "FROM products";
+        db.execute_unprepared(&format!(
+            "SELECT product_search_count( \
+               (SELECT array_agg(name ORDER BY id) {all}), \
+               (SELECT array_agg(sku ORDER BY id) {all}), \
+               (SELECT array_agg(id ORDER BY id) {all}), '{{}}', '{{}}', '{{}}')"
+        ))
+        .await?;
+        return Ok(());
+    }
     if !mysql(db) {
         return Ok(());
     }

@@ -86,6 +86,16 @@ impl web::install::Contribution for DerivedTables {
     const WHAT: &'static str = "derived tables";
 }
 
+/// Runs at the start of `loaddata`'s transaction, before any object is written (to stand
+/// a derived table's triggers aside until [`DerivedTables::rebuild`] counts once).
+#[derive(Clone, Copy)]
+pub struct BeforeLoad(pub Rebuild);
+
+impl web::install::Contribution for BeforeLoad {
+    const READER: Option<&'static str> = None;
+    const WHAT: &'static str = "before-load hooks";
+}
+
 /// Tables `dumpdata` writes only when asked for by name (Django's `jobs` queue: work in
 /// flight belongs to the server it ran on).
 #[derive(Clone, Copy)]
@@ -132,6 +142,8 @@ pub trait InstallSchema {
     fn dumped_on_request(&mut self, tables: &'static [&'static str]) -> &mut Self;
     /// `table`'s rows are named by `column` in fixtures ([`NaturalKey`]).
     fn natural_key(&mut self, table: &'static str, column: &'static str) -> &mut Self;
+    /// Runs at the start of a load, before its objects ([`BeforeLoad`]).
+    fn before_load(&mut self, hook: Rebuild) -> &mut Self;
 }
 
 impl InstallSchema for web::install::Installer<'_> {
@@ -156,5 +168,8 @@ impl InstallSchema for web::install::Installer<'_> {
     }
     fn natural_key(&mut self, table: &'static str, column: &'static str) -> &mut Self {
         self.add(NaturalKey { table, column })
+    }
+    fn before_load(&mut self, hook: Rebuild) -> &mut Self {
+        self.add(BeforeLoad(hook))
     }
 }
