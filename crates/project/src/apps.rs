@@ -13,6 +13,8 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
         Arc::new(web_mail::Mail),
         Arc::new(web_media::Media),
         Arc::new(web_cache::CacheApp),
+        // Reads to `database.replica_urls`, when set; pins in the cache's Redis.
+        Arc::new(web_replicas::Replicas),
         Arc::new(web_schema::Schema),
         Arc::new(web_fixtures::Fixtures),
         // Before the apps whose requests it limits (its middleware runs first).

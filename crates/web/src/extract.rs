@@ -9,13 +9,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, StatusCode, header};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::error::{FieldErrors, payload_too_large, unsupported_media_type};
-use crate::state::AppState;
 
 /// The content type of every JSON response.
 pub use crate::error::JSON_CONTENT_TYPE;
@@ -587,23 +585,7 @@ impl PageNav {
     }
 }
 
-/// The database pool, as an extractor: `async fn list(Db(db): Db) -> …`.
-#[derive(Clone)]
-pub struct Db(pub DatabaseConnection);
-
-impl std::ops::Deref for Db {
-    type Target = DatabaseConnection;
-    fn deref(&self) -> &DatabaseConnection {
-        &self.0
-    }
-}
-
-impl FromRequestParts<AppState> for Db {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Db(state.db().clone()))
-    }
-}
+pub use crate::reads::Db;
 
 // How the API's own extractors appear in the OpenAPI document (the OpenAPI extra reads
 // them from the handlers' `params(…)`).

@@ -61,6 +61,7 @@ pub mod migrate;
 pub mod page;
 pub mod permissions;
 pub mod project;
+pub mod reads;
 pub mod request_id;
 pub mod request_time;
 pub mod server;

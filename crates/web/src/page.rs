@@ -58,7 +58,7 @@ impl Object for NonceValue {
 /// the sessions extra's CSRF token and flash messages).
 ///
 /// ```ignore
-/// async fn product_list(page: Page, Db(db): Db) -> Result<Response, Error> {
+/// async fn product_list(page: Page, db: Db) -> Result<Response, Error> {
 ///     let products = Product::newest(&db).await?;
 ///     page.render("catalog/product_list.html", context! { products }).await
 /// }

@@ -198,6 +198,14 @@ impl Project {
         for app in &self.apps {
             app.configure(settings, &mut services)?;
         }
+        if !settings.database.replica_urls.is_empty()
+            && services.get::<crate::reads::ReadRouting>().is_none()
+        {
+            return Err(SettingsError::new(
+                "database.replica_urls",
+                "is set, but no installed app routes reads to replicas; install the `replicas` extra (web_replicas::Replicas) or leave it empty",
+            ));
+        }
         Ok(services)
     }
 

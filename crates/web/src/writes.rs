@@ -166,6 +166,12 @@ impl WriteLog {
     }
 }
 
+/// Whether the work running now (a request, a job) has written data a cached answer reads;
+/// `false` when nothing observes it (no listener listens).
+pub fn current_wrote() -> bool {
+    CURRENT.try_with(|log| log.wrote()).unwrap_or(false)
+}
+
 /// The pool's statement callback.
 pub(crate) fn observe(info: &sea_orm::metric::Info<'_>) {
     if info.failed {

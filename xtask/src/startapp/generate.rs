@@ -456,12 +456,12 @@ fn pages_rs(spec: &Spec) -> String {
         .map(|col| format!("(\"{col}\", &item.{col})"))
         .collect();
     let detail = format!(
-        "pub async fn detail(page: Page, RequireUser(_): RequireUser, Db(db): Db, Dep(media): Dep<web_media::MediaStore>, Id(id): Id) -> Result<Response, Error> {{\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    // Each picture's addresses (a thumbnail once the job made it, and the original).\n    let mut pictures = BTreeMap::new();\n    for (field, name) in [{}] {{\n        if let Some(name) = name\n            && let Some(urls) = media.urls_of(&db, name).await?\n        {{\n            pictures.insert(field, context! {{ url => urls.url, thumbnail_url => urls.thumbnail_url }});\n        }}\n    }}\n    page.render(\"__app__/__model___detail.html\", context! {{ item, pictures }}).await\n}}",
+        "pub async fn detail(page: Page, RequireUser(_): RequireUser, db: Db, Dep(media): Dep<web_media::MediaStore>, Id(id): Id) -> Result<Response, Error> {{\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    // Each picture's addresses (a thumbnail once the job made it, and the original).\n    let mut pictures = BTreeMap::new();\n    for (field, name) in [{}] {{\n        if let Some(name) = name\n            && let Some(urls) = media.urls_of(&db, name).await?\n        {{\n            pictures.insert(field, context! {{ url => urls.url, thumbnail_url => urls.thumbnail_url }});\n        }}\n    }}\n    page.render(\"__app__/__model___detail.html\", context! {{ item, pictures }}).await\n}}",
         pairs.join(", ")
     );
     let pages = MODEL_PAGES
         .replace(
-            "pub async fn detail(page: Page, RequireUser(_): RequireUser, Db(db): Db, Id(id): Id) -> Result<Response, Error> {\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    page.render(\"__app__/__model___detail.html\", context! { item }).await\n}",
+            "pub async fn detail(page: Page, RequireUser(_): RequireUser, db: Db, Id(id): Id) -> Result<Response, Error> {\n    let item = __model__::find(&db, id).await?.ok_or_else(not_found)?;\n    page.render(\"__app__/__model___detail.html\", context! { item }).await\n}",
             &detail,
         )
         .replace("use web::{Db, Error,", "use web::{Db, Dep, Error,");

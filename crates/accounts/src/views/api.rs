@@ -34,7 +34,7 @@ pub struct ApiDoc;
     )
 )]
 pub async fn register(
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     Json(form): Json<RegisterForm>,
 ) -> Result<(StatusCode, Json<UserJson>), Error> {
@@ -78,7 +78,7 @@ pub struct TokenJson {
     )
 )]
 pub async fn token(
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     ClientIp(ip): ClientIp,
     Json(form): Json<LoginForm>,
@@ -117,7 +117,7 @@ pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
     security(("bearer" = [])),
     responses((status = 204, description = "Revoked; the token now gets 401."))
 )]
-pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error> {
+pub async fn logout(db: Db, token: BearerToken) -> Result<StatusCode, Error> {
     token::revoke(&db, token.token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -138,7 +138,7 @@ pub async fn logout(Db(db): Db, token: BearerToken) -> Result<StatusCode, Error>
     )
 )]
 pub async fn change_password(
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     ClientIp(ip): ClientIp,
     token: BearerToken,

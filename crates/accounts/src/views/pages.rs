@@ -56,7 +56,7 @@ pub async fn register_form(
 
 pub async fn register(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     Dep(receivers): Dep<LoginReceivers>,
     session: Session,
@@ -126,7 +126,7 @@ pub async fn login_form(
 
 pub async fn login(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     Dep(receivers): Dep<LoginReceivers>,
     ClientIp(ip): ClientIp,
@@ -214,7 +214,7 @@ pub async fn password_change_form(
 pub async fn password_change(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     session: Session,
     messages: Messages,
@@ -266,7 +266,7 @@ pub async fn password_reset_form(page: Page) -> Result<Response, Error> {
 /// so the page does not reveal who has an account.
 pub async fn password_reset(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     site: SiteUrl,
     ClientIp(ip): ClientIp,
@@ -321,7 +321,7 @@ async fn user_for_link(
 
 pub async fn password_reset_confirm_form(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     Path((uidb64, token)): Path<(String, String)>,
 ) -> Result<Response, Error> {
@@ -335,7 +335,7 @@ pub async fn password_reset_confirm_form(
 
 pub async fn password_reset_confirm(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(auth): Dep<Auth>,
     Path((uidb64, token)): Path<(String, String)>,
     Form(form): Form<SetPasswordForm>,

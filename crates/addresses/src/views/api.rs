@@ -25,7 +25,7 @@ pub(crate) fn not_found() -> Error {
 #[utoipa::path(get, path = "", tag = "addresses", summary = "Your addresses", params(Pagination), security(("bearer" = [])),
     responses((status = 200, description = "A page of your addresses, newest first.", body = PageOf<Address>)))]
 pub async fn list(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     page: Pagination,
 ) -> Result<Json<PageOf<Address>>, Error> {
@@ -49,7 +49,7 @@ pub async fn list(
         (status = 404, description = "None of yours has that id.", body = web::error::ErrorBody),
     ))]
 pub async fn detail(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Id(id): Id,
 ) -> Result<Json<Address>, Error> {
@@ -66,7 +66,7 @@ pub async fn detail(
         (status = 422, description = "A field is missing or invalid (an unknown `country`, a `postal_code` not in the country's format).", body = web::error::ErrorBody),
     ))]
 pub async fn create(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Json(input): Json<AddressInput>,
 ) -> Result<(StatusCode, Json<Address>), Error> {
@@ -83,7 +83,7 @@ pub async fn create(
         (status = 422, description = "A field is invalid.", body = web::error::ErrorBody),
     ))]
 pub async fn update(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Id(id): Id,
     Json(input): Json<AddressInput>,
@@ -104,7 +104,7 @@ pub async fn update(
         (status = 404, description = "None of yours has that id.", body = web::error::ErrorBody),
     ))]
 pub async fn delete(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Id(id): Id,
 ) -> Result<StatusCode, Error> {

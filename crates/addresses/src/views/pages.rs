@@ -64,11 +64,7 @@ async fn render_form(
 }
 
 /// `/addresses/`: the book, with each address's country named.
-pub async fn list(
-    page: Page,
-    RequireUser(user): RequireUser,
-    Db(db): Db,
-) -> Result<Response, Error> {
+pub async fn list(page: Page, RequireUser(user): RequireUser, db: Db) -> Result<Response, Error> {
     let first = Pagination::lenient(None, PAGE_SIZE);
     let (items, total, _) = address::list(&db, user.id, &first, None).await?;
     let items: Vec<_> = items
@@ -95,7 +91,7 @@ pub async fn new_form(
 pub async fn create(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     messages: Messages,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, Error> {
@@ -116,7 +112,7 @@ pub async fn create(
 pub async fn edit_form(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     Id(id): Id,
 ) -> Result<Response, Error> {
     let found = address::find(&db, user.id, id)
@@ -135,7 +131,7 @@ pub async fn edit_form(
 pub async fn update(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     messages: Messages,
     Id(id): Id,
     Form(form): Form<HashMap<String, String>>,
@@ -157,7 +153,7 @@ pub async fn update(
 pub async fn delete(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     messages: Messages,
     Id(id): Id,
 ) -> Result<Response, Error> {

@@ -29,7 +29,7 @@ pub struct ApiDoc;
     security(("bearer" = [])),
     responses((status = 200, description = "The cart, at the products' current prices (an empty one is in USD).", body = CartJson))
 )]
-pub async fn detail(Db(db): Db, RequireUser(user): RequireUser) -> Result<Json<CartJson>, Error> {
+pub async fn detail(db: Db, RequireUser(user): RequireUser) -> Result<Json<CartJson>, Error> {
     Ok(Json(Cart::User(user.id).contents(&db).await?.json()))
 }
 
@@ -49,7 +49,7 @@ pub async fn detail(Db(db): Db, RequireUser(user): RequireUser) -> Result<Json<C
     )
 )]
 pub async fn set_item(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Id(product_id): Id,
     Json(input): Json<QuantityInput>,
@@ -74,7 +74,7 @@ pub async fn set_item(
     )
 )]
 pub async fn remove_item(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     Id(product_id): Id,
 ) -> Result<StatusCode, Error> {
@@ -98,7 +98,7 @@ pub async fn remove_item(
     )
 )]
 pub async fn checkout(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     RequireUser(user): RequireUser,

@@ -51,7 +51,7 @@ fn page_lines(contents: &Contents) -> Vec<PageLine> {
 /// &shipping_method_id=`) the shipping, tax and total it comes to.
 pub async fn cart_detail(
     page: Page,
-    Db(db): Db,
+    db: Db,
     Dep(pricing): Dep<Pricing>,
     CurrentCart(cart): CurrentCart,
     CurrentUser(user): CurrentUser,
@@ -147,7 +147,7 @@ fn refusal(e: CartError) -> Result<String, Error> {
 
 /// The product page's "Add to cart": back to the product with a message.
 pub async fn cart_add(
-    Db(db): Db,
+    db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
     reverser: Reverser,
@@ -189,7 +189,7 @@ pub async fn cart_add(
 
 /// A line's quantity box on the cart page (0 removes the line).
 pub async fn cart_update(
-    Db(db): Db,
+    db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
     reverser: Reverser,
@@ -217,7 +217,7 @@ pub async fn cart_update(
 
 /// A line's remove button.
 pub async fn cart_remove(
-    Db(db): Db,
+    db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
     reverser: Reverser,
@@ -230,7 +230,7 @@ pub async fn cart_remove(
 
 /// The cart's "Checkout": one pending order, then its pay page.
 pub async fn cart_checkout(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     CurrentUser(user): CurrentUser,

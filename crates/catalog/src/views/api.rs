@@ -53,7 +53,7 @@ fn not_found() -> Error {
 )]
 pub async fn list(
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(media): Dep<MediaStore>,
     perms: Perms,
     pagination: Pagination,
@@ -109,7 +109,7 @@ pub async fn list(
 )]
 pub async fn detail(
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(media): Dep<MediaStore>,
     perms: Perms,
     Id(id): Id,
@@ -152,7 +152,7 @@ pub async fn detail(
     )
 )]
 pub async fn create(
-    Db(db): Db,
+    db: Db,
     _: RequirePerm<AddProduct>,
     Json(input): Json<ProductInput>,
 ) -> Result<(StatusCode, Json<Product>), Error> {
@@ -183,7 +183,7 @@ pub async fn create(
     )
 )]
 pub async fn update(
-    Db(db): Db,
+    db: Db,
     Dep(media): Dep<MediaStore>,
     _: RequirePerm<ChangeProduct>,
     Id(id): Id,
@@ -211,7 +211,7 @@ pub async fn update(
     )
 )]
 pub async fn delete(
-    Db(db): Db,
+    db: Db,
     _: RequirePerm<DeleteProduct>,
     Id(id): Id,
 ) -> Result<StatusCode, Error> {

@@ -56,7 +56,7 @@ pub struct ImageUpload {
 )]
 pub async fn upload(
     Dep(media): Dep<MediaStore>,
-    web::Db(db): web::Db,
+    db: web::Db,
     _: RequirePerm<ChangeProduct>,
     Id(id): Id,
     multipart: Result<Multipart, MultipartRejection>,
@@ -90,7 +90,7 @@ pub async fn upload(
 )]
 pub async fn update(
     Dep(media): Dep<MediaStore>,
-    web::Db(db): web::Db,
+    db: web::Db,
     _: RequirePerm<ChangeProduct>,
     Path(ImagePath { id, image_id }): Path<ImagePath>,
     Json(input): Json<ImageInput>,
@@ -116,7 +116,7 @@ pub async fn update(
     )
 )]
 pub async fn delete(
-    web::Db(db): web::Db,
+    db: web::Db,
     _: RequirePerm<ChangeProduct>,
     Path(ImagePath { id, image_id }): Path<ImagePath>,
 ) -> Result<StatusCode, Error> {

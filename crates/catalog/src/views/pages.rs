@@ -30,7 +30,7 @@ pub async fn home(reverser: Reverser) -> Result<Redirect, Error> {
 pub async fn product_list(
     page: Page,
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(settings): Dep<Arc<CatalogSettings>>,
     Dep(media): Dep<MediaStore>,
     RawQuery(raw): RawQuery,
@@ -60,7 +60,7 @@ pub async fn product_list(
 pub async fn product_detail(
     page: Page,
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(media): Dep<MediaStore>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {

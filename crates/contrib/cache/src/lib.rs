@@ -19,7 +19,7 @@
 //!   request reads the database.
 //!
 //! ```ignore
-//! async fn detail(cache: Cache, Db(db): Db, Id(id): Id) -> Result<Response, Error> {
+//! async fn detail(cache: Cache, db: Db, Id(id): Id) -> Result<Response, Error> {
 //!     cache.json(format!("product:{id}"), || find(&db, id)).await
 //! }
 //! ```
@@ -376,7 +376,9 @@ impl Cache {
             cache: self,
             key: &key,
         };
-        let (value, holds_for) = compute().await?;
+        // Read on the primary: a replica's older copy stored under the current version
+        // would be served to everyone until the next write.
+        let (value, holds_for) = web::reads::on_primary(compute()).await?;
         let body = Bytes::from(serde_json::to_vec(&value).map_err(Error::internal)?);
         self.put_bytes_for(
             key.clone(),

@@ -51,7 +51,11 @@ impl CachedPage for Page {
         } else {
             None
         };
-        let context = context().await?;
+        // What is stored is read on the primary (see `Cache::json_for`).
+        let context = match version {
+            Some(_) => web::reads::on_primary(context()).await?,
+            None => context().await?,
+        };
         let (html, shareable) = self.render_html(template, context).await?;
         let html = Bytes::from(html);
         if anonymous && shareable {

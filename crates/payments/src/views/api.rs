@@ -51,7 +51,7 @@ pub struct ApiDoc;
     )
 )]
 pub async fn create(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     RequireUser(user): RequireUser,
@@ -87,7 +87,7 @@ pub async fn create(
     )
 )]
 pub async fn ship_to(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     RequireUser(user): RequireUser,
@@ -120,7 +120,7 @@ pub async fn ship_to(
     )
 )]
 pub async fn ship(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     perms: Perms,
     site: SiteUrl,
@@ -148,7 +148,7 @@ pub async fn ship(
     )
 )]
 pub async fn deliver(
-    Db(db): Db,
+    db: Db,
     RequireUser(user): RequireUser,
     perms: Perms,
     Id(id): Id,
@@ -178,7 +178,7 @@ pub struct ListQuery {
 )]
 pub async fn list(
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     perms: Perms,
@@ -221,7 +221,7 @@ pub async fn list(
 )]
 pub async fn detail(
     cache: Cache,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     perms: Perms,
@@ -252,7 +252,7 @@ pub async fn detail(
     )
 )]
 pub async fn cancel(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     RequireUser(user): RequireUser,
     perms: Perms,
@@ -280,7 +280,7 @@ pub async fn cancel(
     )
 )]
 pub async fn refund(
-    Db(db): Db,
+    db: Db,
     Dep(gateway): Dep<Gateway>,
     _: RequirePerm<RefundOrder>,
     Id(id): Id,
@@ -325,7 +325,7 @@ fn pay_response(answer: PayResponse) -> Response {
     )
 )]
 pub async fn pay(
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(gateway): Dep<Gateway>,
     RequireUser(user): RequireUser,
@@ -374,7 +374,7 @@ pub async fn pay(
     )
 )]
 pub async fn webhook(
-    Db(db): Db,
+    db: Db,
     Dep(settings): Dep<Arc<PaymentsSettings>>,
     site: SiteUrl,
     headers: HeaderMap,

@@ -27,7 +27,7 @@ fn order_url(reverser: &Reverser, id: i64) -> Result<String, Error> {
 pub async fn order_list(
     page: Page,
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
@@ -49,7 +49,7 @@ pub async fn order_detail(
     page: Page,
     RequireUser(user): RequireUser,
     perms: Perms,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     Id(id): Id,
@@ -99,7 +99,7 @@ pub async fn order_detail(
 /// The Buy form of a product page: creates a pending order and shows it.
 pub async fn order_create(
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     messages: Messages,
@@ -179,7 +179,7 @@ pub async fn order_create(
 pub async fn order_ship_to(
     RequireUser(user): RequireUser,
     perms: Perms,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(pricing): Dep<Pricing>,
     messages: Messages,
@@ -209,7 +209,7 @@ pub async fn order_ship_to(
 /// The pay form of an order page.
 pub async fn order_pay(
     RequireUser(user): RequireUser,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     Dep(gateway): Dep<Gateway>,
     messages: Messages,
@@ -259,7 +259,7 @@ pub async fn order_pay(
 pub async fn order_cancel(
     RequireUser(user): RequireUser,
     perms: Perms,
-    Db(db): Db,
+    db: Db,
     Dep(rules): Dep<Reservations>,
     messages: Messages,
     reverser: Reverser,

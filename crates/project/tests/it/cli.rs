@@ -188,6 +188,27 @@ fn check_deploy_passes_with_a_production_configuration() {
 }
 
 #[test]
+fn check_deploy_warns_of_replica_pins_kept_per_process() {
+    let mut env = PRODUCTION.to_vec();
+    env.push((
+        "APP__DATABASE__REPLICA_URLS",
+        "postgres://store_ro@db-replica.internal:5432/store",
+    ));
+    let out = project(&["check", "--deploy"], &env);
+    assert!(out.status.success(), "a warning only: {}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("replica_urls without cache.url"), "{all}");
+    assert!(!all.contains("store_ro@"), "no replica URL printed: {all}");
+    env.push(("APP__CACHE__URL", "redis://cache.internal:6379/0"));
+    let out = project(&["check", "--deploy"], &env);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success() && !all.contains("replica_urls without"),
+        "{all}"
+    );
+}
+
+#[test]
 fn production_refuses_to_start_without_a_secret_key() {
     let out = project(&["check"], &[("APP_ENV", "production")]);
     assert_eq!(out.status.code(), Some(1));

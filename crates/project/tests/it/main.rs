@@ -8,6 +8,7 @@ mod openapi;
 mod permissions;
 mod processes;
 mod ratelimit;
+mod replicas;
 mod shared_cache;
 mod store;
 mod without_shipping;

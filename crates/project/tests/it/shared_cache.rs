@@ -64,7 +64,7 @@ fn dollars(cents: i64) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
-async fn metric(port: u16, name: &str) -> f64 {
+pub(crate) async fn metric(port: u16, name: &str) -> f64 {
     let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
         .await
         .unwrap()

@@ -51,7 +51,7 @@ pub struct OfferList {
     )
 )]
 pub async fn methods(
-    Db(db): Db,
+    db: Db,
     CurrentUser(user): CurrentUser,
     Query(query): Query<MethodsQuery>,
 ) -> Result<Json<OfferList>, Error> {

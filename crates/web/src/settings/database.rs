@@ -19,6 +19,26 @@ pub struct DatabaseSettings {
     /// request answers `503 timeout`; 0 = off. `serve` only: commands run without.
     #[serde(default)]
     pub statement_timeout_ms: u64,
+    /// Read replicas of the primary (URLs of the same kind): reads outside a transaction
+    /// go to a healthy one. Routing is the `replicas` extra's (`web_replicas`); a project
+    /// that sets this without installing it refuses to start.
+    #[serde(default, deserialize_with = "secret_list")]
+    pub replica_urls: Vec<Secret>,
+    /// A replica further behind the primary than this is skipped.
+    #[serde(default = "default_replica_max_lag_seconds")]
+    pub replica_max_lag_seconds: u64,
+}
+
+fn default_replica_max_lag_seconds() -> u64 {
+    5
+}
+
+/// A list of URLs as a TOML array or one comma-separated string (environment variables).
+fn secret_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Secret>, D::Error> {
+    Ok(super::server::string_or_list(deserializer)?
+        .into_iter()
+        .map(Secret::new)
+        .collect())
 }
 
 /// The database behind a URL.

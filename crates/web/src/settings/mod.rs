@@ -205,6 +205,10 @@ impl Settings {
                 "database.acquire_timeout_seconds",
                 self.database.acquire_timeout_seconds,
             ),
+            (
+                "database.replica_max_lag_seconds",
+                self.database.replica_max_lag_seconds,
+            ),
         ] {
             if value == 0 {
                 problems.push(SettingsError::new(key, "must be greater than 0"));
@@ -217,6 +221,23 @@ impl Settings {
             problems.push(SettingsError::new("database.url", "is empty"));
         } else if let Err(e) = Backend::from_url(self.database.url.expose()) {
             problems.push(SettingsError::new("database.url", e));
+        }
+        let primary = Backend::from_url(self.database.url.expose()).ok();
+        for url in &self.database.replica_urls {
+            match Backend::from_url(url.expose()) {
+                Err(e) => problems.push(SettingsError::new("database.replica_urls", e)),
+                Ok(Backend::Sqlite) => problems.push(SettingsError::new(
+                    "database.replica_urls",
+                    "SQLite has no replicas; list mysql:// or postgres:// replicas of the primary",
+                )),
+                Ok(backend) if primary.is_some_and(|p| p != backend) => {
+                    problems.push(SettingsError::new(
+                        "database.replica_urls",
+                        "a replica must be the same kind of database as database.url",
+                    ))
+                }
+                Ok(_) => {}
+            }
         }
         if !(self.static_files.url.starts_with('/') && self.static_files.url.ends_with('/')) {
             problems.push(SettingsError::new(

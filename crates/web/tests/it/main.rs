@@ -132,14 +132,14 @@ async fn slow(Query(q): Query<SlowQuery>) -> Response {
     "slept".into_response()
 }
 
-async fn db_ping(Db(db): Db) -> Result<Json<serde_json::Value>, Error> {
+async fn db_ping(db: Db) -> Result<Json<serde_json::Value>, Error> {
     web::db::ping(&db).await?;
     Ok(Json(serde_json::json!({ "ok": true })))
 }
 
 /// Writes a session row, then runs a statement that takes seconds on every backend, in
 /// one transaction (for `database.statement_timeout_ms`).
-async fn long_statement(Db(db): Db) -> Result<&'static str, Error> {
+async fn long_statement(db: Db) -> Result<&'static str, Error> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     web::db::write_transaction(&db, |txn| {
         Box::pin(async move {

@@ -120,3 +120,59 @@ fn app_sections_are_typed_by_the_app() {
     let err = bad.app_section::<Payments>("payments").unwrap_err();
     assert_eq!(err.key, "payments.retries");
 }
+
+#[test]
+fn replicas_are_a_list_of_the_primarys_kind() {
+    let none = load(&[]).unwrap();
+    assert!(none.database.replica_urls.is_empty());
+    assert_eq!(none.database.replica_max_lag_seconds, 5);
+    let two = load(&[
+        ("APP__DATABASE__URL", "mysql://app:pw@db1/shop"),
+        (
+            "APP__DATABASE__REPLICA_URLS",
+            "mysql://app:pw@db2/shop, mysql://app:pw@db3/shop",
+        ),
+        ("APP__DATABASE__REPLICA_MAX_LAG_SECONDS", "2"),
+    ])
+    .unwrap();
+    let urls: Vec<&str> = two
+        .database
+        .replica_urls
+        .iter()
+        .map(|u| u.expose())
+        .collect();
+    assert_eq!(urls, ["mysql://app:pw@db2/shop", "mysql://app:pw@db3/shop"]);
+    assert_eq!(two.database.replica_max_lag_seconds, 2);
+    assert!(
+        !format!("{:?}", two.database).contains("pw@db2"),
+        "replica URLs hold passwords: never printed"
+    );
+    for (primary, replica) in [
+        ("mysql://db1/shop", "postgres://db2/shop"),
+        ("sqlite://db.sqlite3?mode=rwc", "sqlite://copy.sqlite3"),
+        ("mysql://db1/shop", "http://db2/shop"),
+    ] {
+        let err = load(&[
+            ("APP__DATABASE__URL", primary),
+            ("APP__DATABASE__REPLICA_URLS", replica),
+        ])
+        .unwrap_err();
+        assert_eq!(err.key, "database.replica_urls", "{replica}: {err}");
+    }
+    let err = load(&[("APP__DATABASE__REPLICA_MAX_LAG_SECONDS", "0")]).unwrap_err();
+    assert_eq!(err.key, "database.replica_max_lag_seconds");
+}
+
+#[test]
+fn replicas_without_an_app_that_routes_to_them_are_refused() {
+    let settings = load(&[
+        ("APP__DATABASE__URL", "mysql://db1/shop"),
+        ("APP__DATABASE__REPLICA_URLS", "mysql://db2/shop"),
+    ])
+    .unwrap();
+    let Err(err) = crate::project().configure(&settings) else {
+        panic!("configured replicas nobody routes to");
+    };
+    assert_eq!(err.key, "database.replica_urls");
+    assert!(err.to_string().contains("web_replicas::Replicas"), "{err}");
+}
