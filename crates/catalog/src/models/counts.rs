@@ -41,20 +41,22 @@ pub async fn adjust<C: ConnectionTrait>(db: &C, all: i64, active: i64) -> Result
 
 /// Counts the products again (after a bulk load that bypassed [`adjust`]).
 pub async fn recount<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
-    for (name, filter) in [(ALL, ""), (ACTIVE, " WHERE is_active = TRUE")] {
-        db.execute_raw(sea_orm::Statement::from_sql_and_values(
-            db.get_database_backend(),
-            match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => format!(
-                    "UPDATE catalog_counts SET value = (SELECT COUNT(*) FROM products{filter}) WHERE name = $1"
-                ),
-                _ => format!(
-                    "UPDATE catalog_counts SET value = (SELECT COUNT(*) FROM products{filter}) WHERE name = ?"
-                ),
-            },
-            [name.into()],
-        ))
-        .await?;
+    use super::product;
+    use sea_orm::sea_query::{Asterisk, Func, Query, QueryStatementBuilder, SimpleExpr};
+    for (name, active_only) in [(ALL, false), (ACTIVE, true)] {
+        let mut count = Query::select()
+            .expr(Func::count(Expr::col(Asterisk)))
+            .from(product::Entity)
+            .to_owned();
+        if active_only {
+            count.and_where(product::Column::IsActive.eq(true));
+        }
+        let count = SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()));
+        Entity::update_many()
+            .col_expr(Column::Value, count)
+            .filter(Column::Name.eq(name))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
