@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::extract::FromRequestParts;
@@ -44,6 +45,9 @@ pub trait ReadRoute: Send + Sync {
     async fn replica(&self) -> Option<DatabaseConnection>;
     /// A read on the replica `replica()` gave failed; it runs again on the primary.
     fn failed(&self, error: &DbErr);
+    /// How long a read may wait for the replica before it runs on the primary instead (a
+    /// replica that hangs costs this much, once per request).
+    fn read_timeout(&self) -> Duration;
 }
 
 /// The project's read router, as a service.
@@ -87,13 +91,17 @@ impl Db {
         &self.primary
     }
 
-    /// Where `statement` runs if it is a read: a replica the route gives, or `None`.
-    async fn reader(&self, statement: &Statement) -> Option<DatabaseConnection> {
+    /// Where `statement` runs if it is a read: a replica the route gives (with the route),
+    /// or `None`.
+    async fn reader(
+        &self,
+        statement: &Statement,
+    ) -> Option<(&Arc<dyn ReadRoute>, DatabaseConnection)> {
         let route = self.route.as_ref()?;
         if !is_plain_read(&statement.sql) || primary_only() || crate::writes::current_wrote() {
             return None;
         }
-        route.replica().await
+        Some((route, route.replica().await?))
     }
 
     async fn read<T, F, Fut>(&self, statement: Statement, run: F) -> Result<T, DbErr>
@@ -101,14 +109,15 @@ impl Db {
         F: Fn(DatabaseConnection, Statement) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,
     {
-        if let Some(replica) = self.reader(&statement).await {
-            match run(replica, statement.clone()).await {
-                Ok(rows) => return Ok(rows),
-                Err(error) => {
-                    if let Some(route) = &self.route {
-                        route.failed(&error);
-                    }
-                }
+        if let Some((route, replica)) = self.reader(&statement).await {
+            let within = route.read_timeout();
+            match tokio::time::timeout(within, run(replica, statement.clone())).await {
+                Ok(Ok(rows)) => return Ok(rows),
+                Ok(Err(error)) => route.failed(&error),
+                Err(_) => route.failed(&DbErr::Custom(format!(
+                    "the replica did not answer within {} ms",
+                    within.as_millis()
+                ))),
             }
         }
         run(self.primary.clone(), statement).await

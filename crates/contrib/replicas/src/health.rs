@@ -10,7 +10,9 @@
 //!   a standby that waits long after a quiet spell counts as far behind until it replays.
 //!
 //! A replica is *usable* when the last check (at most [`STALE_AFTER`] old) succeeded and
-//! its lag is within `database.replica_max_lag_seconds`, and no read failed on it since.
+//! its lag is within `database.replica_max_lag_seconds`, and no read failed on it in the
+//! last [`FAILED_FOR`] (a replica can answer its small check and still fail or hang on real
+//! reads: a network that drops large packets, a disk that stalls).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,6 +26,8 @@ pub const PERIOD: Duration = Duration::from_secs(1);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 /// A state older than this (the check hangs) is not trusted.
 const STALE_AFTER: Duration = Duration::from_secs(3);
+/// A replica a read failed on is skipped this long, even if its checks pass meanwhile.
+const FAILED_FOR: Duration = Duration::from_secs(10);
 
 /// One configured replica.
 pub struct Replica {
@@ -39,8 +43,14 @@ struct State {
     checked: Option<Instant>,
     /// The last check's answer: `Some(lag)` when it answered and applies changes.
     lag_seconds: Option<f64>,
-    /// A read failed on it after the last check: skipped until the next check passes.
-    failed: bool,
+    /// When a read last failed on it: skipped for [`FAILED_FOR`] after.
+    failed_at: Option<Instant>,
+}
+
+impl State {
+    fn failed(&self) -> bool {
+        self.failed_at.is_some_and(|at| at.elapsed() < FAILED_FOR)
+    }
 }
 
 /// What `/readyz` shows of a replica.
@@ -75,14 +85,14 @@ impl Replica {
         let state = self.state();
         let fresh = state.checked.is_some_and(|at| at.elapsed() < STALE_AFTER);
         let caught_up = state.lag_seconds.is_some_and(|lag| lag <= max_lag_seconds);
-        (fresh && caught_up && !state.failed)
+        (fresh && caught_up && !state.failed())
             .then(|| state.connection.clone())
             .flatten()
     }
 
-    /// A read failed on it: skip it until a check passes again.
+    /// A read failed on it: skip it for [`FAILED_FOR`].
     pub fn mark_failed(&self) {
-        self.state().failed = true;
+        self.state().failed_at = Some(Instant::now());
         metrics::gauge!("db_replica_up", "replica" => self.name.clone()).set(0.0);
     }
 
@@ -109,27 +119,29 @@ impl Replica {
                 None
             }
         };
-        let up = lag.is_some();
-        {
+        let answers = lag.is_some();
+        let usable = {
             let mut state = self.state();
-            let was_up = state.lag_seconds.is_some() && !state.failed;
-            if up && !was_up {
+            if answers && state.lag_seconds.is_none() {
                 tracing::info!(replica = %self.name, "replica answering again");
             }
             state.checked = Some(Instant::now());
             state.lag_seconds = lag;
-            state.failed = false;
-        }
+            answers && !state.failed()
+        };
         metrics::gauge!("db_replica_up", "replica" => self.name.clone())
-            .set(f64::from(u8::from(up)));
+            .set(f64::from(u8::from(usable)));
         if let Some(lag) = lag {
             metrics::gauge!("db_replica_lag_seconds", "replica" => self.name.clone()).set(lag);
         }
     }
 
     fn log_down(&self, why: &str) {
-        let was_up = self.state().lag_seconds.is_some();
-        if was_up {
+        let state = self.state();
+        // Said once: when it goes down, or when the first check finds it down.
+        let news = state.lag_seconds.is_some() || state.checked.is_none();
+        drop(state);
+        if news {
             tracing::warn!(replica = %self.name, error = why, "replica unavailable; reading the primary");
         }
     }

@@ -31,6 +31,8 @@ struct Inner {
     session_cookie: String,
     next: AtomicUsize,
     checks_started: std::sync::Once,
+    /// A read waits this long for a replica, then runs on the primary.
+    read_timeout: Duration,
 }
 
 impl Router {
@@ -59,6 +61,7 @@ impl Router {
             session_cookie: session_cookie.to_string(),
             next: AtomicUsize::new(0),
             checks_started: std::sync::Once::new(),
+            read_timeout: read_timeout(database),
         })))
     }
 
@@ -150,6 +153,19 @@ impl Router {
     }
 }
 
+/// The statement timeout when one is set (the replica cancels a slower read itself), else
+/// [`DEFAULT_READ_TIMEOUT`]: a replica that stops answering (a hung host, a network that
+/// drops packets) costs a request this once, then the next check takes it out.
+fn read_timeout(database: &DatabaseSettings) -> Duration {
+    match database.statement_timeout_ms {
+        0 => DEFAULT_READ_TIMEOUT,
+        ms => Duration::from_millis(ms) + Duration::from_millis(500),
+    }
+}
+
+/// How long a read waits for a replica without a statement timeout.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl ReadRouter for Router {
     fn route(&self, request: &Parts) -> Option<Arc<dyn ReadRoute>> {
         if !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -201,6 +217,10 @@ impl ReadRoute for RequestRoute {
             .await
             .as_ref()
             .map(|(_, connection)| connection.clone())
+    }
+
+    fn read_timeout(&self) -> Duration {
+        self.router.0.read_timeout
     }
 
     fn failed(&self, error: &DbErr) {

@@ -420,11 +420,14 @@ async fn two_processes_share_sessions_tokens_stock_and_throttling() {
 }
 
 /// A TCP proxy the test can cut (every connection through it drops, new ones are closed
-/// at once) and restore, standing in for a database that becomes unreachable.
+/// at once) and restore, standing in for a database that becomes unreachable; or made to
+/// hold every chunk larger than some bytes (small replies pass, large ones never arrive:
+/// a network that drops large packets, a server that hangs mid-query) until released.
 pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
     up: Arc<AtomicBool>,
     cut: tokio::sync::watch::Sender<u64>,
+    held: tokio::sync::watch::Sender<Option<usize>>,
 }
 
 impl Proxy {
@@ -433,7 +436,8 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
         let (cut, _) = tokio::sync::watch::channel(0u64);
-        let (accept_up, accept_cut) = (up.clone(), cut.clone());
+        let (held, _) = tokio::sync::watch::channel(None);
+        let (accept_up, accept_cut, accept_held) = (up.clone(), cut.clone(), held.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 if !accept_up.load(Ordering::SeqCst) {
@@ -441,19 +445,28 @@ impl Proxy {
                     continue;
                 }
                 let mut cut = accept_cut.subscribe();
+                let held = accept_held.subscribe();
                 let upstream = upstream.clone();
                 tokio::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(&upstream).await else {
                         return;
                     };
+                    let (client_read, client_write) = client.split();
+                    let (server_read, server_write) = server.split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = pump(client_read, server_write, held.clone()) => {}
+                        _ = pump(server_read, client_write, held) => {}
                         _ = cut.changed() => {}
                     }
                 });
             }
         });
-        Proxy { addr, up, cut }
+        Proxy {
+            addr,
+            up,
+            cut,
+            held,
+        }
     }
 
     pub(crate) fn cut(&self) {
@@ -463,6 +476,34 @@ impl Proxy {
 
     pub(crate) fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, chunks larger than `bytes` wait until [`Proxy::release`].
+    pub(crate) fn hold_larger_than(&self, bytes: usize) {
+        self.held.send_replace(Some(bytes));
+    }
+
+    pub(crate) fn release(&self) {
+        self.held.send_replace(None);
+    }
+}
+
+/// Copies `from` to `to`, holding a chunk the proxy holds until it is released.
+async fn pump(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    mut held: tokio::sync::watch::Receiver<Option<usize>>,
+) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        let passes = |held: &Option<usize>| held.is_none_or(|limit| read <= limit);
+        if held.wait_for(passes).await.is_err() || to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //!   its write back through another at once, every time, while another client (a second
 //!   token of the same user) reads the replica's older copy.
 //! - A replica stopped under load costs no answer; started again, it takes reads again.
+//! - A replica that hangs (a proxy that stops passing bytes) costs a read at most the read
+//!   timeout, once; then the primary answers until it thaws.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -19,7 +21,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use web_test::redis_url;
 
-use crate::processes::{Server, free_port, get_json, manage, token};
+use crate::processes::{Proxy, Server, authority, free_port, get_json, manage, token};
 use crate::shared_cache::metric;
 
 static TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -56,6 +58,15 @@ impl Pair {
             .unwrap();
         let pair = Pair { kind, admin, name };
         manage(&pair.primary(), &["migrate"]);
+        pair.wait_until_replicated().await;
+        Some(pair)
+    }
+
+    /// A pair with the demo store on it, replicating without delay.
+    async fn seeded() -> Option<Pair> {
+        let pair = Pair::new().await?;
+        pair.delay(0);
+        manage(&pair.primary(), &["seed", "--no-images"]);
         pair.wait_until_replicated().await;
         Some(pair)
     }
@@ -257,12 +268,9 @@ async fn a_writer_reads_its_writes_through_another_process_while_replication_lag
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_that_stops_under_load_costs_no_answer_and_comes_back() {
     let _turn = TURNS.lock().await;
-    let Some(pair) = Pair::new().await else {
+    let Some(pair) = Pair::seeded().await else {
         return;
     };
-    pair.delay(0);
-    manage(&pair.primary(), &["seed", "--no-images"]);
-    pair.wait_until_replicated().await;
     let metrics_port = free_port().to_string();
     let replica = pair.replica();
     let server = Server::start(
@@ -338,6 +346,90 @@ async fn a_replica_that_stops_under_load_costs_no_answer_and_comes_back() {
         failures.len(),
         answered.load(Ordering::Relaxed) + failures.len(),
         &failures[..failures.len().min(5)]
+    );
+    drop(server);
+    pair.drop_database().await;
+}
+
+/// A replica that answers small things (pings, and on PostgreSQL its lag check) but hangs
+/// on real reads: a read waits at most the read timeout (the statement timeout + 0.5 s) and
+/// is answered by the primary, and the replica is skipped for a while after, even though
+/// its checks may pass; released, it takes reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_that_hangs_costs_a_read_at_most_the_read_timeout() {
+    let _turn = TURNS.lock().await;
+    let Some(pair) = Pair::seeded().await else {
+        return;
+    };
+    let replica = pair.replica();
+    let proxy = Proxy::start(replica[authority(&replica)].to_string()).await;
+    let mut through_proxy = replica.clone();
+    through_proxy.replace_range(authority(&replica), &proxy.addr.to_string());
+    let metrics_port = free_port().to_string();
+    let server = Server::start(
+        &pair.primary(),
+        &[
+            ("APP__DATABASE__REPLICA_URLS", &through_proxy),
+            ("APP__DATABASE__STATEMENT_TIMEOUT_MS", "1000"),
+            ("APP__METRICS__PORT", &metrics_port),
+        ],
+    )
+    .await;
+    let metrics_port: u16 = metrics_port.parse().unwrap();
+    wait_for_replica(&server, true).await;
+    let replica_reads = || metric(metrics_port, "db_replica_reads_total");
+    let client = reqwest::Client::new();
+    let list = server.url("/api/catalog/products?per_page=3");
+    assert_eq!(
+        client.get(&list).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert!(replica_reads().await > 0.0, "the replica takes reads");
+
+    // Three rows of products are far more than 300 bytes; a ping's reply is far less.
+    proxy.hold_larger_than(300);
+    let read_timeout = Duration::from_millis(1500);
+    let hung_until = Instant::now() + Duration::from_secs(5);
+    let mut waits = Vec::new();
+    while Instant::now() < hung_until {
+        let started = Instant::now();
+        let res = client.get(&list).send().await.unwrap();
+        waits.push(started.elapsed());
+        assert_eq!(res.status(), StatusCode::OK, "the primary answers");
+        let body = res.json::<Value>().await.unwrap();
+        assert_eq!(body["items"].as_array().unwrap().len(), 3, "{body}");
+    }
+    let slow: Vec<_> = waits
+        .iter()
+        .filter(|wait| **wait >= Duration::from_millis(900))
+        .collect();
+    assert_eq!(
+        slow.len(),
+        1,
+        "one read waits for the hung replica, then it is skipped: {slow:?} of {} reads",
+        waits.len()
+    );
+    // Generous against a busy CI machine; without the read timeout it would wait forever.
+    assert!(
+        *slow[0] < read_timeout + Duration::from_secs(2),
+        "a hung replica held a request {:?}",
+        slow[0]
+    );
+    let (_, ready) = get_json(server.url("/readyz"), None).await;
+    assert_eq!(ready["replicas"][0]["ok"], false, "{ready}");
+
+    proxy.release();
+    wait_for_replica(&server, true).await;
+    let back = replica_reads().await;
+    for _ in 0..5 {
+        assert_eq!(
+            client.get(&list).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    assert!(
+        replica_reads().await > back,
+        "reads go to the replica again once it answers"
     );
     drop(server);
     pair.drop_database().await;
