@@ -189,7 +189,7 @@ fn changes_cached_data(sql: &str, uncached: &[String]) -> bool {
     let keyword = first.to_ascii_uppercase();
     let table = match keyword.as_str() {
         "SELECT" | "SHOW" | "PRAGMA" | "EXPLAIN" | "BEGIN" | "START" | "COMMIT" | "ROLLBACK"
-        | "SAVEPOINT" | "RELEASE" | "SET" => return false,
+        | "SAVEPOINT" | "RELEASE" | "SET" | "NOTIFY" | "LISTEN" => return false,
         // INSERT [IGNORE] INTO t, REPLACE INTO t, DELETE FROM t: the word after INTO/FROM.
         "INSERT" | "REPLACE" | "DELETE" => words
             .skip_while(|w| !w.eq_ignore_ascii_case("INTO") && !w.eq_ignore_ascii_case("FROM"))

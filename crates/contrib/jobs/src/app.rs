@@ -48,6 +48,7 @@ impl App for Jobs {
         .command(WorkerCommand)
         .command(JobsCommand)
         .beside_server(in_server_worker)
+        .middleware(wake_worker_after_requests)
         .gauges(|db| Box::pin(async move { record_queue_depth(&db).await }));
     }
 
@@ -96,6 +97,18 @@ fn in_server_worker(state: &AppState) -> anyhow::Result<Option<BoxFuture<'static
     }
     tracing::info!("running background jobs in the server (jobs.run_in_server)");
     Ok(Some(Box::pin(worker.run(web::server::shutdown_signal()))))
+}
+
+/// With a worker in the server, a request that queued a job wakes it when it ends (its
+/// transaction has committed by then); elsewhere requests are left as they are.
+fn wake_worker_after_requests(state: &AppState) -> Option<web::middleware::Middleware> {
+    let jobs: JobsSettings = state.service().ok()?;
+    if !jobs.run_in_server {
+        return None;
+    }
+    Some(Arc::new(|request, next| {
+        Box::pin(super::wakeups::around_work(next.run(request)))
+    }))
 }
 
 /// The queue's depth per status, as the `jobs` gauge of `/metrics`.

@@ -51,6 +51,7 @@ pub mod entity;
 pub mod migrations;
 mod queue;
 mod settings;
+mod wakeups;
 mod worker;
 
 pub use admin::JobAdmin;

@@ -33,6 +33,7 @@ pub async fn enqueue_at<T: Task, C: ConnectionTrait>(
     let job = new_job((T::NAME, T::QUEUE, T::MAX_ATTEMPTS), payload, run_at, None)
         .insert(db)
         .await?;
+    super::wakeups::job_queued(db).await?;
     Ok(job.id)
 }
 
@@ -138,22 +139,8 @@ fn due(
     limit: u64,
     now: OffsetDateTime,
 ) -> Select<Entity> {
-    let due = Condition::any()
-        .add(
-            Condition::all()
-                .add(Column::Status.eq(JobStatus::Queued))
-                .add(Column::RunAt.lte(now)),
-        )
-        .add(
-            Condition::all()
-                .add(Column::Status.eq(JobStatus::Running))
-                .add(Column::LockedUntil.lt(now)),
-        );
-    let mut query = Entity::find().filter(due);
-    if let Some(queues) = queues {
-        query = query.filter(Column::Queue.is_in(queues.to_vec()));
-    }
-    let query = query
+    let query = waiting(Entity::find(), queues, now)
+        .filter(Column::RunAt.lte(now))
         .order_by_asc(Column::RunAt)
         .order_by_asc(Column::Id)
         .limit(limit);
@@ -162,6 +149,39 @@ fn due(
         DbBackend::Sqlite => query,
         _ => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
     }
+}
+
+/// The jobs of `queues` a worker may claim now or later: queued ones, and running ones
+/// whose lease ran out at `now` (a running job's `run_at` is past, so it is due).
+fn waiting<Q: QueryFilter>(query: Q, queues: Option<&[String]>, now: OffsetDateTime) -> Q {
+    let waiting = Condition::any()
+        .add(Column::Status.eq(JobStatus::Queued))
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(JobStatus::Running))
+                .add(Column::LockedUntil.lt(now)),
+        );
+    let query = query.filter(waiting);
+    match queues {
+        Some(queues) => query.filter(Column::Queue.is_in(queues.to_vec())),
+        None => query,
+    }
+}
+
+/// When the first job of `queues` that a worker may claim is (or was) due: one statement,
+/// an idle worker's look. `None`: no job waits.
+pub(crate) async fn next_due(
+    db: &DatabaseConnection,
+    queues: Option<&[String]>,
+) -> Result<Option<OffsetDateTime>, DbErr> {
+    let first = waiting(Entity::find(), queues, now())
+        .select_only()
+        .column(Column::RunAt)
+        .order_by_asc(Column::RunAt)
+        .into_tuple::<OffsetDateTime>()
+        .one(db)
+        .await?;
+    Ok(first)
 }
 
 /// Only the worker holding the job's lease may change it.
@@ -277,6 +297,9 @@ pub async fn retry<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {
         .filter(Column::Status.eq(JobStatus::Failed))
         .exec(db)
         .await?;
+    if retried.rows_affected > 0 {
+        super::wakeups::job_queued(db).await?;
+    }
     Ok(retried.rows_affected > 0)
 }
 

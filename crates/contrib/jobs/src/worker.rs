@@ -14,8 +14,9 @@ use super::entity::{Job, JobStatus};
 use super::{JobsSettings, Schedule, TaskRegistry, queue};
 use web::state::AppState;
 
-/// How long an idle worker waits before looking for due jobs again.
-const POLL: StdDuration = StdDuration::from_millis(500);
+/// The longest an idle worker goes without looking at the queue (see [`super::wakeups`]
+/// for what wakes it sooner). A look is one statement.
+const POLL: StdDuration = StdDuration::from_secs(10);
 
 /// Runs the jobs of some queues (every queue by default).
 #[derive(Clone)]
@@ -58,7 +59,8 @@ impl Worker {
         self
     }
 
-    /// How long to wait between looks for due jobs when idle.
+    /// The longest an idle worker waits between looks at the queue (10 s by default);
+    /// it is woken sooner when a job is queued in its process, or on PostgreSQL anywhere.
     pub fn poll_interval(mut self, poll: StdDuration) -> Worker {
         self.poll = poll;
         self
@@ -87,41 +89,58 @@ impl Worker {
     }
 
     /// Runs jobs until `shutdown` resolves, then finishes the jobs in hand and returns.
+    ///
+    /// Idle, it waits until the first waiting job is due, the next periodic occurrence, a
+    /// wake-up or the poll interval, whichever comes first; then it looks with one
+    /// statement (when is the first job due?) and claims only if one is due.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let mut running: JoinSet<()> = JoinSet::new();
         let mut scheduled = HashMap::new();
+        let _listening = super::wakeups::listen(
+            self.state.db().get_database_backend(),
+            self.state.settings().database.url.expose(),
+        );
         tokio::pin!(shutdown);
+        let mut claim_now = true;
         loop {
-            self.schedule_periodic(&mut scheduled).await;
+            let mut woken = super::wakeups::next_wakeup();
+            claim_now |= self.schedule_periodic(&mut scheduled).await;
             let free = self.concurrency.saturating_sub(running.len());
-            let mut claimed = 0;
-            if free > 0 {
-                match queue::claim(
-                    self.state.db(),
-                    &self.id,
-                    self.queues.as_deref(),
-                    free as u64,
-                    self.lease(),
-                )
-                .await
-                {
-                    Ok(jobs) => {
-                        claimed = jobs.len();
+            if free > 0 && claim_now {
+                match self.claim(free).await {
+                    Ok(jobs) if !jobs.is_empty() => {
                         for job in jobs {
                             let worker = self.clone();
                             running.spawn(async move { worker.execute(job).await });
                         }
+                        continue;
                     }
+                    Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "jobs: could not claim jobs"),
                 }
             }
-            // Full, or nothing due: wait for a job to end, the next look, or shutdown.
-            if claimed == 0 || running.len() >= self.concurrency {
+            // Full: wait for a job to end, or shutdown.
+            if running.len() >= self.concurrency {
                 tokio::select! {
                     _ = &mut shutdown => break,
-                    Some(_) = running.join_next(), if !running.is_empty() => {}
-                    _ = tokio::time::sleep(self.poll), if claimed == 0 => {}
+                    Some(_) = running.join_next() => {}
                 }
+                claim_now = true;
+                continue;
+            }
+            // Nothing was due when it claimed (or it had not looked): when is the next?
+            let wait = self.until_next_look(claim_now).await;
+            if wait.is_zero() {
+                claim_now = true;
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                Some(_) = running.join_next(), if !running.is_empty() => claim_now = true,
+                _ = &mut woken => claim_now = true,
+                // Waited until a job or an occurrence is due: claim; a whole poll
+                // interval: look first.
+                _ = tokio::time::sleep(wait) => claim_now = wait < self.poll,
             }
         }
         if !running.is_empty() {
@@ -130,18 +149,64 @@ impl Worker {
         while running.join_next().await.is_some() {}
     }
 
+    async fn claim(&self, limit: usize) -> Result<Vec<Job>, sea_orm::DbErr> {
+        queue::claim(
+            self.state.db(),
+            &self.id,
+            self.queues.as_deref(),
+            limit as u64,
+            self.lease(),
+        )
+        .await
+    }
+
+    /// How long to wait before the next look: until the first waiting job is due or the
+    /// next periodic occurrence starts, at most the poll interval; zero when a job is due
+    /// now. `claimed_nothing`: a claim just found nothing due, so a job due now is one
+    /// that became due since, or one another worker holds.
+    async fn until_next_look(&self, claimed_nothing: bool) -> StdDuration {
+        let now = web::db::now();
+        let mut wait = self.poll;
+        for periodic in self.schedule.0.iter() {
+            let next = periodic.occurrence(now) + periodic.every.as_secs().max(1) as i64;
+            let until = time::OffsetDateTime::from_unix_timestamp(next).unwrap_or(now) - now;
+            wait = wait.min(until.try_into().unwrap_or_default());
+        }
+        match queue::next_due(self.state.db(), self.queues.as_deref()).await {
+            Ok(Some(due)) if due <= now => {
+                // Claimed a moment ago and nothing was due: the waiting job is locked by
+                // another worker's claim; look again shortly instead of spinning.
+                if claimed_nothing {
+                    wait.min(StdDuration::from_millis(100).max(self.poll / 100))
+                } else {
+                    StdDuration::ZERO
+                }
+            }
+            Ok(Some(due)) => wait.min((due - now).try_into().unwrap_or_default()),
+            Ok(None) => wait,
+            Err(e) => {
+                tracing::warn!(error = %e, "jobs: could not look at the queue");
+                wait
+            }
+        }
+    }
+
     /// Enqueues the current occurrence of every periodic task whose occurrence changed
     /// since this worker last did (`scheduled`: task → occurrence start, Unix seconds).
     /// Another worker may have enqueued it first; the unique key keeps it one job.
-    pub async fn schedule_periodic(&self, scheduled: &mut HashMap<&'static str, i64>) {
+    /// Returns whether an occurrence began since (its job is due).
+    pub async fn schedule_periodic(&self, scheduled: &mut HashMap<&'static str, i64>) -> bool {
         let now = web::db::now();
+        let mut queued = false;
         for periodic in self.schedule.0.iter() {
             let slot = periodic.occurrence(now);
             if scheduled.get(periodic.task.name) == Some(&slot) {
                 continue;
             }
             match queue::schedule(self.state.db(), periodic, now).await {
+                // Queued here or by another worker: due now either way.
                 Ok(_) => {
+                    queued = true;
                     scheduled.insert(periodic.task.name, slot);
                 }
                 Err(e) => {
@@ -149,6 +214,7 @@ impl Worker {
                 }
             }
         }
+        queued
     }
 
     /// Runs every job due now, one after another, until none is left; returns how many
@@ -156,14 +222,7 @@ impl Worker {
     pub async fn run_due(&self) -> Result<usize, sea_orm::DbErr> {
         let mut ran = 0;
         loop {
-            let jobs = queue::claim(
-                self.state.db(),
-                &self.id,
-                self.queues.as_deref(),
-                1,
-                self.lease(),
-            )
-            .await?;
+            let jobs = self.claim(1).await?;
             let Some(job) = jobs.into_iter().next() else {
                 return Ok(ran);
             };
@@ -189,8 +248,11 @@ impl Worker {
         };
         // A job that wrote tells the shared cache, as a request does.
         let announcer = web::writes::WriteAnnouncer::new(&self.state);
-        let run = announcer
-            .around(AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind());
+        // A job that queued another wakes the workers when it ends.
+        let run = super::wakeups::around_work(
+            announcer
+                .around(AssertUnwindSafe((task.run)(self.state.clone(), payload)).catch_unwind()),
+        );
         let renewing = self.renew_while_running(job.id);
         let outcome = tokio::select! {
             outcome = run => outcome,

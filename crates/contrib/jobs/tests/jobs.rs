@@ -3,6 +3,7 @@
 //! lease, finished before a worker stops.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -116,6 +117,25 @@ impl App for JobsDemo {
     }
 }
 
+/// `POST /api/jobsdemo/record?test=…`: queues a `Record` job in a transaction with a
+/// client's change, as a view does.
+fn demo_urls() -> web::Urls {
+    use web::urls::post;
+    web::Urls::new("jobsdemo").api("/record", "record", post(queue_record))
+}
+
+async fn queue_record(
+    db: web::Db,
+    web::Query(query): web::Query<BTreeMap<String, String>>,
+) -> Result<&'static str, web::Error> {
+    let txn = db.begin().await?;
+    web_jobs::enqueue::<Record, _>(&txn, &payload(&query["test"], 1)).await?;
+    // The rest of the view's work: a worker woken now would find nothing yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    txn.commit().await?;
+    Ok("queued")
+}
+
 fn project() -> Project {
     Project {
         apps: vec![
@@ -123,7 +143,7 @@ fn project() -> Project {
             Arc::new(web_jobs::Jobs),
             Arc::new(JobsDemo),
         ],
-        urls: UrlRegistry::new,
+        urls: || UrlRegistry::new().include("/jobsdemo", demo_urls()),
         migrations: migration::group,
         embedded: Embedded::none(),
     }
@@ -456,4 +476,117 @@ fn declaring_tasks_without_the_jobs_app_stops_the_project_naming_both() {
             && refused.contains("`jobs` is not installed"),
         "{refused}"
     );
+}
+
+/// A worker running in the background until stopped.
+struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    fn start(state: &AppState, poll: Duration) -> Running {
+        let worker = Worker::new(state).unwrap().poll_interval(poll);
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(worker.run(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }));
+        Running { stop, task }
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        self.task.await.unwrap();
+    }
+}
+
+/// Counts the statements run through the connection it is set on.
+fn counting(db: &sea_orm::DatabaseConnection) -> (sea_orm::DatabaseConnection, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut db = db.clone();
+    let seen = count.clone();
+    db.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    (db, count)
+}
+
+/// An idle worker asks the database one thing per poll interval (not a claim transaction
+/// every half second): with a 1 s interval, at most a look a second over five seconds.
+#[tokio::test]
+async fn an_idle_worker_runs_one_statement_per_poll_interval() {
+    let app = app(&[]).await;
+    let (db, statements) = counting(app.db());
+    let state = AppState::new(
+        app.state.settings().clone(),
+        db,
+        app.state.templates().clone(),
+        app.state.reverser().clone(),
+        app.state.services().clone(),
+    );
+    let idle = Running::start(&state, Duration::from_secs(1));
+    // Its first round schedules the periodic task and runs it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = statements.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let statements = statements.load(Ordering::SeqCst) - before;
+    idle.stop().await;
+    assert!(
+        (3..=6).contains(&statements),
+        "{statements} statements in 5 idle seconds at one look a second"
+    );
+}
+
+/// A job a request queues is run at once by the idle worker of the same process (woken
+/// when the request ends; on PostgreSQL by `NOTIFY` at commit), not at its next look a
+/// minute later.
+#[tokio::test]
+async fn a_job_queued_by_a_request_wakes_the_idle_worker() {
+    let app = app(&[]).await;
+    let test = "request-wakes";
+    let running = Running::start(&app.state, Duration::from_secs(60));
+    // Idle: its first round is over.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let res = app
+        .client
+        .post(&format!("/api/jobsdemo/record?test={test}"))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    assert_eq!(runs(test), [1], "the worker woke for the job");
+}
+
+/// On PostgreSQL a job queued by another process (here: another connection pool, outside
+/// any request) wakes the idle worker through `LISTEN`/`NOTIFY` when its transaction
+/// commits.
+#[tokio::test]
+async fn on_postgresql_a_job_queued_elsewhere_wakes_the_idle_worker() {
+    let app = app(&[]).await;
+    if app.backend() != web::db::Backend::Postgres {
+        return;
+    }
+    let test = "notify-wakes";
+    let running = Running::start(&app.state, Duration::from_secs(60));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let elsewhere = sea_orm::Database::connect(app.settings().database.url.expose())
+        .await
+        .unwrap();
+    let txn = elsewhere.begin().await.unwrap();
+    web_jobs::enqueue::<Record, _>(&txn, &payload(test, 7))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(runs(test).is_empty(), "not before the commit");
+    txn.commit().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    assert_eq!(runs(test), [7], "NOTIFY woke the worker");
 }
