@@ -8,6 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::extract::FromRequestParts;
 use axum::response::{Html, IntoResponse, Response};
+use bytes::Bytes;
 use http::StatusCode;
 use http::request::Parts;
 use minijinja::Value;
@@ -43,13 +44,85 @@ pub trait ContextProcessor: Send + Sync + 'static {
     }
 }
 
-/// `{{ csp_nonce }}`: the response's script nonce, drawn when a template renders it.
+/// `{{ csp_nonce }}`: the response's script nonce, drawn when a template renders it; in a
+/// shared rendering, a hole filled per answer.
 #[derive(Debug)]
-struct NonceValue(crate::csp::CspNonce);
+enum NonceValue {
+    Drawn(crate::csp::CspNonce),
+    Hole(String),
+}
 
 impl Object for NonceValue {
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.value())
+        match &**self {
+            NonceValue::Drawn(nonce) => f.write_str(nonce.value()),
+            NonceValue::Hole(hole) => f.write_str(hole),
+        }
+    }
+}
+
+/// The hole of the CSP nonce.
+const NONCE_HOLE: &str = "csp_nonce";
+
+/// Holes in a page rendered once for every visitor without a session: where a personal
+/// value goes (the CSRF token, the CSP nonce), the rendering holds a marker
+/// (`wh<24 hex>_<name>~`), and each answer puts this visitor's value in its place
+/// ([`Page::answer`]). The marker comes from the secret key, so every process of a
+/// project agrees on it (the rendering may come from another process through a shared
+/// cache) and no one without the key can write one into content (a product's text).
+#[derive(Clone, Debug)]
+pub struct Holes {
+    marker: Arc<str>,
+}
+
+impl Holes {
+    pub fn new(secret_key: &str) -> Holes {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("web.page.holes:{secret_key}"));
+        Holes {
+            marker: format!("wh{}_", &hex::encode(digest)[..24]).into(),
+        }
+    }
+
+    /// The marker of hole `name` (lowercase letters and `_`).
+    pub fn hole(&self, name: &str) -> String {
+        format!("{}{name}~", self.marker)
+    }
+
+    /// `html` with each hole replaced by `fill(name)`; `None` when it has no hole.
+    fn fill<E>(
+        &self,
+        html: &str,
+        mut fill: impl FnMut(&str) -> Result<String, E>,
+    ) -> Result<Option<String>, E> {
+        let marker = &*self.marker;
+        let Some(first) = html.find(marker) else {
+            return Ok(None);
+        };
+        let mut out = String::with_capacity(html.len() + 64);
+        out.push_str(&html[..first]);
+        let mut rest = &html[first..];
+        while let Some(at) = rest.find(marker) {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + marker.len()..];
+            match after.find('~') {
+                Some(end)
+                    if after[..end]
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_') =>
+                {
+                    out.push_str(&fill(&after[..end])?);
+                    rest = &after[end + 1..];
+                }
+                // Not a hole after all: keep the text.
+                _ => {
+                    out.push_str(marker);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(Some(out))
     }
 }
 
@@ -129,27 +202,108 @@ impl Page {
         self.parts.iter().any(|part| part.visitor_has_state())
     }
 
-    /// Renders; also tells whether the result is the same for every visitor with no
-    /// session (no page part put a personal value in it, no CSP nonce was drawn): only
-    /// such a page may be kept in a shared cache (the cache extra's cached pages).
+    /// Renders for this visitor; also tells whether the result is the same for every
+    /// visitor with no session (no page part put a personal value in it, no CSP nonce was
+    /// drawn).
     pub async fn render_html(
         mut self,
         template: &str,
         context: impl Serialize,
     ) -> Result<(String, bool), Error> {
+        let html = self.render_with(template, context, None).await?;
+        let shareable = !self.csp_nonce.used() && !self.parts.iter().any(|p| p.personal());
+        self.finish().await?;
+        Ok((html, shareable))
+    }
+
+    /// Renders once for every visitor without a session: personal values (the CSRF
+    /// token, the CSP nonce) are [`Holes`] that [`Page::answer`] fills for each visitor.
+    /// Also tells whether it may be shared: not when it shows something no hole stands
+    /// for (flash messages), which makes it this visitor's alone.
+    pub async fn render_shared(
+        &mut self,
+        template: &str,
+        context: impl Serialize,
+    ) -> Result<(String, bool), Error> {
+        let holes = self.holes();
+        let html = self.render_with(template, context, Some(&holes)).await?;
+        Ok((html, !self.parts.iter().any(|p| p.personal())))
+    }
+
+    /// Answers with a page [`Page::render_shared`] made (here or in another process),
+    /// its holes filled with this visitor's values (a CSRF token drawn and set in its
+    /// cookie if the visitor had none, this response's nonce).
+    pub async fn answer(mut self, html: Bytes) -> Result<Response, Error> {
+        let holes = self.holes();
+        let text = std::str::from_utf8(&html).map_err(Error::internal)?;
+        let mut named = Vec::new();
+        // The holes' names first (filling draws values, which is async for page parts).
+        holes
+            .fill(text, |name| {
+                named.push(name.to_string());
+                Ok::<_, Error>(String::new())
+            })
+            .map(|_| ())?;
+        if named.is_empty() {
+            return Ok(html_response(html));
+        }
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        for name in named {
+            if values.contains_key(&name) {
+                continue;
+            }
+            let value = if name == NONCE_HOLE {
+                Some(self.csp_nonce.value().to_string())
+            } else {
+                let mut found = None;
+                for part in &mut self.parts {
+                    if let Some(value) = part.fill(&name).await? {
+                        found = Some(value);
+                        break;
+                    }
+                }
+                found
+            };
+            let value = value.ok_or_else(|| {
+                Error::internal(format!("a cached page has a hole `{name}` nothing fills"))
+            })?;
+            values.insert(name, value);
+        }
+        let filled = holes
+            .fill(text, |name| Ok::<_, Error>(values[name].clone()))?
+            .unwrap_or_default();
+        self.finish().await?;
+        Ok(html_response(Bytes::from(filled)))
+    }
+
+    fn holes(&self) -> Holes {
+        self.state
+            .services()
+            .get::<Holes>()
+            .cloned()
+            .unwrap_or_else(|| Holes::new(self.state.settings().secret_key.expose()))
+    }
+
+    async fn render_with(
+        &mut self,
+        template: &str,
+        context: impl Serialize,
+        holes: Option<&Holes>,
+    ) -> Result<String, Error> {
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
         for (key, value) in self.context.drain(..) {
             values.insert(key.to_string(), value);
         }
         for part in &mut self.parts {
-            for (key, value) in part.values().await? {
+            for (key, value) in part.values(holes).await? {
                 values.insert(key.to_string(), value);
             }
         }
-        values.insert(
-            "csp_nonce".into(),
-            Value::from_object(NonceValue(self.csp_nonce.clone())),
-        );
+        let nonce = match holes {
+            Some(holes) => NonceValue::Hole(holes.hole(NONCE_HOLE)),
+            None => NonceValue::Drawn(self.csp_nonce.clone()),
+        };
+        values.insert("csp_nonce".into(), Value::from_object(nonce));
         values.insert("request_path".into(), Value::from(self.path.clone()));
         let own = Value::from_serialize(&context);
         if let Ok(keys) = own.try_iter() {
@@ -159,17 +313,18 @@ impl Page {
                 }
             }
         }
-        let html = self
+        Ok(self
             .state
             .templates()
-            .render(template, Value::from(values))?;
-        let mut shareable = !self.csp_nonce.used();
-        for part in self.parts {
-            if part.finish().await? {
-                shareable = false;
-            }
+            .render(template, Value::from(values))?)
+    }
+
+    /// Lets each page part store what the rendering created (a token it drew).
+    async fn finish(&mut self) -> Result<(), Error> {
+        for part in self.parts.drain(..) {
+            part.finish().await?;
         }
-        Ok((html, shareable))
+        Ok(())
     }
 
     /// The route table, for redirects.
@@ -183,12 +338,23 @@ impl Page {
 /// the template shows one, and takes the flash messages only when a page shows them.
 #[async_trait::async_trait]
 pub trait PagePart: Send + Sync {
-    /// Values for the template, when the page renders.
-    async fn values(&mut self) -> Result<Vec<(&'static str, Value)>, Error>;
+    /// Values for the template, when the page renders. With `holes` (a rendering shared
+    /// by every visitor without a session), a personal value renders as
+    /// `holes.hole(name)`, which [`PagePart::fill`] fills per answer.
+    async fn values(&mut self, holes: Option<&Holes>) -> Result<Vec<(&'static str, Value)>, Error>;
 
-    /// After rendering: stores what the rendering created (a token it drew); `true` when
-    /// the page holds a value personal to this visitor, so it never enters a shared cache.
-    async fn finish(self: Box<Self>) -> Result<bool, Error>;
+    /// This visitor's value of the hole `name` (drawn if need be); `None`: not one of
+    /// this part's holes.
+    async fn fill(&mut self, _name: &str) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
+
+    /// After rendering: whether the page shows a value personal to this visitor that is
+    /// not a hole, so it never enters a shared cache.
+    fn personal(&self) -> bool;
+
+    /// After answering: stores what the rendering created (a token it drew).
+    async fn finish(self: Box<Self>) -> Result<(), Error>;
 
     /// Whether this visitor has state of their own (a stored session): their pages are
     /// neither read from nor put in the shared page cache.
@@ -211,5 +377,45 @@ impl Installer<'_> {
     /// Values every page template receives (Django's context processors).
     pub fn context_processor(&mut self, processor: impl ContextProcessor) -> &mut Self {
         self.add(Processor(Arc::new(processor)))
+    }
+}
+
+fn html_response(html: Bytes) -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Holes;
+
+    #[test]
+    fn holes_are_filled_and_look_alikes_are_left() {
+        let holes = Holes::new("secret");
+        let html = format!(
+            "<input value=\"{}\"><script nonce=\"{}\"></script>{}x~ {}",
+            holes.hole("csrf_token"),
+            holes.hole("csp_nonce"),
+            &holes.hole("a")[..10],
+            holes.hole("BAD")
+        );
+        let filled = holes
+            .fill(&html, |name| Ok::<_, ()>(format!("[{name}]")))
+            .unwrap()
+            .unwrap();
+        assert!(filled.starts_with("<input value=\"[csrf_token]\"><script nonce=\"[csp_nonce]\">"));
+        assert!(filled.ends_with(&holes.hole("BAD")), "{filled}");
+        assert_eq!(
+            holes.fill("no holes", |_| Ok::<_, ()>(String::new())),
+            Ok(None)
+        );
+        assert_ne!(
+            Holes::new("other").hole("x"),
+            holes.hole("x"),
+            "the key makes the marker"
+        );
     }
 }

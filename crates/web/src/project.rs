@@ -342,6 +342,7 @@ impl Project {
         services.insert(ContextProcessors(
             processors.map(|(_, p)| p.0.clone()).collect(),
         ));
+        services.insert(crate::page::Holes::new(settings.secret_key.expose()));
         let state = AppState::new(settings, db, templates, urls.reverser.clone(), services);
         Ok((state, urls))
     }

@@ -13,8 +13,8 @@ use crate::Cache;
 pub trait CachedPage {
     /// Like [`Page::render`], with the page cached for visitors who have no session: what
     /// they see depends only on the URL, so one rendering serves them all until the data
-    /// changes. `context` runs only on a miss. A page that renders a personal value (a
-    /// CSRF token, flash messages, a CSP nonce) is never cached.
+    /// changes. `context` runs only on a miss. Personal values (a CSRF token, the CSP
+    /// nonce) are holes in the cached page, filled for each answer ([`web::page::Holes`]).
     fn render_cached<C, F, Fut>(
         self,
         cache: &Cache,
@@ -29,7 +29,7 @@ pub trait CachedPage {
 
 impl CachedPage for Page {
     async fn render_cached<C, F, Fut>(
-        self,
+        mut self,
         cache: &Cache,
         template: &str,
         context: F,
@@ -39,29 +39,28 @@ impl CachedPage for Page {
         F: FnOnce() -> Fut + Send,
         Fut: Future<Output = Result<C, Error>> + Send,
     {
-        let anonymous = !self.visitor_has_state();
-        let key = format!("page:{template}:{}", self.path());
         // A signed-in visitor's page is never cached: no need to read the version.
-        let version = if anonymous {
-            let (hit, version) = cache.lookup_bytes(&key).await;
-            if let Some(html) = hit {
-                return Ok(html_response(html));
-            }
-            version
-        } else {
-            None
-        };
+        if self.visitor_has_state() {
+            let (html, _) = self.render_html(template, context().await?).await?;
+            return Ok(html_response(Bytes::from(html)));
+        }
+        let key = format!("page:{template}:{}", self.path());
+        let (hit, version) = cache.lookup_bytes(&key).await;
+        if let Some(html) = hit {
+            return self.answer(html).await;
+        }
         // What is stored is read on the primary (see `Cache::json_for`).
         let context = match version {
             Some(_) => web::reads::on_primary(context()).await?,
             None => context().await?,
         };
-        let (html, shareable) = self.render_html(template, context).await?;
+        let (html, shareable) = self.render_shared(template, context).await?;
         let html = Bytes::from(html);
-        if anonymous && shareable {
+        // (Not when it showed flash messages: then it is this visitor's alone.)
+        if shareable {
             cache.put_bytes(key, version, html.clone());
         }
-        Ok(html_response(html))
+        self.answer(html).await
     }
 }
 

@@ -3,7 +3,9 @@
 //! The CSRF token is drawn only if the template shows one, then kept in the visitor's
 //! session (or, for a visitor without one, in a signed cookie, so showing a form writes
 //! nothing to the database); flash messages are taken from the session only when a page
-//! renders them. A page that shows either is personal and never enters a shared cache.
+//! renders them. A page that shows messages is personal and never enters a shared cache;
+//! one rendered for every visitor without a session holds a hole where the token goes,
+//! filled for each answer ([`web::page::Holes`]).
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +16,7 @@ use http::request::Parts;
 use minijinja::value::Object;
 use minijinja::{State, Value};
 use tower_sessions::Session;
-use web::page::PagePart;
+use web::page::{Holes, PagePart};
 use web::{AppState, ContextProcessor, Error};
 
 use crate::csrf::{CSRF_FIELD, CookieToken, new_token};
@@ -56,9 +58,13 @@ impl SessionPart {
     }
 }
 
-#[async_trait]
-impl PagePart for SessionPart {
-    async fn values(&mut self) -> Result<Vec<(&'static str, Value)>, Error> {
+impl SessionPart {
+    /// The request's CSRF slot, loaded on first use: the token kept in the session (or,
+    /// for a visitor without one, the signed cookie), if any.
+    async fn slot(&mut self) -> Result<Arc<CsrfSlot>, Error> {
+        if let Some(slot) = &self.slot {
+            return Ok(slot.clone());
+        }
         let in_session = match &self.session {
             Some(session) => session
                 .get::<String>(CSRF_SESSION_KEY)
@@ -81,12 +87,24 @@ impl PagePart for SessionPart {
             used: Default::default(),
         });
         self.slot = Some(slot.clone());
+        Ok(slot)
+    }
+}
+
+#[async_trait]
+impl PagePart for SessionPart {
+    async fn values(&mut self, holes: Option<&Holes>) -> Result<Vec<(&'static str, Value)>, Error> {
+        let csrf = match holes {
+            // Shared by every visitor without a session: the token is a hole.
+            Some(holes) => CsrfToken::Hole(holes.hole(CSRF_HOLE)),
+            None => CsrfToken::Drawn(self.slot().await?),
+        };
         let messages: Vec<Message> = match &self.session {
             Some(session) => crate::messages::take(session).await?,
             None => Vec::new(),
         };
         self.messages_shown = !messages.is_empty();
-        let csrf = Value::from_object(CsrfToken(slot));
+        let csrf = Value::from_object(csrf);
         Ok(vec![
             ("csrf_token", csrf.clone()),
             ("csrf_input", csrf),
@@ -94,9 +112,24 @@ impl PagePart for SessionPart {
         ])
     }
 
-    async fn finish(self: Box<Self>) -> Result<bool, Error> {
+    async fn fill(&mut self, name: &str) -> Result<Option<String>, Error> {
+        if name != CSRF_HOLE {
+            return Ok(None);
+        }
+        Ok(Some(self.slot().await?.token()))
+    }
+
+    fn personal(&self) -> bool {
+        self.messages_shown
+            || self
+                .slot
+                .as_ref()
+                .is_some_and(|slot| slot.used.load(Ordering::Relaxed))
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), Error> {
         let Some(slot) = &self.slot else {
-            return Ok(false);
+            return Ok(());
         };
         if let Some(token) = slot.created() {
             match (&self.session, &self.csrf_cookie) {
@@ -112,13 +145,16 @@ impl PagePart for SessionPart {
                 (None, None) => {}
             }
         }
-        Ok(self.messages_shown || slot.used.load(Ordering::Relaxed))
+        Ok(())
     }
 
     fn visitor_has_state(&self) -> bool {
         self.has_session()
     }
 }
+
+/// The hole a shared page holds for the CSRF token.
+const CSRF_HOLE: &str = "csrf_token";
 
 /// Holds the request's CSRF token; creates one only if a template asks for it, so pages
 /// without forms never create a session.
@@ -150,9 +186,22 @@ impl CsrfSlot {
     }
 }
 
-/// `{{ csrf_token }}` renders the token; `{{ csrf_input() }}` the hidden form field.
+/// `{{ csrf_token }}` renders the token; `{{ csrf_input() }}` the hidden form field. In a
+/// shared rendering both hold the token's hole instead.
 #[derive(Clone)]
-struct CsrfToken(Arc<CsrfSlot>);
+enum CsrfToken {
+    Drawn(Arc<CsrfSlot>),
+    Hole(String),
+}
+
+impl CsrfToken {
+    fn text(&self) -> String {
+        match self {
+            CsrfToken::Drawn(slot) => slot.token(),
+            CsrfToken::Hole(hole) => hole.clone(),
+        }
+    }
+}
 
 impl fmt::Debug for CsrfToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,7 +211,7 @@ impl fmt::Debug for CsrfToken {
 
 impl Object for CsrfToken {
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.token())
+        f.write_str(&self.text())
     }
 
     fn call(
@@ -172,7 +221,7 @@ impl Object for CsrfToken {
     ) -> Result<Value, minijinja::Error> {
         Ok(Value::from_safe_string(format!(
             r#"<input type="hidden" name="{CSRF_FIELD}" value="{}">"#,
-            self.0.token()
+            self.text()
         )))
     }
 }

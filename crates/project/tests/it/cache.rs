@@ -471,8 +471,8 @@ async fn only_anonymous_pages_are_shared_in(mode: Mode) {
     let app = store(mode).await;
     let staff = staff_token(&app).await;
     let p = product(&app, &staff, "H", 100).await;
-    // The catalog page: a product page has the Add to cart form (a CSRF token), so it is
-    // rendered for each visitor and never shared.
+    // The catalog page; a product page has the Add to cart form (a CSRF token put in
+    // per answer, see `the_product_page_is_shared_with_each_visitors_own_token`).
     let page = format!("/catalog/?q={}", p["slug"].as_str().unwrap());
     let anonymous = app.client.get(&page).send().await.text();
     assert!(anonymous.contains(">Log in</a>") && !anonymous.contains("csrf_token"));
@@ -495,6 +495,90 @@ async fn only_anonymous_pages_are_shared_in(mode: Mode) {
     let again = app.client.new_session().get(&page).send().await.text();
     assert_eq!(again, anonymous);
     assert!(!again.contains("staff@example.com"));
+}
+
+#[tokio::test]
+async fn the_product_page_is_shared_with_each_visitors_own_token() {
+    for mode in MODES {
+        the_product_page_is_shared_with_each_visitors_own_token_in(mode).await;
+    }
+}
+
+/// The product page is rendered once for visitors without a session (its Add to cart
+/// form's token is a hole), and each answer carries the visitor's own token, which works;
+/// in Shared mode another process answers from the same entry with its own tokens.
+async fn the_product_page_is_shared_with_each_visitors_own_token_in(mode: Mode) {
+    use sea_orm::ConnectionTrait;
+    let app = store(mode).await;
+    let staff = staff_token(&app).await;
+    let p = product(&app, &staff, "HOLE", 100).await;
+    let page = format!("/catalog/{}/", p["slug"].as_str().unwrap());
+    let shared = matches!(mode, Mode::Shared);
+    // (Started first: a process that starts announces a change.)
+    let other = if shared {
+        Some(second_process(&app).await)
+    } else {
+        None
+    };
+    let first = app.client.new_session();
+    let res = first.get(&page).send().await;
+    res.assert_status(200);
+    let first_token = res.csrf_token().expect("the Add to cart form has a token");
+    let first_html = res.text();
+    let mut visitors = vec![(app.client.new_session(), &app)];
+    if let Some(other) = &other {
+        // Renamed behind the framework's back (the in-process cache of a SQLite file
+        // would notice): a page served from the cache keeps the old name.
+        app.db()
+            .execute_unprepared(&format!(
+                "UPDATE products SET name = 'Renamed' WHERE id = {}",
+                p["id"]
+            ))
+            .await
+            .unwrap();
+        visitors.push((other.client.new_session(), other));
+    }
+    let marker = web::page::Holes::new(app.settings().secret_key.expose()).hole("");
+    for (visitor, process) in visitors {
+        let res = visitor.get(&page).send().await;
+        res.assert_status(200);
+        let token = res.csrf_token().unwrap();
+        let html = res.text();
+        assert!(!html.contains(&marker[..26]), "no hole is left: {html}");
+        assert_ne!(token, first_token, "each visitor has a token of their own");
+        assert!(html.contains("Thing HOLE"), "served from the cache: {html}");
+        assert_eq!(
+            html.replace(&token, "T"),
+            first_html.replace(&first_token, "T"),
+            "the same page, but for the token"
+        );
+        // The token is this visitor's and works: the Add to cart form posts.
+        add_to_cart(&visitor, &p, &token).await.assert_status(303);
+        let cart = visitor.get("/cart/").send().await.text();
+        assert!(cart.contains("$1.00"), "{cart}");
+        // Another visitor's token is refused (it is not a shared token).
+        add_to_cart(&process.client.new_session(), &p, &token)
+            .await
+            .assert_status(403);
+    }
+}
+
+/// The product page's Add to cart form, posted with `token`.
+async fn add_to_cart(
+    client: &web_test::TestClient,
+    product: &Value,
+    token: &str,
+) -> web_test::TestResponse {
+    let id = product["id"].to_string();
+    client
+        .post("/cart/add/")
+        .form(&[
+            ("product_id", id.as_str()),
+            ("quantity", "1"),
+            (web_sessions::csrf::CSRF_FIELD, token),
+        ])
+        .send()
+        .await
 }
 
 /// A cached order answer showing a pending order turns `expired` at the order's time,
