@@ -590,3 +590,75 @@ async fn on_postgresql_a_job_queued_elsewhere_wakes_the_idle_worker() {
     running.stop().await;
     assert_eq!(runs(test), [7], "NOTIFY woke the worker");
 }
+
+/// This database's connections that are listening (their last statement a `LISTEN`).
+async fn listeners(app: &TestApp) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let sql = "SELECT count(*) FROM pg_stat_activity \
+        WHERE datname = current_database() AND query ILIKE 'LISTEN%'";
+    let row = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// On PostgreSQL the worker's `LISTEN` connection is its own edge: when the database drops
+/// it (a restart, a failover, an idle-connection reaper), the worker connects again and
+/// the next job queued elsewhere still wakes it.
+#[tokio::test]
+async fn on_postgresql_a_lost_listen_connection_is_made_again() {
+    use sea_orm::ConnectionTrait;
+    let app = app(&[]).await;
+    if app.backend() != web::db::Backend::Postgres {
+        return;
+    }
+    let test = "listen-again";
+    let running = Running::start(&app.state, Duration::from_secs(60));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while listeners(&app).await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.db()
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .await
+        .unwrap();
+    // It listens again (a second later).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while listeners(&app).await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker never listened again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elsewhere = sea_orm::Database::connect(app.settings().database.url.expose())
+        .await
+        .unwrap();
+    web_jobs::enqueue::<Record, _>(&elsewhere, &payload(test, 3))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    assert_eq!(
+        runs(test),
+        [3],
+        "NOTIFY woke the worker after it listened again"
+    );
+}
