@@ -3,7 +3,6 @@
 //! lease, finished before a worker stops.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -498,43 +497,6 @@ impl Running {
         self.stop.send(true).unwrap();
         self.task.await.unwrap();
     }
-}
-
-/// Counts the statements run through the connection it is set on.
-fn counting(db: &sea_orm::DatabaseConnection) -> (sea_orm::DatabaseConnection, Arc<AtomicUsize>) {
-    let count = Arc::new(AtomicUsize::new(0));
-    let mut db = db.clone();
-    let seen = count.clone();
-    db.set_metric_callback(move |_| {
-        seen.fetch_add(1, Ordering::SeqCst);
-    });
-    (db, count)
-}
-
-/// An idle worker asks the database one thing per poll interval (not a claim transaction
-/// every half second): with a 1 s interval, at most a look a second over five seconds.
-#[tokio::test]
-async fn an_idle_worker_runs_one_statement_per_poll_interval() {
-    let app = app(&[]).await;
-    let (db, statements) = counting(app.db());
-    let state = AppState::new(
-        app.state.settings().clone(),
-        db,
-        app.state.templates().clone(),
-        app.state.reverser().clone(),
-        app.state.services().clone(),
-    );
-    let idle = Running::start(&state, Duration::from_secs(1));
-    // Its first round schedules the periodic task and runs it.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let before = statements.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let statements = statements.load(Ordering::SeqCst) - before;
-    idle.stop().await;
-    assert!(
-        (3..=6).contains(&statements),
-        "{statements} statements in 5 idle seconds at one look a second"
-    );
 }
 
 /// A job a request queues is run at once by the idle worker of the same process (woken
