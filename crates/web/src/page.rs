@@ -89,21 +89,14 @@ impl Holes {
         format!("{}{name}~", self.marker)
     }
 
-    /// `html` with each hole replaced by `fill(name)`; `None` when it has no hole.
-    fn fill<E>(
-        &self,
-        html: &str,
-        mut fill: impl FnMut(&str) -> Result<String, E>,
-    ) -> Result<Option<String>, E> {
+    /// `html` cut at its holes: text and hole names in order (a look-alike of a marker
+    /// that names no hole stays text).
+    fn split<'a>(&self, html: &'a str) -> Vec<Piece<'a>> {
         let marker = &*self.marker;
-        let Some(first) = html.find(marker) else {
-            return Ok(None);
-        };
-        let mut out = String::with_capacity(html.len() + 64);
-        out.push_str(&html[..first]);
-        let mut rest = &html[first..];
-        while let Some(at) = rest.find(marker) {
-            out.push_str(&rest[..at]);
+        let mut pieces = Vec::new();
+        let mut rest = html;
+        let mut text_from = 0;
+        while let Some(at) = rest[text_from..].find(marker).map(|at| at + text_from) {
             let after = &rest[at + marker.len()..];
             match after.find('~') {
                 Some(end)
@@ -111,19 +104,29 @@ impl Holes {
                         .bytes()
                         .all(|b| b.is_ascii_lowercase() || b == b'_') =>
                 {
-                    out.push_str(&fill(&after[..end])?);
+                    if at > 0 {
+                        pieces.push(Piece::Text(&rest[..at]));
+                    }
+                    pieces.push(Piece::Hole(&after[..end]));
                     rest = &after[end + 1..];
+                    text_from = 0;
                 }
-                // Not a hole after all: keep the text.
-                _ => {
-                    out.push_str(marker);
-                    rest = after;
-                }
+                // Not a hole after all: it stays in the text.
+                _ => text_from = at + marker.len(),
             }
         }
-        out.push_str(rest);
-        Ok(Some(out))
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest));
+        }
+        pieces
     }
+}
+
+/// A part of a rendering with holes.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Hole(&'a str),
 }
 
 /// What an HTML handler renders with: the template environment plus the request's
@@ -236,20 +239,15 @@ impl Page {
     pub async fn answer(mut self, html: Bytes) -> Result<Response, Error> {
         let holes = self.holes();
         let text = std::str::from_utf8(&html).map_err(Error::internal)?;
-        let mut named = Vec::new();
-        // The holes' names first (filling draws values, which is async for page parts).
-        holes
-            .fill(text, |name| {
-                named.push(name.to_string());
-                Ok::<_, Error>(String::new())
-            })
-            .map(|_| ())?;
-        if named.is_empty() {
+        let pieces = holes.split(text);
+        if !pieces.iter().any(|piece| matches!(piece, Piece::Hole(_))) {
             return Ok(html_response(html));
         }
-        let mut values: BTreeMap<String, String> = BTreeMap::new();
-        for name in named {
-            if values.contains_key(&name) {
+        // Each distinct hole's value first (drawing one is async for page parts).
+        let mut values: BTreeMap<&str, String> = BTreeMap::new();
+        for piece in &pieces {
+            let Piece::Hole(name) = *piece else { continue };
+            if values.contains_key(name) {
                 continue;
             }
             let value = if name == NONCE_HOLE {
@@ -257,7 +255,7 @@ impl Page {
             } else {
                 let mut found = None;
                 for part in &mut self.parts {
-                    if let Some(value) = part.fill(&name).await? {
+                    if let Some(value) = part.fill(name).await? {
                         found = Some(value);
                         break;
                     }
@@ -269,9 +267,13 @@ impl Page {
             })?;
             values.insert(name, value);
         }
-        let filled = holes
-            .fill(text, |name| Ok::<_, Error>(values[name].clone()))?
-            .unwrap_or_default();
+        let mut filled = String::with_capacity(text.len() + 64);
+        for piece in &pieces {
+            filled.push_str(match piece {
+                Piece::Text(text) => text,
+                Piece::Hole(name) => &values[name],
+            });
+        }
         self.finish().await?;
         Ok(html_response(Bytes::from(filled)))
     }
@@ -380,7 +382,8 @@ impl Installer<'_> {
     }
 }
 
-fn html_response(html: Bytes) -> Response {
+/// An HTML answer of `html`.
+pub fn html_response(html: Bytes) -> Response {
     (
         [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
@@ -390,7 +393,7 @@ fn html_response(html: Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::Holes;
+    use super::{Holes, Piece};
 
     #[test]
     fn holes_are_filled_and_look_alikes_are_left() {
@@ -402,15 +405,26 @@ mod tests {
             &holes.hole("a")[..10],
             holes.hole("BAD")
         );
-        let filled = holes
-            .fill(&html, |name| Ok::<_, ()>(format!("[{name}]")))
-            .unwrap()
-            .unwrap();
+        let filled: String = holes
+            .split(&html)
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.to_string(),
+                Piece::Hole(name) => format!("[{name}]"),
+            })
+            .collect();
         assert!(filled.starts_with("<input value=\"[csrf_token]\"><script nonce=\"[csp_nonce]\">"));
         assert!(filled.ends_with(&holes.hole("BAD")), "{filled}");
+        assert_eq!(holes.split("no holes"), vec![Piece::Text("no holes")]);
+        let bad = holes.hole("BAD");
+        let after_look_alike = format!("a{bad}b{}c", holes.hole("x"));
         assert_eq!(
-            holes.fill("no holes", |_| Ok::<_, ()>(String::new())),
-            Ok(None)
+            holes.split(&after_look_alike),
+            vec![
+                Piece::Text(&format!("a{bad}b")),
+                Piece::Hole("x"),
+                Piece::Text("c")
+            ]
         );
         assert_ne!(
             Holes::new("other").hole("x"),

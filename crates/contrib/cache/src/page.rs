@@ -2,9 +2,10 @@
 
 use std::future::Future;
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use serde::Serialize;
+use web::page::html_response;
 use web::{Error, Page};
 
 use crate::Cache;
@@ -62,12 +63,4 @@ impl CachedPage for Page {
         }
         self.answer(html).await
     }
-}
-
-fn html_response(html: Bytes) -> Response {
-    (
-        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
-    )
-        .into_response()
 }

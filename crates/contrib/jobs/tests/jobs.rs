@@ -29,6 +29,14 @@ fn runs(test: &str) -> Vec<u32> {
     RUNS.lock().unwrap().get(test).cloned().unwrap_or_default()
 }
 
+/// Waits up to 10 s for a run of `test` (well under the 60 s poll of the wake-up tests).
+async fn wait_for_runs(test: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn note(payload: &Payload) {
     RUNS.lock()
         .unwrap()
@@ -515,10 +523,7 @@ async fn a_job_queued_by_a_request_wakes_the_idle_worker() {
         .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_runs(test).await;
     running.stop().await;
     assert_eq!(runs(test), [1], "the worker woke for the job");
 }
@@ -545,10 +550,7 @@ async fn on_postgresql_a_job_queued_elsewhere_wakes_the_idle_worker() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(runs(test).is_empty(), "not before the commit");
     txn.commit().await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_runs(test).await;
     running.stop().await;
     assert_eq!(runs(test), [7], "NOTIFY woke the worker");
 }
@@ -613,10 +615,7 @@ async fn on_postgresql_a_lost_listen_connection_is_made_again() {
     web_jobs::enqueue::<Record, _>(&elsewhere, &payload(test, 3))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while runs(test).is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_runs(test).await;
     running.stop().await;
     assert_eq!(
         runs(test),
