@@ -20,6 +20,7 @@ pub mod errors;
 pub mod forms;
 pub mod models;
 pub mod permissions;
+pub mod search_slots;
 pub mod seed;
 pub mod settings;
 pub mod urls;
@@ -45,9 +46,12 @@ impl App for Catalog {
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
-        services.insert(Arc::new(settings::CatalogSettings::from_settings(
-            settings,
-        )?));
+        let catalog = settings::CatalogSettings::from_settings(settings)?;
+        services.insert(search_slots::SearchSlots::new(
+            catalog.search_slots(settings),
+            std::time::Duration::from_secs(settings.database.acquire_timeout_seconds),
+        ));
+        services.insert(Arc::new(catalog));
         Ok(())
     }
 

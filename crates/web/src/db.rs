@@ -39,16 +39,24 @@ fn is_sqlite_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
+/// The connections of the pool [`connect`] opens: `database.pool_size`, or the backend's
+/// default when it is 0 (apps size what shares the pool from it).
+pub fn pool_size(settings: &DatabaseSettings) -> Result<u32, String> {
+    let url = settings.url.expose();
+    let backend = Backend::from_url(url)?;
+    Ok(match settings.pool_size {
+        0 => backend.default_pool_size(url),
+        _ if backend == Backend::Sqlite && is_sqlite_memory(url) => 1,
+        n => n,
+    })
+}
+
 /// Opens a pool for `settings.url`. SQLite files run in WAL mode with foreign keys on and
 /// a busy timeout, so concurrent writers wait instead of failing.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.url.expose();
     let backend = Backend::from_url(url).map_err(DbErr::Custom)?;
-    let pool_size = match settings.pool_size {
-        0 => backend.default_pool_size(url),
-        _ if backend == Backend::Sqlite && is_sqlite_memory(url) => 1,
-        n => n,
-    };
+    let pool_size = pool_size(settings).map_err(DbErr::Custom)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(pool_size)

@@ -16,6 +16,7 @@ use crate::forms::{ProductCreate, ProductInput};
 use crate::models::image::{self, WithImages as Product};
 use crate::models::product::{self, ListFilter};
 use crate::permissions::{AddProduct, ChangeProduct, DeleteProduct, VIEW_PRODUCT};
+use crate::search_slots::SearchSlots;
 
 /// The catalog API's OpenAPI paths, relative to its mount (`/api/catalog`).
 #[derive(utoipa::OpenApi)]
@@ -49,11 +50,15 @@ fn not_found() -> Error {
     summary = "List products",
     params(Pagination, ListQuery),
     security((), ("bearer" = [])),
-    responses((status = 200, description = "A page of products, newest first.", body = PageOf<Product>))
+    responses(
+        (status = 200, description = "A page of products, newest first.", body = PageOf<Product>),
+        (status = 503, description = "Too many searches are running at once (`service_unavailable`, with `Retry-After`; see `catalog.search_concurrency`).", body = web::error::ErrorBody),
+    )
 )]
 pub async fn list(
     cache: Cache,
     db: Db,
+    Dep(searches): Dep<SearchSlots>,
     Dep(media): Dep<MediaStore>,
     perms: Perms,
     pagination: Pagination,
@@ -85,7 +90,7 @@ pub async fn list(
     );
     cache
         .json(key, || async {
-            let found = product::list(&db, &filter, &pagination, after).await?;
+            let found = searches.list(&db, &filter, &pagination, after).await?;
             let items = image::attach(&db, &media, found.items).await?;
             Ok(
                 PageOf::keyed(items, &pagination, found.total, found.more, &scope(), |p| {

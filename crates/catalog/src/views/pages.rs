@@ -12,6 +12,7 @@ use web_media::MediaStore;
 
 use crate::models::image;
 use crate::models::product::{self, ListFilter};
+use crate::search_slots::SearchSlots;
 use crate::settings::CatalogSettings;
 
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +34,7 @@ pub async fn product_list(
     db: Db,
     Dep(settings): Dep<Arc<CatalogSettings>>,
     Dep(media): Dep<MediaStore>,
+    Dep(searches): Dep<SearchSlots>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let query: ListQuery =
@@ -47,7 +49,7 @@ pub async fn product_list(
             search: q.clone(),
             include_inactive: false,
         };
-        let found = product::list(&db, &filter, &pagination, None).await?;
+        let found = searches.list(&db, &filter, &pagination, None).await?;
         let (items, total) = (image::attach(&db, &media, found.items).await?, found.total);
         let listing = PageOf::new(items, &pagination, total);
         let nav = Value::from_serialize(listing.nav());

@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::{app, create, product, staff, token_for};
+use web_test::TestApp;
+
+use crate::{app, create, product, project, staff, token_for};
 
 #[tokio::test]
 async fn weight_and_shipping_are_set_checked_and_changed() {
@@ -951,4 +953,51 @@ async fn null_characters_are_refused_before_the_database() {
     let mut body = product("NUL-2", "Mug \\u0000");
     body["description"] = json!("\\0");
     create(&app.client, &staff, body).await;
+}
+
+/// Searches take a slot of their own (`catalog.search_concurrency`): while every slot is
+/// busy a search waits up to `database.acquire_timeout_seconds`, then answers 503 with
+/// `Retry-After`; a product's detail, the plain list and the catalog page still answer.
+#[tokio::test]
+async fn busy_search_slots_turn_searches_away_and_nothing_else() {
+    let app = TestApp::builder(&project())
+        .setting("catalog.search_concurrency", 1)
+        .setting("database.acquire_timeout_seconds", 1)
+        .build()
+        .await;
+    let staff = staff(&app).await;
+    let mug = create(&app.client, &staff, product("MUG-1", "Blue Mug")).await;
+    let slots: catalog::search_slots::SearchSlots = app.state.service().unwrap();
+    let held = slots.take().await.unwrap();
+
+    for search in ["/api/catalog/products?q=mug", "/catalog/?q=mug"] {
+        let started = std::time::Instant::now();
+        let res = app.client.get(search).send().await;
+        res.assert_status(503);
+        assert_eq!(res.header("retry-after"), Some("1"), "{search}");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(900),
+            "{search} waited for a slot first"
+        );
+    }
+    assert_eq!(
+        app.client
+            .get("/api/catalog/products?q=mug")
+            .send()
+            .await
+            .json_value()["error"]["code"],
+        "service_unavailable"
+    );
+    for other in [
+        format!("/api/catalog/products/{}", mug["id"]),
+        "/api/catalog/products".to_string(),
+        "/catalog/".to_string(),
+    ] {
+        app.client.get(&other).send().await.assert_status(200);
+    }
+
+    drop(held);
+    let res = app.client.get("/api/catalog/products?q=mug").send().await;
+    res.assert_status(200);
+    assert_eq!(res.json_value()["items"][0]["sku"], "MUG-1");
 }

@@ -30,11 +30,11 @@ pub async fn enqueue_at<T: Task, C: ConnectionTrait>(
     run_at: OffsetDateTime,
 ) -> Result<i64, DbErr> {
     let payload = serde_json::to_string(payload).map_err(|e| DbErr::Json(e.to_string()))?;
-    let job = new_job((T::NAME, T::QUEUE, T::MAX_ATTEMPTS), payload, run_at, None)
-        .insert(db)
-        .await?;
+    // Inserted without reading the row back (MySQL would need a second statement).
+    let job = new_job((T::NAME, T::QUEUE, T::MAX_ATTEMPTS), payload, run_at, None);
+    let id = Entity::insert(job).exec(db).await?.last_insert_id;
     super::wakeups::job_queued(db).await?;
-    Ok(job.id)
+    Ok(id)
 }
 
 /// A new queued job of the task `(name, queue, max_attempts)`.

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use catalog::models::{product, stock};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set,
+    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TryIntoModel,
 };
 use web::Error;
 use web::db::{now, write_transaction};
@@ -15,8 +15,7 @@ use super::reservations::Reservations;
 use crate::models::{FulfillmentStatus, Order, OrderStatus, order, order_item};
 use crate::shipping::{Parcel, ParcelLine, Shipment, shipped_weight_grams};
 
-use super::json::OrderJson;
-use super::json::details_of;
+use super::json::{ItemJson, OrderJson};
 
 /// At most this many lines per order, each of at most [`MAX_QUANTITY`] units.
 pub const MAX_LINES: usize = 50;
@@ -51,13 +50,14 @@ pub async fn create(
     pricing: &Pricing,
     new: NewOrder,
 ) -> Result<OrderJson, Error> {
-    let created = write_transaction(db, |txn| {
+    let (order, items) = write_transaction(db, |txn| {
         let new = new.clone();
         let pricing = pricing.clone();
-        Box::pin(async move { create_within(txn, rules, &pricing, &new).await })
+        Box::pin(async move { place(txn, rules, &pricing, &new).await })
     })
     .await?;
-    details_of(db, created).await
+    // Everything the answer shows was just written: no need to read it back.
+    Ok(OrderJson::of(order, items, Vec::new()))
 }
 
 /// [`create`] inside the caller's transaction, for a change that makes an order among
@@ -69,6 +69,16 @@ pub async fn create_within(
     pricing: &Pricing,
     new: &NewOrder,
 ) -> Result<Order, Error> {
+    Ok(place(txn, rules, pricing, new).await?.0)
+}
+
+/// [`create_within`], with the order's lines as its JSON shows them.
+async fn place(
+    txn: &DatabaseTransaction,
+    rules: Reservations,
+    pricing: &Pricing,
+    new: &NewOrder,
+) -> Result<(Order, Vec<ItemJson>), Error> {
     let lines = &new.lines[..];
     let user_id = new.user_id;
     if lines.is_empty() || lines.len() > MAX_LINES {
@@ -89,7 +99,7 @@ async fn create_in(
     txn: &DatabaseTransaction,
     pricing: &Pricing,
     new: &NewOrder,
-) -> Result<Order, Error> {
+) -> Result<(Order, Vec<ItemJson>), Error> {
     let (user_id, lines) = (new.user_id, &new.lines[..]);
     // Quantities per product, in ascending id order: the order in which rows get locked.
     let mut wanted: BTreeMap<i64, i32> = BTreeMap::new();
@@ -193,26 +203,42 @@ async fn create_in(
         delivered_at: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
+    };
+    // Inserted without reading the row back (MySQL would need a second statement).
+    let id = order::Entity::insert(order.clone())
+        .exec(txn)
+        .await?
+        .last_insert_id;
+    let order = order::ActiveModel {
+        id: Set(id),
+        ..order
     }
-    .insert(txn)
-    .await?;
-    let items = rows.into_iter().map(
-        |(product_id, name, unit_price_cents, quantity, line_total_cents)| {
-            order_item::ActiveModel {
-                id: NotSet,
-                order_id: Set(order.id),
-                product_id: Set(product_id),
-                name: Set(name),
-                unit_price_cents: Set(unit_price_cents),
-                quantity: Set(quantity),
-                line_total_cents: Set(line_total_cents),
-            }
-        },
-    );
-    order_item::Entity::insert_many(items)
+    .try_into_model()?;
+    let items: Vec<ItemJson> = rows
+        .into_iter()
+        .map(
+            |(product_id, name, unit_price_cents, quantity, line_total_cents)| ItemJson {
+                product_id,
+                name,
+                unit_price_cents,
+                quantity,
+                line_total_cents,
+            },
+        )
+        .collect();
+    let rows = items.iter().map(|item| order_item::ActiveModel {
+        id: NotSet,
+        order_id: Set(order.id),
+        product_id: Set(item.product_id),
+        name: Set(item.name.clone()),
+        unit_price_cents: Set(item.unit_price_cents),
+        quantity: Set(item.quantity),
+        line_total_cents: Set(item.line_total_cents),
+    });
+    order_item::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    Ok(order)
+    Ok((order, items))
 }
 
 /// The order's columns for `shipment`: the address copy as JSON, the method's name and

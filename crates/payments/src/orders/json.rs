@@ -97,7 +97,7 @@ pub struct OrderJson {
 }
 
 impl OrderJson {
-    fn of(o: Order, items: Vec<ItemJson>, payments: Vec<PaymentJson>) -> OrderJson {
+    pub(super) fn of(o: Order, items: Vec<ItemJson>, payments: Vec<PaymentJson>) -> OrderJson {
         // Written by this app from a `ShippingAddress`; unreadable only if edited by hand.
         let shipping_address = o
             .shipping_address

@@ -7,8 +7,8 @@ use accounts::User;
 use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, TryIntoModel,
 };
 use web::db::{TransactionError, is_unique_violation, now, write_transaction_as};
 
@@ -175,8 +175,9 @@ pub async fn pay(
                 response_body: Set(None),
                 created_at: Set(now()),
             };
-            let claimed = match claim.insert(txn).await {
-                Ok(row) => row,
+            // (Not read back: MySQL would need a second statement.)
+            let claimed = match payment::Entity::insert(claim.clone()).exec(txn).await {
+                Ok(inserted) => payment::ActiveModel { id: Set(inserted.last_insert_id), ..claim }.try_into_model()?,
                 Err(e) if is_unique_violation(&e) => return Err(PayError::KeyRace),
                 Err(e) => return Err(e.into()),
             };
@@ -194,23 +195,33 @@ pub async fn pay(
             if charged.succeeded && !mark_paid(txn, order_id, &site).await? {
                 return Err(Error::internal("a locked pending order changed state").into());
             }
-            let mut row: payment::ActiveModel = claimed.into();
-            row.status = Set(status);
-            row.gateway_reference = Set(charged.reference);
-            let paid = row.update(txn).await?;
+            let paid = payment::Model { status, ..claimed };
             let (http_status, body) = if charged.succeeded {
-                let fresh = order::Entity::find_by_id(order_id).one(txn).await?.ok_or_else(not_found)?;
-                let body = PaidJson { order: details_of(txn, fresh).await?, payment: PaymentJson::from(&paid) };
+                // The order as `mark_paid` left it; its lines and payments (this one's
+                // status is written below, in the same statement as the stored answer).
+                let order = order::Model { status: OrderStatus::Paid, ..order };
+                let mut details = details_of(txn, order).await?;
+                for payment in &mut details.payments {
+                    if payment.id == paid.id {
+                        payment.status = status;
+                    }
+                }
+                let body = PaidJson { order: details, payment: PaymentJson::from(&paid) };
                 (StatusCode::OK, serde_json::to_string(&body))
             } else {
                 let declined = Error::new(StatusCode::PAYMENT_REQUIRED, "card_declined", "The card was declined.");
                 (declined.status(), serde_json::to_string(&declined.body()))
             };
             let body = body.map_err(Error::internal)?;
-            let mut row: payment::ActiveModel = paid.into();
-            row.response_status = Set(Some(http_status.as_u16() as i16));
-            row.response_body = Set(Some(body.clone()));
-            row.update(txn).await?;
+            // The outcome and the answer to replay, in one statement.
+            payment::Entity::update_many()
+                .col_expr(payment::Column::Status, Expr::value(status.as_str()))
+                .col_expr(payment::Column::GatewayReference, Expr::value(charged.reference))
+                .col_expr(payment::Column::ResponseStatus, Expr::value(Some(http_status.as_u16() as i16)))
+                .col_expr(payment::Column::ResponseBody, Expr::value(Some(body.clone())))
+                .filter(payment::Column::Id.eq(paid.id))
+                .exec(txn)
+                .await?;
             Ok(Ok(PayResponse { status: http_status, body, replayed: false }))
         })
     })

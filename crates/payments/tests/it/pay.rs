@@ -11,8 +11,21 @@ async fn a_good_card_pays_the_order() {
     let o = order(&app.client, &s.buyer, &[(&s.products[0], 2)])
         .await
         .json_value();
+    // Both answers show the order exactly as it is stored (they are built from what was
+    // written, not read back).
+    let stored = |app: &web_test::TestApp| {
+        let (client, path) = (app.client.clone(), format!("/api/orders/{}", o["id"]));
+        let buyer = s.buyer.clone();
+        async move { client.get(&path).bearer(&buyer).send().await.json_value() }
+    };
+    assert_eq!(o, stored(&app).await);
     let res = pay(&app.client, &s.buyer, &o["id"], "key-1", CARD).await;
     res.assert_status(200);
+    assert_eq!(res.json_value()["order"], stored(&app).await);
+    assert_eq!(
+        res.json_value()["order"]["payments"][0]["status"],
+        "succeeded"
+    );
     assert_eq!(
         res.header("content-type"),
         Some("application/json; charset=utf-8")

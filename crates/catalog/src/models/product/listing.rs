@@ -24,7 +24,7 @@ pub struct ListFilter {
 
 impl ListFilter {
     /// The search term, trimmed; `None` when there is nothing to search for.
-    fn term(&self) -> Option<&str> {
+    pub fn term(&self) -> Option<&str> {
         self.search
             .as_deref()
             .map(str::trim)

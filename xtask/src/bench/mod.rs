@@ -15,6 +15,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::processes::{Processes, free_port, http_get, run, tempfile_dir, wait_healthy};
 
+mod client;
+mod flood;
+mod writes;
+
 /// Benchmark our server against the Django peer and a floor (needs wrk, curl, python3)
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -42,6 +46,20 @@ pub struct Args {
     /// Skip the Django peer (ours and the floor only)
     #[arg(long)]
     no_peer: bool,
+    /// Also measure the write path on SQLite and every --databases database, ours beside
+    /// the Django peer: create + pay orders at 32 connections, and a flash sale (500
+    /// buyers racing for 50 units of one product)
+    #[arg(long)]
+    writes: bool,
+    /// Also measure noisy neighbours on every --databases database: 32 connections
+    /// flooding the search while one client measures detail, list and a whole-catalog
+    /// search (at --large-products products)
+    #[arg(long)]
+    flood: bool,
+    /// Skip the read endpoints, the floor and --large (with --writes or --flood: those
+    /// only)
+    #[arg(long)]
+    skip_reads: bool,
     /// Write the results to this file (Markdown) and a plot beside it
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
@@ -175,20 +193,7 @@ impl Bench {
                 .arg(url),
             "wrk",
         )?;
-        let line = out
-            .lines()
-            .find(|l| l.starts_with("WRK_RESULT "))
-            .context("no WRK_RESULT line")?;
-        let f: Vec<f64> = line
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        Ok(Figures {
-            req_per_s: f[0] / f[1],
-            p99_ms: f[3],
-            errors: f[6..].iter().sum::<f64>() as u64,
-        })
+        wrk_figures(&out)
     }
 
     /// Runs the Django peer (2 gunicorn workers, 1,000 products, its database given by
@@ -200,6 +205,20 @@ impl Bench {
         database: (&str, &std::ffi::OsStr),
         endpoints: &str,
     ) -> Result<Results> {
+        let peer_port = self.start_peer(procs, name, database)?;
+        let results = self.load(peer_port, endpoints)?;
+        procs.stop(name);
+        Ok(results)
+    }
+
+    /// Starts the Django peer on an emptied `database` (seeded with 1,000 products and the
+    /// local users) and returns its port.
+    fn start_peer(
+        &self,
+        procs: &mut Processes,
+        name: &str,
+        database: (&str, &std::ffi::OsStr),
+    ) -> Result<u16> {
         let peer_port = free_port()?;
         let log = std::fs::File::create(self.work.path().join(format!("{name}.log")))?;
         procs.spawn(
@@ -215,9 +234,7 @@ impl Bench {
                 .stderr(log),
         )?;
         wait_healthy(peer_port, "the Django peer", Duration::from_secs(600))?;
-        let results = self.load(peer_port, endpoints)?;
-        procs.stop(name);
-        Ok(results)
+        Ok(peer_port)
     }
 
     /// Starts our server on `database` (migrated and seeded) and returns its port and pid.
@@ -347,7 +364,7 @@ pub fn run_bench(args: Args) -> Result<()> {
             .map(|o| !o.status.success())
             .unwrap_or(true)
         {
-            if tool == "wrk" {
+            if tool == "wrk" && !(args.skip_reads && args.flood) {
                 println!("wrk is missing: load.sh installs it with apt-get on first use");
             } else {
                 bail!("`{tool}` is needed by the benchmark; install it first");
@@ -386,6 +403,79 @@ pub fn run_bench(args: Args) -> Result<()> {
         args,
     };
     let mut procs = Processes::default();
+    let reads = if bench.args.skip_reads {
+        None
+    } else {
+        Some(measure_reads(&bench, &mut procs)?)
+    };
+    let writes = if bench.args.writes {
+        writes::measure(&bench, &mut procs)?
+    } else {
+        String::new()
+    };
+    let flood = if bench.args.flood {
+        flood::measure(&bench, &mut procs)?
+    } else {
+        String::new()
+    };
+    drop(procs);
+
+    let mut report = reads
+        .as_ref()
+        .map(|r| {
+            report(
+                &r.ours,
+                &r.django,
+                &r.floor,
+                r.rss,
+                &r.other_dbs,
+                &r.large,
+                &r.seed_times,
+                &bench.args,
+            )
+        })
+        .unwrap_or_default();
+    report.push_str(&writes);
+    report.push_str(&flood);
+    println!("\n{report}");
+    if let Some(path) = &bench.args.write {
+        let mut doc = format!(
+            "# Benchmarks\n\nMeasured by `cargo xtask bench{}` on {} UTC.\n\n**Machine:** {}.\n\n{report}\n",
+            invocation(&bench.args),
+            time::OffsetDateTime::now_utc().format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))?,
+            machine()
+        );
+        if let Some(reads) = &reads {
+            let plot = path.with_extension("svg");
+            std::fs::write(&plot, plot_svg(&reads.ours, &reads.django, &reads.floor))?;
+            let name = plot
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("bench.svg");
+            doc.push_str(&format!("![Requests per second, log scale]({name})\n"));
+            println!("Wrote {}", plot.display());
+        }
+        std::fs::write(path, doc)?;
+        println!("Wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The read endpoints' figures: ours, the peer's and the floor's on SQLite, the same on
+/// every --databases database, and the large catalog.
+struct ReadRun {
+    ours: Results,
+    django: Results,
+    floor: Results,
+    rss: Option<f64>,
+    other_dbs: Vec<SameDatabase>,
+    large: Vec<(String, String, f64, Figures)>,
+    seed_times: Vec<(String, f64)>,
+}
+
+fn measure_reads(bench: &Bench, procs: &mut Processes) -> Result<ReadRun> {
     let all = ENDPOINTS
         .iter()
         .map(|(n, _)| *n)
@@ -397,7 +487,7 @@ pub fn run_bench(args: Args) -> Result<()> {
         "sqlite://{}?mode=rwc",
         bench.work.path().join("bench.sqlite3").display()
     );
-    let (port, pid) = bench.start_ours(&mut procs, "ours", &sqlite, 1000)?;
+    let (port, pid) = bench.start_ours(procs, "ours", &sqlite, 1000)?;
     let (status, list) = http_get(port, "/api/catalog/products?page=1&per_page=20", None)?;
     if status != 200 {
         bail!("our product list answered {status}");
@@ -429,7 +519,7 @@ pub fn run_bench(args: Args) -> Result<()> {
         );
         let sqlite = bench.work.path().join("django.sqlite3");
         bench.run_peer(
-            &mut procs,
+            procs,
             "django",
             ("DJANGO_STORE_DB", sqlite.as_os_str()),
             &all,
@@ -447,7 +537,7 @@ pub fn run_bench(args: Args) -> Result<()> {
             println!("\nDjango peer on {db} (gunicorn, 2 sync workers):");
             let peer_database = django_url(&fresh_database(&url, "store_bench_django")?);
             run.django = bench.run_peer(
-                &mut procs,
+                procs,
                 &format!("django-{db}"),
                 ("DJANGO_STORE_DB_URL", peer_database.as_ref()),
                 &all,
@@ -455,7 +545,7 @@ pub fn run_bench(args: Args) -> Result<()> {
         }
         let database = fresh_database(&url, "store_bench")?;
         println!("\nOur server on {db}, no cache:");
-        let (port, _) = bench.start_ours(&mut procs, db, &database, 1000)?;
+        let (port, _) = bench.start_ours(procs, db, &database, 1000)?;
         run.uncached = bench.load(port, &all)?;
         procs.stop(db);
         if !bench.args.cache_url.is_empty() {
@@ -464,7 +554,7 @@ pub fn run_bench(args: Args) -> Result<()> {
                 bench.args.cache_url
             );
             let (port, pid) = bench.start_ours_with(
-                &mut procs,
+                procs,
                 db,
                 &database,
                 1000,
@@ -500,7 +590,7 @@ pub fn run_bench(args: Args) -> Result<()> {
             println!("\n{products} products on {db}:");
             let name = format!("large-{db}");
             let started = Instant::now();
-            let (port, _) = bench.start_ours(&mut procs, &name, &url, products)?;
+            let (port, _) = bench.start_ours(procs, &name, &url, products)?;
             seed_times.push((db.clone(), started.elapsed().as_secs_f64()));
             // A cursor 50,000 rows deep (or as deep as the catalog goes).
             let deep_page = (products / 20).clamp(1, 2500);
@@ -572,38 +662,15 @@ pub fn run_bench(args: Args) -> Result<()> {
             procs.stop(&name);
         }
     }
-    drop(procs);
-
-    let report = report(
-        &ours,
-        &django,
-        &floor,
+    Ok(ReadRun {
+        ours,
+        django,
+        floor,
         rss,
-        &other_dbs,
-        &large,
-        &seed_times,
-        &bench.args,
-    );
-    println!("\n{report}");
-    if let Some(path) = &bench.args.write {
-        let plot = path.with_extension("svg");
-        std::fs::write(&plot, plot_svg(&ours, &django, &floor))?;
-        let name = plot
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("bench.svg");
-        let doc = format!(
-            "# Benchmarks\n\nMeasured by `cargo xtask bench{}` on {} UTC.\n\n**Machine:** {}.\n\n{report}\n![Requests per second, log scale]({name})\n",
-            invocation(&bench.args),
-            time::OffsetDateTime::now_utc().format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]"
-            ))?,
-            machine()
-        );
-        std::fs::write(path, doc)?;
-        println!("Wrote {} and {}", path.display(), plot.display());
-    }
-    Ok(())
+        other_dbs,
+        large,
+        seed_times,
+    })
 }
 
 /// The options of this run, as typed: ` --databases mysql,postgres --large`.
@@ -627,6 +694,15 @@ fn invocation(args: &Args) -> String {
     if args.no_peer {
         out.push_str(" --no-peer");
     }
+    if args.writes {
+        out.push_str(" --writes");
+    }
+    if args.flood {
+        out.push_str(" --flood");
+    }
+    if args.skip_reads {
+        out.push_str(" --skip-reads");
+    }
     out
 }
 
@@ -639,6 +715,24 @@ struct SameDatabase {
     uncached: Results,
     cached: Results,
     cached_rss: Option<f64>,
+}
+
+/// The figures of wrk's output with a `wrk_report.lua`-like script (its `WRK_RESULT` line).
+fn wrk_figures(out: &str) -> Result<Figures> {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("WRK_RESULT "))
+        .context("no WRK_RESULT line")?;
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    Ok(Figures {
+        req_per_s: f[0] / f[1],
+        p99_ms: f[3],
+        errors: f[6..].iter().sum::<f64>() as u64,
+    })
 }
 
 /// The server URL for `--databases` name `db`.
