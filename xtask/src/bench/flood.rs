@@ -163,11 +163,12 @@ async fn shopper(base: &str, products: u32, duration: Duration) -> Result<Vec<Me
 }
 
 /// The flood: every other request `?q=Product`, the rest a random term (as
-/// [`super::random_search_script`] draws them). Reports like `wrk_report.lua`.
+/// [`super::random_search_script`] draws them).
 fn flood_script(shared: &std::path::Path, products: u32) -> String {
-    super::random_search_script(shared, products).replace(
-        "request = function()\n  local q = forms[math.random(#forms)]()",
-        "local turn = 0\nrequest = function()\n  turn = turn + 1\n  local q = (turn % 2 == 0) and \"Product\" or forms[math.random(#forms)]()",
+    super::search_script(
+        shared,
+        products,
+        r#"(turn % 2 == 0) and "Product" or forms[math.random(#forms)]()"#,
     )
 }
 

@@ -755,6 +755,13 @@ fn django_url(url: &str) -> String {
 /// answer): a product number's digits (3 to 6 of them), a whole name or a whole sku, as
 /// a shop's visitors type them. Reports like `wrk_report.lua`.
 fn random_search_script(shared: &Path, products: u32) -> String {
+    search_script(shared, products, "forms[math.random(#forms)]()")
+}
+
+/// A wrk script searching for the Lua expression `term` on each request; it may use
+/// `forms` (a random number, `Product NNNN` or `SKU-NNNNNN` of `products`) and `turn`
+/// (the request's number on its connection). Reports like `wrk_report.lua`.
+pub(crate) fn search_script(shared: &Path, products: u32, term: &str) -> String {
     format!(
         r#"dofile("{report}")
 local n = {products}
@@ -764,8 +771,10 @@ local forms = {{
   function() return string.format("Product%%20%04d", math.random(1, n)) end,
   function() return string.format("SKU-%06d", math.random(1, n)) end,
 }}
+local turn = 0
 request = function()
-  local q = forms[math.random(#forms)]()
+  turn = turn + 1
+  local q = {term}
   return wrk.format("GET", "/api/catalog/products?q=" .. q)
 end
 "#,

@@ -28,7 +28,7 @@ const GOOD_CARD: &str = "4242424242424242";
 /// Products of the bench's seed: orders pick one of them at random.
 pub const SEEDED_PRODUCTS: u64 = 1000;
 
-/// A server under test: its base URL and what it answered.
+/// A server under test, by its base URL (ours or the Django peer: the same API).
 pub struct Shop {
     base: String,
 }
