@@ -1,6 +1,8 @@
 //! `cargo xtask <task>`: project tasks that are programs rather than shell scripts.
 //!
-//! - `cargo xtask startapp NAME [--model Model field:type…] [--dry-run]` scaffolds an app.
+//! - `cargo xtask startapp NAME [--model Model field:type…] [--dry-run]` scaffolds an app,
+//!   `cargo xtask startproject NAME --path DIR` a new project (both from `web-scaffold`,
+//!   which every project's xtask runs).
 //! - `cargo xtask bench [--large] [--databases mysql,postgres] [--write BENCHMARKS.md]`
 //!   measures our server beside the Django peer and a floor.
 //! - `cargo xtask e2e` drives the HTML pages in headless Chromium against the release
@@ -11,7 +13,6 @@
 //! - `cargo xtask media` runs product images end to end on a real S3-compatible server
 //!   (moto) against the release binary.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,7 +23,8 @@ mod fuzz;
 mod mail;
 mod media;
 mod processes;
-mod startapp;
+
+use web_scaffold::workspace_root;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Project tasks for the store workspace")]
@@ -33,8 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Create a new app wired into the project (like Django's `startapp`)
-    Startapp(startapp::Args),
+    #[command(flatten)]
+    Scaffold(web_scaffold::Task),
     /// Benchmark our server against the Django peer and a floor; write BENCHMARKS.md
     Bench(bench::Args),
     /// Drive the store's pages in headless Chromium against the release binary
@@ -50,39 +52,15 @@ enum Task {
     Media(media::Args),
 }
 
-/// The workspace `cargo xtask` runs in: the nearest folder, from the current one up,
-/// whose `Cargo.toml` has a `[workspace]` table. Found at run time, not compile time: a
-/// copy of the workspace that shares this build's target folder runs this same binary.
-pub fn workspace_root() -> anyhow::Result<PathBuf> {
-    let cwd = std::env::current_dir()?;
-    for dir in cwd.ancestors() {
-        if let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml"))
-            && manifest.lines().any(|line| line.trim() == "[workspace]")
-        {
-            return Ok(dir.to_path_buf());
-        }
-    }
-    anyhow::bail!(
-        "no Cargo workspace in {} or above it: run `cargo xtask` inside the project",
-        cwd.display()
-    )
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Startapp(args) => startapp::run(args),
+        Task::Scaffold(task) => web_scaffold::run(task),
         Task::Bench(args) => bench::run_bench(args),
         Task::E2e(args) => e2e::run_e2e(args),
         Task::Fuzz(args) => fuzz::run_fuzz(args),
         Task::Mail(args) => mail::run_mail(args),
         Task::Media(args) => media::run_media(args),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    web_scaffold::exit_code(result)
 }

@@ -206,13 +206,26 @@ pub fn add_migration_group(source: &str, app: &str) -> Result<String> {
             let start = source[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
             (start, format!("pub mod {app};\n"))
         }
-        None => {
-            let last = modules
-                .last()
-                .with_context(|| format!("{PATH}: no `pub mod` items"))?;
-            let end = offset(source, last.span().end());
-            (end, format!("\npub mod {app};"))
-        }
+        None => match modules.last() {
+            Some(last) => (
+                offset(source, last.span().end()),
+                format!("\npub mod {app};"),
+            ),
+            // A new project's first app: after the `use` lines.
+            None => {
+                let last_use = file
+                    .items
+                    .iter()
+                    .rfind(|i| matches!(i, syn::Item::Use(_)))
+                    .with_context(|| {
+                        format!("{PATH}: no `pub mod` or `use` items to put `pub mod {app};` after")
+                    })?;
+                (
+                    offset(source, last_use.span().end()),
+                    format!("\n\npub mod {app};"),
+                )
+            }
+        },
     };
     let edited = insert_at(&with_arm, module_line.0, &module_line.1);
     parse(PATH, &edited).context("the edit would break the file")?;
@@ -348,6 +361,19 @@ mod tests {
             "{early}"
         );
         assert!(add_migration_group(&out, "students").is_err());
+    }
+
+    #[test]
+    fn a_new_project_s_first_group_goes_after_the_use_lines() {
+        let fresh = "pub use sea_orm_migration::prelude::*;\n\n/// Doc.\npub fn group(app: &str) -> Option<Vec<Box<dyn MigrationTrait>>> {\n    match app {\n        \"accounts\" => Some(accounts::migrations::migrations()),\n        _ => None,\n    }\n}\n";
+        let out = add_migration_group(fresh, "students").unwrap();
+        assert!(
+            out.starts_with(
+                "pub use sea_orm_migration::prelude::*;\n\npub mod students;\n\n/// Doc.\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("\"students\" => Some(students::migrations()),"));
     }
 
     #[test]

@@ -11,9 +11,10 @@ use anyhow::{Context, Result, bail};
 mod fields;
 mod fragments;
 mod generate;
-mod names;
+pub(crate) mod names;
 mod wiring;
 
+use crate::read;
 use fields::{Field, Kind};
 use generate::{ModelSpec, Spec};
 
@@ -120,15 +121,6 @@ fn initial_migration(root: &Path, app: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn read(root: &Path, relative: &str) -> Result<String> {
-    std::fs::read_to_string(root.join(relative)).with_context(|| {
-        format!(
-            "cannot read {relative}; is {} the workspace root?",
-            root.display()
-        )
-    })
 }
 
 /// Validates everything and computes every file; writes nothing.
@@ -344,23 +336,12 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
     for (path, text, _) in &plan.edit {
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
-    let rust: Vec<&PathBuf> = plan
+    let written = plan
         .create
         .iter()
         .map(|(p, _)| p)
-        .chain(plan.edit.iter().map(|(p, _, _)| p))
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    let status = std::process::Command::new("rustfmt")
-        .arg("--edition")
-        .arg("2024")
-        .args(&rust)
-        .current_dir(root)
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        _ => eprintln!("warning: rustfmt did not run; run `cargo fmt --all` before committing"),
-    }
+        .chain(plan.edit.iter().map(|(p, _, _)| p));
+    crate::rustfmt(root, written);
     Ok(())
 }
 
@@ -370,7 +351,7 @@ mod tests {
 
     /// A copy of the wiring files and the apps' model files, to plan against.
     fn workspace() -> tempfile::TempDir {
-        let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
         let dir = tempfile::tempdir().unwrap();
         for file in [
             "Cargo.toml",
@@ -430,7 +411,7 @@ mod tests {
     /// What startapp writes for a plain app and for a model with every field kind, file by
     /// file, as recorded in `golden.txt` (a SHA-256 per file; migration timestamps masked):
     /// moving or editing templates must not change the output unless meant to. After an
-    /// intended change: `UPDATE_GOLDEN=1 cargo test -p xtask generated_files`.
+    /// intended change: `UPDATE_GOLDEN=1 cargo test -p web-scaffold generated_files`.
     #[test]
     fn generated_files_match_the_recorded_output() {
         use sha2::{Digest, Sha256};

@@ -185,7 +185,7 @@ mod tests {
     use super::*;
 
     fn root() -> std::path::PathBuf {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
     }
 
     #[test]

@@ -86,6 +86,17 @@ fn is_snake(s: &str) -> bool {
         && !s.contains("__")
 }
 
+/// A project name: a lower-case identifier (`school`, `student_registration`); its title
+/// names the site, its API and the sender of its mail.
+pub fn check_project(name: &str) -> Result<()> {
+    if !is_snake(name) {
+        bail!(
+            "`{name}` is not a valid project name: use lower-case letters, digits and single underscores, starting with a letter (e.g. `school`)"
+        );
+    }
+    Ok(())
+}
+
 /// An app name: a lower-case Rust identifier (`students`, `course_catalog`).
 pub fn check_app(name: &str) -> Result<()> {
     if !is_snake(name) {
