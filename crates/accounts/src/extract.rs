@@ -4,7 +4,7 @@
 //! the session only. (The API never reads the session cookie, which is why it needs no
 //! CSRF token.) Both resolve to the same [`User`].
 //!
-//! ```ignore
+//! ```text
 //! async fn my_orders(RequireUser(user): RequireUser, …) -> … // API: 401, pages: login redirect
 //! async fn refund(_: RequirePerm<RefundOrder>, …) -> …        // also 403 without the permission
 //! async fn catalog(CurrentUser(user): CurrentUser, …) -> …    // None when anonymous

@@ -1,6 +1,23 @@
 //! The `accounts` app (Django's `django.contrib.auth`): users, Argon2id passwords,
 //! sessions login for pages, bearer tokens for the API, login throttling, password change
 //! and reset, and the user extractors other apps use.
+//!
+//! Installed after the sessions extra, its pages mounted under `/accounts` (its API under
+//! `/api/accounts`); views ask for a user with an extractor:
+//!
+//! ```ignore
+//! // crates/project/src/apps.rs and urls.rs
+//! Arc::new(web_sessions::Sessions), /* … */ Arc::new(accounts::Accounts),
+//! UrlRegistry::new().include("/accounts", accounts::urls())
+//!
+//! // An app's view: anonymous visitors go to the login page (401 on the API).
+//! use accounts::extract::{RequirePerm, RequireUser};
+//! async fn dashboard(page: Page, RequireUser(user): RequireUser) -> Result<Response, Error> {
+//!     page.render("school/dashboard.html", context! { name => user.name }).await
+//! }
+//! ```
+//!
+//! `project createsuperuser`, `createuser`, `group` and `permissions` are its commands.
 
 use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};

@@ -5,6 +5,17 @@
 //! are built entirely from each model's [`web_modeladmin::ModelAdmin`]: this crate knows no
 //! other app's models, and every change goes through the owning app's own functions.
 //! Every add, change, delete and action is written to the audit log ([`models`]).
+//!
+//! ```ignore
+//! // crates/project/src/apps.rs and urls.rs: after the apps whose models it shows.
+//! Arc::new(accounts::Accounts), /* … */ Arc::new(admin::Admin),
+//! UrlRegistry::new().include("/admin", admin::urls())
+//!
+//! // An app's `install` registers its model admins (its admin.rs):
+//! fn install(&self, app: &mut Installer) {
+//!     app.admin(admin::StudentAdmin);
+//! }
+//! ```
 
 use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};

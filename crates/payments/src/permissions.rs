@@ -1,5 +1,5 @@
 //! The permissions the payments views check: the order admin's four and `refund_order`,
-//! which the app declares itself ([`web::App::permissions`]).
+//! which the app declares itself ([`web::Installer::permission`]).
 
 use std::future::Future;
 

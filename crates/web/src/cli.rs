@@ -21,9 +21,9 @@ use crate::state::AppState;
 
 fn cli(project: &Project) -> ClapCommand {
     let mut cli = ClapCommand::new("project")
-        .about("Runs and manages the store: server, migrations, checks and the apps' commands.")
+        .about("Runs and manages the project: server, migrations, checks and the apps' commands.")
         .long_about(
-            "Runs and manages the store.\n\nSettings come from config/default.toml, config/<APP_ENV>.toml \
+            "Runs and manages the project.\n\nSettings come from config/default.toml, config/<APP_ENV>.toml \
              and APP__SECTION__KEY environment variables. With no command, `serve` runs.",
         )
         .subcommand(
@@ -44,7 +44,7 @@ fn cli(project: &Project) -> ClapCommand {
                 .about("Check settings, apps, URLs and the route names used in templates (needs no database)")
                 .arg(Arg::new("deploy").long("deploy").action(ArgAction::SetTrue).help("Also fail on settings unsafe in production")),
         )
-        .subcommand(ClapCommand::new("cleanup").about("Housekeeping: expire unpaid orders (releasing their stock), delete expired sessions, tokens, throttle records, idempotency records, old webhook events and media files nothing references"));
+        .subcommand(ClapCommand::new("cleanup").about("Housekeeping: each installed app removes what has expired or nothing references any more (sessions, tokens, throttle records, media files, …)"));
     let contributions = project.contributions();
     for (_, command) in contributions.of::<ProjectCommands>() {
         cli = cli.subcommand(command.0.definition());

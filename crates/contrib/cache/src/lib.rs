@@ -4,7 +4,7 @@
 //! An entry records the database's *version* when it was computed, and is served only
 //! while the database still has that version. Where the version comes from:
 //!
-//! - **A shared cache** (`cache.url`, Redis/Valkey; [`shared`]): a random token that every
+//! - **A shared cache** (`cache.url`, Redis/Valkey; `shared`): a random token that every
 //!   acknowledged write replaces before its answer goes out ([`Cache::changed`], called
 //!   by the framework after every request that wrote ([`web::writes`]), every job that
 //!   wrote and every management command). Entries live
@@ -12,7 +12,7 @@
 //!   is one Redis round trip, no database query. A cache that is down only costs speed.
 //! - **SQLite files, no `cache.url`**: the header of the WAL index, which every commit from
 //!   any connection, in this process or another, rewrites before it returns; reading it
-//!   is a few loads from shared memory ([`wal_index`]). Without WAL it is
+//!   is a few loads from shared memory (`wal_index`). Without WAL it is
 //!   `PRAGMA data_version` on a dedicated read-only connection.
 //! - **MySQL/MariaDB and PostgreSQL without `cache.url`**: no cheap signal (a version
 //!   query would cost as much as the queries it saves), so the cache is off: every
@@ -93,12 +93,12 @@ const MAX_ENTRIES: usize = 4096;
 /// The state of the database an entry was computed from: equal versions, equal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
-    /// The WAL index header ([`wal_index`]): read without a transaction.
+    /// The WAL index header (`wal_index`): read without a transaction.
     WalIndex(u128),
     /// `PRAGMA data_version`: when the database is not in WAL mode, or a writer was
     /// halfway through the header.
     DataVersion(i64),
-    /// The shared cache's token ([`shared`]).
+    /// The shared cache's token (`shared`).
     Shared(u128),
 }
 

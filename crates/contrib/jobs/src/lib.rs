@@ -24,7 +24,7 @@
 //! expose), and its tables are created by sqlx's migrator, outside the project's
 //! migrations.
 //!
-//! ```ignore
+//! ```text
 //! pub struct SendReceipt;
 //! impl Task for SendReceipt {
 //!     const NAME: &'static str = "payments.send_receipt";

@@ -4,6 +4,22 @@
 //! inspection, SMTP in production; apps take the [`Mailer`] service. Apps send mail from
 //! background jobs (the jobs extra), so a slow or down SMTP server never slows a request:
 //! the job is retried until the server answers.
+//!
+//! ```ignore
+//! // A job (web_jobs::Task) of an app: the mail rendered from
+//! // templates/<app>/email/enrolled.{txt,html}, sent through the configured backend.
+//! async fn run(state: &AppState, enrolment: Enrolled) -> anyhow::Result<()> {
+//!     let mailer: Mailer = state.service()?;
+//!     let email = Email::render(
+//!         state.templates(),
+//!         &enrolment.email,
+//!         "You are enrolled",
+//!         "courses/email/enrolled",
+//!         context! { course => enrolment.course },
+//!     )?;
+//!     mailer.send(&email).await
+//! }
+//! ```
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -10,6 +10,16 @@
 //!
 //! [`list_page`] does the common list query (search, filters, sorting, paging) for a
 //! sea-orm entity.
+//!
+//! ```ignore
+//! // An app's lib.rs: its model admins, registered when the project installs it.
+//! use web_modeladmin::InstallAdmin;
+//! fn install(&self, app: &mut Installer) {
+//!     app.admin(admin::StudentAdmin); // impl ModelAdmin for StudentAdmin
+//! }
+//! ```
+//!
+//! `cargo xtask startapp NAME --model …` writes a complete `admin.rs` to start from.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

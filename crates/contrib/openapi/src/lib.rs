@@ -17,6 +17,20 @@
 //! An extra the project installs like an app: install [`ApiDocs`] and
 //! `include("", web_openapi::urls())`: the document is served at
 //! `GET /api/openapi.json` and browsed at `/api/docs/`; `project openapi` prints it.
+//!
+//! ```ignore
+//! // An app's views/api.rs and lib.rs
+//! #[utoipa::path(get, path = "/students", responses((status = 200, body = StudentList)))]
+//! pub async fn student_list(/* … */) -> Result<Json<StudentList>, Error> { /* … */ }
+//!
+//! #[derive(utoipa::OpenApi)]
+//! #[openapi(paths(student_list))]
+//! pub struct ApiDoc;
+//!
+//! fn install(&self, app: &mut Installer) {
+//!     app.openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());
+//! }
+//! ```
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

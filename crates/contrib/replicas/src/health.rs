@@ -9,9 +9,9 @@
 //!   replayed transaction was committed on the primary (`pg_last_xact_replay_timestamp`);
 //!   a standby that waits long after a quiet spell counts as far behind until it replays.
 //!
-//! A replica is *usable* when the last check (at most [`STALE_AFTER`] old) succeeded and
+//! A replica is *usable* when the last check (at most `STALE_AFTER` old) succeeded and
 //! its lag is within `database.replica_max_lag_seconds`, and no read failed on it in the
-//! last [`FAILED_FOR`] (a replica can answer its small check and still fail or hang on real
+//! last `FAILED_FOR` (a replica can answer its small check and still fail or hang on real
 //! reads: a network that drops large packets, a disk that stalls).
 
 use std::sync::Mutex;
@@ -90,7 +90,7 @@ impl Replica {
             .flatten()
     }
 
-    /// A read failed on it: skip it for [`FAILED_FOR`].
+    /// A read failed on it: skip it for `FAILED_FOR`.
     pub fn mark_failed(&self) {
         self.state().failed_at = Some(Instant::now());
         metrics::gauge!("db_replica_up", "replica" => self.name.clone()).set(0.0);

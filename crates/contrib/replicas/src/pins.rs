@@ -4,7 +4,7 @@
 //!
 //! Bounded cost: at most [`MAX_LOCAL`] pins are remembered in-process; past that, every
 //! client reads the primary until the oldest pins expire (correct, only slower). Redis calls
-//! give up after [`TIMEOUT`]; while Redis can't be asked (and for [`RETRY_AFTER`] after a
+//! give up after `TIMEOUT`; while Redis can't be asked (and for `RETRY_AFTER` after a
 //! failure), a client that has a key reads the primary: another process may have pinned it.
 
 use std::collections::HashMap;

@@ -12,6 +12,14 @@
 //! - [`autodetect`]: the difference, as a list of [`operations::Operation`]s.
 //! - [`render`] and [`files`]: the migration file written from them.
 //! - [`editor`]: the portable schema changes migrations call (also hand-written ones).
+//!
+//! ```ignore
+//! // An app's lib.rs: its entities, so `project makemigrations` sees them.
+//! use web_schema::InstallSchema;
+//! fn install(&self, app: &mut Installer) {
+//!     app.entities(vec![EntitySchema::of::<models::student::Entity>()]);
+//! }
+//! ```
 
 #[cfg(feature = "makemigrations")]
 pub mod autodetect;

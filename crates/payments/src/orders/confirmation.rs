@@ -1,5 +1,5 @@
 //! The order confirmation mail: its payload and the task that sends it, beside the
-//! transition that queues it ([`super::transitions::mark_paid`]).
+//! transition that queues it (`super::transitions::mark_paid`).
 
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};

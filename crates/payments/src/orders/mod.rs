@@ -10,8 +10,8 @@
 //! - `pay` claims its idempotency key before calling the gateway, so two requests with
 //!   one key charge once, and the first response is stored and replayed byte for byte.
 //!
-//! Its parts: [`create`], [`transitions`] (cancel, refund, expiry), [`pay`], and the JSON
-//! shapes in [`json`]; reading (one order, a page) is here.
+//! Its parts: [`create`], `transitions` (cancel, refund, expiry), [`pay`], and the JSON
+//! shapes in `json`; reading (one order, a page) is here.
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,

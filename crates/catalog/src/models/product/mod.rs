@@ -1,5 +1,5 @@
 //! The `products` table: the entity, reading one product, slugs and SKUs, and writing.
-//! Lists live in [`listing`], searches in [`search`].
+//! Lists live in `listing`, searches in `search`.
 
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Condition, Expr};
