@@ -6,7 +6,7 @@
 //!
 //! Migrations are plain schema statements, independent of the apps' entities, so a
 //! migration stays frozen when an entity changes later. `project makemigrations` writes
-//! new ones from the entities' changes (the README's "Migrations"); the older ones here were
+//! new ones from the entities' changes (the guide's docs/src/topics/migrations.md); the older ones here were
 //! written by hand. The project's migrator takes the groups of the installed apps in their
 //! order (which is their dependency order).
 

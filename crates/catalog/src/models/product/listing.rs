@@ -45,7 +45,8 @@ impl ListFilter {
 
 /// One page of products, newest first (after `after`, a cursor's position, when given),
 /// the total count, and whether more follow. Neither a plain list nor a search reads the
-/// whole table where the database has the index (see the README's "Large catalogs"): a
+/// whole table where the database has the index ("Large catalogs" in the guide's
+/// docs/src/topics/performance.md): a
 /// plain list's total comes from `catalog_counts`, and a cursor page seeks in the
 /// newest-first index instead of skipping rows.
 pub async fn list<C: ConnectionTrait>(
