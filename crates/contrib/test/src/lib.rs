@@ -321,12 +321,37 @@ async fn admin_connection(url: &str) -> DatabaseConnection {
 }
 
 async fn drop_database(admin: &DatabaseConnection, backend: Backend, name: &str) {
+    if backend == Backend::MySql {
+        disconnect_mysql_clients(admin, name).await;
+    }
     let sql = match backend {
         Backend::Postgres => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
         _ => format!("DROP DATABASE IF EXISTS `{name}`"),
     };
     if let Err(e) = admin.execute_unprepared(&sql).await {
         eprintln!("warning: could not drop test database {name}: {e}");
+    }
+}
+
+/// Ends the connections still using database `name`, as PostgreSQL's `DROP DATABASE …
+/// WITH (FORCE)` does. A test's pool can outlive it with a connection whose dropped
+/// transaction still awaits its rollback (sqlx sends it on the connection's next use):
+/// its metadata lock would hold `DROP DATABASE` for ever, and on a current-thread runtime
+/// the task that would send the rollback waits for this very drop.
+async fn disconnect_mysql_clients(admin: &DatabaseConnection, name: &str) {
+    let clients = admin
+        .query_all_raw(Statement::from_sql_and_values(
+            admin.get_database_backend(),
+            "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+            [name.into()],
+        ))
+        .await
+        .unwrap_or_default();
+    for client in clients {
+        if let Ok(id) = client.try_get_by_index::<i64>(0) {
+            // It may have ended on its own meanwhile.
+            let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
+        }
     }
 }
 

@@ -103,15 +103,15 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
     })
 }
 
-/// Finds `APP.Model`: `crates/APP/src/models/<model>.rs` (or `<model>/mod.rs`, a model
-/// split into parts) with its table name and columns.
+/// Finds `APP.Model`: `src/models/<model>.rs` (or `<model>/mod.rs`, a model split into
+/// parts) of the app's crate ([`super::app_dir`]) with its table name and columns.
 fn resolve(target: &str, optional: bool, root: &Path) -> Result<Reference> {
     let (app, model) = target.split_once('.').with_context(|| {
         format!("`fk:{target}`: write the target as APP.Model, e.g. fk:catalog.Product")
     })?;
     names::check_model(model)?;
     let module = names::snake(model);
-    let models = root.join("crates").join(app).join("src/models");
+    let models = super::app_dir(root, app).join("src/models");
     let path = [format!("{module}.rs"), format!("{module}/mod.rs")]
         .iter()
         .map(|file| models.join(file))
@@ -224,5 +224,30 @@ mod tests {
         // Orders reference users themselves: only an optional reference is generated.
         assert!(parse("order:fk:payments.Order", &root()).is_err());
         assert!(parse("order:fk:payments.Order?", &root()).is_ok());
+    }
+
+    #[test]
+    fn a_reusable_app_is_found_where_the_workspace_takes_it() {
+        // A project made by startproject: `accounts` is a path dependency, not crates/accounts.
+        let project = tempfile::tempdir().unwrap();
+        let accounts = root().join("crates/accounts").canonicalize().unwrap();
+        std::fs::write(
+            project.path().join("Cargo.toml"),
+            format!(
+                "[workspace]\nmembers = []\n\n[workspace.dependencies]\naccounts = {{ path = \"{}\" }}\n",
+                accounts.display()
+            ),
+        )
+        .unwrap();
+        let f = parse("owner:fk:accounts.User?", project.path()).unwrap();
+        let Kind::ForeignKey(r) = f.kind else {
+            panic!()
+        };
+        assert_eq!(r.table, "users");
+        let missing = parse("x:fk:catalog.Product", project.path()).unwrap_err();
+        assert!(
+            format!("{missing:#}").contains("no model file"),
+            "{missing:#}"
+        );
     }
 }

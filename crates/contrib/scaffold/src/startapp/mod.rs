@@ -310,8 +310,7 @@ fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
         if seen.contains(&app) {
             continue;
         }
-        if let Ok(source) =
-            std::fs::read_to_string(root.join("crates").join(&app).join("src/lib.rs"))
+        if let Ok(source) = std::fs::read_to_string(app_dir(root, &app).join("src/lib.rs"))
             && let Some(deps) = list.captures(&source)
         {
             todo.extend(name.captures_iter(&deps[1]).map(|c| c[1].to_string()));
@@ -319,6 +318,28 @@ fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
         seen.push(app);
     }
     Ok(seen)
+}
+
+/// The folder of app `app`'s crate: `crates/APP` in this workspace, or where the
+/// workspace's dependency `APP` points (a reusable app of the framework, such as
+/// `accounts` in a project made by `startproject`).
+fn app_dir(root: &Path, app: &str) -> PathBuf {
+    let own = root.join("crates").join(app);
+    if own.is_dir() {
+        return own;
+    }
+    let dependency_path = read(root, "Cargo.toml")
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|doc| {
+            doc.get("workspace")?
+                .get("dependencies")?
+                .get(app)?
+                .get("path")?
+                .as_str()
+                .map(str::to_string)
+        });
+    dependency_path.map_or(own, |path| root.join(path))
 }
 
 /// Writes the plan: new files (refusing to overwrite), then the edits; then formats the
