@@ -12,6 +12,7 @@
 //!   server (aiosmtpd) against the release binary.
 //! - `cargo xtask media` runs product images end to end on a real S3-compatible server
 //!   (moto) against the release binary.
+//! - `cargo xtask tutorial` follows the guide's tutorial, checking every command's output.
 
 use std::process::ExitCode;
 
@@ -23,6 +24,7 @@ mod fuzz;
 mod mail;
 mod media;
 mod processes;
+mod tutorial;
 
 use web_scaffold::workspace_root;
 
@@ -50,6 +52,9 @@ enum Task {
     /// against the release binary: stored without metadata, presigned and public URLs,
     /// thumbnails by a worker, removal, a storage outage
     Media(media::Args),
+    /// Follow the guide's tutorial (docs/src/tutorial/) in a scratch home folder: run its
+    /// commands, write its files, apply its changes, check each command's output
+    Tutorial(tutorial::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
         Task::Fuzz(args) => fuzz::run_fuzz(args),
         Task::Mail(args) => mail::run_mail(args),
         Task::Media(args) => media::run_media(args),
+        Task::Tutorial(args) => tutorial::run_tutorial(args),
     };
     web_scaffold::exit_code(result)
 }

@@ -515,7 +515,7 @@ fn deploy_problems(settings: &Settings) -> Vec<String> {
         problems.push("server.allowed_hosts contains `*`; list the real host names".into());
     }
     if settings.server.public_url.trim().is_empty() {
-        problems.push("server.public_url is not set; set APP__SERVER__PUBLIC_URL to the site's address (https://shop.example.com) so links in emails never depend on a request's Host".into());
+        problems.push("server.public_url is not set; set APP__SERVER__PUBLIC_URL to the site's address (https://www.example.com) so links in emails never depend on a request's Host".into());
     }
     problems
 }

@@ -90,7 +90,7 @@ pub enum BackendKind {
 pub struct EmailSettings {
     #[serde(default = "default_backend")]
     pub backend: BackendKind,
-    /// The sender: `Store <noreply@shop.example.com>`.
+    /// The sender: `School <noreply@school.example.com>`.
     #[serde(default = "default_from")]
     pub from: String,
     /// `smtps://user:password@host:465` or `smtp://host:587?tls=required` (lettre's URL form).

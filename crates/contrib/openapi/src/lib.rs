@@ -32,6 +32,10 @@
 //! }
 //! ```
 
+mod drift;
+
+pub use drift::Drift;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -16,7 +16,7 @@ pub struct ServerSettings {
     /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDR ranges).
     #[serde(deserialize_with = "ip_nets")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Origins allowed by CORS (`https://shop.example.com`); empty disables CORS headers.
+    /// Origins allowed by CORS (`https://www.example.com`); empty disables CORS headers.
     #[serde(deserialize_with = "string_or_list")]
     pub cors_origins: Vec<String>,
     /// Origins besides the site's own whose forms may post here (Django's
@@ -33,7 +33,7 @@ pub struct ServerSettings {
     pub shutdown_timeout_seconds: u64,
     /// `Strict-Transport-Security` max-age; 0 sends no header.
     pub hsts_seconds: u64,
-    /// The site's own address (`https://shop.example.com`, no path) for absolute links in
+    /// The site's own address (`https://www.example.com`, no path) for absolute links in
     /// emails; empty builds them from the request's validated `Host`.
     pub public_url: String,
     /// A connection must send a whole request head within this many seconds.
@@ -60,7 +60,7 @@ pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
     }
     let uri: http::Uri = value
         .parse()
-        .map_err(|_| format!("`{value}` is not a URL; use e.g. https://shop.example.com"))?;
+        .map_err(|_| format!("`{value}` is not a URL; use e.g. https://www.example.com"))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
     let host_ok = uri
         .authority()
@@ -70,7 +70,7 @@ pub fn parse_public_url(value: &str) -> Result<Option<String>, String> {
         .is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty());
     if !(scheme_ok && host_ok && bare) || value.contains('#') {
         return Err(format!(
-            "`{value}` must be http:// or https:// and a host with an optional port, nothing else (e.g. https://shop.example.com)"
+            "`{value}` must be http:// or https:// and a host with an optional port, nothing else (e.g. https://www.example.com)"
         ));
     }
     Ok(Some(value.to_string()))

@@ -1,10 +1,8 @@
 //! Field specifications: `name:type`, `name:type?` (optional), `course:fk:school.Course`.
 
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 
-use super::names;
+use super::{AppDirs, names};
 
 /// A referenced model (`fk:catalog.Product`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +61,8 @@ impl Field {
 
 pub const TYPES: &str = "string, text, int, bigint, bool, money, date, datetime, image, file, fk:APP.Model (add ? for optional, e.g. age:int?; an image or file is always optional)";
 
-/// Parses `name:type[?]`; foreign keys are resolved against the workspace at `root`.
-pub fn parse(spec: &str, root: &Path) -> Result<Field> {
+/// Parses `name:type[?]`; foreign keys are resolved against the workspace's apps.
+pub fn parse(spec: &str, apps: &AppDirs) -> Result<Field> {
     let (name, kind) = spec
         .split_once(':')
         .with_context(|| format!("`{spec}`: a field is `name:type`; types: {TYPES}"))?;
@@ -86,7 +84,7 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
         "file" => Kind::File,
         other => match other.strip_prefix("fk:") {
             Some(target) => Kind::ForeignKey(
-                resolve(target, optional, root).with_context(|| format!("field `{spec}`"))?,
+                resolve(target, optional, apps).with_context(|| format!("field `{spec}`"))?,
             ),
             None => bail!("`{spec}`: unknown field type `{other}`; the types are: {TYPES}"),
         },
@@ -104,14 +102,14 @@ pub fn parse(spec: &str, root: &Path) -> Result<Field> {
 }
 
 /// Finds `APP.Model`: `src/models/<model>.rs` (or `<model>/mod.rs`, a model split into
-/// parts) of the app's crate ([`super::app_dir`]) with its table name and columns.
-fn resolve(target: &str, optional: bool, root: &Path) -> Result<Reference> {
+/// parts) of the app's crate ([`AppDirs::dir`]) with its table name and columns.
+fn resolve(target: &str, optional: bool, apps: &AppDirs) -> Result<Reference> {
     let (app, model) = target.split_once('.').with_context(|| {
         format!("`fk:{target}`: write the target as APP.Model, e.g. fk:catalog.Product")
     })?;
     names::check_model(model)?;
     let module = names::snake(model);
-    let models = super::app_dir(root, app).join("src/models");
+    let models = apps.dir(app).join("src/models");
     let path = [format!("{module}.rs"), format!("{module}/mod.rs")]
         .iter()
         .map(|file| models.join(file))
@@ -184,8 +182,19 @@ fn quote_type(ty: &syn::Type) -> String {
 mod tests {
     use super::*;
 
-    fn root() -> std::path::PathBuf {
+    /// The apps of the workspace at `root`.
+    fn apps_of(root: &std::path::Path) -> AppDirs {
+        let workspace = crate::read(root, "Cargo.toml").unwrap().parse().unwrap();
+        AppDirs::of(root, &workspace)
+    }
+
+    fn workspace() -> std::path::PathBuf {
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
+    }
+
+    /// This workspace's apps.
+    fn root() -> AppDirs {
+        apps_of(&workspace())
     }
 
     #[test]
@@ -230,7 +239,7 @@ mod tests {
     fn a_reusable_app_is_found_where_the_workspace_takes_it() {
         // A project made by startproject: `accounts` is a path dependency, not crates/accounts.
         let project = tempfile::tempdir().unwrap();
-        let accounts = root().join("crates/accounts").canonicalize().unwrap();
+        let accounts = workspace().join("crates/accounts").canonicalize().unwrap();
         std::fs::write(
             project.path().join("Cargo.toml"),
             format!(
@@ -239,12 +248,13 @@ mod tests {
             ),
         )
         .unwrap();
-        let f = parse("owner:fk:accounts.User?", project.path()).unwrap();
+        let apps = apps_of(project.path());
+        let f = parse("owner:fk:accounts.User?", &apps).unwrap();
         let Kind::ForeignKey(r) = f.kind else {
             panic!()
         };
         assert_eq!(r.table, "users");
-        let missing = parse("x:fk:catalog.Product", project.path()).unwrap_err();
+        let missing = parse("x:fk:catalog.Product", &apps).unwrap_err();
         assert!(
             format!("{missing:#}").contains("no model file"),
             "{missing:#}"

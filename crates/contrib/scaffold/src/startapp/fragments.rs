@@ -195,7 +195,7 @@ pub(super) fn samples(f: &Field) -> (String, String, String, String, String) {
         Kind::Image | Kind::File => (s("null"), s("null"), s("1"), String::new(), String::new()),
         Kind::ForeignKey(_) => (
             format!("{}(app).await", fixture_name(f)),
-            format!("{}(app).await", fixture_name(f)),
+            format!("{}(&app).await", fixture_name(f)),
             s("0"),
             String::new(),
             String::new(),
@@ -249,6 +249,15 @@ pub(super) fn probe(m: &ModelSpec) -> &Field {
         .iter()
         .find(|f| !matches!(f.kind, Kind::ForeignKey(_) | Kind::Bool) && !f.kind.is_media())
         .unwrap_or(&m.fields[0])
+}
+
+/// The probe's value in a valid form, as a Rust `&str` expression: a sample, or for a
+/// reference the id `valid_form`'s setup lines created (a model of references only).
+pub(super) fn probe_form_value(p: &Field) -> String {
+    match p.kind {
+        Kind::ForeignKey(_) => format!("{}.as_str()", p.column()),
+        _ => format!("{:?}", samples(p).3),
+    }
 }
 
 /// A valid HTML form for the model, as test code: the lines creating the rows its

@@ -3,8 +3,8 @@
 
 use super::fields::{Field, Kind};
 use super::fragments::{
-    convert, display, fixtures, html_input, input_schema, input_type, probe, required_fields,
-    rust_type, samples, takes_input, valid_form,
+    convert, display, fixtures, html_input, input_schema, input_type, probe, probe_form_value,
+    required_fields, rust_type, samples, takes_input, valid_form,
 };
 use super::names;
 
@@ -42,6 +42,8 @@ fn fill(template: &str, spec: &Spec) -> String {
             .replace("__model__", &m.module)
             .replace("__models__", &m.table)
             .replace("__Models__", &names::camel(&m.table))
+            .replace("__A_model_title__", &names::with_article("A", &m.module))
+            .replace("__a_model_title__", &names::with_article("a", &m.module))
             .replace("__model_title__", &names::title(&m.module))
             .replace("__models_title__", &names::title(&m.table));
     }
@@ -624,13 +626,12 @@ fn page_tests(spec: &Spec, m: &ModelSpec) -> String {
         .map(|f| samples(f).4)
         .unwrap_or_default();
     let p = probe(m);
-    let (.., probe_form, _) = samples(p);
     fill(MODEL_PAGE_TESTS, spec)
         .replace("__setup__", &setup)
         .replace("__form_fields__", &fields)
         .replace("__shown__", &shown)
         .replace("__probe__", &p.column())
-        .replace("__probe_form__", &probe_form)
+        .replace("__probe_value__", &probe_form_value(p))
 }
 
 /// The model's admin: list columns and sorting for every field, search over its text
@@ -739,7 +740,6 @@ fn admin_tests(spec: &Spec, m: &ModelSpec) -> String {
     // The admin saves through the pages' form validation, so the same form is valid.
     let (setup, fields) = valid_form(m);
     let p = probe(m);
-    let (.., probe_form, _) = samples(p);
     let required = m.fields.iter().any(|f| !f.optional && f.kind != Kind::Bool);
     let mut template = MODEL_ADMIN_TESTS.to_string();
     if let Some(f) = m.fields.iter().find(|f| f.kind.is_media()) {
@@ -760,7 +760,7 @@ fn admin_tests(spec: &Spec, m: &ModelSpec) -> String {
         .replace("__setup__", &setup)
         .replace("__form_fields__", &fields)
         .replace("__probe__", &p.column())
-        .replace("__probe_form__", &probe_form)
+        .replace("__probe_value__", &probe_form_value(p))
         .replace(
             "__probe_refused__",
             if required {

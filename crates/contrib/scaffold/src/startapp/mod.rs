@@ -4,6 +4,7 @@
 //! Every file is planned in memory first (new files and the edited wiring files); only
 //! when every step succeeded is anything written, so a refusal changes nothing.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -145,6 +146,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
     if dependencies.is_some_and(|d| d.contains_key(app) || d.contains_key(&app.replace('_', "-"))) {
         bail!("`{app}` is already the name of a dependency of the workspace; choose another name");
     }
+    let app_dirs = AppDirs::of(root, &workspace);
     if !field_specs.is_empty() && model.is_none() {
         bail!(
             "fields were given without --model; use `--model Model {}`",
@@ -159,7 +161,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
             }
             let mut fields: Vec<Field> = Vec::new();
             for spec in field_specs {
-                let field = fields::parse(spec, root)?;
+                let field = fields::parse(spec, &app_dirs)?;
                 if fields.iter().any(|f| f.column() == field.column()) {
                     bail!("the field `{}` is given twice", field.column());
                 }
@@ -208,7 +210,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
             );
         }
     }
-    let needed = closure(root, &dependencies)?;
+    let needed = closure(&app_dirs, &dependencies)?;
     let test_apps: Vec<String> = installed
         .iter()
         // `web_test::project` installs the framework's health, sessions and jobs apps itself.
@@ -300,7 +302,7 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
 
 /// The apps `dependencies` need, with their own dependencies, read from each app's
 /// `fn dependencies` (`&["accounts", "catalog"]`).
-fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
+fn closure(app_dirs: &AppDirs, dependencies: &[String]) -> Result<Vec<String>> {
     let list =
         regex::Regex::new(r#"fn dependencies[^{]*\{[^}]*&\[([^\]]*)\]"#).expect("valid regex");
     let name = regex::Regex::new(r#""([a-z0-9_]+)""#).expect("valid regex");
@@ -310,7 +312,7 @@ fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
         if seen.contains(&app) {
             continue;
         }
-        if let Ok(source) = std::fs::read_to_string(app_dir(root, &app).join("src/lib.rs"))
+        if let Ok(source) = std::fs::read_to_string(app_dirs.dir(&app).join("src/lib.rs"))
             && let Some(deps) = list.captures(&source)
         {
             todo.extend(name.captures_iter(&deps[1]).map(|c| c[1].to_string()));
@@ -320,26 +322,45 @@ fn closure(root: &Path, dependencies: &[String]) -> Result<Vec<String>> {
     Ok(seen)
 }
 
-/// The folder of app `app`'s crate: `crates/APP` in this workspace, or where the
-/// workspace's dependency `APP` points (a reusable app of the framework, such as
-/// `accounts` in a project made by `startproject`).
-fn app_dir(root: &Path, app: &str) -> PathBuf {
-    let own = root.join("crates").join(app);
-    if own.is_dir() {
-        return own;
+/// Where the apps' crates are: `crates/APP` in this workspace, or where the workspace's
+/// dependency `APP` points (a reusable app of the framework, such as `accounts` in a
+/// project made by `startproject`). Read once from the parsed workspace `Cargo.toml`.
+pub struct AppDirs {
+    root: PathBuf,
+    dependency_paths: HashMap<String, String>,
+}
+
+impl AppDirs {
+    pub fn of(root: &Path, workspace: &toml_edit::DocumentMut) -> AppDirs {
+        let dependency_paths = workspace
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.as_table_like())
+            .map(|deps| {
+                deps.iter()
+                    .filter_map(|(name, dep)| {
+                        let path = dep.get("path")?.as_str()?;
+                        Some((name.to_string(), path.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        AppDirs {
+            root: root.to_path_buf(),
+            dependency_paths,
+        }
     }
-    let dependency_path = read(root, "Cargo.toml")
-        .ok()
-        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
-        .and_then(|doc| {
-            doc.get("workspace")?
-                .get("dependencies")?
-                .get(app)?
-                .get("path")?
-                .as_str()
-                .map(str::to_string)
-        });
-    dependency_path.map_or(own, |path| root.join(path))
+
+    /// The folder of app `app`'s crate.
+    pub fn dir(&self, app: &str) -> PathBuf {
+        let own = self.root.join("crates").join(app);
+        if own.is_dir() {
+            return own;
+        }
+        self.dependency_paths
+            .get(app)
+            .map_or(own, |path| self.root.join(path))
+    }
 }
 
 /// Writes the plan: new files (refusing to overwrite), then the edits; then formats the

@@ -184,7 +184,9 @@ pub fn snake(camel: &str) -> String {
 }
 
 /// English plural of a snake_case noun: `student` -> `students`, `class` -> `classes`,
-/// `category` -> `categories`.
+/// `category` -> `categories`. The admin site (`web_modeladmin`) spells the same rule for
+/// its headings; this copy keeps the scaffolder free of the framework's crates, so a
+/// project's `cargo xtask` builds in seconds.
 pub fn plural(word: &str) -> String {
     let vowel_before_y = word.len() >= 2 && "aeiou".contains(&word[word.len() - 2..word.len() - 1]);
     if word.ends_with('y') && !vowel_before_y {
@@ -208,9 +210,25 @@ pub fn title(snake: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `a Student`, `an Enrolment` (`article` is `a` or `A`): "an" before a vowel letter but
+/// `u` (a User, a Unit), the common case for model names.
+pub fn with_article(article: &str, snake: &str) -> String {
+    let title = title(snake);
+    let vowel = title.starts_with(['A', 'E', 'I', 'O']);
+    format!("{article}{} {title}", if vowel { "n" } else { "" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn articles() {
+        assert_eq!(with_article("A", "enrolment"), "An Enrolment");
+        assert_eq!(with_article("a", "student"), "a Student");
+        assert_eq!(with_article("a", "user"), "a User");
+        assert_eq!(with_article("a", "order_item"), "an Order item");
+    }
 
     #[test]
     fn spellings() {

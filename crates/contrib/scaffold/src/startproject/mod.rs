@@ -86,8 +86,12 @@ const FRAMEWORK_CRATES: &[(&str, &str)] = &[
 /// Where the new project takes the framework's crates from.
 #[derive(Debug, Clone)]
 enum Source {
-    /// The framework's repository on this machine (absolute).
-    Path(PathBuf),
+    /// The framework's repository on this machine (absolute), and the version its crates
+    /// share (its `[workspace.package] version`), which the project then requires.
+    Path {
+        root: PathBuf,
+        version: Option<String>,
+    },
     /// A git repository: `git` and, if any, `rev`/`branch`/`tag`.
     Git(InlineTable),
 }
@@ -118,7 +122,14 @@ impl Source {
             let root = root
                 .canonicalize()
                 .with_context(|| format!("the framework's folder {}", root.display()))?;
-            return Ok(Source::Path(root));
+            let version = std::fs::read_to_string(root.join("Cargo.toml"))
+                .ok()
+                .and_then(|text| text.parse::<DocumentMut>().ok())
+                .and_then(|doc| {
+                    let version = doc.get("workspace")?.get("package")?.get("version")?;
+                    version.as_str().map(str::to_string)
+                });
+            return Ok(Source::Path { root, version });
         }
         if web.get("git").is_some() {
             let mut table = InlineTable::new();
@@ -137,10 +148,13 @@ impl Source {
     /// The dependency entry of the framework's crate at `dir`, for a project at `project`.
     fn dependency(&self, dir: &str, project: &Path) -> Value {
         let mut table = match self {
-            Source::Path(root) => {
+            Source::Path { root, version } => {
                 let mut table = InlineTable::new();
                 let path = relative(project, &root.join(dir));
                 table.insert("path", path.to_string_lossy().as_ref().into());
+                if let Some(version) = version {
+                    table.insert("version", version.as_str().into());
+                }
                 table
             }
             Source::Git(git) => git.clone(),
@@ -264,7 +278,8 @@ fn plan(here: &Path, project: &Path, args: &Args) -> Result<Vec<(PathBuf, String
             project.display()
         );
     }
-    let workspace: DocumentMut = read(here, "Cargo.toml")?
+    let workspace_text = read(here, "Cargo.toml")?;
+    let workspace: DocumentMut = workspace_text
         .parse()
         .context("Cargo.toml does not parse")?;
     let source = Source::of(here, &workspace, args.git.as_deref())?;
@@ -284,7 +299,7 @@ fn plan(here: &Path, project: &Path, args: &Args) -> Result<Vec<(PathBuf, String
     let mut files: Vec<(&str, String)> = vec![
         (
             "Cargo.toml",
-            workspace_toml(&workspace, &read(here, "Cargo.toml")?, &source, project)?,
+            workspace_toml(&workspace, &workspace_text, &source, project)?,
         ),
         (".cargo/config.toml", fill(CARGO_CONFIG)),
         (".gitignore", fill(GITIGNORE)),
@@ -348,7 +363,11 @@ fn workspace_toml(
     let mut out = String::from(
         "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\", \"migration\", \"xtask\"]\n\n[workspace.package]\n",
     );
-    for (key, item) in section("package")?.iter() {
+    // The framework's version is not the project's: its crates carry their own.
+    for (key, item) in section("package")?
+        .iter()
+        .filter(|(key, _)| *key != "version")
+    {
         out.push_str(&entry(key, item)?);
     }
     out.push_str("\n[workspace.dependencies]\n# The framework\n");

@@ -59,6 +59,18 @@ fn a_project_has_the_top_level_of_this_workspace() {
     assert!(file(&files, "crates/project/src/apps.rs").contains("title: \"School API\""));
 }
 
+/// The version the framework's crates share.
+fn ours_package_version() -> String {
+    let ours: DocumentMut = std::fs::read_to_string(framework().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    ours["workspace"]["package"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn the_framework_comes_by_relative_path_and_the_rest_at_this_workspace_s_versions() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,9 +81,15 @@ fn the_framework_comes_by_relative_path_and_the_rest_at_this_workspace_s_version
     let deps = manifest["workspace"]["dependencies"]
         .as_table_like()
         .unwrap();
+    let framework_version = ours_package_version();
     for (name, dir) in FRAMEWORK_CRATES {
         let path = deps.get(name).unwrap()["path"].as_str().unwrap();
         assert!(path.starts_with(".."), "{name}: {path}");
+        assert_eq!(
+            deps.get(name).unwrap()["version"].as_str(),
+            Some(framework_version.as_str()),
+            "{name} requires the framework's version"
+        );
         assert!(
             project.join(path).join("Cargo.toml").is_file(),
             "{name} at {path} ({dir})"
