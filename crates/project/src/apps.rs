@@ -9,6 +9,7 @@ pub fn installed_apps() -> Vec<Arc<dyn App>> {
     vec![
         Arc::new(web::health::Health),
         Arc::new(web_sessions::Sessions),
+        Arc::new(web_i18n::I18n),
         Arc::new(web_jobs::Jobs),
         Arc::new(web_mail::Mail),
         Arc::new(web_media::Media),

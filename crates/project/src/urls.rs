@@ -7,6 +7,7 @@ pub fn urlpatterns() -> UrlRegistry {
     UrlRegistry::new()
         .include("", web::health::urls())
         .include("/accounts", accounts::urls())
+        .include("/i18n", web_i18n::urls())
         .include("", catalog::home_urls())
         .include("/catalog", catalog::urls())
         .include("", payments::urls())

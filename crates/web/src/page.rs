@@ -129,6 +129,12 @@ enum Piece<'a> {
     Hole(&'a str),
 }
 
+/// What a page shared between visitors depends on besides its URL, such as the language
+/// an extra chose for the request: middleware puts it in the request's extensions, and a
+/// shared page cache keeps each variant apart ([`Page::variant`]).
+#[derive(Debug, Clone, Default)]
+pub struct PageVariant(pub String);
+
 /// What an HTML handler renders with: the template environment plus the request's
 /// context (the processors' values, and what their page parts add when the page renders:
 /// the sessions extra's CSRF token and flash messages).
@@ -145,6 +151,7 @@ pub struct Page {
     context: Vec<(&'static str, Value)>,
     parts: Vec<Box<dyn PagePart>>,
     path: String,
+    variant: String,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -172,6 +179,11 @@ impl FromRequestParts<AppState> for Page {
                 .map(|p| p.as_str())
                 .unwrap_or("/")
                 .to_owned(),
+            variant: parts
+                .extensions
+                .get::<PageVariant>()
+                .map(|v| v.0.clone())
+                .unwrap_or_default(),
         })
     }
 }
@@ -197,6 +209,11 @@ impl Page {
     /// The request's path and query (a page cache's key).
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// What the page depends on besides its URL ([`PageVariant`]; empty when nothing).
+    pub fn variant(&self) -> &str {
+        &self.variant
     }
 
     /// Whether this visitor has state of their own (a stored session): their pages are

@@ -45,7 +45,8 @@ impl CachedPage for Page {
             let (html, _) = self.render_html(template, context().await?).await?;
             return Ok(html_response(Bytes::from(html)));
         }
-        let key = format!("page:{template}:{}", self.path());
+        // One entry per variant (the page's language) of the URL.
+        let key = format!("page:{template}:{}:{}", self.variant(), self.path());
         let (hit, version) = cache.lookup_bytes(&key).await;
         if let Some(html) = hit {
             return self.answer(html).await;

@@ -77,6 +77,7 @@ pub fn project(
     let mut installed: Vec<Arc<dyn web::App>> = vec![
         Arc::new(web::health::Health),
         Arc::new(web_sessions::Sessions),
+        Arc::new(web_i18n::I18n),
         Arc::new(web_jobs::Jobs),
         Arc::new(web_mail::Mail),
         Arc::new(web_cache::CacheApp),
@@ -90,9 +91,12 @@ pub fn project(
     }
 }
 
-/// A URL registry with the framework's probes (`/healthz`, `/readyz`) mounted.
+/// A URL registry with the framework's probes (`/healthz`, `/readyz`) and the i18n
+/// extra's language switch (`/i18n/setlang/`) mounted.
 pub fn urls() -> web::UrlRegistry {
-    web::UrlRegistry::new().include("", web::health::urls())
+    web::UrlRegistry::new()
+        .include("", web::health::urls())
+        .include("/i18n", web_i18n::urls())
 }
 
 /// A running test project.
@@ -748,6 +752,14 @@ impl TestResponse {
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Every value of a header that may repeat (`Vary`, `Set-Cookie`).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
     }
     /// The `Location` of a redirect.
     pub fn location(&self) -> Option<&str> {

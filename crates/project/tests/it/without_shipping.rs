@@ -12,6 +12,7 @@ fn urls_without_shipping() -> UrlRegistry {
     UrlRegistry::new()
         .include("", web::health::urls())
         .include("/accounts", accounts::urls())
+        .include("/i18n", web_i18n::urls())
         .include("", catalog::home_urls())
         .include("/catalog", catalog::urls())
         .include("", payments::urls())

@@ -1,0 +1,5 @@
+greeter-hello = Hallo, { $name }!
+greeter-items = { $count ->
+    [one] Ein Artikel
+   *[other] { $count } Artikel
+}

@@ -1,0 +1,5 @@
+greeter-hello = Hello, { $name }!
+greeter-items = { $count ->
+    [one] One item
+   *[other] { $count } items
+}
