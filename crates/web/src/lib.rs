@@ -46,6 +46,7 @@ pub mod app;
 pub mod body_limit;
 pub mod cli;
 pub mod command;
+pub mod cookies;
 pub mod csp;
 pub mod cursor;
 pub mod db;

@@ -38,9 +38,9 @@ use async_trait::async_trait;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use fluent_bundle::{FluentArgs, FluentValue};
-use http::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE, VARY};
+use http::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE, LOCATION, SET_COOKIE, VARY};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use unic_langid::LanguageIdentifier;
 use web::minijinja::value::{Kwargs, Object, Value};
@@ -94,23 +94,18 @@ impl App for I18n {
     }
 
     fn configure(&self, settings: &Settings, services: &mut Services) -> Result<(), SettingsError> {
-        let section = I18nSettings::from_settings(settings)?;
-        let available = section.identifiers()?;
-        let default: LanguageIdentifier = section
-            .default
-            .parse()
-            .map_err(|_| SettingsError::new("i18n.default", "is not a language code"))?;
+        let (section, languages) = I18nSettings::from_settings(settings)?;
         let files: Vec<(&'static str, MessageFile)> = services
             .contributions()
             .of::<MessageFile>()
             .map(|(app, file)| (app, file.clone()))
             .collect();
-        let translations = Translations::build(&available, &default, &files)?;
-        services.insert(Arc::new(Site {
-            languages: Languages { available, default },
+        let translations = Translations::build(&languages, &files)?;
+        services.insert(Arc::new(Site::new(
+            languages,
             translations,
-            cookie_secure: section.cookie_secure,
-        }));
+            section.cookie_secure,
+        )));
         Ok(())
     }
 
@@ -127,9 +122,28 @@ pub struct Site {
     pub languages: Languages,
     pub translations: Translations,
     cookie_secure: bool,
+    /// `LANGUAGES` for templates, built once: the list never changes.
+    switcher: Value,
 }
 
 impl Site {
+    pub fn new(languages: Languages, translations: Translations, cookie_secure: bool) -> Site {
+        let switcher: Vec<Value> = languages
+            .available
+            .iter()
+            .map(|id| {
+                let name = translations.format(id, "language-name", None);
+                web::context! { code => id.to_string(), name => name }
+            })
+            .collect();
+        Site {
+            languages,
+            translations,
+            cookie_secure,
+            switcher: Value::from(switcher),
+        }
+    }
+
     /// How the language `language` calls itself (`Deutsch`), for a switcher.
     pub fn name_of(&self, language: &LanguageIdentifier) -> String {
         self.translations.format(language, "language-name", None)
@@ -184,12 +198,12 @@ async fn choose_language(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let cookie = cookie_value(request.headers(), COOKIE_NAME);
+    let cookie = web::cookies::value(request.headers(), COOKIE_NAME);
     let accept = request
         .headers()
         .get(ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let (id, source) = site.languages.choose(cookie.as_deref(), accept);
+    let (id, source) = site.languages.choose(cookie, accept);
     let code = HeaderValue::from_str(&id.to_string()).ok();
     // A page cached for many visitors is kept per language.
     request
@@ -205,18 +219,6 @@ async fn choose_language(
         headers.append(VARY, HeaderValue::from_static("accept-language"));
     }
     response
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers.
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim().to_string())
 }
 
 #[derive(Deserialize)]
@@ -269,15 +271,6 @@ impl ContextProcessor for LanguageContext {
         let Some(language) = parts.extensions.get::<Language>().cloned() else {
             return Ok(Vec::new());
         };
-        let languages: Vec<Value> = language
-            .site
-            .languages
-            .available
-            .iter()
-            .map(|id| {
-                web::context! { code => id.to_string(), name => language.site.name_of(id) }
-            })
-            .collect();
         let here = parts
             .uri
             .path_and_query()
@@ -287,7 +280,7 @@ impl ContextProcessor for LanguageContext {
             ("LANGUAGE_CODE", Value::from(language.code())),
             // Where the language switcher comes back to.
             ("LANGUAGE_NEXT", Value::from(here)),
-            ("LANGUAGES", Value::from(languages)),
+            ("LANGUAGES", language.site.switcher.clone()),
             (TRANSLATOR, Value::from_object(Translator(language))),
         ])
     }
@@ -366,13 +359,5 @@ mod tests {
         ] {
             assert!(!is_local_path(foreign), "{foreign}");
         }
-    }
-
-    #[test]
-    fn the_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("sessionid=abc; lang=de"));
-        assert_eq!(cookie_value(&headers, "lang").as_deref(), Some("de"));
-        assert_eq!(cookie_value(&headers, "language"), None);
     }
 }

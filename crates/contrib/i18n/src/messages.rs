@@ -15,6 +15,8 @@ use unic_langid::LanguageIdentifier;
 use web::install::{Contribution, Installer};
 use web::settings::SettingsError;
 
+use crate::negotiate::Languages;
+
 /// One app's messages in one language.
 #[derive(Clone)]
 pub struct MessageFile {
@@ -49,12 +51,11 @@ impl Translations {
     /// or a message id two apps define, stops the project naming the app and the line.
     /// Files of languages the site does not speak are left out.
     pub fn build(
-        languages: &[LanguageIdentifier],
-        default: &LanguageIdentifier,
+        languages: &Languages,
         files: &[(&'static str, MessageFile)],
     ) -> Result<Translations, SettingsError> {
         let mut bundles = HashMap::new();
-        for language in languages {
+        for language in &languages.available {
             let mut bundle = FluentBundle::new_concurrent(vec![language.clone()]);
             // Pages are HTML: no Unicode isolation marks around the variables.
             bundle.set_use_isolating(false);
@@ -78,10 +79,10 @@ impl Translations {
                     let line = errors
                         .first()
                         .map(|e| {
-                            file.source[..e.pos.start.min(file.source.len())]
-                                .lines()
-                                .count()
-                                .max(1)
+                            // A position off a character boundary must not panic.
+                            file.source
+                                .get(..e.pos.start)
+                                .map_or(1, |before| before.lines().count().max(1))
                         })
                         .unwrap_or(1);
                     SettingsError::new(
@@ -102,7 +103,7 @@ impl Translations {
         }
         Ok(Translations {
             bundles,
-            default: default.clone(),
+            default: languages.default.clone(),
         })
     }
 
@@ -156,8 +157,11 @@ mod tests {
     use super::*;
 
     fn translations(files: &[(&'static str, MessageFile)]) -> Result<Translations, SettingsError> {
-        let languages: Vec<LanguageIdentifier> = vec!["en".parse().unwrap(), "de".parse().unwrap()];
-        Translations::build(&languages, &languages[0], files)
+        let languages = Languages {
+            available: vec!["en".parse().unwrap(), "de".parse().unwrap()],
+            default: "en".parse().unwrap(),
+        };
+        Translations::build(&languages, files)
     }
 
     const EN: &str = "cart-items = { $count ->\n    [one] One item\n   *[other] { $count } items\n}\nhello = Hello, { $name }!\n";

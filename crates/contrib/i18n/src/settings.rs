@@ -4,6 +4,8 @@ use serde::Deserialize;
 use unic_langid::LanguageIdentifier;
 use web::settings::{Settings, SettingsError};
 
+use crate::negotiate::Languages;
+
 /// `[i18n]`: the languages the site speaks.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,15 +30,16 @@ fn default_language() -> String {
 }
 
 impl I18nSettings {
-    /// The section, checked: every code parses, none twice, the default among them.
-    pub fn from_settings(settings: &Settings) -> Result<I18nSettings, SettingsError> {
+    /// The section and its languages, checked: every code parses, none twice, the
+    /// default among them.
+    pub fn from_settings(settings: &Settings) -> Result<(I18nSettings, Languages), SettingsError> {
         let section: I18nSettings = settings.app_section("i18n")?;
-        section.identifiers()?;
-        Ok(section)
+        let languages = section.languages()?;
+        Ok((section, languages))
     }
 
-    /// The languages as identifiers, the default first of the fallbacks.
-    pub fn identifiers(&self) -> Result<Vec<LanguageIdentifier>, SettingsError> {
+    /// The languages as identifiers, and the default among them.
+    pub fn languages(&self) -> Result<Languages, SettingsError> {
         if self.languages.is_empty() {
             return Err(SettingsError::new(
                 "i18n.languages",
@@ -77,7 +80,10 @@ impl I18nSettings {
                 ),
             ));
         }
-        Ok(parsed)
+        Ok(Languages {
+            available: parsed,
+            default,
+        })
     }
 }
 
@@ -95,14 +101,21 @@ mod tests {
 
     #[test]
     fn the_languages_are_checked() {
-        assert_eq!(section(&["en", "de"], "en").identifiers().unwrap().len(), 2);
+        assert_eq!(
+            section(&["en", "de"], "en")
+                .languages()
+                .unwrap()
+                .available
+                .len(),
+            2
+        );
         for (bad, key) in [
             (section(&[], "en"), "i18n.languages"),
             (section(&["en", "x y"], "en"), "i18n.languages"),
             (section(&["en", "en"], "en"), "i18n.languages"),
             (section(&["en", "de"], "fr"), "i18n.default"),
         ] {
-            let error = bad.identifiers().unwrap_err().to_string();
+            let error = bad.languages().unwrap_err().to_string();
             assert!(error.contains(key), "{error}");
         }
     }

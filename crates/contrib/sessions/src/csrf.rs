@@ -85,17 +85,6 @@ fn unsigned(secret: &str, value: &str) -> Option<String> {
         .then(|| token.to_string())
 }
 
-fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// A new random token (256 bits, URL-safe base64).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -143,7 +132,7 @@ pub async fn csrf_protect(
     let secret = settings.secret_key.expose();
     let cookie = CookieToken::default();
     cookie.lock().received =
-        cookie_value(request.headers(), CSRF_COOKIE).and_then(|v| unsigned(secret, v));
+        web::cookies::value(request.headers(), CSRF_COOKIE).and_then(|v| unsigned(secret, v));
     request.extensions_mut().insert(cookie.clone());
     let mut response = check(&state, request, next, cookie.received()).await;
     if let Some(token) = cookie.lock().to_send.take() {

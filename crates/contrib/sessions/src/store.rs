@@ -207,17 +207,11 @@ pub async fn one_writer_per_session(
     next.run(request).await
 }
 
-/// The value of cookie `name` in `headers`.
+/// The session id in `headers`, when it could be one.
 fn session_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+    web::cookies::value(headers, name)
         .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_string)
 }
 
 /// The session middleware configured from settings: cookie HttpOnly, SameSite=Lax,
