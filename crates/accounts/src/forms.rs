@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 use web::FieldErrors;
+use web_i18n::Languages;
 
 use crate::models::user::normalize_email;
 use crate::passwords;
@@ -88,6 +89,11 @@ pub struct RegisterForm {
     pub password: Option<String>,
     #[schema(required = true, value_type = String, max_length = 150, example = "Ada Lovelace")]
     pub name: Option<String>,
+    /// The language of the user's mails, one of `i18n.languages`; when left out, the
+    /// language of the registration request.
+    #[serde(default)]
+    #[schema(value_type = String, example = "de")]
+    pub language: Option<String>,
     /// HTML only: where to go afterwards.
     #[serde(default)]
     #[schema(ignore)]
@@ -98,12 +104,70 @@ pub struct Registration {
     pub email: String,
     pub password: String,
     pub name: String,
+    /// `None`: not given (the caller picks the request's language).
+    pub language: Option<String>,
+}
+
+/// A language the site speaks, as its canonical code; `None` (and no error) when the
+/// field was left out or empty.
+pub fn clean_language(
+    errors: &mut FieldErrors,
+    value: Option<&str>,
+    languages: &Languages,
+) -> Option<String> {
+    let code = value.filter(|v| !v.is_empty())?;
+    match languages.find(code) {
+        Some(id) => Some(id.to_string()),
+        None => {
+            let known: Vec<String> = languages.available.iter().map(|l| l.to_string()).collect();
+            add(
+                errors,
+                "language",
+                format!(
+                    "Select a valid choice. That language is not one of the available choices ({}).",
+                    known.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A signed-in user's change of their own settings: `{language}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ProfileUpdate)]
+pub struct ProfileForm {
+    /// One of `i18n.languages`.
+    #[schema(required = true, value_type = String, example = "de")]
+    pub language: Option<String>,
+}
+
+impl ProfileForm {
+    /// The language, which must be given and spoken by the site.
+    pub fn validate(self, languages: &Languages) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let language = clean_language(&mut errors, self.language.as_deref(), languages);
+        match language {
+            Some(language) if errors.is_empty() => Ok(language),
+            _ => {
+                if errors.is_empty() {
+                    add(&mut errors, "language", REQUIRED);
+                }
+                Err(errors)
+            }
+        }
+    }
 }
 
 impl RegisterForm {
     /// `require_name`: the API wants the key present; the HTML form may leave it empty.
-    pub fn validate(self, require_name: bool) -> Result<Registration, FieldErrors> {
+    pub fn validate(
+        self,
+        require_name: bool,
+        languages: &Languages,
+    ) -> Result<Registration, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let language = clean_language(&mut errors, self.language.as_deref(), languages);
         let email = clean_email(&mut errors, self.email);
         let password = required(&mut errors, "password", self.password);
         if !password.is_empty() {
@@ -125,6 +189,7 @@ impl RegisterForm {
                 email,
                 password,
                 name,
+                language,
             })
         } else {
             Err(errors)
@@ -297,9 +362,20 @@ mod tests {
         }
     }
 
+    fn english_and_german() -> Languages {
+        Languages {
+            available: vec!["en".parse().unwrap(), "de".parse().unwrap()],
+            default: "en".parse().unwrap(),
+        }
+    }
+
     #[test]
     fn registration_reports_every_field() {
-        let errors = RegisterForm::default().validate(true).err().unwrap();
+        let languages = english_and_german();
+        let errors = RegisterForm::default()
+            .validate(true, &languages)
+            .err()
+            .unwrap();
         assert_eq!(
             errors.keys().collect::<Vec<_>>(),
             ["email", "name", "password"]
@@ -308,9 +384,33 @@ mod tests {
             email: Some("not-an-email".into()),
             password: Some("12345678".into()),
             name: Some("x".into()),
+            language: Some("fr".into()),
             next: None,
         };
-        let errors = form.validate(true).err().unwrap();
-        assert!(errors.contains_key("email") && errors.contains_key("password"));
+        let errors = form.validate(true, &languages).err().unwrap();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["email", "language", "password"]
+        );
+    }
+
+    #[test]
+    fn a_language_is_one_the_site_speaks() {
+        let languages = english_and_german();
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            clean_language(&mut errors, Some("DE"), &languages).as_deref(),
+            Some("de")
+        );
+        assert_eq!(clean_language(&mut errors, None, &languages), None);
+        assert_eq!(clean_language(&mut errors, Some(""), &languages), None);
+        assert!(errors.is_empty());
+        assert_eq!(clean_language(&mut errors, Some("fr"), &languages), None);
+        assert!(errors["language"][0].contains("en, de"));
+        let missing = ProfileForm { language: None }.validate(&languages);
+        assert_eq!(
+            missing.unwrap_err()["language"],
+            ["This field is required."]
+        );
     }
 }

@@ -22,6 +22,7 @@
 use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
+use web_i18n::InstallMessages;
 use web_jobs::InstallJobs;
 use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
@@ -66,7 +67,7 @@ impl App for Accounts {
     }
 
     fn dependencies(&self) -> &'static [&'static str] {
-        &["sessions"]
+        &["sessions", "i18n"]
     }
 
     fn urls(&self) -> Urls {
@@ -79,7 +80,9 @@ impl App for Accounts {
     }
 
     fn install(&self, app: &mut Installer) {
-        app.entities(models::entities())
+        app.messages("en", include_str!("../locales/en.ftl"))
+            .messages("de", include_str!("../locales/de.ftl"))
+            .entities(models::entities())
             // The permissions are written by `migrate` from the apps' code; fixtures name
             // them by code. Login throttles are counters that fade.
             .derived_tables(&["auth_permissions", "login_throttles"], None)

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use web::state::AppState;
 use web::{SiteUrl, context};
+use web_i18n::Language;
 use web_jobs::Task;
 use web_mail::{Email, Mailer};
 
@@ -44,12 +45,14 @@ impl Task for SendPasswordReset {
         )?;
         let link = mail.site.in_job(state.settings()).absolute(&path);
         let hours = auth.settings.password_reset_ttl_seconds / 3600;
+        // In the language the user chose, not the one of whoever asked for the link.
+        let language = Language::for_recipient(state, &user.language)?;
         let email = Email::render(
             state.templates(),
             &user.email,
-            "Reset your password",
+            language.t("accounts-reset-mail-subject"),
             "accounts/email/password_reset",
-            context! { link, email => user.email, hours },
+            context! { link, email => user.email, hours, ..language.context() },
         )?;
         mailer.send(&email).await
     }

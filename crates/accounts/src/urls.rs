@@ -18,7 +18,11 @@ pub fn urls() -> Urls {
             get(pages::login_form).post(pages::login),
         )
         .route("/logout/", "logout", post(pages::logout))
-        .route("/profile/", "profile", get(pages::profile))
+        .route(
+            "/profile/",
+            "profile",
+            get(pages::profile).post(pages::profile_update),
+        )
         .route(
             "/password/",
             "password_change",
@@ -46,7 +50,7 @@ pub fn urls() -> Urls {
         )
         .api("/register", "api_register", post(api::register))
         .api("/token", "api_token", post(api::token))
-        .api("/me", "api_me", get(api::me))
+        .api("/me", "api_me", get(api::me).patch(api::update_me))
         .api("/logout", "api_logout", post(api::logout))
         .api("/password", "api_password", post(api::change_password))
 }

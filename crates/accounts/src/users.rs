@@ -21,6 +21,8 @@ pub struct Account<'a> {
     pub password: &'a str,
     pub is_staff: bool,
     pub is_superuser: bool,
+    /// The language of the user's mails (`de`); empty: the site's default.
+    pub language: &'a str,
 }
 
 impl<'a> Account<'a> {
@@ -32,6 +34,7 @@ impl<'a> Account<'a> {
             password,
             is_staff: false,
             is_superuser: false,
+            language: "",
         }
     }
 
@@ -54,6 +57,11 @@ impl<'a> Account<'a> {
 
     pub fn named(self, name: &'a str) -> Self {
         Account { name, ..self }
+    }
+
+    /// Mails in `language` (a code the site speaks, checked by the form that took it).
+    pub fn speaking(self, language: &'a str) -> Self {
+        Account { language, ..self }
     }
 }
 
@@ -80,6 +88,7 @@ pub async fn create_user<C: ConnectionTrait>(
             password_hash,
             is_staff: account.is_staff,
             is_superuser: account.is_superuser,
+            language: account.language.to_string(),
         },
     )
     .await

@@ -269,6 +269,21 @@ impl Project {
         })
     }
 
+    /// Every template's name and source: the project's (from `templates.dir`, else
+    /// compiled in), then the installed apps' that it does not override.
+    pub fn template_sources(&self, settings: &Settings) -> Vec<(String, String)> {
+        let app_templates: Vec<AppTemplates> = self
+            .contributions()
+            .of::<AppTemplates>()
+            .map(|(_, t)| *t)
+            .collect();
+        crate::templates::template_sources(
+            settings.templates_dir(),
+            &self.embedded.template_sources(),
+            &app_templates,
+        )
+    }
+
     /// Everything `project check` verifies that needs no database: apps, settings
     /// sections, URLs, template URL names, and each app's own checks.
     pub fn check(&self, settings: &Settings, deploy: bool) -> Vec<String> {
@@ -284,16 +299,7 @@ impl Project {
         }
         match self.resolve_urls() {
             Ok(urls) => {
-                let app_templates: Vec<AppTemplates> = self
-                    .contributions()
-                    .of::<AppTemplates>()
-                    .map(|(_, t)| *t)
-                    .collect();
-                let sources = crate::templates::template_sources(
-                    settings.templates_dir(),
-                    &self.embedded.template_sources(),
-                    &app_templates,
-                );
+                let sources = self.template_sources(settings);
                 problems.extend(crate::templates::check_url_names(&sources, &urls.reverser));
                 if let Some(dir) = settings.templates_dir() {
                     for app in &self.apps {

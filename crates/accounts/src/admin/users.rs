@@ -10,6 +10,7 @@
 
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use std::sync::Arc;
 use web::db::{TransactionError, write_transaction_as};
 use web::{AppState, Error, FieldErrors};
 use web_modeladmin::{
@@ -325,13 +326,15 @@ impl ModelAdmin for UserAdmin {
     }
 
     async fn create(&self, state: &AppState, form: &FormData) -> Result<Saved, Error> {
+        let site: Arc<web_i18n::Site> = state.service()?;
         let registration = RegisterForm {
             email: form.get("email").cloned(),
             password: form.get("password").cloned(),
             name: Some(text(form, "name")),
+            language: form.get("language").cloned(),
             next: None,
         }
-        .validate(false);
+        .validate(false, &site.languages);
         let registration = match registration {
             Ok(r) => r,
             Err(errors) => return Ok(Err(errors)),
@@ -341,7 +344,10 @@ impl ModelAdmin for UserAdmin {
         let account = Account {
             is_staff,
             is_superuser,
-            ..Account::user(&registration.email, &registration.password).named(&registration.name)
+            ..Account::user(&registration.email, &registration.password)
+                .named(&registration.name)
+                // Not chosen: the site's default.
+                .speaking(registration.language.as_deref().unwrap_or(""))
         };
         match create_user(state.db(), &auth.hasher, account).await {
             Ok(created) => Ok(Ok(created.id)),

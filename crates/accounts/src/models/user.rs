@@ -29,6 +29,9 @@ pub struct Model {
     pub is_active: bool,
     pub date_joined: TimeDateTimeWithTimeZone,
     pub last_login: Option<TimeDateTimeWithTimeZone>,
+    /// The language mails to the user are written in (`de`); empty: the site's default.
+    #[sea_orm(column_type = "String(StringLen::N(16))", default_value = "")]
+    pub language: String,
 }
 
 /// A user of the store.
@@ -71,6 +74,10 @@ pub struct UserJson {
     #[serde(with = "web::db::timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub date_joined: OffsetDateTime,
+    /// The language of the user's mails, one of `i18n.languages` (empty: the site's
+    /// default).
+    #[schema(example = "de", max_length = 16)]
+    pub language: String,
 }
 
 impl From<&User> for UserJson {
@@ -81,8 +88,20 @@ impl From<&User> for UserJson {
             name: u.name.clone(),
             is_staff: u.is_staff,
             date_joined: u.date_joined,
+            language: u.language.clone(),
         }
     }
+}
+
+/// Sets the language of `user`'s mails (a code the site speaks, checked by the caller).
+pub async fn set_language<C: ConnectionTrait>(
+    db: &C,
+    user: &User,
+    language: &str,
+) -> Result<User, DbErr> {
+    let mut row: ActiveModel = user.clone().into();
+    row.language = Set(language.to_string());
+    row.update(db).await
 }
 
 /// Emails are compared and stored trimmed and lower-cased (in Rust: SQLite's LOWER only
@@ -109,6 +128,7 @@ pub(crate) struct NewUser {
     pub password_hash: String,
     pub is_staff: bool,
     pub is_superuser: bool,
+    pub language: String,
 }
 
 /// Why a user could not be created (or their email changed).
@@ -156,6 +176,7 @@ pub(crate) async fn create<C: ConnectionTrait>(
         is_active: Set(true),
         date_joined: Set(now()),
         last_login: Set(None),
+        language: Set(new.language),
     };
     row.insert(db).await.map_err(|e| {
         if is_unique_violation(&e) {

@@ -5,10 +5,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use web::error::ErrorBody;
 use web::{ClientIp, Db, Dep, Error, FieldErrors, Json};
+use web_i18n::Language;
 
 use crate::auth::Auth;
 use crate::extract::{BearerToken, RequireUser};
-use crate::forms::{self, ApiPasswordChange, LoginForm, RegisterForm};
+use crate::forms::{self, ApiPasswordChange, LoginForm, ProfileForm, RegisterForm};
 use crate::models::token;
 use crate::models::user::{self, UserJson};
 use crate::users::{Account, create_user};
@@ -16,7 +17,7 @@ use crate::users::{Account, create_user};
 /// The accounts API's OpenAPI paths, relative to its mount (`/api/accounts`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(register, token, me, logout, change_password),
+    paths(register, token, me, update_me, logout, change_password),
     tags((name = "accounts", description = "Registration and bearer tokens."))
 )]
 pub struct ApiDoc;
@@ -36,17 +37,23 @@ pub struct ApiDoc;
 pub async fn register(
     db: Db,
     Dep(auth): Dep<Auth>,
+    language: Language,
     Json(form): Json<RegisterForm>,
 ) -> Result<(StatusCode, Json<UserJson>), Error> {
-    let registration = form.validate(true).map_err(Error::validation)?;
+    let registration = form
+        .validate(true, language.site_languages())
+        .map_err(Error::validation)?;
     if user::find_by_email(&db, &registration.email)
         .await?
         .is_some()
     {
         return Err(user::CreateUserError::EmailTaken.into());
     }
-    let account =
-        Account::user(&registration.email, &registration.password).named(&registration.name);
+    // Mails in the language the visitor registered in, unless they chose one.
+    let speaking = registration.language.unwrap_or_else(|| language.code());
+    let account = Account::user(&registration.email, &registration.password)
+        .named(&registration.name)
+        .speaking(&speaking);
     let created = create_user(&db, &auth.hasher, account).await?;
     Ok((StatusCode::CREATED, Json(UserJson::from(&created))))
 }
@@ -106,6 +113,32 @@ pub async fn token(
 )]
 pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
     Json(UserJson::from(&user))
+}
+
+/// Changes the signed-in user's settings (`{language}`) → 200 with the user.
+#[utoipa::path(
+    patch,
+    path = "/me",
+    tag = "accounts",
+    summary = "Change the token's user's settings",
+    request_body = ProfileForm,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user, changed.", body = UserJson),
+        (status = 422, description = "`language` missing or not one the site speaks (`validation_error`).", body = ErrorBody),
+    )
+)]
+pub async fn update_me(
+    db: Db,
+    language: Language,
+    RequireUser(user): RequireUser,
+    Json(form): Json<ProfileForm>,
+) -> Result<Json<UserJson>, Error> {
+    let chosen = form
+        .validate(language.site_languages())
+        .map_err(Error::validation)?;
+    let user = user::set_language(&db, &user, &chosen).await?;
+    Ok(Json(UserJson::from(&user)))
 }
 
 /// Signs the token out → 204; the token stops working.

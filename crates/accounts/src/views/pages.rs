@@ -9,12 +9,14 @@ use tower_sessions::Session;
 use web::{
     ClientIp, Db, Dep, Error, FieldErrors, Form, Page, Path, Query, Reverser, SiteUrl, context,
 };
+use web_i18n::Language;
 use web_sessions::{Messages, session_error};
 
 use crate::auth::{Auth, LoginError, SESSION_USER_HASH, decode_uid, safe_next};
 use crate::extract::{CurrentUser, RequireUser};
 use crate::forms::{
-    self, LoginForm, PasswordChangeForm, PasswordResetForm, RegisterForm, SetPasswordForm,
+    self, LoginForm, PasswordChangeForm, PasswordResetForm, ProfileForm, RegisterForm,
+    SetPasswordForm,
 };
 use crate::models::User;
 use crate::models::user::{self, CreateUserError};
@@ -61,6 +63,7 @@ pub async fn register(
     Dep(receivers): Dep<LoginReceivers>,
     session: Session,
     messages: Messages,
+    language: Language,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, Error> {
     let (next, after) = (form.next.clone(), form.next.clone());
@@ -72,12 +75,15 @@ pub async fn register(
         )
         .await
     };
-    let registration = match form.validate(false) {
+    let registration = match form.validate(false, language.site_languages()) {
         Ok(r) => r,
         Err(errors) => return rerender(page, errors).await,
     };
-    let account =
-        Account::user(&registration.email, &registration.password).named(&registration.name);
+    // Mails in the language the page was read in, unless the form chose one.
+    let speaking = registration.language.unwrap_or_else(|| language.code());
+    let account = Account::user(&registration.email, &registration.password)
+        .named(&registration.name)
+        .speaking(&speaking);
     let created = match create_user(&db, &auth.hasher, account).await {
         Ok(u) => u,
         Err(CreateUserError::EmailTaken) => {
@@ -91,12 +97,11 @@ pub async fn register(
     };
     auth.login(&session, &created).await?;
     receivers.send(&db, &session, &created).await?;
-    messages
-        .success(format!(
-            "Welcome, {}! Your account is ready.",
-            display_name(&created)
-        ))
-        .await?;
+    let welcome = language.t_with(
+        "accounts-welcome",
+        &web_i18n::args([("name", display_name(&created).into())]),
+    );
+    messages.success(welcome).await?;
     let target = after_login(page.reverser(), after.as_deref())?;
     Ok(Redirect::to(&target).into_response())
 }
@@ -184,20 +189,46 @@ pub async fn logout(
     Dep(auth): Dep<Auth>,
     session: Session,
     messages: Messages,
+    language: Language,
     reverser: Reverser,
 ) -> Result<Redirect, Error> {
     auth.logout(&session).await?;
-    messages.info("You have been signed out.").await?;
+    messages.info(language.t("accounts-signed-out")).await?;
     Ok(Redirect::to(&reverser.reverse("accounts:login", &[])?))
 }
 
 pub async fn profile(page: Page, RequireUser(user): RequireUser) -> Result<Response, Error> {
+    render_profile(page, &user, FieldErrors::new()).await
+}
+
+async fn render_profile(page: Page, user: &User, errors: FieldErrors) -> Result<Response, Error> {
     let joined = web::db::timestamp::format(&user.date_joined);
     page.render(
         "accounts/profile.html",
-        context! { profile => user::UserJson::from(&user), joined },
+        context! { profile => user::UserJson::from(user), joined, errors },
     )
     .await
+}
+
+/// `POST /accounts/profile/`: the language of the user's mails.
+pub async fn profile_update(
+    page: Page,
+    db: Db,
+    messages: Messages,
+    language: Language,
+    RequireUser(user): RequireUser,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, Error> {
+    let chosen = match form.validate(language.site_languages()) {
+        Ok(chosen) => chosen,
+        Err(errors) => return render_profile(page, &user, errors).await,
+    };
+    user::set_language(&db, &user, &chosen).await?;
+    messages
+        .success(language.t("accounts-profile-saved"))
+        .await?;
+    let target = page.reverser().reverse("accounts:profile", &[])?;
+    Ok(Redirect::to(&target).into_response())
 }
 
 pub async fn password_change_form(
@@ -218,6 +249,7 @@ pub async fn password_change(
     Dep(auth): Dep<Auth>,
     session: Session,
     messages: Messages,
+    language: Language,
     ClientIp(ip): ClientIp,
     Form(form): Form<PasswordChangeForm>,
 ) -> Result<Response, Error> {
@@ -250,7 +282,9 @@ pub async fn password_change(
         .insert(SESSION_USER_HASH, auth.session_hash(&updated))
         .await
         .map_err(session_error)?;
-    messages.success("Your password was changed.").await?;
+    messages
+        .success(language.t("accounts-password-changed"))
+        .await?;
     Ok(Redirect::to(&page.reverser().reverse("accounts:profile", &[])?).into_response())
 }
 

@@ -26,8 +26,12 @@ async fn register_returns_the_user_without_any_password() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["date_joined", "email", "id", "is_staff", "name"]);
+    assert_eq!(
+        keys,
+        ["date_joined", "email", "id", "is_staff", "language", "name"]
+    );
     assert_eq!(body["email"], "ada@example.com");
+    assert_eq!(body["language"], "en", "the language of the request");
     assert_eq!(body["is_staff"], false);
     assert!(body["id"].is_i64());
     assert!(body["date_joined"].as_str().unwrap().ends_with('Z'));

@@ -8,6 +8,7 @@ use web::Project;
 use web_test::TestApp;
 
 mod api;
+mod languages;
 mod pages;
 mod passwords;
 mod permissions;

@@ -51,6 +51,7 @@ use web::state::{AppState, Services};
 use web::urls::post;
 use web::{App, ContextProcessor, Dep, Error, Form, Installer, Middleware, Urls};
 
+mod makemessages;
 mod messages;
 mod negotiate;
 pub mod settings;
@@ -90,6 +91,7 @@ impl App for I18n {
                 }))
             })
             .context_processor(LanguageContext)
+            .project_command(makemessages::MakeMessages)
             .template_functions(add_template_functions);
     }
 
@@ -169,6 +171,11 @@ impl Language {
         self.id.to_string()
     }
 
+    /// The languages the site speaks (to check a user's choice against).
+    pub fn site_languages(&self) -> &Languages {
+        &self.site.languages
+    }
+
     /// Message `id` in this language.
     pub fn t(&self, id: &str) -> String {
         self.site.translations.format(&self.id, id, None)
@@ -177,6 +184,33 @@ impl Language {
     /// Message `id` with variables (`web_i18n::args([("count", 3.into())])`).
     pub fn t_with(&self, id: &str, args: &FluentArgs) -> String {
         self.site.translations.format(&self.id, id, Some(args))
+    }
+
+    /// The language of a message to someone who chose `code` (a user's `language`): that
+    /// language when the site speaks it, else the site's default. For what is written
+    /// outside a request, such as a queued mail.
+    pub fn for_recipient(state: &AppState, code: &str) -> anyhow::Result<Language> {
+        let site = state
+            .services()
+            .get::<Arc<Site>>()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the i18n extra is not installed"))?;
+        let id = site
+            .languages
+            .find(code)
+            .unwrap_or(&site.languages.default)
+            .clone();
+        Ok(Language { id, site })
+    }
+
+    /// What a template rendered outside a request needs to translate (`t()`) and to
+    /// know its language (`LANGUAGE_CODE`): merge it into the context,
+    /// `context! { order, ..language.context() }`.
+    pub fn context(&self) -> Value {
+        Value::from_iter([
+            ("LANGUAGE_CODE", Value::from(self.code())),
+            (TRANSLATOR, Value::from_object(Translator(self.clone()))),
+        ])
     }
 }
 

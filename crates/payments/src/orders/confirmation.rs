@@ -5,6 +5,7 @@ use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use web::state::AppState;
 use web::{SiteUrl, context};
+use web_i18n::Language;
 use web_jobs::Task;
 use web_mail::{Email, Mailer};
 
@@ -33,7 +34,7 @@ impl Task for SendOrderConfirmation {
             state,
             mail.order_id,
             &mail.site,
-            |id| format!("Order #{id} is paid"),
+            "payments-mail-paid-subject",
             "payments/email/order_confirmation",
         )
         .await
@@ -41,13 +42,14 @@ impl Task for SendOrderConfirmation {
 }
 
 /// Emails the buyer of order `order_id` the `template` (`.html` and `.txt`) with the
-/// order and a link to its page on `site`; nothing when the order or its buyer is gone
-/// (deleted since: nobody to write to).
+/// order and a link to its page on `site`, in the buyer's language (the subject is
+/// message `subject`, given the order's `id`); nothing when the order or its buyer is
+/// gone (deleted since: nobody to write to).
 pub(crate) async fn send_order_mail(
     state: &AppState,
     order_id: i64,
     site: &SiteUrl,
-    subject: impl Fn(i64) -> String,
+    subject: &str,
     template: &str,
 ) -> anyhow::Result<()> {
     let mailer: Mailer = state.service()?;
@@ -65,12 +67,14 @@ pub(crate) async fn send_order_mail(
         .reverser()
         .reverse("payments:order_detail", &[("id", &order.id)])?;
     let link = site.clone().in_job(state.settings()).absolute(&path);
+    let language = Language::for_recipient(state, &buyer.language)?;
+    let subject = language.t_with(subject, &web_i18n::args([("id", order.id.into())]));
     let email = Email::render(
         state.templates(),
         &buyer.email,
-        subject(order.id),
+        subject,
         template,
-        context! { order, link },
+        context! { order, link, ..language.context() },
     )?;
     mailer.send(&email).await
 }

@@ -291,7 +291,7 @@ impl Task for SendShippedNotice {
             state,
             mail.order_id,
             &mail.site,
-            |id| format!("Order #{id} is on its way"),
+            "payments-mail-shipped-subject",
             "payments/email/order_shipped",
         )
         .await

@@ -155,3 +155,36 @@ async fn the_pay_form_and_the_webhook_send_it_too() {
     let link = format!("https://shop.example.com/orders/{}/", by_webhook["id"]);
     assert_confirms(&sent[1], &by_webhook, "$15.00", &link);
 }
+
+#[tokio::test]
+async fn a_german_buyer_gets_the_confirmation_in_german() {
+    let app = app().await;
+    let s = shop(&app, &[(1250, 5)]).await;
+    app.client
+        .patch("/api/accounts/me")
+        .bearer(&s.buyer)
+        .json(&json!({"language": "de"}))
+        .send()
+        .await
+        .assert_status(200);
+    let o = order(&app.client, &s.buyer, &[(&s.products[0], 2)])
+        .await
+        .json_value();
+    // Paid from an English client: the mail follows the buyer's choice.
+    pay(&app.client, &s.buyer, &o["id"], "k1", CARD)
+        .await
+        .assert_status(200);
+    let mail = the_mail(&app).await;
+    assert_eq!(
+        mail.subject,
+        format!("Bestellung Nr. {} ist bezahlt", o["id"])
+    );
+    assert!(mail.text.starts_with("Vielen Dank für Ihre Bestellung!"));
+    assert!(mail.text.contains("2 × Product 0 zu "), "{}", mail.text);
+    let html = mail.html.as_deref().unwrap();
+    assert!(html.contains(r#"<html lang="de">"#));
+    assert!(
+        html.contains("<th align=\"right\">Stückpreis</th>"),
+        "{html}"
+    );
+}

@@ -795,3 +795,48 @@ async fn a_worker_runs_the_periodic_jobs_serves_metrics_and_stops_on_sigterm() {
     tasks.sort();
     assert_eq!(tasks, ["jobs.cleanup", "payments.expire_orders"]);
 }
+
+#[test]
+fn makemessages_check_passes_on_the_tree_and_lists_what_a_language_lacks() {
+    let out = project(&["makemessages", "--check"], &[]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("is in en, de."), "{}", stdout(&out));
+
+    // A template the project adds uses one id nobody defined.
+    let templates = tempfile::tempdir().unwrap();
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(workspace().join("templates/."))
+        .arg(templates.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    std::fs::write(
+        templates.path().join("banner.html"),
+        "<p>{{ t(\"accounts-log-in\") }}</p>\n<p>{{ t(\"shop-winter-sale\") }}</p>\n",
+    )
+    .unwrap();
+    let dir = templates.path().to_str().unwrap();
+    let out = project(
+        &["makemessages", "--check"],
+        &[("APP__TEMPLATES__DIR", dir)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let listed = stdout(&out);
+    for expected in [
+        "de lacks 1 message id(s):\n  shop-winter-sale  (banner.html:2)",
+        "en lacks 1 message id(s):\n  shop-winter-sale  (banner.html:2)",
+    ] {
+        assert!(listed.contains(expected), "{listed}");
+    }
+    assert!(
+        stderr(&out).contains("message ids missing (de: 1, en: 1)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Without --check it only lists.
+    let out = project(&["makemessages"], &[("APP__TEMPLATES__DIR", dir)]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("shop-winter-sale"));
+}

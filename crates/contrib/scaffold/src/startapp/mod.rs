@@ -213,11 +213,13 @@ pub fn plan(root: &Path, app: &str, model: Option<&str>, field_specs: &[String])
     let needed = closure(&app_dirs, &dependencies)?;
     let test_apps: Vec<String> = installed
         .iter()
-        // `web_test::project` installs the framework's health, sessions and jobs apps itself.
+        // `web_test::project` installs the framework's health, sessions, languages, jobs,
+        // mail and cache apps itself.
         .filter(|a| {
             ![
                 "web::health::Health",
                 "web_sessions::Sessions",
+                "web_i18n::I18n",
                 "web_jobs::Jobs",
                 "web_mail::Mail",
                 "web_cache::CacheApp",

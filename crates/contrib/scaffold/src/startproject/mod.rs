@@ -69,6 +69,7 @@ const FRAMEWORK_CRATES: &[(&str, &str)] = &[
     ("web", "crates/web"),
     ("web-cache", "crates/contrib/cache"),
     ("web-fixtures", "crates/contrib/fixtures"),
+    ("web-i18n", "crates/contrib/i18n"),
     ("web-jobs", "crates/contrib/jobs"),
     ("web-mail", "crates/contrib/mail"),
     ("web-media", "crates/contrib/media"),
