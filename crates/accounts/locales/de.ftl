@@ -4,6 +4,8 @@ accounts-email = E-Mail
 accounts-name = Name
 accounts-password = Passwort
 accounts-log-in = Anmelden
+accounts-log-out = Abmelden
+accounts-register-nav = Registrieren
 accounts-create-account = Konto erstellen
 
 accounts-register-title = Konto erstellen

@@ -4,6 +4,8 @@ accounts-email = Email
 accounts-name = Name
 accounts-password = Password
 accounts-log-in = Log in
+accounts-log-out = Log out
+accounts-register-nav = Register
 accounts-create-account = Create an account
 
 accounts-register-title = Create an account

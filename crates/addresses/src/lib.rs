@@ -4,6 +4,7 @@
 //! change freely.
 
 use web::{App, Installer, Urls};
+use web_i18n::InstallMessages;
 use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
@@ -33,7 +34,9 @@ impl App for Addresses {
     }
 
     fn install(&self, app: &mut Installer) {
-        app.entities(models::entities())
+        app.messages("en", include_str!("../locales/en.ftl"))
+            .messages("de", include_str!("../locales/de.ftl"))
+            .entities(models::entities())
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi());
     }
 }

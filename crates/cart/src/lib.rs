@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use web::{App, Installer, Urls};
+use web_i18n::InstallMessages;
 use web_openapi::InstallOpenApi;
 use web_schema::InstallSchema;
 
@@ -41,7 +42,9 @@ impl App for CartApp {
     }
 
     fn install(&self, app: &mut Installer) {
-        app.entities(models::entities())
+        app.messages("en", include_str!("../locales/en.ftl"))
+            .messages("de", include_str!("../locales/de.ftl"))
+            .entities(models::entities())
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())
             .context_processor(extract::CartContext)
             .add(accounts::signals::OnLogin(Arc::new(

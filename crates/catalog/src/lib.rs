@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use web::settings::{Settings, SettingsError};
 use web::{App, AppState, Installer, Services, Urls};
+use web_i18n::InstallMessages;
 use web_media::InstallMedia;
 use web_modeladmin::InstallAdmin;
 use web_openapi::InstallOpenApi;
@@ -56,7 +57,9 @@ impl App for Catalog {
     }
 
     fn install(&self, app: &mut Installer) {
-        app.entities(models::entities())
+        app.messages("en", include_str!("../locales/en.ftl"))
+            .messages("de", include_str!("../locales/de.ftl"))
+            .entities(models::entities())
             .derived_tables(&["catalog_counts"], Some(models::rebuild_derived))
             .before_load(models::before_load)
             .openapi(<views::api::ApiDoc as web::utoipa::OpenApi>::openapi())

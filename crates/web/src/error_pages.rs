@@ -5,6 +5,7 @@ use axum::response::{Html, IntoResponse, Response};
 use http::{StatusCode, header};
 
 use crate::error::{Error, payload_too_large, unsupported_media_type};
+use crate::page::ErrorPageContext;
 use crate::state::AppState;
 
 /// Turns an [`Error`] or a bare error status in `response` into the contract's JSON body
@@ -33,7 +34,11 @@ pub fn render(
     let mut rendered = if json {
         error.json_response()
     } else {
-        error_page(state, &error)
+        let extra = response
+            .extensions_mut()
+            .remove::<ErrorPageContext>()
+            .unwrap_or_default();
+        error_page(state, &error, extra)
     };
     // Keep headers the stack already set (Allow on 405, cookies, request id).
     for (name, value) in response.headers() {
@@ -80,15 +85,17 @@ fn bare_error(response: &Response) -> Option<Error> {
     })
 }
 
-/// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`).
-pub fn error_page(state: &AppState, error: &Error) -> Response {
+/// The HTML page for an error (templates `errors/<status>.html`, then `errors/error.html`),
+/// with what extras added for it (`extra`).
+pub fn error_page(state: &AppState, error: &Error, extra: ErrorPageContext) -> Response {
     let status = error.status();
-    let context = minijinja::context! {
+    let base = minijinja::context! {
         status => status.as_u16(),
         reason => status.canonical_reason().unwrap_or("Error"),
         code => error.code(),
         message => error.message(),
     };
+    let context = minijinja::context! { ..minijinja::Value::from_iter(extra.0), ..base };
     for name in [
         format!("errors/{}.html", status.as_u16()),
         "errors/error.html".to_string(),

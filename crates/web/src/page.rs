@@ -135,6 +135,12 @@ enum Piece<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct PageVariant(pub String);
 
+/// Template values an extra's middleware puts on a response for the error page the core
+/// may render in its place (an error page has no view, so no context processors ran):
+/// the languages extra gives it the request's language this way.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorPageContext(pub Vec<(&'static str, minijinja::Value)>);
+
 /// What an HTML handler renders with: the template environment plus the request's
 /// context (the processors' values, and what their page parts add when the page renders:
 /// the sessions extra's CSRF token and flash messages).

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use accounts::RequireUser;
 use axum::response::{IntoResponse, Redirect, Response};
 use web::{Db, Error, FieldErrors, Form, Id, Page, Pagination, Query, context};
+use web_i18n::Language;
 use web_sessions::Messages;
 
 use super::api::not_found;
@@ -93,12 +94,13 @@ pub async fn create(
     RequireUser(user): RequireUser,
     db: Db,
     messages: Messages,
+    language: Language,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, Error> {
     match AddressInput::from_form(&form).validate(None) {
         Ok(fields) => {
             address::create(&db, user.id, fields).await?;
-            messages.success("The address was added.").await?;
+            messages.success(language.t("addresses-added")).await?;
             Ok(Redirect::to(&after_saving(&page, form.get("next"))?).into_response())
         }
         Err(errors) => {
@@ -133,6 +135,7 @@ pub async fn update(
     RequireUser(user): RequireUser,
     db: Db,
     messages: Messages,
+    language: Language,
     Id(id): Id,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, Error> {
@@ -142,7 +145,7 @@ pub async fn update(
     match AddressInput::from_form(&form).validate(None) {
         Ok(fields) => {
             address::update(&db, found, fields).await?;
-            messages.success("The address was changed.").await?;
+            messages.success(language.t("addresses-changed")).await?;
             Ok(Redirect::to(&list_url(&page)?).into_response())
         }
         Err(errors) => render_form(page, Some(&found), form, &errors, None).await,
@@ -155,11 +158,12 @@ pub async fn delete(
     RequireUser(user): RequireUser,
     db: Db,
     messages: Messages,
+    language: Language,
     Id(id): Id,
 ) -> Result<Response, Error> {
     if !address::delete(&db, user.id, id).await? {
         return Err(not_found());
     }
-    messages.info("The address was deleted.").await?;
+    messages.info(language.t("addresses-deleted")).await?;
     Ok(Redirect::to(&list_url(&page)?).into_response())
 }

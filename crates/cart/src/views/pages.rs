@@ -9,6 +9,7 @@ use payments::orders::{Pricing, Reservations};
 use payments::shipping::{Parcel, ShippingChoice};
 use serde::Serialize;
 use web::{Db, Dep, Error, Form, Id, Page, Query, Reverser, context};
+use web_i18n::{Language, args};
 use web_sessions::Messages;
 
 use crate::cart::{Contents, line_total};
@@ -150,6 +151,7 @@ pub async fn cart_add(
     db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
+    language: Language,
     reverser: Reverser,
     Form(form): Form<AddForm>,
 ) -> Result<Redirect, Error> {
@@ -160,7 +162,7 @@ pub async fn cart_add(
         None => None,
     };
     let Some(product) = product else {
-        messages.error("That product is not for sale.").await?;
+        messages.error(language.t("cart-not-for-sale")).await?;
         return Ok(Redirect::to(
             &reverser.reverse("catalog:product_list", &[])?,
         ));
@@ -175,12 +177,15 @@ pub async fn cart_add(
     };
     match added {
         Ok((quantity, held)) => {
-            messages
-                .success(format!(
-                    "Added {quantity} × {} to your cart ({held} in it).",
-                    product.name
-                ))
-                .await?
+            let added = language.t_with(
+                "cart-added",
+                &args([
+                    ("quantity", quantity.into()),
+                    ("name", product.name.as_str().into()),
+                    ("held", held.into()),
+                ]),
+            );
+            messages.success(added).await?
         }
         Err(e) => messages.error(refusal(e)?).await?,
     }
@@ -192,6 +197,7 @@ pub async fn cart_update(
     db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
+    language: Language,
     reverser: Reverser,
     Id(product_id): Id,
     Form(form): Form<QuantityForm>,
@@ -204,11 +210,13 @@ pub async fn cart_update(
         Err(e) => Err(e),
     };
     match changed {
-        Ok(0) => messages.success("Removed from your cart.").await?,
+        Ok(0) => messages.success(language.t("cart-removed")).await?,
         Ok(quantity) => {
-            messages
-                .success(format!("Quantity updated to {quantity}."))
-                .await?
+            let updated = language.t_with(
+                "cart-quantity-updated",
+                &args([("quantity", quantity.into())]),
+            );
+            messages.success(updated).await?
         }
         Err(e) => messages.error(refusal(e)?).await?,
     }
@@ -220,11 +228,12 @@ pub async fn cart_remove(
     db: Db,
     CurrentCart(cart): CurrentCart,
     messages: Messages,
+    language: Language,
     reverser: Reverser,
     Id(product_id): Id,
 ) -> Result<Redirect, Error> {
     cart.remove(&db, product_id).await?;
-    messages.success("Removed from your cart.").await?;
+    messages.success(language.t("cart-removed")).await?;
     Ok(Redirect::to(&reverser.reverse("cart:cart_detail", &[])?))
 }
 

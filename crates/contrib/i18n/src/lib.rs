@@ -45,7 +45,7 @@ use serde::Deserialize;
 use unic_langid::LanguageIdentifier;
 use web::minijinja::value::{Kwargs, Object, Value};
 use web::minijinja::{Environment, State};
-use web::page::PageVariant;
+use web::page::{ErrorPageContext, PageVariant};
 use web::settings::{Settings, SettingsError};
 use web::state::{AppState, Services};
 use web::urls::post;
@@ -207,10 +207,14 @@ impl Language {
     /// know its language (`LANGUAGE_CODE`): merge it into the context,
     /// `context! { order, ..language.context() }`.
     pub fn context(&self) -> Value {
-        Value::from_iter([
+        Value::from_iter(self.context_pairs())
+    }
+
+    fn context_pairs(&self) -> Vec<(&'static str, Value)> {
+        vec![
             ("LANGUAGE_CODE", Value::from(self.code())),
             (TRANSLATOR, Value::from_object(Translator(self.clone()))),
-        ])
+        ]
     }
 }
 
@@ -243,8 +247,15 @@ async fn choose_language(
     request
         .extensions_mut()
         .insert(PageVariant(format!("lang={id}")));
-    request.extensions_mut().insert(Language { id, site });
+    let language = Language { id, site };
+    request.extensions_mut().insert(language.clone());
     let mut response = next.run(request).await;
+    if response.status().is_client_error() || response.status().is_server_error() {
+        // The core may render an error page in the response's place: in this language.
+        response
+            .extensions_mut()
+            .insert(ErrorPageContext(language.context_pairs()));
+    }
     let headers = response.headers_mut();
     if let Some(code) = code {
         headers.insert(CONTENT_LANGUAGE, code);

@@ -4,6 +4,7 @@ mod cache;
 mod cli;
 mod fixtures;
 mod hardening;
+mod languages;
 mod openapi;
 mod permissions;
 mod processes;

@@ -1,0 +1,33 @@
+## Die Warenkorbseite und ihre Meldungen.
+
+cart-nav = Warenkorb
+cart-title = Ihr Warenkorb
+cart-product = Artikel
+cart-unit-price = Stückpreis
+cart-quantity = Menge
+cart-total = Gesamt
+cart-subtotal = Zwischensumme
+cart-shipping-line = Versand ({ $method })
+cart-tax = Steuer
+cart-no-longer-for-sale = nicht mehr erhältlich
+cart-quantity-of = Menge von { $name }
+cart-update = Ändern
+cart-remove = Entfernen
+cart-shipping = Versand
+cart-ship-to = Liefern an
+cart-choose-address = Adresse wählen
+cart-shipping-method = Versandart
+cart-choose-method = Versandart wählen
+cart-show-shipping = Versand und Steuer anzeigen
+cart-add-another-address = Weitere Adresse hinzufügen
+cart-add-address = Lieferadresse hinzufügen
+cart-place-order = Bestellung aufgeben
+cart-checkout = Zur Kasse
+cart-login-note = Sie werden gebeten, sich anzumelden oder zu registrieren; Ihr Warenkorb bleibt dabei erhalten.
+cart-prices-note = Es gelten die aktuellen Preise der Artikel; der Bestand wird beim Bestellen reserviert, bis die Zahlungsfrist abläuft.
+cart-empty = Ihr Warenkorb ist leer.
+cart-browse = Zum Katalog
+cart-added = { $quantity } × { $name } in den Warenkorb gelegt (jetzt { $held } darin).
+cart-not-for-sale = Dieser Artikel ist nicht erhältlich.
+cart-removed = Aus Ihrem Warenkorb entfernt.
+cart-quantity-updated = Menge auf { $quantity } geändert.

@@ -1,0 +1,33 @@
+## The cart's page and its messages.
+
+cart-nav = Cart
+cart-title = Your cart
+cart-product = Product
+cart-unit-price = Unit price
+cart-quantity = Quantity
+cart-total = Total
+cart-subtotal = Subtotal
+cart-shipping-line = Shipping ({ $method })
+cart-tax = Tax
+cart-no-longer-for-sale = no longer for sale
+cart-quantity-of = Quantity of { $name }
+cart-update = Update
+cart-remove = Remove
+cart-shipping = Shipping
+cart-ship-to = Ship to
+cart-choose-address = Choose an address
+cart-shipping-method = Shipping method
+cart-choose-method = Choose a method
+cart-show-shipping = Show shipping and tax
+cart-add-another-address = Add another address
+cart-add-address = Add the address to ship to
+cart-place-order = Place order
+cart-checkout = Checkout
+cart-login-note = You will be asked to log in or register; your cart comes with you.
+cart-prices-note = Prices are the products' current prices; stock is reserved when you check out, until the time to pay runs out.
+cart-empty = Your cart is empty.
+cart-browse = Browse the catalog
+cart-added = Added { $quantity } × { $name } to your cart ({ $held } in it).
+cart-not-for-sale = That product is not for sale.
+cart-removed = Removed from your cart.
+cart-quantity-updated = Quantity updated to { $quantity }.
