@@ -61,3 +61,8 @@ accounts-reset-mail-choose = { $hours ->
    *[other] Wenn Sie das waren, wählen Sie hier ein neues Passwort (der Link funktioniert einmal, { $hours } Stunden lang):
 }
 accounts-reset-mail-ignore = Wenn Sie das nicht waren, ignorieren Sie diese E-Mail; Ihr Passwort bleibt, wie es ist.
+
+## Fehlermeldungen der API, nach ihrem Code.
+
+error-email_taken = Ein Benutzer mit dieser E-Mail-Adresse existiert bereits.
+error-invalid_credentials = E-Mail-Adresse oder Passwort ist falsch.

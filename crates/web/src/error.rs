@@ -96,6 +96,12 @@ impl Error {
         self.edit(|e| e.headers.push((name, value)))
     }
 
+    /// The same error told in other words (the code stays): a translation.
+    pub fn with_message(self, message: impl Into<Cow<'static, str>>) -> Self {
+        let message = message.into();
+        self.edit(|e| e.message = message)
+    }
+
     /// Attaches per-field messages.
     pub fn with_fields(self, fields: FieldErrors) -> Self {
         self.edit(|e| e.fields = Some(fields))

@@ -177,3 +177,56 @@ async fn the_reset_mail_is_in_the_users_language_not_the_askers() {
     assert_eq!(ada.subject, "Reset your password");
     assert!(ada.text.starts_with("Hello,"));
 }
+
+#[tokio::test]
+async fn api_messages_are_translated_and_codes_are_not() {
+    let app = app().await;
+    create_user(&app, "ada@example.com", false).await;
+    let ask = |accept: &'static str| {
+        app.client
+            .post("/api/accounts/register")
+            .header("accept-language", accept)
+            .json(&json!({"email": "ada@example.com", "password": PASSWORD, "name": "A"}))
+            .send()
+    };
+    let german = ask("de").await;
+    german.assert_status(409);
+    assert_eq!(german.header("content-language"), Some("de"));
+    assert_eq!(german.error_code(), "email_taken");
+    assert_eq!(
+        german.json_value()["error"]["message"],
+        "Ein Benutzer mit dieser E-Mail-Adresse existiert bereits."
+    );
+    let english = ask("en").await;
+    assert_eq!(english.error_code(), "email_taken");
+    assert_eq!(
+        english.json_value()["error"]["message"],
+        "A user with that email already exists."
+    );
+
+    // The framework's own errors too: a missing token, a validation error.
+    let me = app
+        .client
+        .get("/api/accounts/me")
+        .header("accept-language", "de-CH, en;q=0.5")
+        .send()
+        .await;
+    me.assert_status(401);
+    assert_eq!(me.error_code(), "unauthenticated");
+    assert_eq!(
+        me.json_value()["error"]["message"],
+        "Die Anmeldedaten fehlen oder sind ungültig."
+    );
+    let invalid = app
+        .client
+        .post("/api/accounts/register")
+        .header("accept-language", "de")
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(invalid.error_code(), "validation_error");
+    assert_eq!(
+        invalid.json_value()["error"]["message"],
+        "Die Anfrage ist ungültig."
+    );
+}

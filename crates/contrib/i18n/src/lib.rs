@@ -250,6 +250,7 @@ async fn choose_language(
     let language = Language { id, site };
     request.extensions_mut().insert(language.clone());
     let mut response = next.run(request).await;
+    translate_error(&language, &mut response);
     if response.status().is_client_error() || response.status().is_server_error() {
         // The core may render an error page in the response's place: in this language.
         response
@@ -265,6 +266,23 @@ async fn choose_language(
     }
     response
 }
+
+/// An error's `message` in the request's language, when that language has the message
+/// `error-<code>` (the `code` never changes): for the API's JSON body and the error page
+/// alike, which the core renders from the error afterwards.
+fn translate_error(language: &Language, response: &mut Response) {
+    let Some(error) = response.extensions().get::<Error>() else {
+        return;
+    };
+    let id = format!("{ERROR_PREFIX}{}", error.code());
+    if language.site.translations.has(&language.id, &id) {
+        let translated = error.clone().with_message(language.t(&id));
+        response.extensions_mut().insert(translated);
+    }
+}
+
+/// Messages `error-<code>` translate the errors of that code.
+pub const ERROR_PREFIX: &str = "error-";
 
 #[derive(Deserialize)]
 struct SetLanguageForm {

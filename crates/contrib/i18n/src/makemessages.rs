@@ -25,6 +25,11 @@ use crate::settings::I18nSettings;
 /// Ids the extra itself reads (each language's name in the switcher).
 const BUILT_IN: &[&str] = &["language-name"];
 
+/// Whether the extra looks `id` up by itself: a language's name, an error code's message.
+fn read_by_the_extra(id: &str) -> bool {
+    BUILT_IN.contains(&id) || id.starts_with(crate::ERROR_PREFIX)
+}
+
 /// A Rust file larger than this is not a source file anyone wrote; it is skipped.
 const MAX_SOURCE_BYTES: u64 = 2 * 1024 * 1024;
 
@@ -85,7 +90,7 @@ impl web::ProjectCommand for MakeMessages {
         for (name, source) in project.template_sources(settings) {
             find_uses(&source, &name, template_calls(), &mut required);
         }
-        let mut mentioned: HashSet<String> = BUILT_IN.iter().map(|s| s.to_string()).collect();
+        let mut mentioned: HashSet<String> = HashSet::new();
         for path in rust_files(&roots) {
             let Ok(source) = std::fs::read_to_string(&path) else {
                 continue;
@@ -123,7 +128,9 @@ impl web::ProjectCommand for MakeMessages {
             .flatten()
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .filter(|id| !required.contains_key(*id) && !mentioned.contains(*id))
+            .filter(|id| {
+                !required.contains_key(*id) && !mentioned.contains(*id) && !read_by_the_extra(id)
+            })
             .collect();
         if !unused.is_empty() {
             eprintln!(
