@@ -133,13 +133,29 @@ pub fn clean_language(
     }
 }
 
-/// A signed-in user's change of their own settings: `{language}`.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[schema(as = ProfileUpdate)]
+/// A signed-in user's change of their own settings on the profile page: `{language}`.
+#[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {
+    pub language: Option<String>,
+}
+
+/// The same change through `PATCH /api/accounts/me`: `{"language": "de"}`; a key it does
+/// not know is refused (the page's form also carries its CSRF token).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ProfileUpdate)]
+pub struct ProfileUpdate {
     /// One of `i18n.languages`.
     #[schema(required = true, value_type = String, example = "de")]
     pub language: Option<String>,
+}
+
+impl From<ProfileUpdate> for ProfileForm {
+    fn from(update: ProfileUpdate) -> ProfileForm {
+        ProfileForm {
+            language: update.language,
+        }
+    }
 }
 
 impl ProfileForm {

@@ -9,7 +9,7 @@ use web_i18n::Language;
 
 use crate::auth::Auth;
 use crate::extract::{BearerToken, RequireUser};
-use crate::forms::{self, ApiPasswordChange, LoginForm, ProfileForm, RegisterForm};
+use crate::forms::{self, ApiPasswordChange, LoginForm, ProfileForm, ProfileUpdate, RegisterForm};
 use crate::models::token;
 use crate::models::user::{self, UserJson};
 use crate::users::{Account, create_user};
@@ -121,7 +121,7 @@ pub async fn me(RequireUser(user): RequireUser) -> Json<UserJson> {
     path = "/me",
     tag = "accounts",
     summary = "Change the token's user's settings",
-    request_body = ProfileForm,
+    request_body = ProfileUpdate,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user, changed.", body = UserJson),
@@ -132,9 +132,9 @@ pub async fn update_me(
     db: Db,
     language: Language,
     RequireUser(user): RequireUser,
-    Json(form): Json<ProfileForm>,
+    Json(update): Json<ProfileUpdate>,
 ) -> Result<Json<UserJson>, Error> {
-    let chosen = form
+    let chosen = ProfileForm::from(update)
         .validate(language.site_languages())
         .map_err(Error::validation)?;
     let user = user::set_language(&db, &user, &chosen).await?;

@@ -71,6 +71,12 @@ async fn the_api_changes_the_users_language() {
         refused.assert_status(422);
         assert!(refused.json_value()["error"]["fields"]["language"].is_array());
     }
+    let unknown_key = change(json!({"language": "en", "error": {"fields": {}}})).await;
+    assert_eq!(
+        unknown_key.status.as_u16() / 100,
+        4,
+        "a key it does not know"
+    );
     assert_eq!(
         language_of(&app, &bearer).await,
         "de",
